@@ -1,0 +1,125 @@
+# unikit: `make` builds bin/unikit and the kernel objects it links images from.
+# `make demo` installs what is missing, builds, and boots examples/hello.
+# `make test` runs every test; `make bench` the benchmarks.
+
+PREFIX  ?= /usr/local
+KARCHES ?= x86_64
+
+HOST_CC      ?= cc
+HOST_CFLAGS  := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -Ihost/lib
+HOST_LIBS    := -lyaml -ljansson -lcrypto
+SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+HOST_LIB_SRCS := $(wildcard host/lib/*.c)
+HOST_CLI_SRCS := $(wildcard host/cli/*.c)
+HOST_SRCS     := $(HOST_LIB_SRCS) $(HOST_CLI_SRCS)
+HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h)
+
+.SECONDEXPANSION:
+
+.PHONY: all demo test unit-test guest-test cli-test bench install clean deps format
+
+all: bin/unikit $(foreach a,$(KARCHES),lib/unikit/$(a)/kernel.o lib/unikit/$(a)/kernel.ld)
+
+bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(HOST_SRCS) $(HOST_LIBS)
+
+# The same tool built with AddressSanitizer and UBSan: the tests drive this one.
+build/asan/bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $(HOST_SRCS) $(HOST_LIBS)
+
+# ---- kernel -----------------------------------------------------------------
+KERNEL_CFLAGS_COMMON := -std=c17 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdinc \
+	-isystem $(shell $(HOST_CC) -print-file-name=include) -fno-stack-protector \
+	-fno-builtin -ffunction-sections -fdata-sections -fno-common -Ikernel/include \
+	-fno-omit-frame-pointer
+
+KCC_x86_64     := gcc
+KLD_x86_64     := ld
+KCFLAGS_x86_64 := -m64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pie \
+	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx
+KDRIVERS_x86_64 := kernel/drivers/uart16550.c
+
+kernel_srcs = $(wildcard kernel/arch/$(1)/*.c kernel/arch/$(1)/*.S) \
+	$(wildcard kernel/plat/virt/*.c kernel/plat/virt/$(1)/*.c) \
+	$(KDRIVERS_$(1)) $(wildcard kernel/core/*.c kernel/lib/*.c kernel/linux/*.c)
+kernel_objs = $(patsubst %,build/kernel/$(1)/%.o,$(call kernel_srcs,$(1))) \
+	build/kernel/$(1)/syscall_table.c.o
+
+define kernel_rules
+build/kernel/$(1)/%.c.o: %.c $(wildcard kernel/include/*.h kernel/linux/*.h kernel/arch/$(1)/*.h)
+	@mkdir -p $$(@D)
+	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $(KCFLAGS_$(1)) -c -o $$@ $$<
+build/kernel/$(1)/%.S.o: %.S
+	@mkdir -p $$(@D)
+	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $(KCFLAGS_$(1)) -D__ASSEMBLY__ -c -o $$@ $$<
+build/kernel/$(1)/syscall_table.c: kernel/linux/$(1).tbl scripts/gen-syscall-table.sh
+	@mkdir -p $$(@D)
+	sh scripts/gen-syscall-table.sh $$< > $$@
+build/kernel/$(1)/syscall_table.c.o: build/kernel/$(1)/syscall_table.c kernel/linux/syscalls.h
+	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $(KCFLAGS_$(1)) -Ikernel/linux -c -o $$@ $$<
+# One relocatable object: `unikit build` links it with the program's blobs.
+lib/unikit/$(1)/kernel.o: $(call kernel_objs,$(1))
+	@mkdir -p $$(@D)
+	$(KLD_$(1)) -r -o $$@ $$^
+lib/unikit/$(1)/kernel.ld: kernel/arch/$(1)/kernel.ld
+	@mkdir -p $$(@D)
+	cp $$< $$@
+endef
+$(foreach a,$(KARCHES),$(eval $(call kernel_rules,$(a))))
+
+# ---- tests --------------------------------------------------------------------
+# Host unit tests: tests/unit/test_NAME.c links with host/lib (under the sanitizers).
+UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
+build/unit/test_%: tests/unit/test_%.c $(HOST_LIB_SRCS) $(HOST_HDRS) tests/unit/check.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(HOST_LIB_SRCS) $(HOST_LIBS)
+
+# Kernel unit tests: tests/unit/ktest_NAME.c compiled for the host with the
+# kernel sources it names in KTEST_SRCS_NAME, through tests/unit/kshim.c.
+KTESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/ktest_*.c))
+-include tests/unit/ktests.mk
+build/unit/ktest_%: tests/unit/ktest_%.c tests/unit/kshim.c $$(KTEST_SRCS_$$*) tests/unit/check.h
+	@mkdir -p $(@D)
+	$(HOST_CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 $(SAN_FLAGS) -DKTEST \
+		-Itests/unit -iquote kernel/include -iquote kernel/linux -o $@ $< tests/unit/kshim.c $(KTEST_SRCS_$*)
+
+unit-test: $(UNIT_TESTS) $(KTESTS)
+	@sh tests/run-units.sh $(UNIT_TESTS) $(KTESTS)
+
+guest-test: all build/asan/bin/unikit
+	@sh tests/guest/run.sh
+
+cli-test: all build/asan/bin/unikit
+	@sh tests/cli/run.sh
+
+test: all build/asan/bin/unikit $(UNIT_TESTS) $(KTESTS)
+	@sh tests/run-all.sh $(UNIT_TESTS) $(KTESTS)
+
+demo:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	bin/unikit build examples/hello
+	bin/unikit run hello
+
+bench: all
+	@sh bench/run.sh
+
+deps:
+	@sh scripts/deps.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 bin/unikit $(DESTDIR)$(PREFIX)/bin/unikit
+	for a in $(KARCHES); do \
+		install -d $(DESTDIR)$(PREFIX)/lib/unikit/$$a; \
+		install -m 644 lib/unikit/$$a/kernel.o lib/unikit/$$a/kernel.ld $(DESTDIR)$(PREFIX)/lib/unikit/$$a/; \
+	done
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build bin lib

@@ -1,0 +1,26 @@
+/*
+ * Writes cpio "newc" archives: the files an image carries. Names are
+ * stored without a leading '/'; parent folders are added automatically.
+ */
+#ifndef UNIKIT_CPIO_H
+#define UNIKIT_CPIO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct cpio_writer;
+
+struct cpio_writer *cpio_writer_new(FILE *out);
+int cpio_add_dir(struct cpio_writer *w, const char *path, unsigned mode);
+int cpio_add_data(struct cpio_writer *w, const char *path, unsigned mode, const void *data,
+                  size_t len);
+/* Copies a host file (keeps its permission bits); follows symlinks. */
+int cpio_add_host_file(struct cpio_writer *w, const char *path, const char *host_path);
+/* Adds a host folder recursively under path. */
+int cpio_add_host_tree(struct cpio_writer *w, const char *path, const char *host_dir);
+/* Writes the trailer and frees w; returns 0 or -1 (errno set). */
+int cpio_finish(struct cpio_writer *w);
+/* The last error, one line naming the path concerned. */
+const char *cpio_error(const struct cpio_writer *w);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * Checks that a file is a program unikit can run: a static (or static-PIE)
+ * 64-bit Linux ELF executable for the wanted architecture.
+ */
+#ifndef UNIKIT_ELFCHECK_H
+#define UNIKIT_ELFCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct elf_info {
+    const char *arch; /* "x86_64", "aarch64", or NULL for others */
+    unsigned machine; /* e_machine */
+    bool is_pie;      /* ET_DYN */
+    bool has_interp;  /* PT_INTERP present: a dynamic program */
+    bool has_needed;  /* DT_NEEDED present: wants shared libraries */
+    bool has_symbols; /* has a .symtab */
+    uint64_t entry;
+};
+
+/* Reads path's ELF headers; -1 with one line in err when it is not a 64-bit ELF. */
+int elf_inspect(const char *path, struct elf_info *info, char *err, size_t errlen);
+/*
+ * -1 with one line in err ("PATH: dynamically linked (interpreter /lib/ld…);
+ * build it with -static") unless path is a static executable for arch.
+ */
+int elf_check_program(const char *path, const char *arch, char *err, size_t errlen);
+
+#endif

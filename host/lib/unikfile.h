@@ -1,0 +1,50 @@
+/*
+ * The Unikfile: what to build and how to boot it (YAML, read with libyaml).
+ * See README.md, "The Unikfile", for every field.
+ */
+#ifndef UNIKIT_UNIKFILE_H
+#define UNIKIT_UNIKFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct unikfile_mapping {
+    char *host;  /* path on the build machine, resolved against the Unikfile's folder */
+    char *guest; /* absolute path inside the image */
+};
+
+struct unikfile {
+    char *path; /* the Unikfile itself, as given */
+    char *dir;  /* its folder */
+    char *name; /* `name:`, else the folder's base name */
+
+    char **sources; /* build.sources, resolved paths; NULL-terminated */
+    size_t nsources;
+    char *binary; /* build.binary, resolved path; NULL when sources are given */
+    char **cflags; /* build.cflags; NULL-terminated */
+    size_t ncflags;
+
+    char **cmd; /* NULL-terminated; default: { "/" + name } */
+    size_t ncmd;
+    char **env; /* "KEY=VALUE" strings; NULL-terminated */
+    size_t nenv;
+    struct unikfile_mapping *files;
+    size_t nfiles;
+    uint64_t memory; /* bytes; 0 when not given */
+    char **ports;    /* "80", "53/udp"; NULL-terminated */
+    size_t nports;
+    char **arch; /* "x86_64", "aarch64"; NULL-terminated; default: the host's */
+    size_t narch;
+};
+
+/*
+ * Reads and checks a Unikfile. On error returns -1 and writes one line to
+ * err: "PATH:LINE: field 'build.sources': what is wrong".
+ */
+int unikfile_load(const char *path, struct unikfile *uf, char *err, size_t errlen);
+void unikfile_free(struct unikfile *uf);
+
+/* "16M", "64m", "1G", "512K", "1048576" → bytes; -1 when malformed. */
+int64_t unikfile_parse_size(const char *s);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * The machine around the CPU (kernel/plat/NAME/): boot information,
+ * console, clock, power-off. Narrow on purpose, as in Solo5.
+ */
+#ifndef UNIKIT_PLAT_H
+#define UNIKIT_PLAT_H
+
+#include "types.h"
+
+struct plat_mem_range {
+    uintptr_t start, end;
+};
+
+/* Reads the boot information the loader left; first call after entry. */
+void plat_init(void *boot_info);
+/* The boot command line ("" when none). */
+const char *plat_cmdline(void);
+/* Usable RAM ranges, in address order; returns the count. */
+size_t plat_memory(struct plat_mem_range *ranges, size_t max);
+
+void plat_console_write(const char *buf, size_t len);
+
+/* Monotonic nanoseconds since boot, and the wall clock at boot. */
+uint64_t plat_monotonic_ns(void);
+uint64_t plat_wallclock_at_boot_ns(void);
+/* Cycle counter rate in Hz (calibrated on first call). */
+uint64_t plat_cycles_hz(void);
+
+/*
+ * Powers off and makes the monitor exit. The record (one line, e.g.
+ * "exit 3") goes to the host over the control channel first, so the host
+ * learns the full status even where the power-off path cannot carry it.
+ */
+noreturn_fn void plat_poweroff(const char *record);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * The one program a unikernel runs: its command line, environment and
+ * the state that Linux keeps per process.
+ */
+#ifndef UNIKIT_PROC_H
+#define UNIKIT_PROC_H
+
+#include "types.h"
+
+struct boot_config {
+    char **argv; /* NULL-terminated */
+    char **envp; /* NULL-terminated */
+    size_t argc, envc;
+};
+
+/* Reads the image's config section, then applies boot command-line overrides. */
+void boot_config_load(struct boot_config *cfg, const char *cmdline);
+
+/* Loads the program at path, builds its stack, and starts it. */
+noreturn_fn void exec_program(const char *path, const struct boot_config *cfg);
+
+/* Ends the machine with the program's exit status. */
+noreturn_fn void proc_exit(int status);
+/* Ends the machine as if the program was killed by signal sig. */
+noreturn_fn void proc_kill(int sig, const char *why);
+
+/* Looks up the program's symbol nearest below addr; false if none. */
+bool proc_symbol(uintptr_t addr, const char **name, uintptr_t *offset);
+
+#endif

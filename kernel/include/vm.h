@@ -1,0 +1,42 @@
+/*
+ * The program's address space: a list of areas (like Linux's VMAs) backed
+ * by pages that are allocated on first touch. The kernel checks every
+ * pointer a program passes against these areas, so a bad pointer becomes
+ * EFAULT instead of a kernel fault.
+ */
+#ifndef UNIKIT_VM_H
+#define UNIKIT_VM_H
+
+#include "types.h"
+
+#define VM_READ   0x1
+#define VM_WRITE  0x2
+#define VM_EXEC   0x4
+#define VM_STACK  0x10 /* grows down; reported as [stack] */
+#define VM_HEAP   0x20 /* the brk area */
+
+#define VM_USER_TOP   0x00007ffffffff000UL /* first address above the program's half */
+#define VM_STACK_SIZE (8UL << 20)          /* reserved; pages are touched on demand */
+#define VM_MMAP_TOP   (VM_USER_TOP - VM_STACK_SIZE - (1UL << 30))
+
+void vm_init(void);
+/* Maps [addr, addr+len) with prot; MAP_FIXED semantics: replaces what was there. */
+int vm_map_fixed(uintptr_t addr, size_t len, int prot);
+/* Finds a free range of len bytes below VM_MMAP_TOP, maps it, returns it in *addr. */
+int vm_map_anywhere(size_t len, int prot, uintptr_t *addr);
+int vm_unmap(uintptr_t addr, size_t len);
+int vm_protect(uintptr_t addr, size_t len, int prot);
+/* Grows or shrinks an area that starts at addr; -ENOMEM if it cannot move in place. */
+int vm_resize(uintptr_t addr, size_t old_len, size_t new_len);
+/* True when [addr, addr+len) lies in mapped areas allowing access (VM_READ/VM_WRITE). */
+bool vm_range_ok(uintptr_t addr, size_t len, int access);
+/* Resolves a page fault; true when handled (demand page), false for a real fault. */
+bool vm_handle_fault(uintptr_t addr, int access);
+/* Finds the area holding addr; returns its bounds and prot. */
+bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot);
+
+/* brk: the heap area starts right after the program's last segment. */
+void vm_brk_init(uintptr_t start);
+uintptr_t vm_brk(uintptr_t new_end);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * The Linux system-call ABI layer.
+ *
+ * Each handler is written with SYSCALL_DEFINEn(name, type, arg, ...), which
+ * emits `long sys_name(const struct syscall_args *)` for the table and a
+ * typed `do_name()` body. The table itself is generated from
+ * ARCH.tbl (number, name) at build time.
+ */
+#ifndef UNIKIT_LINUX_SYSCALLS_H
+#define UNIKIT_LINUX_SYSCALLS_H
+
+#include "../include/errno.h"
+#include "../include/types.h"
+
+struct syscall_args {
+    long nr;
+    long a[6];
+};
+
+typedef long (*syscall_fn)(const struct syscall_args *);
+
+struct syscall_entry {
+    syscall_fn fn;
+    const char *name;
+};
+
+/* Generated: indexed by syscall number; fn NULL where unimplemented. */
+extern const struct syscall_entry syscall_table[];
+extern const size_t syscall_table_size;
+
+/* Called by the arch syscall entry with the number and arguments. */
+long syscall_dispatch(const struct syscall_args *args);
+
+#define SC_ARG(t, i) ((t)(args->a[i]))
+
+#define SYSCALL_DEFINE0(name)                                                                      \
+    static long do_##name(void);                                                                   \
+    long sys_##name(const struct syscall_args *args)                                               \
+    {                                                                                              \
+        (void)args;                                                                                \
+        return do_##name();                                                                        \
+    }                                                                                              \
+    static long do_##name(void)
+#define SYSCALL_DEFINE1(name, t1, a1)                                                              \
+    static long do_##name(t1 a1);                                                                  \
+    long sys_##name(const struct syscall_args *args)                                               \
+    {                                                                                              \
+        return do_##name(SC_ARG(t1, 0));                                                           \
+    }                                                                                              \
+    static long do_##name(t1 a1)
+#define SYSCALL_DEFINE2(name, t1, a1, t2, a2)                                                      \
+    static long do_##name(t1 a1, t2 a2);                                                           \
+    long sys_##name(const struct syscall_args *args)                                               \
+    {                                                                                              \
+        return do_##name(SC_ARG(t1, 0), SC_ARG(t2, 1));                                            \
+    }                                                                                              \
+    static long do_##name(t1 a1, t2 a2)
+#define SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)                                              \
+    static long do_##name(t1 a1, t2 a2, t3 a3);                                                    \
+    long sys_##name(const struct syscall_args *args)                                               \
+    {                                                                                              \
+        return do_##name(SC_ARG(t1, 0), SC_ARG(t2, 1), SC_ARG(t3, 2));                             \
+    }                                                                                              \
+    static long do_##name(t1 a1, t2 a2, t3 a3)
+#define SYSCALL_DEFINE4(name, t1, a1, t2, a2, t3, a3, t4, a4)                                      \
+    static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4);                                             \
+    long sys_##name(const struct syscall_args *args)                                               \
+    {                                                                                              \
+        return do_##name(SC_ARG(t1, 0), SC_ARG(t2, 1), SC_ARG(t3, 2), SC_ARG(t4, 3));              \
+    }                                                                                              \
+    static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4)
+#define SYSCALL_DEFINE5(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)                              \
+    static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);                                      \
+    long sys_##name(const struct syscall_args *args)                                               \
+    {                                                                                              \
+        return do_##name(SC_ARG(t1, 0), SC_ARG(t2, 1), SC_ARG(t3, 2), SC_ARG(t4, 3),               \
+                         SC_ARG(t5, 4));                                                           \
+    }                                                                                              \
+    static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5)
+#define SYSCALL_DEFINE6(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)                      \
+    static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6);                               \
+    long sys_##name(const struct syscall_args *args)                                               \
+    {                                                                                              \
+        return do_##name(SC_ARG(t1, 0), SC_ARG(t2, 1), SC_ARG(t3, 2), SC_ARG(t4, 3),               \
+                         SC_ARG(t5, 4), SC_ARG(t6, 5));                                            \
+    }                                                                                              \
+    static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6)
+
+/*
+ * User memory. The program shares the kernel's address space, so access is
+ * a plain load or store once the range is known to be mapped; these checks
+ * turn a bad pointer into -EFAULT.
+ */
+bool user_readable(const void *p, size_t len);
+bool user_writable(void *p, size_t len);
+/* Copies a NUL-terminated path into buf; -EFAULT, -ENAMETOOLONG or length. */
+long user_path(const char *upath, char *buf, size_t size);
+#define PATH_MAX_LINUX 4096
+
+/* Warns once per syscall number that the program asked for something missing. */
+void syscall_warn_once(long nr, const char *name, const char *what);
+
+#endif

@@ -1,0 +1,23 @@
+#!/bin/sh
+# The whole suite: unit tests (arguments), guest tests, CLI tests.
+# Every suite prints "ok NAME", "FAIL NAME" or "skip NAME: why" per test;
+# this script counts them and ends with the "N passed, N failed" line.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run() {
+    echo "== $1"
+    shift
+    "$@" 2>&1 | tee -a "$log"
+}
+run "unit tests" sh tests/run-units.sh "$@"
+run "guest tests" sh tests/guest/run.sh
+run "cli tests" sh tests/cli/run.sh
+passed=$(grep -c '^ok ' "$log")
+failed=$(grep -c '^FAIL ' "$log")
+skipped=$(grep -c '^skip ' "$log")
+if [ "$failed" -gt 0 ]; then
+    echo "failed:"
+    grep '^FAIL ' "$log"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
