@@ -12,8 +12,11 @@ struct cpio_writer;
 
 struct cpio_writer *cpio_writer_new(FILE *out);
 int cpio_add_dir(struct cpio_writer *w, const char *path, unsigned mode);
+/* mode is the permission bits (a regular file), or S_IFLNK | bits for a symlink. */
 int cpio_add_data(struct cpio_writer *w, const char *path, unsigned mode, const void *data,
                   size_t len);
+/* Adds a symbolic link (mode 0120777) whose data is target. */
+int cpio_add_symlink(struct cpio_writer *w, const char *path, const char *target);
 /* Copies a host file (keeps its permission bits); follows symlinks. */
 int cpio_add_host_file(struct cpio_writer *w, const char *path, const char *host_path);
 /* Adds a host folder recursively under path. */

@@ -24,6 +24,7 @@ int elf_inspect(const char *path, struct elf_info *info, char *err, size_t errle
 /*
  * -1 with one line in err ("PATH: dynamically linked (interpreter /lib/ld…);
  * build it with -static") unless path is a static executable for arch.
+ * A NULL arch accepts either supported architecture.
  */
 int elf_check_program(const char *path, const char *arch, char *err, size_t errlen);
 
