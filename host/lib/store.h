@@ -26,8 +26,8 @@ struct image_config {
 };
 
 struct store_image {
-    char *ref;    /* normalized reference, "hello:latest" */
-    char *digest; /* the manifest's digest "sha256:…" */
+    char *ref;        /* normalized reference, "hello:latest" */
+    char *digest;     /* the manifest's digest "sha256:…" */
     char *layer_path; /* the image file's blob path */
     char *layer_digest;
     uint64_t layer_size;
@@ -58,12 +58,19 @@ int store_put(struct store *s, const char *ref, const struct image_config *confi
 int store_get(struct store *s, const char *ref, const char *arch, struct store_image *out,
               char *err, size_t errlen);
 /* Lists every (ref, arch) pair; *out is an array of *count entries. */
-int store_list(struct store *s, struct store_image **out, size_t *count, char *err,
-               size_t errlen);
+int store_list(struct store *s, struct store_image **out, size_t *count, char *err, size_t errlen);
 /* Removes ref (all architectures); unreferenced blobs are deleted. */
 int store_remove(struct store *s, const char *ref, char *err, size_t errlen);
 /* Recomputes a blob's SHA-256; -1 with err naming the blob when it differs. */
 int store_verify_blob(struct store *s, const char *digest, char *err, size_t errlen);
+
+/* Deletes blobs not reachable from index.json (put and remove do this too). */
+int store_gc(struct store *s, char *err, size_t errlen);
+
+/* "x86_64"/"amd64" → "amd64", "aarch64"/"arm64" → "arm64"; NULL if unknown. */
+const char *store_oci_arch(const char *arch);
+/* "amd64"/"x86_64" → "x86_64", "arm64"/"aarch64" → "aarch64"; NULL if unknown. */
+const char *store_unikit_arch(const char *arch);
 
 void store_image_free(struct store_image *img);
 void store_images_free(struct store_image *imgs, size_t count);

@@ -1,0 +1,1472 @@
+/*
+ * The image store: an OCI image layout (see store.h).
+ *
+ *   images/oci-layout              {"imageLayoutVersion":"1.0.0"}
+ *   images/index.json              one image-index descriptor per reference
+ *   images/blobs/sha256/HEX        content-addressed blobs
+ *
+ * Every blob is written under a temporary name and renamed into place, and
+ * index.json is replaced the same way, so a reader sees the old store or the
+ * new one, never half of either. Writers (put, remove, gc) serialize on a lock
+ * of the images directory. Blobs are trusted only after their content hashes
+ * to their name.
+ */
+#include "store.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#define MEDIA_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
+#define MEDIA_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
+#define MEDIA_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MEDIA_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define ANNOTATION_REF        "org.opencontainers.image.ref.name"
+#define ANNOTATION_CREATED    "org.opencontainers.image.created"
+
+#define LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
+/* The same bytes json_dumps(JSON_FLAGS) gives for an empty index. */
+#define EMPTY_INDEX_JSON                                                                           \
+    "{\"manifests\":[],\"mediaType\":\"" MEDIA_OCI_INDEX "\",\"schemaVersion\":2}"
+
+/* Sorted keys and no whitespace: the same image always hashes the same. */
+#define JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT)
+
+#define DIGEST_PREFIX "sha256:"
+#define DIGEST_LEN    71 /* "sha256:" and 64 hex digits */
+/* Index, manifest and config blobs are small; a huge one is damage, not data. */
+#define MAX_JSON_BLOB (16u << 20)
+#define MAX_REF_LEN   255
+#define MAX_TAG_LEN   128
+
+struct blob_ref {
+    char digest[DIGEST_LEN + 1];
+    uint64_t size;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+                                                      ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* Allocation failure in a short-lived command has no useful recovery. */
+static void *check_alloc(void *p)
+{
+    if (!p) {
+        fputs("unikit: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    return check_alloc(strdup(s));
+}
+
+__attribute__((format(printf, 1, 2))) static char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *out = NULL;
+    va_start(ap, fmt);
+    int n = vasprintf(&out, fmt, ap);
+    va_end(ap);
+    return check_alloc(n < 0 ? NULL : out);
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+static void free_vector(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+/* ---- architectures ------------------------------------------------------- */
+
+/* unikit speaks the kernel's names; OCI platforms use Go's. */
+static const struct {
+    const char *unikit;
+    const char *oci;
+} arch_names[] = {
+    {"x86_64", "amd64"},
+    {"aarch64", "arm64"},
+};
+
+const char *store_oci_arch(const char *arch)
+{
+    for (size_t i = 0; arch && i < sizeof arch_names / sizeof arch_names[0]; i++)
+        if (str_eq(arch, arch_names[i].unikit) || str_eq(arch, arch_names[i].oci))
+            return arch_names[i].oci;
+    return NULL;
+}
+
+const char *store_unikit_arch(const char *arch)
+{
+    for (size_t i = 0; arch && i < sizeof arch_names / sizeof arch_names[0]; i++)
+        if (str_eq(arch, arch_names[i].unikit) || str_eq(arch, arch_names[i].oci))
+            return arch_names[i].unikit;
+    return NULL;
+}
+
+/* The host's architecture in unikit's naming, into buf. */
+static const char *host_arch(char *buf, size_t len)
+{
+    struct utsname u;
+    if (uname(&u) != 0)
+        return "unknown";
+    const char *known = store_unikit_arch(u.machine);
+    snprintf(buf, len, "%s", known ? known : u.machine);
+    return buf;
+}
+
+/* ---- digests ------------------------------------------------------------- */
+
+static void digest_from_md(const unsigned char *md, char out[DIGEST_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    char *p = out + strlen(DIGEST_PREFIX);
+    memcpy(out, DIGEST_PREFIX, strlen(DIGEST_PREFIX));
+    for (int i = 0; i < 32; i++) {
+        *p++ = hex[md[i] >> 4];
+        *p++ = hex[md[i] & 15];
+    }
+    *p = '\0';
+}
+
+static void digest_of_bytes(const void *data, size_t len, char out[DIGEST_LEN + 1])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+        check_alloc(NULL); /* only fails when OpenSSL cannot allocate */
+    digest_from_md(md, out);
+}
+
+static EVP_MD_CTX *hash_begin(void)
+{
+    EVP_MD_CTX *ctx = check_alloc(EVP_MD_CTX_new());
+    if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+        check_alloc(NULL);
+    return ctx;
+}
+
+static void hash_end(EVP_MD_CTX *ctx, char out[DIGEST_LEN + 1])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    EVP_MD_CTX_free(ctx);
+    digest_from_md(md, out);
+}
+
+/* Hashes fd to its end; -1 with errno on a read error. */
+static int hash_fd(int fd, char out[DIGEST_LEN + 1])
+{
+    EVP_MD_CTX *ctx = hash_begin();
+    unsigned char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            EVP_MD_CTX_free(ctx);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        EVP_DigestUpdate(ctx, buf, (size_t)n);
+    }
+    hash_end(ctx, out);
+    return 0;
+}
+
+/* Digests come from files we do not trust, and name paths: check them first. */
+static bool digest_valid(const char *d)
+{
+    if (!d || strncmp(d, DIGEST_PREFIX, strlen(DIGEST_PREFIX)) != 0 || strlen(d) != DIGEST_LEN)
+        return false;
+    for (const char *p = d + strlen(DIGEST_PREFIX); *p; p++)
+        if (!isdigit((unsigned char)*p) && !(*p >= 'a' && *p <= 'f'))
+            return false;
+    return true;
+}
+
+/* ---- paths and files ----------------------------------------------------- */
+
+static char *blobs_dir(const struct store *s)
+{
+    return xasprintf("%s/blobs/sha256", s->dir);
+}
+
+static char *blob_path(const struct store *s, const char *digest)
+{
+    return xasprintf("%s/blobs/sha256/%s", s->dir, digest + strlen(DIGEST_PREFIX));
+}
+
+static char *index_path(const struct store *s)
+{
+    return xasprintf("%s/index.json", s->dir);
+}
+
+static int mkdir_p(const char *path, char *err, size_t errlen)
+{
+    char *copy = xstrdup(path);
+    int rc = 0;
+    for (char *p = copy + 1; rc == 0; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+            rc = fail(err, errlen, "%s: %s", copy, strerror(errno));
+        *p = saved;
+        if (!saved)
+            break;
+    }
+    struct stat st;
+    if (rc == 0 && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)))
+        rc = fail(err, errlen, "%s: not a directory", path);
+    free(copy);
+    return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Opens a new temporary file in dir (same file system, so rename is atomic). */
+static int temp_file(const char *dir, char **tmp_path, char *err, size_t errlen)
+{
+    *tmp_path = xasprintf("%s/.tmp-XXXXXX", dir);
+    int fd = mkstemp(*tmp_path);
+    if (fd < 0)
+        return fail(err, errlen, "%s: %s", dir, strerror(errno));
+    /* mkstemp makes 0600; blobs are as readable as any other file of the user's. */
+    fchmod(fd, 0644);
+    return fd;
+}
+
+/* Best effort: the rename has happened; this only makes it survive a crash. */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/*
+ * Moves a fully written temporary file to path. replace=false never clobbers
+ * an existing file (link fails instead), for files created on first use.
+ * Closes fd, and removes tmp whatever happens.
+ */
+static int commit_temp(int fd, const char *tmp, const char *dir, const char *path, bool replace,
+                       char *err, size_t errlen)
+{
+    int rc = 0;
+    if (fsync(fd) != 0)
+        rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+    if (close(fd) != 0 && rc == 0)
+        rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+    if (rc == 0 && replace && rename(tmp, path) != 0)
+        rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+    if (rc == 0 && !replace && link(tmp, path) != 0 && errno != EEXIST)
+        rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+    if (rc != 0 || !replace)
+        unlink(tmp);
+    if (rc == 0)
+        sync_dir(dir);
+    return rc;
+}
+
+static int write_file_atomic(const char *dir, const char *path, const void *data, size_t len,
+                             bool replace, char *err, size_t errlen)
+{
+    char *tmp = NULL;
+    int fd = temp_file(dir, &tmp, err, errlen);
+    int rc = fd < 0 ? -1 : 0;
+    if (rc == 0 && write_all(fd, data, len) != 0) {
+        rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+    }
+    if (rc == 0)
+        rc = commit_temp(fd, tmp, dir, path, replace, err, errlen);
+    free(tmp);
+    return rc;
+}
+
+/* Creates dir/name with content unless it exists; never overwrites. */
+static int ensure_file(const char *dir, const char *name, const char *content, char *err,
+                       size_t errlen)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    struct stat st;
+    int rc = 0;
+    if (stat(path, &st) != 0)
+        rc = write_file_atomic(dir, path, content, strlen(content), false, err, errlen);
+    free(path);
+    return rc;
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+static char *absolute_path(const char *path)
+{
+    if (path[0] == '/')
+        return xstrdup(path);
+    char *cwd = getcwd(NULL, 0);
+    if (!cwd)
+        return NULL;
+    char *abs = xasprintf("%s/%s", cwd, path);
+    free(cwd);
+    return abs;
+}
+
+static int check_layout_version(const struct store *s, char *err, size_t errlen)
+{
+    char *path = xasprintf("%s/oci-layout", s->dir);
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    const char *version = json_string_value(json_object_get(doc, "imageLayoutVersion"));
+    int rc = 0;
+    if (!doc)
+        rc = fail(err, errlen, "%s: corrupted (%s)", path, jerr.text);
+    else if (!version || strncmp(version, "1.", 2) != 0)
+        rc =
+            fail(err, errlen, "%s: unsupported image layout version '%s'", path, or_empty(version));
+    json_decref(doc);
+    free(path);
+    return rc;
+}
+
+static int create_layout(const struct store *s, char *err, size_t errlen)
+{
+    char *blobs = blobs_dir(s);
+    int rc = mkdir_p(blobs, err, errlen);
+    free(blobs);
+    if (rc == 0)
+        rc = ensure_file(s->dir, "oci-layout", LAYOUT_JSON, err, errlen);
+    if (rc == 0)
+        rc = ensure_file(s->dir, "index.json", EMPTY_INDEX_JSON, err, errlen);
+    if (rc == 0)
+        rc = check_layout_version(s, err, errlen);
+    return rc;
+}
+
+int store_open(struct store *s, const char *home, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    if (!home || !*home)
+        return fail(err, errlen, "no store directory given");
+    s->home = absolute_path(home);
+    if (!s->home)
+        return fail(err, errlen, "%s: %s", home, strerror(errno));
+    s->dir = xasprintf("%s/images", s->home);
+    if (create_layout(s, err, errlen) != 0) {
+        store_close(s);
+        return -1;
+    }
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    free(s->home);
+    free(s->dir);
+    s->home = s->dir = NULL;
+}
+
+/* Writers hold this lock, so concurrent puts cannot lose each other's updates. */
+static int lock_store(const struct store *s, char *err, size_t errlen)
+{
+    int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(err, errlen, "%s: %s", s->dir, strerror(errno));
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            int e = errno;
+            close(fd);
+            return fail(err, errlen, "%s: cannot lock: %s", s->dir, strerror(e));
+        }
+    }
+    return fd;
+}
+
+/* ---- references ---------------------------------------------------------- */
+
+static bool is_lower_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* A repository path component: [a-z0-9] with . _ - inside. */
+static bool path_component_valid(const char *s, size_t len)
+{
+    if (len == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[len - 1]))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!is_lower_alnum(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+            return false;
+    return true;
+}
+
+/* A registry: a host name, optionally ":PORT". */
+static bool registry_valid(const char *s, size_t len)
+{
+    const char *colon = memchr(s, ':', len);
+    size_t host_len = colon ? (size_t)(colon - s) : len;
+    if (host_len == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[host_len - 1]))
+        return false;
+    for (size_t i = 0; i < host_len; i++)
+        if (!is_lower_alnum(s[i]) && s[i] != '.' && s[i] != '-')
+            return false;
+    if (!colon)
+        return true;
+    size_t port_len = len - host_len - 1;
+    if (port_len == 0 || port_len > 5)
+        return false;
+    for (size_t i = host_len + 1; i < len; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+static bool name_valid(const char *name, size_t len)
+{
+    const char *end = name + len;
+    bool first = true;
+    for (const char *p = name; p <= end; first = false) {
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        const char *stop = slash ? slash : end;
+        /* Only a leading component followed by more path can be a registry. */
+        bool ok = first && slash ? registry_valid(p, (size_t)(stop - p))
+                                 : path_component_valid(p, (size_t)(stop - p));
+        if (!ok)
+            return false;
+        p = stop + 1;
+    }
+    return true;
+}
+
+static bool tag_valid(const char *tag)
+{
+    size_t len = strlen(tag);
+    if (len == 0 || len > MAX_TAG_LEN || tag[0] == '.' || tag[0] == '-')
+        return false;
+    for (const char *p = tag; *p; p++)
+        if (!is_lower_alnum(*p) && *p != '_' && *p != '.' && *p != '-')
+            return false;
+    return true;
+}
+
+char *store_normalize_ref(const char *ref)
+{
+    if (!ref || !*ref || strlen(ref) > MAX_REF_LEN)
+        return NULL;
+    /* A tag's colon comes after the last '/'; one before it is a registry port. */
+    const char *last_slash = strrchr(ref, '/');
+    const char *colon = strchr(last_slash ? last_slash + 1 : ref, ':');
+    size_t name_len = colon ? (size_t)(colon - ref) : strlen(ref);
+    const char *tag = colon ? colon + 1 : "latest";
+    if (!name_valid(ref, name_len) || !tag_valid(tag))
+        return NULL;
+    return xasprintf("%.*s:%s", (int)name_len, ref, tag);
+}
+
+/* ---- index.json ---------------------------------------------------------- */
+
+static json_t *manifests_of(json_t *doc)
+{
+    return json_object_get(doc, "manifests");
+}
+
+static json_t *load_index(const struct store *s, char *err, size_t errlen)
+{
+    char *path = index_path(s);
+    json_error_t jerr;
+    json_t *index = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        fail(err, errlen, "%s: %s", path, strerror(errno));
+    else if (!(index = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)))
+        fail(err, errlen, "%s: corrupted (%s)", path, jerr.text);
+    else if (!json_is_array(manifests_of(index))) {
+        fail(err, errlen, "%s: corrupted (no manifests array)", path);
+        json_decref(index);
+        index = NULL;
+    }
+    free(path);
+    return index;
+}
+
+static int save_index(const struct store *s, json_t *index, char *err, size_t errlen)
+{
+    char *text = check_alloc(json_dumps(index, JSON_FLAGS));
+    char *path = index_path(s);
+    int rc = write_file_atomic(s->dir, path, text, strlen(text), true, err, errlen);
+    free(path);
+    free(text);
+    return rc;
+}
+
+static const char *ref_name_of(json_t *desc)
+{
+    return json_string_value(json_object_get(json_object_get(desc, "annotations"), ANNOTATION_REF));
+}
+
+static json_t *find_ref(json_t *manifests, const char *ref, size_t *at)
+{
+    size_t i;
+    json_t *desc;
+    json_array_foreach(manifests, i, desc)
+    {
+        if (str_eq(ref_name_of(desc), ref)) {
+            if (at)
+                *at = i;
+            return desc;
+        }
+    }
+    return NULL;
+}
+
+/* ---- blobs --------------------------------------------------------------- */
+
+static json_t *descriptor_json(const char *media_type, const struct blob_ref *b)
+{
+    return json_pack("{s:s, s:s, s:I}", "mediaType", media_type, "digest", b->digest, "size",
+                     (json_int_t)b->size);
+}
+
+/* Reads a descriptor found in `where` (a file's name, for the error). */
+static int descriptor_read(json_t *desc, const char *where, struct blob_ref *out, char *err,
+                           size_t errlen)
+{
+    const char *digest = json_string_value(json_object_get(desc, "digest"));
+    json_t *size = json_object_get(desc, "size");
+    if (!digest_valid(digest) || !json_is_integer(size) || json_integer_value(size) < 0)
+        return fail(err, errlen, "%s: corrupted (bad descriptor)", where);
+    memcpy(out->digest, digest, DIGEST_LEN + 1);
+    out->size = (uint64_t)json_integer_value(size);
+    return 0;
+}
+
+int store_verify_blob(struct store *s, const char *digest, char *err, size_t errlen)
+{
+    if (!digest_valid(digest))
+        return fail(err, errlen, "invalid digest '%s'", or_empty(digest));
+    char *path = blob_path(s, digest);
+    char actual[DIGEST_LEN + 1];
+    int rc = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        rc = fail(err, errlen, "image blob %s is missing", digest);
+    else if (fd < 0 || hash_fd(fd, actual) != 0)
+        rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+    else if (strcmp(actual, digest) != 0)
+        rc = fail(err, errlen, "image blob %s is corrupted (content hash %s)", digest, actual);
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return rc;
+}
+
+static bool blob_intact(struct store *s, const char *digest)
+{
+    char ignored[8];
+    return store_verify_blob(s, digest, ignored, sizeof ignored) == 0;
+}
+
+/* An intact blob of the same digest already holds these bytes; a damaged one is replaced. */
+static int put_blob_bytes(struct store *s, const void *data, size_t len, struct blob_ref *out,
+                          char *err, size_t errlen)
+{
+    digest_of_bytes(data, len, out->digest);
+    out->size = len;
+    if (blob_intact(s, out->digest))
+        return 0;
+    char *dir = blobs_dir(s);
+    char *path = blob_path(s, out->digest);
+    int rc = write_file_atomic(dir, path, data, len, true, err, errlen);
+    free(path);
+    free(dir);
+    return rc;
+}
+
+static int put_json_blob(struct store *s, json_t *doc, struct blob_ref *out, char *err,
+                         size_t errlen)
+{
+    char *text = check_alloc(json_dumps(doc, JSON_FLAGS));
+    int rc = put_blob_bytes(s, text, strlen(text), out, err, errlen);
+    free(text);
+    return rc;
+}
+
+static int copy_hashing(int in, const char *src, int out_fd, const char *tmp, struct blob_ref *out,
+                        char *err, size_t errlen)
+{
+    EVP_MD_CTX *ctx = hash_begin();
+    unsigned char buf[65536];
+    uint64_t total = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            break;
+        int rc = n < 0 ? fail(err, errlen, "%s: %s", src, strerror(errno)) : 0;
+        if (rc == 0 && write_all(out_fd, buf, (size_t)n) != 0)
+            rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+        if (rc != 0) {
+            EVP_MD_CTX_free(ctx);
+            return rc;
+        }
+        EVP_DigestUpdate(ctx, buf, (size_t)n);
+        total += (uint64_t)n;
+    }
+    hash_end(ctx, out->digest);
+    out->size = total;
+    return 0;
+}
+
+static int open_regular(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return fail(err, errlen, "%s: %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail(err, errlen, "%s: not a regular file", path);
+    }
+    return fd;
+}
+
+/* Copies src into the store, hashing as it goes (the name is known only at the end). */
+static int put_blob_file(struct store *s, const char *src, struct blob_ref *out, char *err,
+                         size_t errlen)
+{
+    int in = open_regular(src, err, errlen);
+    if (in < 0)
+        return -1;
+    char *dir = blobs_dir(s);
+    char *tmp = NULL;
+    int fd = temp_file(dir, &tmp, err, errlen);
+    int rc = fd < 0 ? -1 : copy_hashing(in, src, fd, tmp, out, err, errlen);
+    close(in);
+    if (rc == 0 && blob_intact(s, out->digest)) {
+        close(fd);
+        unlink(tmp);
+    } else if (rc == 0) {
+        char *path = blob_path(s, out->digest);
+        rc = commit_temp(fd, tmp, dir, path, true, err, errlen);
+        free(path);
+    } else if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    }
+    free(tmp);
+    free(dir);
+    return rc;
+}
+
+static int read_exactly(int fd, char *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* Reads a small blob whole, checking its size against its descriptor first. */
+static char *read_blob(const struct store *s, const struct blob_ref *b, char *err, size_t errlen)
+{
+    char *path = blob_path(s, b->digest);
+    char *data = NULL;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        fail(err, errlen, "image blob %s is missing", b->digest);
+    else if (fd < 0 || fstat(fd, &st) != 0)
+        fail(err, errlen, "%s: %s", path, strerror(errno));
+    else if ((uint64_t)st.st_size != b->size || b->size > MAX_JSON_BLOB)
+        fail(err, errlen, "image blob %s is corrupted (%lld bytes, expected %llu)", b->digest,
+             (long long)st.st_size, (unsigned long long)b->size);
+    else if (read_exactly(fd, data = check_alloc(malloc(b->size + 1)), b->size) != 0) {
+        fail(err, errlen, "%s: short read", path);
+        free(data);
+        data = NULL;
+    }
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return data;
+}
+
+/* Loads a JSON blob, trusting it only if its content hashes to its name. */
+static json_t *load_json_blob(const struct store *s, const struct blob_ref *b, char *err,
+                              size_t errlen)
+{
+    char *data = read_blob(s, b, err, errlen);
+    if (!data)
+        return NULL;
+    char actual[DIGEST_LEN + 1];
+    json_error_t jerr;
+    json_t *doc = NULL;
+    digest_of_bytes(data, b->size, actual);
+    if (strcmp(actual, b->digest) != 0)
+        fail(err, errlen, "image blob %s is corrupted (content hash %s)", b->digest, actual);
+    else if (!(doc = json_loadb(data, b->size, JSON_REJECT_DUPLICATES, &jerr)))
+        fail(err, errlen, "image blob %s: corrupted (%s)", b->digest, jerr.text);
+    free(data);
+    return doc;
+}
+
+/* ---- writing an image ---------------------------------------------------- */
+
+static void format_rfc3339(time_t t, char out[32])
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, 32, "1970-01-01T00:00:00Z");
+}
+
+/* NULL if a string is not UTF-8 (JSON cannot carry it). */
+static json_t *string_array(char *const *v)
+{
+    json_t *array = json_array();
+    for (; v && *v; v++) {
+        if (json_array_append_new(array, json_string(*v)) != 0) {
+            json_decref(array);
+            return NULL;
+        }
+    }
+    return array;
+}
+
+/* Docker's spelling of the ports, so other tools understand them: {"80/tcp":{}}. */
+static json_t *exposed_ports(char *const *ports)
+{
+    json_t *object = json_object();
+    for (; ports && *ports; ports++) {
+        char *key = strchr(*ports, '/') ? xstrdup(*ports) : xasprintf("%s/tcp", *ports);
+        int rc = json_object_set_new(object, key, json_object());
+        free(key);
+        if (rc != 0) {
+            json_decref(object);
+            return NULL;
+        }
+    }
+    return object;
+}
+
+static json_t *config_json(const struct image_config *c, const char *created)
+{
+    json_t *cmd = string_array(c->cmd);
+    json_t *env = string_array(c->env);
+    json_t *ports = string_array(c->ports);
+    json_t *exposed = exposed_ports(c->ports);
+    if (!cmd || !env || !ports || !exposed) {
+        json_decref(cmd);
+        json_decref(env);
+        json_decref(ports);
+        json_decref(exposed);
+        return NULL;
+    }
+    return json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:o}, s:{s:s, s:I, s:o}}", "architecture",
+                     store_oci_arch(c->arch), "os", "linux", "created", created, "config", "Cmd",
+                     cmd, "Env", env, "ExposedPorts", exposed, "unikit", "arch",
+                     store_unikit_arch(c->arch), "memory", (json_int_t)c->memory, "ports", ports);
+}
+
+static json_t *manifest_json(const struct blob_ref *config, const struct blob_ref *layer,
+                             const char *created)
+{
+    return json_pack("{s:i, s:s, s:o, s:[o], s:{s:s}}", "schemaVersion", 2, "mediaType",
+                     MEDIA_OCI_MANIFEST, "config", descriptor_json(UNIKIT_MEDIA_CONFIG, config),
+                     "layers", descriptor_json(UNIKIT_MEDIA_IMAGE, layer), "annotations",
+                     ANNOTATION_CREATED, created);
+}
+
+/* Stores the layer, the config and the manifest tying them; *out is the manifest. */
+static int put_manifest(struct store *s, const struct image_config *config, const char *image_file,
+                        struct blob_ref *out, char *err, size_t errlen)
+{
+    char created[32];
+    struct blob_ref layer, cfg;
+    format_rfc3339(config->created, created);
+    if (put_blob_file(s, image_file, &layer, err, errlen) != 0)
+        return -1;
+    json_t *doc = config_json(config, created);
+    if (!doc)
+        return fail(err, errlen, "%s: command, environment and ports must be UTF-8 text",
+                    image_file);
+    int rc = put_json_blob(s, doc, &cfg, err, errlen);
+    json_decref(doc);
+    if (rc != 0)
+        return rc;
+    doc = manifest_json(&cfg, &layer, created);
+    rc = put_json_blob(s, doc, out, err, errlen);
+    json_decref(doc);
+    return rc;
+}
+
+static const char *platform_arch_of(json_t *desc)
+{
+    return json_string_value(json_object_get(json_object_get(desc, "platform"), "architecture"));
+}
+
+static int compare_by_arch(const void *a, const void *b)
+{
+    const char *x = or_empty(platform_arch_of(*(json_t *const *)a));
+    const char *y = or_empty(platform_arch_of(*(json_t *const *)b));
+    return strcmp(x, y);
+}
+
+static void sort_json_array(json_t *array, int (*compare)(const void *, const void *))
+{
+    size_t n = json_array_size(array);
+    json_t **items = check_alloc(calloc(n + 1, sizeof *items));
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_incref(json_array_get(array, i));
+    qsort(items, n, sizeof *items, compare);
+    json_array_clear(array);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(array, items[i]);
+    free(items);
+}
+
+/* The ref's image index with `manifest` as its build for arch, other builds kept. */
+static json_t *merged_image_index(json_t *old_manifests, const struct blob_ref *manifest,
+                                  const char *arch)
+{
+    const char *oci = store_oci_arch(arch);
+    json_t *list = json_array();
+    size_t i;
+    json_t *desc;
+    json_array_foreach(old_manifests, i, desc)
+    {
+        if (!str_eq(platform_arch_of(desc), oci))
+            json_array_append(list, desc);
+    }
+    json_t *entry = descriptor_json(MEDIA_OCI_MANIFEST, manifest);
+    json_object_set_new(entry, "platform",
+                        json_pack("{s:s, s:s}", "architecture", oci, "os", "linux"));
+    json_array_append_new(list, entry);
+    sort_json_array(list, compare_by_arch);
+    return json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType", MEDIA_OCI_INDEX,
+                     "manifests", list);
+}
+
+static json_t *ref_descriptor_json(const char *ref, const struct blob_ref *image_index)
+{
+    json_t *desc = descriptor_json(MEDIA_OCI_INDEX, image_index);
+    json_object_set_new(desc, "annotations", json_pack("{s:s}", ANNOTATION_REF, ref));
+    return desc;
+}
+
+/* Loads the image index a ref's entry in index.json names. */
+static json_t *load_image_index(const struct store *s, json_t *entry, char *err, size_t errlen)
+{
+    char *where = index_path(s);
+    struct blob_ref b;
+    json_t *doc = NULL;
+    if (!str_eq(json_string_value(json_object_get(entry, "mediaType")), MEDIA_OCI_INDEX))
+        fail(err, errlen, "%s: corrupted ('%s' is not an image index)", where,
+             or_empty(ref_name_of(entry)));
+    else if (descriptor_read(entry, where, &b, err, errlen) == 0 &&
+             (doc = load_json_blob(s, &b, err, errlen)) && !json_is_array(manifests_of(doc))) {
+        fail(err, errlen, "image blob %s: corrupted (no manifests array)", b.digest);
+        json_decref(doc);
+        doc = NULL;
+    }
+    free(where);
+    return doc;
+}
+
+/* The builds already under a ref (a new reference), or NULL on error. */
+static json_t *existing_builds(const struct store *s, json_t *entry, char *err, size_t errlen)
+{
+    if (!entry)
+        return json_array();
+    json_t *image_index = load_image_index(s, entry, err, errlen);
+    json_t *builds = json_incref(manifests_of(image_index));
+    json_decref(image_index);
+    return builds;
+}
+
+static void set_ref_entry(json_t *index, const char *ref, json_t *entry)
+{
+    size_t at;
+    if (find_ref(manifests_of(index), ref, &at))
+        json_array_set_new(manifests_of(index), at, entry);
+    else
+        json_array_append_new(manifests_of(index), entry);
+}
+
+static int collect_garbage(struct store *s, char *err, size_t errlen);
+
+static int put_locked(struct store *s, const char *ref, const struct image_config *config,
+                      const char *image_file, char *err, size_t errlen)
+{
+    json_t *index = load_index(s, err, errlen);
+    if (!index)
+        return -1;
+    json_t *builds = existing_builds(s, find_ref(manifests_of(index), ref, NULL), err, errlen);
+    struct blob_ref manifest, image_index;
+    int rc = builds ? put_manifest(s, config, image_file, &manifest, err, errlen) : -1;
+    if (rc == 0) {
+        json_t *doc = merged_image_index(builds, &manifest, config->arch);
+        rc = put_json_blob(s, doc, &image_index, err, errlen);
+        json_decref(doc);
+    }
+    if (rc == 0) {
+        set_ref_entry(index, ref, ref_descriptor_json(ref, &image_index));
+        rc = save_index(s, index, err, errlen);
+    }
+    json_decref(builds);
+    json_decref(index);
+    return rc;
+}
+
+static int check_put_args(const char *ref, const struct image_config *config,
+                          const char *image_file, char *err, size_t errlen)
+{
+    if (!config || !image_file)
+        return fail(err, errlen, "no image given for '%s'", or_empty(ref));
+    if (!store_oci_arch(config->arch))
+        return fail(err, errlen, "unsupported architecture '%s'", or_empty(config->arch));
+    if (config->memory > (uint64_t)INT64_MAX)
+        return fail(err, errlen, "memory size %llu is too large",
+                    (unsigned long long)config->memory);
+    return 0;
+}
+
+int store_put(struct store *s, const char *ref, const struct image_config *config,
+              const char *image_file, char *err, size_t errlen)
+{
+    char *name = store_normalize_ref(ref);
+    if (!name)
+        return fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
+    int rc = check_put_args(ref, config, image_file, err, errlen);
+    int lock = rc == 0 ? lock_store(s, err, errlen) : -1;
+    if (lock >= 0) {
+        rc = put_locked(s, name, config, image_file, err, errlen);
+        if (rc == 0) {
+            /* The image is stored; leftover garbage is harmless, so this cannot fail the put. */
+            char ignored[256];
+            collect_garbage(s, ignored, sizeof ignored);
+        }
+        close(lock);
+    }
+    free(name);
+    return lock >= 0 ? rc : -1;
+}
+
+/* ---- reading an image ---------------------------------------------------- */
+
+/* A vector of the strings in array; a missing or null array is empty. */
+static int string_vector(json_t *array, char ***out)
+{
+    *out = NULL;
+    if (array && !json_is_null(array) && !json_is_array(array))
+        return -1;
+    size_t n = json_array_size(array);
+    char **v = check_alloc(calloc(n + 1, sizeof *v));
+    for (size_t i = 0; i < n; i++) {
+        const char *str = json_string_value(json_array_get(array, i));
+        if (!str) {
+            free_vector(v);
+            return -1;
+        }
+        v[i] = xstrdup(str);
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_rfc3339(const char *text, time_t *out)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *rest = text ? strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    if (!rest)
+        return -1;
+    if (*rest == '.')
+        for (rest++; isdigit((unsigned char)*rest); rest++)
+            ;
+    if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0)
+        return -1;
+    *out = timegm(&tm);
+    return 0;
+}
+
+static int parse_config(json_t *doc, const char *digest, struct image_config *out, char *err,
+                        size_t errlen)
+{
+    json_t *settings = json_object_get(doc, "config");
+    json_t *unikit = json_object_get(doc, "unikit");
+    const char *arch = store_unikit_arch(json_string_value(json_object_get(unikit, "arch")));
+    json_t *memory = json_object_get(unikit, "memory");
+    const char *created = json_string_value(json_object_get(doc, "created"));
+    if (!arch || !json_is_integer(memory) || json_integer_value(memory) < 0 ||
+        parse_rfc3339(created, &out->created) != 0 ||
+        string_vector(json_object_get(settings, "Cmd"), &out->cmd) != 0 ||
+        string_vector(json_object_get(settings, "Env"), &out->env) != 0 ||
+        string_vector(json_object_get(unikit, "ports"), &out->ports) != 0)
+        return fail(err, errlen, "image blob %s: corrupted (not a unikit image config)", digest);
+    out->arch = xstrdup(arch);
+    out->memory = (uint64_t)json_integer_value(memory);
+    return 0;
+}
+
+static bool descriptor_has_type(json_t *desc, const char *media_type)
+{
+    return str_eq(json_string_value(json_object_get(desc, "mediaType")), media_type);
+}
+
+/* The config and (single) layer descriptors of a unikit manifest. */
+static int manifest_parts(json_t *manifest, const char *digest, struct blob_ref *config,
+                          struct blob_ref *layer, char *err, size_t errlen)
+{
+    json_t *config_desc = json_object_get(manifest, "config");
+    json_t *layers = json_object_get(manifest, "layers");
+    json_t *layer_desc = json_array_get(layers, 0);
+    char *where = xasprintf("image blob %s", digest);
+    int rc = 0;
+    if (!descriptor_has_type(manifest, MEDIA_OCI_MANIFEST) ||
+        !descriptor_has_type(config_desc, UNIKIT_MEDIA_CONFIG) || json_array_size(layers) != 1 ||
+        !descriptor_has_type(layer_desc, UNIKIT_MEDIA_IMAGE))
+        rc = fail(err, errlen, "%s: not a unikit image manifest", where);
+    if (rc == 0)
+        rc = descriptor_read(config_desc, where, config, err, errlen);
+    if (rc == 0)
+        rc = descriptor_read(layer_desc, where, layer, err, errlen);
+    free(where);
+    return rc;
+}
+
+/* The layer is too big to hash on every lookup: check it exists at its size. */
+static int locate_layer(const struct store *s, const struct blob_ref *layer,
+                        struct store_image *out, char *err, size_t errlen)
+{
+    struct stat st;
+    char *path = blob_path(s, layer->digest);
+    int rc = 0;
+    if (stat(path, &st) != 0)
+        rc = errno == ENOENT ? fail(err, errlen, "image blob %s is missing", layer->digest)
+                             : fail(err, errlen, "%s: %s", path, strerror(errno));
+    else if ((uint64_t)st.st_size != layer->size)
+        rc = fail(err, errlen, "image blob %s is corrupted (%lld bytes, expected %llu)",
+                  layer->digest, (long long)st.st_size, (unsigned long long)layer->size);
+    if (rc == 0) {
+        out->layer_path = path;
+        out->layer_digest = xstrdup(layer->digest);
+        out->layer_size = layer->size;
+    } else {
+        free(path);
+    }
+    return rc;
+}
+
+static int check_build_arch(json_t *build, const struct image_config *config, const char *digest,
+                            char *err, size_t errlen)
+{
+    const char *listed = store_unikit_arch(platform_arch_of(build));
+    if (str_eq(listed, config->arch))
+        return 0;
+    return fail(err, errlen, "image blob %s: corrupted (a %s build listed as %s)", digest,
+                config->arch, or_empty(platform_arch_of(build)));
+}
+
+/* Fills out from one build (a manifest descriptor in a ref's image index). */
+static int load_build(const struct store *s, const char *ref, json_t *build,
+                      struct store_image *out, char *err, size_t errlen)
+{
+    struct blob_ref manifest_ref, config_ref, layer_ref;
+    json_t *manifest = NULL, *config = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = descriptor_read(build, "image index", &manifest_ref, err, errlen);
+    if (rc == 0 && !(manifest = load_json_blob(s, &manifest_ref, err, errlen)))
+        rc = -1;
+    if (rc == 0)
+        rc = manifest_parts(manifest, manifest_ref.digest, &config_ref, &layer_ref, err, errlen);
+    if (rc == 0 && !(config = load_json_blob(s, &config_ref, err, errlen)))
+        rc = -1;
+    if (rc == 0)
+        rc = parse_config(config, config_ref.digest, &out->config, err, errlen);
+    if (rc == 0)
+        rc = check_build_arch(build, &out->config, config_ref.digest, err, errlen);
+    if (rc == 0)
+        rc = locate_layer(s, &layer_ref, out, err, errlen);
+    if (rc == 0) {
+        out->ref = xstrdup(ref);
+        out->digest = xstrdup(manifest_ref.digest);
+    } else {
+        store_image_free(out);
+    }
+    json_decref(config);
+    json_decref(manifest);
+    return rc;
+}
+
+/* The image index of ref (normalized as name); user_ref is for the message. */
+static json_t *resolve_ref(const struct store *s, const char *name, const char *user_ref, char *err,
+                           size_t errlen)
+{
+    json_t *index = load_index(s, err, errlen);
+    if (!index)
+        return NULL;
+    json_t *entry = find_ref(manifests_of(index), name, NULL);
+    json_t *image_index = NULL;
+    if (!entry)
+        fail(err, errlen, "no such image: %s", user_ref);
+    else
+        image_index = load_image_index(s, entry, err, errlen);
+    json_decref(index);
+    return image_index;
+}
+
+static void list_arches(json_t *builds, char *buf, size_t len)
+{
+    size_t i, used = 0;
+    json_t *build;
+    buf[0] = '\0';
+    json_array_foreach(builds, i, build)
+    {
+        const char *oci = platform_arch_of(build);
+        const char *arch = store_unikit_arch(oci) ? store_unikit_arch(oci) : or_empty(oci);
+        int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", arch);
+        if (n < 0 || (size_t)n >= len - used)
+            break;
+        used += (size_t)n;
+    }
+    if (!buf[0])
+        snprintf(buf, len, "none");
+}
+
+/* The build for arch; with arch NULL, the only build, else the host's. */
+static json_t *choose_build(json_t *image_index, const char *user_ref, const char *arch, char *err,
+                            size_t errlen)
+{
+    json_t *builds = manifests_of(image_index);
+    char host[65];
+    if (!arch && json_array_size(builds) == 1)
+        return json_array_get(builds, 0);
+    const char *want = arch ? arch : host_arch(host, sizeof host);
+    const char *oci = store_oci_arch(want);
+    size_t i;
+    json_t *build;
+    json_array_foreach(builds, i, build)
+    {
+        if (oci && str_eq(platform_arch_of(build), oci))
+            return build;
+    }
+    char have[256];
+    list_arches(builds, have, sizeof have);
+    fail(err, errlen, "image '%s' has no %s build (it has: %s)", user_ref,
+         store_unikit_arch(want) ? store_unikit_arch(want) : want, have);
+    return NULL;
+}
+
+int store_get(struct store *s, const char *ref, const char *arch, struct store_image *out,
+              char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    char *name = store_normalize_ref(ref);
+    if (!name)
+        return fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
+    json_t *image_index = resolve_ref(s, name, ref, err, errlen);
+    json_t *build = image_index ? choose_build(image_index, ref, arch, err, errlen) : NULL;
+    int rc = build ? load_build(s, name, build, out, err, errlen) : -1;
+    json_decref(image_index);
+    free(name);
+    return rc;
+}
+
+/* ---- listing ------------------------------------------------------------- */
+
+struct image_list {
+    struct store_image *items;
+    size_t count;
+    size_t capacity;
+};
+
+static struct store_image *list_slot(struct image_list *list)
+{
+    if (list->count == list->capacity) {
+        list->capacity = list->capacity ? list->capacity * 2 : 8;
+        list->items = check_alloc(reallocarray(list->items, list->capacity, sizeof *list->items));
+    }
+    return &list->items[list->count];
+}
+
+static int list_ref(const struct store *s, json_t *entry, struct image_list *list, char *err,
+                    size_t errlen)
+{
+    json_t *image_index = load_image_index(s, entry, err, errlen);
+    if (!image_index)
+        return -1;
+    size_t i;
+    json_t *build;
+    int rc = 0;
+    json_array_foreach(manifests_of(image_index), i, build)
+    {
+        if ((rc = load_build(s, ref_name_of(entry), build, list_slot(list), err, errlen)) != 0)
+            break;
+        list->count++;
+    }
+    json_decref(image_index);
+    return rc;
+}
+
+static int compare_images(const void *a, const void *b)
+{
+    const struct store_image *x = a, *y = b;
+    int by_ref = strcmp(x->ref, y->ref);
+    return by_ref ? by_ref : strcmp(x->config.arch, y->config.arch);
+}
+
+int store_list(struct store *s, struct store_image **out, size_t *count, char *err, size_t errlen)
+{
+    *out = NULL;
+    *count = 0;
+    json_t *index = load_index(s, err, errlen);
+    if (!index)
+        return -1;
+    struct image_list list = {0};
+    size_t i;
+    json_t *entry;
+    int rc = 0;
+    json_array_foreach(manifests_of(index), i, entry)
+    {
+        /* Entries without a name (another tool's) are not images we can list. */
+        if (ref_name_of(entry) && (rc = list_ref(s, entry, &list, err, errlen)) != 0)
+            break;
+    }
+    json_decref(index);
+    if (rc != 0) {
+        store_images_free(list.items, list.count);
+        return -1;
+    }
+    if (list.count)
+        qsort(list.items, list.count, sizeof *list.items, compare_images);
+    *out = list.items;
+    *count = list.count;
+    return 0;
+}
+
+/* ---- removing and garbage collection ------------------------------------- */
+
+static bool has_children(json_t *desc)
+{
+    return descriptor_has_type(desc, MEDIA_OCI_INDEX) ||
+           descriptor_has_type(desc, MEDIA_OCI_MANIFEST) ||
+           descriptor_has_type(desc, MEDIA_DOCKER_LIST) ||
+           descriptor_has_type(desc, MEDIA_DOCKER_MANIFEST);
+}
+
+static int mark_descriptor(struct store *s, json_t *desc, json_t *live, char *err, size_t errlen);
+
+static int mark_descriptors(struct store *s, json_t *descs, json_t *live, char *err, size_t errlen)
+{
+    size_t i;
+    json_t *desc;
+    json_array_foreach(descs, i, desc)
+    {
+        if (mark_descriptor(s, desc, live, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * Marks desc's blob and everything it references. A blob that cannot be read
+ * stops the collection: its children are unknown, and deleting them could
+ * lose data that is still wanted.
+ */
+static int mark_descriptor(struct store *s, json_t *desc, json_t *live, char *err, size_t errlen)
+{
+    struct blob_ref b;
+    if (descriptor_read(desc, "descriptor", &b, err, errlen) != 0)
+        return -1;
+    if (json_object_get(live, b.digest))
+        return 0;
+    json_object_set_new(live, b.digest, json_true());
+    if (!has_children(desc))
+        return 0;
+    json_t *doc = load_json_blob(s, &b, err, errlen);
+    if (!doc)
+        return -1;
+    int rc = 0;
+    if (json_object_get(doc, "config"))
+        rc = mark_descriptor(s, json_object_get(doc, "config"), live, err, errlen);
+    if (rc == 0)
+        rc = mark_descriptors(s, json_object_get(doc, "layers"), live, err, errlen);
+    if (rc == 0)
+        rc = mark_descriptors(s, manifests_of(doc), live, err, errlen);
+    json_decref(doc);
+    return rc;
+}
+
+/* A blob nothing references, or a temporary file a crashed writer left (we hold the lock). */
+static bool is_garbage(const char *name, json_t *live)
+{
+    if (strncmp(name, ".tmp-", 5) == 0)
+        return true;
+    char digest[DIGEST_LEN + 1];
+    if (strlen(name) != DIGEST_LEN - strlen(DIGEST_PREFIX))
+        return false;
+    snprintf(digest, sizeof digest, "%s%s", DIGEST_PREFIX, name);
+    return digest_valid(digest) && !json_object_get(live, digest);
+}
+
+static int sweep_blobs(struct store *s, json_t *live, char *err, size_t errlen)
+{
+    char *dir = blobs_dir(s);
+    DIR *d = opendir(dir);
+    int rc = d ? 0 : fail(err, errlen, "%s: %s", dir, strerror(errno));
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (is_garbage(e->d_name, live) && unlinkat(dirfd(d), e->d_name, 0) != 0 && rc == 0)
+            rc = fail(err, errlen, "%s/%s: %s", dir, e->d_name, strerror(errno));
+    if (d)
+        closedir(d);
+    free(dir);
+    return rc;
+}
+
+/* Deletes every blob not reachable from index.json; the caller holds the lock. */
+static int collect_garbage(struct store *s, char *err, size_t errlen)
+{
+    json_t *index = load_index(s, err, errlen);
+    if (!index)
+        return -1;
+    json_t *live = json_object();
+    int rc = mark_descriptors(s, manifests_of(index), live, err, errlen);
+    if (rc == 0)
+        rc = sweep_blobs(s, live, err, errlen);
+    json_decref(live);
+    json_decref(index);
+    return rc;
+}
+
+int store_gc(struct store *s, char *err, size_t errlen)
+{
+    int lock = lock_store(s, err, errlen);
+    if (lock < 0)
+        return -1;
+    int rc = collect_garbage(s, err, errlen);
+    close(lock);
+    return rc;
+}
+
+static int remove_locked(struct store *s, const char *name, const char *user_ref, char *err,
+                         size_t errlen)
+{
+    json_t *index = load_index(s, err, errlen);
+    if (!index)
+        return -1;
+    size_t at;
+    int rc = 0;
+    if (!find_ref(manifests_of(index), name, &at))
+        rc = fail(err, errlen, "no such image: %s", user_ref);
+    else {
+        json_array_remove(manifests_of(index), at);
+        rc = save_index(s, index, err, errlen);
+    }
+    json_decref(index);
+    return rc;
+}
+
+int store_remove(struct store *s, const char *ref, char *err, size_t errlen)
+{
+    char *name = store_normalize_ref(ref);
+    if (!name)
+        return fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
+    int lock = lock_store(s, err, errlen);
+    int rc = lock >= 0 ? remove_locked(s, name, ref, err, errlen) : -1;
+    if (rc == 0) {
+        /* The image is gone from the index; garbage left behind is harmless. */
+        char ignored[256];
+        collect_garbage(s, ignored, sizeof ignored);
+    }
+    if (lock >= 0)
+        close(lock);
+    free(name);
+    return rc;
+}
+
+/* ---- freeing ------------------------------------------------------------- */
+
+void store_image_free(struct store_image *img)
+{
+    if (!img)
+        return;
+    free(img->ref);
+    free(img->digest);
+    free(img->layer_path);
+    free(img->layer_digest);
+    free(img->config.arch);
+    free_vector(img->config.cmd);
+    free_vector(img->config.env);
+    free_vector(img->config.ports);
+    memset(img, 0, sizeof *img);
+}
+
+void store_images_free(struct store_image *imgs, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        store_image_free(&imgs[i]);
+    free(imgs);
+}
