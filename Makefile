@@ -31,7 +31,7 @@ build/asan/bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $(HOST_SRCS) $(HOST_LIBS)
 
 # ---- kernel -----------------------------------------------------------------
-KERNEL_CFLAGS_COMMON := -std=c17 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdinc \
+KERNEL_CFLAGS_COMMON := -std=c17 -Ikernel/linux -Wall -Wextra -Werror -Os -g -ffreestanding -nostdinc \
 	-isystem $(shell $(HOST_CC) -print-file-name=include) -fno-stack-protector \
 	-fno-builtin -ffunction-sections -fdata-sections -fno-common -Ikernel/include \
 	-fno-omit-frame-pointer
@@ -44,7 +44,7 @@ KDRIVERS_x86_64 := kernel/drivers/uart16550.c
 
 kernel_srcs = $(wildcard kernel/arch/$(1)/*.c kernel/arch/$(1)/*.S) \
 	$(wildcard kernel/plat/virt/*.c kernel/plat/virt/$(1)/*.c) \
-	$(KDRIVERS_$(1)) $(wildcard kernel/core/*.c kernel/lib/*.c kernel/linux/*.c)
+	$(KDRIVERS_$(1)) $(wildcard kernel/core/*.c kernel/lib/*.c kernel/linux/*.c kernel/linux/$(1)/*.c)
 kernel_objs = $(patsubst %,build/kernel/$(1)/%.o,$(call kernel_srcs,$(1))) \
 	build/kernel/$(1)/syscall_table.c.o
 
@@ -95,7 +95,9 @@ guest-test: all build/asan/bin/unikit
 cli-test: all build/asan/bin/unikit
 	@sh tests/cli/run.sh
 
-test: all build/asan/bin/unikit $(UNIT_TESTS) $(KTESTS)
+# Installs missing packages first: `make test` must pass on a fresh machine.
+test: deps
+	@$(MAKE) --no-print-directory all build/asan/bin/unikit $(UNIT_TESTS) $(KTESTS)
 	@sh tests/run-all.sh $(UNIT_TESTS) $(KTESTS)
 
 demo:

@@ -17,6 +17,9 @@ int arch_map_page(uintptr_t va, uintptr_t pa, int prot);
 uintptr_t arch_unmap_page(uintptr_t va);
 void arch_protect_page(uintptr_t va, int prot);
 bool arch_page_present(uintptr_t va);
+/* The first page-aligned address in [va, end) that may be mapped, skipping
+ * whole empty page tables; end when there is none. */
+uintptr_t arch_next_mapped(uintptr_t va, uintptr_t end);
 
 /* Jumps to the program with a clean register file; never returns. */
 noreturn_fn void arch_enter_program(uintptr_t entry, uintptr_t sp);

@@ -16,16 +16,22 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t size);
+char *strstr(const char *hay, const char *needle);
 
 /* printf subset: %d %i %u %x %X %p %s %c %%, flags 0 and -, width, l/ll/z. */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Formatted output to the console. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Stops the machine with the panic exit code after printing the reason. */
 noreturn_fn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* a * mul / div without 128-bit arithmetic; exact while div * mul < 2^64. */
+static inline uint64_t muldiv64(uint64_t a, uint64_t mul, uint64_t div)
+{
+    return a / div * mul + a % div * mul / div;
+}
 
 #define BUG_ON(cond)                                                                               \
     do {                                                                                           \

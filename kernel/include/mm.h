@@ -22,8 +22,10 @@ static inline uintptr_t virt_to_phys(const void *va)
     return (uintptr_t)va - PHYS_OFFSET;
 }
 
-/* Adds the usable RAM range [start, end) to the page allocator. */
-void page_add_range(uintptr_t start, uintptr_t end);
+struct plat_mem_range;
+/* Hands RAM to the page allocator, less [reserved_start, reserved_end) and page 0. */
+void page_init(const struct plat_mem_range *ranges, size_t n, uintptr_t reserved_start,
+               uintptr_t reserved_end);
 /* Physically contiguous, zero-filled pages; 0 when memory is exhausted. */
 uintptr_t page_alloc(size_t npages);
 void page_free(uintptr_t pa, size_t npages);

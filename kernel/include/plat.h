@@ -20,7 +20,8 @@ size_t plat_memory(struct plat_mem_range *ranges, size_t max);
 
 void plat_console_write(const char *buf, size_t len);
 
-/* Monotonic nanoseconds since boot, and the wall clock at boot. */
+/* Monotonic nanoseconds since boot, and the wall clock at boot (from the
+ * real-time clock alone: reading it must not force a calibration). */
 uint64_t plat_monotonic_ns(void);
 uint64_t plat_wallclock_at_boot_ns(void);
 /* Cycle counter rate in Hz (calibrated on first call). */

@@ -9,11 +9,11 @@
 
 #include "types.h"
 
-#define VM_READ   0x1
-#define VM_WRITE  0x2
-#define VM_EXEC   0x4
-#define VM_STACK  0x10 /* grows down; reported as [stack] */
-#define VM_HEAP   0x20 /* the brk area */
+#define VM_READ  0x1
+#define VM_WRITE 0x2
+#define VM_EXEC  0x4
+#define VM_STACK 0x10 /* grows down; reported as [stack] */
+#define VM_HEAP  0x20 /* the brk area */
 
 #define VM_USER_TOP   0x00007ffffffff000UL /* first address above the program's half */
 #define VM_STACK_SIZE (8UL << 20)          /* reserved; pages are touched on demand */
@@ -28,6 +28,10 @@ int vm_unmap(uintptr_t addr, size_t len);
 int vm_protect(uintptr_t addr, size_t len, int prot);
 /* Grows or shrinks an area that starts at addr; -ENOMEM if it cannot move in place. */
 int vm_resize(uintptr_t addr, size_t old_len, size_t new_len);
+/* Moves the pages of [from, from+len) to [to, to+len), an area without pages yet. */
+void vm_move_pages(uintptr_t from, uintptr_t to, size_t len);
+/* Frees the pages in a range but keeps the areas: the next touch sees zeros. */
+void vm_discard(uintptr_t addr, size_t len);
 /* True when [addr, addr+len) lies in mapped areas allowing access (VM_READ/VM_WRITE). */
 bool vm_range_ok(uintptr_t addr, size_t len, int access);
 /* Resolves a page fault; true when handled (demand page), false for a real fault. */

@@ -9,8 +9,8 @@
 #ifndef UNIKIT_LINUX_SYSCALLS_H
 #define UNIKIT_LINUX_SYSCALLS_H
 
-#include "../include/errno.h"
-#include "../include/types.h"
+#include "errno.h"
+#include "types.h"
 
 struct syscall_args {
     long nr;

@@ -1,0 +1,184 @@
+/*
+ * x86_64 CPU set-up: the TSS and IDT, the syscall MSRs, SSE for the
+ * program, per-CPU data, and small CPU services for core code.
+ */
+#include "arch.h"
+#include "lib.h"
+#include "x86.h"
+
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+
+struct idt_entry {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t reserved;
+} __attribute__((packed));
+
+#define IST_STACK_SIZE 16384
+#define KSTACK_SIZE    32768
+
+extern uint64_t boot_gdt[];
+extern const uint64_t trap_stubs[32];
+extern char syscall_entry[];
+
+static struct tss tss;
+static struct idt_entry idt[32];
+static struct percpu percpu0;
+static uint8_t trap_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t double_fault_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t syscall_stack[KSTACK_SIZE] __attribute__((aligned(16)));
+static unsigned long hwcap;
+
+static void tss_init(void)
+{
+    uintptr_t base = (uintptr_t)&tss;
+    uint64_t limit = sizeof(tss) - 1;
+
+    tss.ist[0] = (uintptr_t)trap_stack + sizeof(trap_stack);
+    tss.ist[1] = (uintptr_t)double_fault_stack + sizeof(double_fault_stack);
+    tss.iomap_base = sizeof(tss);
+    /* A 64-bit TSS descriptor: available TSS (type 9), present. */
+    boot_gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+                            ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+    boot_gdt[GDT_TSS / 8 + 1] = base >> 32;
+    __asm__ volatile("ltr %w0" ::"r"(GDT_TSS));
+}
+
+static void idt_init(void)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) idtr = {sizeof(idt) - 1, (uintptr_t)idt};
+
+    for (int v = 0; v < 32; v++) {
+        uint64_t off = trap_stubs[v];
+        idt[v] = (struct idt_entry){
+            .offset_low = off & 0xffff,
+            .selector = GDT_KERNEL_CS,
+            .ist = v == 8 ? 2 : 1, /* a double fault gets a stack of its own */
+            .type = 0x8e,          /* present, ring 0, interrupt gate */
+            .offset_mid = off >> 16 & 0xffff,
+            .offset_high = off >> 32,
+        };
+    }
+    __asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+void syscall_init(void)
+{
+    percpu0.self = &percpu0;
+    percpu0.kstack_top = (uintptr_t)syscall_stack + sizeof(syscall_stack);
+    wrmsr(MSR_GS_BASE, (uintptr_t)&percpu0);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
+    wrmsr(MSR_STAR, (uint64_t)GDT_KERNEL_CS << 32);
+    wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
+    /* Cleared on entry: TF, IF, DF, IOPL, NT, AC. */
+    wrmsr(MSR_FMASK, 0x47700);
+}
+
+/* The program may use SSE (and AVX where the CPU has it); the kernel never does. */
+static void fpu_init(void)
+{
+    uint32_t r[4];
+    uint64_t cr0, cr4;
+
+    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    cr0 = (cr0 & ~(uint64_t)CR0_EM) | CR0_MP | CR0_NE;
+    __asm__ volatile("mov %0, %%cr0" ::"r"(cr0));
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
+    cpuid(1, 0, r);
+    hwcap = r[3];
+    bool xsave = r[2] & (1u << 26), avx = r[2] & (1u << 28);
+    if (xsave)
+        cr4 |= CR4_OSXSAVE;
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
+    if (xsave) {
+        uint64_t xcr0 = 0x3 | (avx ? 0x4 : 0); /* x87, SSE, and AVX state */
+        __asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)));
+    }
+    __asm__ volatile("fninit");
+}
+
+void arch_cpu_init(void)
+{
+    tss_init();
+    idt_init();
+    syscall_init();
+    fpu_init();
+}
+
+void arch_set_tls(uintptr_t tp)
+{
+    wrmsr(MSR_FS_BASE, tp);
+}
+
+uintptr_t arch_get_tls(void)
+{
+    return rdmsr(MSR_FS_BASE);
+}
+
+uint64_t arch_cycles(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+bool arch_random64(uint64_t *out)
+{
+    uint32_t r[4];
+    cpuid(1, 0, r);
+    if (!(r[2] & (1u << 30)))
+        return false;
+    for (int tries = 0; tries < 10; tries++) {
+        uint8_t ok;
+        __asm__ volatile("rdrand %0; setc %1" : "=r"(*out), "=qm"(ok));
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+unsigned long arch_hwcap(void)
+{
+    return hwcap;
+}
+
+const char *arch_name(void)
+{
+    return "x86_64";
+}
+
+void arch_irq_disable(void)
+{
+    __asm__ volatile("cli" ::: "memory");
+}
+
+void arch_irq_enable(void)
+{
+    __asm__ volatile("sti" ::: "memory");
+}
+
+void arch_cpu_relax(void)
+{
+    __asm__ volatile("pause");
+}
+
+void arch_wait(void)
+{
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+}

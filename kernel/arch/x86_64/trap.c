@@ -1,0 +1,116 @@
+/*
+ * CPU exceptions. A page fault inside a mapped area is demand paging; any
+ * other exception raised by the program ends it the way Linux's default
+ * signal action would, after a report naming the fault; one raised by the
+ * kernel itself is a panic.
+ */
+#include "arch.h"
+#include "lib.h"
+#include "proc.h"
+#include "vm.h"
+#include "x86.h"
+
+#define SIGILL  4
+#define SIGTRAP 5
+#define SIGBUS  7
+#define SIGFPE  8
+#define SIGSEGV 11
+
+static const char *const exception_names[32] = {
+    [0] = "divide error",
+    [1] = "debug",
+    [2] = "NMI",
+    [3] = "breakpoint",
+    [4] = "overflow",
+    [5] = "bound range exceeded",
+    [6] = "invalid opcode",
+    [7] = "FPU not available",
+    [8] = "double fault",
+    [10] = "invalid TSS",
+    [11] = "segment not present",
+    [12] = "stack fault",
+    [13] = "general protection fault",
+    [14] = "page fault",
+    [16] = "x87 floating-point error",
+    [17] = "alignment check",
+    [18] = "machine check",
+    [19] = "SIMD floating-point error",
+};
+
+static int exception_signal(uint64_t vector)
+{
+    switch (vector) {
+    case 0:
+    case 16:
+    case 19:
+        return SIGFPE;
+    case 1:
+    case 3:
+        return SIGTRAP;
+    case 6:
+        return SIGILL;
+    case 17:
+        return SIGBUS;
+    default:
+        return SIGSEGV;
+    }
+}
+
+static void dump_registers(const struct trap_frame *tf)
+{
+    kprintf("unikit:   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", tf->rax, tf->rbx, tf->rcx,
+            tf->rdx);
+    kprintf("unikit:   rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", tf->rsi, tf->rdi, tf->rbp,
+            tf->rsp);
+    kprintf("unikit:   r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", tf->r8, tf->r9, tf->r10,
+            tf->r11);
+    kprintf("unikit:   r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", tf->r12, tf->r13, tf->r14,
+            tf->r15);
+    kprintf("unikit:   rflags %016lx error %lx\n", tf->rflags, tf->error);
+}
+
+static void describe_fault(const struct trap_frame *tf, char *buf, size_t size)
+{
+    const char *name = exception_names[tf->vector & 31];
+    if (!name)
+        name = "exception";
+    if (tf->vector != 14) {
+        snprintf(buf, size, "%s (vector %lu)", name, tf->vector);
+        return;
+    }
+    const char *access = tf->error & 16 ? "executing" : tf->error & 2 ? "writing" : "reading";
+    const char *why = tf->error & 1 ? "protection violation" : "no mapping";
+    snprintf(buf, size, "page fault %s address 0x%lx (%s)", access, read_cr2(), why);
+}
+
+static void report_location(uint64_t rip)
+{
+    const char *sym;
+    uintptr_t off;
+    if (proc_symbol(rip, &sym, &off))
+        kprintf("unikit:   at rip 0x%lx <%s+0x%lx>\n", rip, sym, off);
+    else
+        kprintf("unikit:   at rip 0x%lx\n", rip);
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+    char what[128];
+
+    if (tf->vector == 14) {
+        int access = tf->error & 16 ? VM_EXEC : tf->error & 2 ? VM_WRITE : VM_READ;
+        if (vm_handle_fault(read_cr2(), access))
+            return;
+    }
+    describe_fault(tf, what, sizeof(what));
+    if (tf->rip >= KERNEL_VMA) {
+        kprintf("unikit: kernel fault: %s at rip 0x%lx\n", what, tf->rip);
+        dump_registers(tf);
+        panic("fault in the kernel");
+    }
+    int sig = exception_signal(tf->vector);
+    kprintf("unikit: program crashed: %s\n", what);
+    report_location(tf->rip);
+    dump_registers(tf);
+    proc_kill(sig, what);
+}

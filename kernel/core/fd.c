@@ -1,0 +1,162 @@
+/*
+ * The descriptor table. It starts with room for a few descriptors and
+ * doubles on demand up to FD_LIMIT, so a program that opens three files
+ * does not pay for a thousand slots.
+ */
+#include "errno.h"
+#include "fd.h"
+#include "lib.h"
+#include "mm.h"
+#include "vfs.h"
+
+#define FD_INITIAL 16
+
+struct fd_slot {
+    struct file *file;
+    bool cloexec;
+};
+
+static struct fd_slot *slots;
+static int nslots;
+static int limit = FD_LIMIT; /* the soft RLIMIT_NOFILE */
+
+static bool valid(int fd)
+{
+    return fd >= 0 && fd < nslots && slots[fd].file;
+}
+
+static int grow_to(int want)
+{
+    if (want <= nslots)
+        return 0;
+    int n = nslots ? nslots : FD_INITIAL;
+    while (n < want)
+        n *= 2;
+    n = MIN(n, FD_LIMIT);
+    struct fd_slot *s = krealloc(slots, (size_t)n * sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    memset(s + nslots, 0, (size_t)(n - nslots) * sizeof(*s));
+    slots = s;
+    nslots = n;
+    return 0;
+}
+
+int fd_limit(void)
+{
+    return limit;
+}
+
+int fd_set_limit(int n)
+{
+    if (n < 1 || n > FD_LIMIT)
+        return -EINVAL;
+    limit = n; /* descriptors already above it stay open, as in Linux */
+    return 0;
+}
+
+/* The lowest free descriptor >= min, with the table grown to hold it. */
+static int lowest_free(int min)
+{
+    if (min < 0 || min >= limit)
+        return -EINVAL;
+    for (int fd = min; fd < limit; fd++) {
+        if (fd >= nslots) {
+            int err = grow_to(fd + 1);
+            return err ? err : fd;
+        }
+        if (!slots[fd].file)
+            return fd;
+    }
+    return -EMFILE;
+}
+
+int fd_alloc(struct file *f, int min, bool cloexec)
+{
+    int fd = lowest_free(min);
+    if (fd < 0)
+        return fd;
+    slots[fd].file = f;
+    slots[fd].cloexec = cloexec;
+    return fd;
+}
+
+struct file *fd_get(int fd)
+{
+    return valid(fd) ? slots[fd].file : NULL;
+}
+
+int fd_close(int fd)
+{
+    if (!valid(fd))
+        return -EBADF;
+    struct file *f = slots[fd].file;
+    slots[fd].file = NULL;
+    slots[fd].cloexec = false;
+    file_put(f);
+    return 0;
+}
+
+int fd_dup_to(int oldfd, int newfd, bool cloexec)
+{
+    if (!valid(oldfd) || newfd < 0 || newfd >= limit)
+        return -EBADF;
+    int err = grow_to(newfd + 1);
+    if (err)
+        return err;
+    struct file *f = slots[oldfd].file;
+    struct file *old = slots[newfd].file;
+    file_get(f);
+    slots[newfd].file = f;
+    slots[newfd].cloexec = cloexec;
+    /* Released last, so that dup2(fd, fd)-like aliasing never frees f early. */
+    if (old)
+        file_put(old);
+    return newfd;
+}
+
+int fd_get_cloexec(int fd)
+{
+    return valid(fd) ? slots[fd].cloexec : -EBADF;
+}
+
+int fd_set_cloexec(int fd, bool cloexec)
+{
+    if (!valid(fd))
+        return -EBADF;
+    slots[fd].cloexec = cloexec;
+    return 0;
+}
+
+void fd_close_range(unsigned first, unsigned last, bool cloexec_only)
+{
+    for (unsigned fd = first; fd <= last && fd < (unsigned)nslots; fd++) {
+        if (!slots[fd].file)
+            continue;
+        if (cloexec_only)
+            slots[fd].cloexec = true;
+        else
+            fd_close((int)fd);
+    }
+}
+
+void fd_close_on_exec(void)
+{
+    for (int fd = 0; fd < nslots; fd++) {
+        if (slots[fd].file && slots[fd].cloexec)
+            fd_close(fd);
+    }
+}
+
+void fd_init_stdio(void)
+{
+    struct file *console;
+    if (vfs_openat(NULL, "/dev/console", VFS_O_READ | VFS_O_WRITE, 0, &console) < 0)
+        panic("fd: cannot open /dev/console");
+    for (int fd = 0; fd < 3; fd++) {
+        if (fd)
+            file_get(console);
+        if (fd_alloc(console, fd, false) != fd)
+            panic("fd: descriptor %d is taken", fd);
+    }
+}

@@ -1,0 +1,50 @@
+/*
+ * kmain: from the architecture's boot code to the program's first
+ * instruction. Everything here runs once.
+ */
+#include "arch.h"
+#include "fd.h"
+#include "lib.h"
+#include "mm.h"
+#include "plat.h"
+#include "proc.h"
+#include "random.h"
+#include "vfs.h"
+#include "vm.h"
+
+/* Physical bounds of the loaded image, from the architecture's linker script. */
+extern char __kernel_phys_start[], __kernel_phys_end[];
+extern const char __unikit_files_start[], __unikit_files_end[];
+
+static void memory_init(void)
+{
+    struct plat_mem_range ranges[32];
+    size_t n = plat_memory(ranges, ARRAY_SIZE(ranges));
+    uintptr_t kstart = (uintptr_t)__kernel_phys_start;
+    uintptr_t kend = (uintptr_t)__kernel_phys_end;
+    page_init(ranges, n, ALIGN_DOWN(kstart, PAGE_SIZE), ALIGN_UP(kend, PAGE_SIZE));
+    arch_paging_init(ranges[n - 1].end);
+}
+
+static void files_init(void)
+{
+    vfs_init();
+    size_t len = (size_t)(__unikit_files_end - __unikit_files_start);
+    if (len && cpio_unpack(__unikit_files_start, len) < 0)
+        panic("the image's file archive is corrupted");
+    fd_init_stdio();
+}
+
+noreturn_fn void kmain(uint32_t boot_info)
+{
+    struct boot_config cfg;
+
+    plat_init((void *)(uintptr_t)boot_info);
+    arch_cpu_init();
+    memory_init();
+    random_init();
+    vm_init();
+    files_init();
+    boot_config_load(&cfg, plat_cmdline());
+    exec_program(cfg.argv[0], &cfg);
+}

@@ -1,0 +1,209 @@
+/*
+ * Pipes: a ring buffer of up to PIPE_CAPACITY bytes between a read end and
+ * a write end. The buffer starts at one page and doubles as data arrives,
+ * so an idle pipe costs little on a small machine.
+ *
+ * Both ends are files on one anonymous FIFO inode, which has no name and
+ * goes away with its last reference.
+ */
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "vfs.h"
+
+#define PIPE_INITIAL 4096
+#define PIPE_ATOMIC  4096 /* PIPE_BUF: writes up to this size are never split */
+
+struct pipe {
+    struct inode inode;
+    uint8_t *buf;
+    size_t cap, head, count; /* data is buf[head .. head+count) modulo cap */
+    unsigned readers, writers;
+};
+
+static const struct inode_ops pipe_iops;
+static const struct file_ops pipe_read_ops, pipe_write_ops;
+static uint64_t pipe_ino = 1;
+
+static struct pipe *pipe_of(struct file *f)
+{
+    return container_of(f->inode, struct pipe, inode);
+}
+
+bool vfs_is_pipe(struct file *f)
+{
+    return f->ops == &pipe_read_ops || f->ops == &pipe_write_ops;
+}
+
+/*
+ * The kernel has one thread, so nothing can run to fill or drain the pipe
+ * while this one waits: a blocking wait here would last forever. This is
+ * where the scheduler's wait queue plugs in once there are threads.
+ */
+static noreturn_fn void pipe_deadlock(const char *what)
+{
+    panic("deadlock: the program %s and no other thread can %s it", what,
+          what[0] == 'r' ? "fill" : "drain");
+}
+
+static ssize_t pipe_read(struct file *f, void *buf, size_t len, off_t off)
+{
+    (void)off;
+    struct pipe *p = pipe_of(f);
+    if (len == 0)
+        return 0;
+    if (p->count == 0) {
+        if (p->writers == 0)
+            return 0;
+        if (f->flags & VFS_O_NONBLOCK)
+            return -EAGAIN;
+        pipe_deadlock("reads (blocking) from an empty pipe");
+    }
+    size_t n = MIN(len, p->count);
+    size_t first = MIN(n, p->cap - p->head);
+    memcpy(buf, p->buf + p->head, first);
+    memcpy((uint8_t *)buf + first, p->buf, n - first);
+    p->head = (p->head + n) % p->cap;
+    p->count -= n;
+    if (p->count == 0)
+        p->head = 0;
+    return (ssize_t)n;
+}
+
+/* Grows the buffer toward PIPE_CAPACITY so that want more bytes fit. */
+static void pipe_grow(struct pipe *p, size_t want)
+{
+    size_t cap = p->cap ? p->cap : PIPE_INITIAL;
+    while (cap < PIPE_CAPACITY && cap - p->count < want)
+        cap *= 2;
+    if (cap == p->cap)
+        return;
+    uint8_t *nb = kmalloc(cap);
+    if (!nb)
+        return; /* keep the smaller buffer: the write is shorter, not lost */
+    size_t first = MIN(p->count, p->cap - p->head);
+    if (p->count) {
+        memcpy(nb, p->buf + p->head, first);
+        memcpy(nb + first, p->buf, p->count - first);
+    }
+    kfree(p->buf);
+    p->buf = nb;
+    p->cap = cap;
+    p->head = 0;
+}
+
+static void pipe_put_bytes(struct pipe *p, const uint8_t *src, size_t n)
+{
+    size_t tail = (p->head + p->count) % p->cap;
+    size_t first = MIN(n, p->cap - tail);
+    memcpy(p->buf + tail, src, first);
+    memcpy(p->buf, src + first, n - first);
+    p->count += n;
+}
+
+static ssize_t pipe_write(struct file *f, const void *buf, size_t len, off_t off)
+{
+    (void)off;
+    struct pipe *p = pipe_of(f);
+    if (len == 0)
+        return 0;
+    /* Linux also raises SIGPIPE here; that belongs to the signal layer. */
+    if (p->readers == 0)
+        return -EPIPE;
+    pipe_grow(p, len);
+    if (!p->buf)
+        return -ENOMEM;
+    size_t space = p->cap - p->count;
+    bool atomic = len <= PIPE_ATOMIC;
+    if (space == 0 || (atomic && space < len)) {
+        if (f->flags & VFS_O_NONBLOCK)
+            return -EAGAIN;
+        pipe_deadlock("writes (blocking) to a full pipe");
+    }
+    size_t n = MIN(len, space);
+    pipe_put_bytes(p, buf, n);
+    /* A blocking writer waits until all is written; with one thread, never. */
+    if (n < len && !(f->flags & VFS_O_NONBLOCK))
+        pipe_deadlock("writes (blocking) to a full pipe");
+    return (ssize_t)n;
+}
+
+static ssize_t pipe_nread(struct file *f)
+{
+    return (ssize_t)pipe_of(f)->count;
+}
+
+static unsigned pipe_poll_read(struct file *f)
+{
+    struct pipe *p = pipe_of(f);
+    unsigned ev = p->count ? VFS_POLL_IN : 0;
+    return p->writers ? ev : ev | VFS_POLL_HUP;
+}
+
+static unsigned pipe_poll_write(struct file *f)
+{
+    struct pipe *p = pipe_of(f);
+    if (p->readers == 0)
+        return VFS_POLL_ERR;
+    return p->count < PIPE_CAPACITY ? VFS_POLL_OUT : 0;
+}
+
+static void pipe_release_read(struct file *f)
+{
+    pipe_of(f)->readers--;
+}
+
+static void pipe_release_write(struct file *f)
+{
+    pipe_of(f)->writers--;
+}
+
+static void pipe_evict(struct inode *ip)
+{
+    struct pipe *p = container_of(ip, struct pipe, inode);
+    kfree(p->buf);
+    kfree(p);
+}
+
+static const struct inode_ops pipe_iops = {
+    .evict = pipe_evict,
+};
+
+static const struct file_ops pipe_read_ops = {
+    .read = pipe_read,
+    .nread = pipe_nread,
+    .poll = pipe_poll_read,
+    .release = pipe_release_read,
+};
+
+static const struct file_ops pipe_write_ops = {
+    .write = pipe_write,
+    .nread = pipe_nread,
+    .poll = pipe_poll_write,
+    .release = pipe_release_write,
+};
+
+int vfs_pipe(unsigned flags, struct file **rd, struct file **wr)
+{
+    struct pipe *p = kzalloc(sizeof(*p));
+    if (!p)
+        return -ENFILE;
+    uint64_t now = vfs_now_ns();
+    p->inode.type = VFS_FIFO;
+    p->inode.mode = 0600;
+    p->inode.ino = pipe_ino++;
+    p->inode.atime_ns = p->inode.mtime_ns = p->inode.ctime_ns = now;
+    p->inode.iops = &pipe_iops;
+    p->readers = p->writers = 1;
+    unsigned common = flags & VFS_O_NONBLOCK;
+    *rd = vfs_file_alloc(&p->inode, &pipe_read_ops, VFS_O_READ | common);
+    *wr = *rd ? vfs_file_alloc(&p->inode, &pipe_write_ops, VFS_O_WRITE | common) : NULL;
+    if (!*wr) {
+        if (*rd)
+            file_put(*rd); /* the last reference: frees the pipe too */
+        else
+            kfree(p);
+        return -ENFILE;
+    }
+    return 0;
+}

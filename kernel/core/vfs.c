@@ -1,0 +1,815 @@
+/*
+ * The VFS: path lookup, open files and the operations on names. The file
+ * systems below (ramfs, devfs nodes in it, pipes) do the storage; this file
+ * holds the rules that are the same for all of them.
+ */
+#include "clock.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "vfs.h"
+
+static struct inode *root;
+static struct inode *cwd;
+static uint32_t umask_bits = 022;
+
+/* ---- inodes -------------------------------------------------------------- */
+
+uint64_t vfs_now_ns(void)
+{
+    return clock_realtime_coarse_ns();
+}
+
+void inode_touch(struct inode *ip)
+{
+    ip->mtime_ns = ip->ctime_ns = vfs_now_ns();
+}
+
+static void inode_maybe_evict(struct inode *ip)
+{
+    if (ip->nlink == 0 && ip->refcount == 0 && ip->iops && ip->iops->evict)
+        ip->iops->evict(ip);
+}
+
+void inode_get(struct inode *ip)
+{
+    ip->refcount++;
+}
+
+void inode_put(struct inode *ip)
+{
+    BUG_ON(ip->refcount == 0);
+    ip->refcount--;
+    inode_maybe_evict(ip);
+}
+
+void inode_drop_link(struct inode *ip)
+{
+    BUG_ON(ip->nlink == 0);
+    ip->nlink--;
+    ip->ctime_ns = vfs_now_ns();
+    inode_maybe_evict(ip);
+}
+
+struct inode *vfs_root(void)
+{
+    return root;
+}
+
+struct inode *vfs_cwd(void)
+{
+    return cwd;
+}
+
+void vfs_init(void)
+{
+    root = ramfs_create_root();
+    cwd = root;
+    inode_get(cwd);
+    devfs_init();
+    if (vfs_mkdir(root, "tmp", 01777) < 0)
+        panic("vfs: cannot create /tmp");
+    /* The umask did not apply the sticky bit; set the mode exactly. */
+    struct inode *tmp;
+    if (vfs_lookup(root, "/tmp", 0, &tmp) == 0)
+        tmp->mode = 01777;
+}
+
+/* ---- path lookup ------------------------------------------------------------ */
+
+static bool is_dot(const char *name, size_t len)
+{
+    return len == 1 && name[0] == '.';
+}
+
+static bool is_dotdot(const char *name, size_t len)
+{
+    return len == 2 && name[0] == '.' && name[1] == '.';
+}
+
+/* One step from dir to its entry name. */
+static int step(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+    if (dir->type != VFS_DIR)
+        return -ENOTDIR;
+    if (len > VFS_NAME_MAX)
+        return -ENAMETOOLONG;
+    if (is_dot(name, len)) {
+        *out = dir;
+        return 0;
+    }
+    if (dir->nlink == 0) /* removed: its entries and ".." are gone */
+        return -ENOENT;
+    if (is_dotdot(name, len)) {
+        *out = dir == root ? root : dir->iops->parent(dir);
+        return *out ? 0 : -ENOENT;
+    }
+    *out = dir->iops->lookup(dir, name, len);
+    return *out ? 0 : -ENOENT;
+}
+
+static int resolve(struct inode *base, const char *path, size_t plen, bool follow, int *links,
+                   struct inode **out);
+
+static int follow_link(struct inode *dir, struct inode *link, int *links, struct inode **out)
+{
+    if (++*links > VFS_SYMLINK_MAX)
+        return -ELOOP;
+    const char *target = link->iops->readlink(link);
+    size_t tlen = strlen(target);
+    if (tlen == 0)
+        return -ENOENT;
+    return resolve(dir, target, tlen, true, links, out);
+}
+
+/*
+ * Walks the first plen bytes of path from base (or the root for an absolute
+ * path). A symlink met on the way is followed; a final one only if follow
+ * is set or a slash comes after it.
+ */
+static int resolve(struct inode *base, const char *path, size_t plen, bool follow, int *links,
+                   struct inode **out)
+{
+    struct inode *cur = plen && path[0] == '/' ? root : base;
+    size_t i = 0;
+    for (;;) {
+        while (i < plen && path[i] == '/')
+            i++;
+        if (i == plen) {
+            *out = cur;
+            return 0;
+        }
+        size_t start = i;
+        while (i < plen && path[i] != '/')
+            i++;
+        size_t j = i;
+        while (j < plen && path[j] == '/')
+            j++;
+        bool last = j == plen, trailing_slash = last && j > i;
+
+        struct inode *next;
+        int err = step(cur, path + start, i - start, &next);
+        if (err)
+            return err;
+        if (next->type == VFS_LNK && (!last || follow || trailing_slash)) {
+            err = follow_link(cur, next, links, &next);
+            if (err)
+                return err;
+        }
+        if (trailing_slash && next->type != VFS_DIR)
+            return -ENOTDIR;
+        cur = next;
+    }
+}
+
+static struct inode *base_dir(struct inode *at)
+{
+    return at ? at : cwd;
+}
+
+int vfs_lookup(struct inode *at, const char *path, unsigned lookup_flags, struct inode **out)
+{
+    int links = 0;
+    size_t len = strlen(path);
+    if (len == 0)
+        return -ENOENT;
+    if (len >= VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    return resolve(base_dir(at), path, len, !(lookup_flags & VFS_NOFOLLOW), &links, out);
+}
+
+/* The directory a path's last component lives in, and that component. */
+struct last_name {
+    struct inode *dir;
+    const char *name;
+    size_t len; /* 0 when the path names the root ("/") */
+    bool trailing_slash;
+};
+
+static int resolve_parent(struct inode *at, const char *path, struct last_name *ln)
+{
+    size_t n = strlen(path);
+    if (n == 0)
+        return -ENOENT;
+    if (n >= VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    size_t end = n;
+    while (end > 0 && path[end - 1] == '/')
+        end--;
+    size_t start = end;
+    while (start > 0 && path[start - 1] != '/')
+        start--;
+    int links = 0;
+    int err = resolve(base_dir(at), path, start, true, &links, &ln->dir);
+    if (err)
+        return err;
+    if (ln->dir->type != VFS_DIR)
+        return -ENOTDIR;
+    ln->name = path + start;
+    ln->len = end - start;
+    ln->trailing_slash = end < n;
+    if (ln->len > VFS_NAME_MAX)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+static bool is_special(const struct last_name *ln)
+{
+    return ln->len == 0 || is_dot(ln->name, ln->len) || is_dotdot(ln->name, ln->len);
+}
+
+/* The existing entry for ln, not following a symlink; NULL if absent. */
+static struct inode *lookup_last(const struct last_name *ln)
+{
+    struct inode *ip;
+    return step(ln->dir, ln->name, ln->len, &ip) == 0 ? ip : NULL;
+}
+
+/* Refuses to add entries to a directory that has been removed. */
+static int check_dir_alive(struct inode *dir)
+{
+    return dir->nlink == 0 ? -ENOENT : 0;
+}
+
+/* ---- open files ------------------------------------------------------------- */
+
+static ssize_t dir_read(struct file *f, void *buf, size_t len, off_t off)
+{
+    (void)f, (void)buf, (void)len, (void)off;
+    return -EISDIR;
+}
+
+static const struct file_ops dir_file_ops = {
+    .read = dir_read,
+    .lseek = vfs_generic_lseek,
+};
+
+/* O_PATH files and symlinks: nothing to read or write. */
+static const struct file_ops path_file_ops;
+
+struct file *vfs_file_alloc(struct inode *ip, const struct file_ops *ops, unsigned flags)
+{
+    struct file *f = kzalloc(sizeof(*f));
+    if (!f)
+        return NULL;
+    f->inode = ip;
+    f->ops = ops;
+    f->flags = flags & VFS_O_FILE_MASK;
+    f->refcount = 1;
+    inode_get(ip);
+    return f;
+}
+
+void file_get(struct file *f)
+{
+    f->refcount++;
+}
+
+void file_put(struct file *f)
+{
+    BUG_ON(f->refcount == 0);
+    if (--f->refcount)
+        return;
+    if (f->ops->release)
+        f->ops->release(f);
+    inode_put(f->inode);
+    kfree(f);
+}
+
+static const struct file_ops *ops_for(struct inode *ip, unsigned flags)
+{
+    if (flags & VFS_O_PATH)
+        return &path_file_ops;
+    if (ip->type == VFS_DIR)
+        return &dir_file_ops;
+    return ip->fops;
+}
+
+int vfs_open_inode(struct inode *ip, unsigned flags, struct file **out)
+{
+    if (!(flags & VFS_O_PATH)) {
+        if (ip->type == VFS_LNK)
+            return -ELOOP;
+        if (ip->type == VFS_DIR && (flags & VFS_O_WRITE))
+            return -EISDIR;
+    }
+    if ((flags & VFS_O_DIRECTORY) && ip->type != VFS_DIR)
+        return -ENOTDIR;
+    const struct file_ops *ops = ops_for(ip, flags);
+    if (!ops)
+        return -ENXIO; /* a device node without a driver, or a named fifo */
+    if ((flags & VFS_O_TRUNC) && ip->type == VFS_REG && !(flags & VFS_O_PATH) && ip->size) {
+        int err = ip->iops->setsize(ip, 0);
+        if (err)
+            return err;
+    }
+    struct file *f = vfs_file_alloc(ip, ops, flags);
+    if (!f)
+        return -ENOMEM;
+    *out = f;
+    return 0;
+}
+
+/* The O_CREAT half of open: finds or makes the last component. */
+static int open_create(struct inode *at, const char *path, unsigned flags, uint32_t mode,
+                       struct inode **out)
+{
+    struct last_name ln;
+    int err = resolve_parent(at, path, &ln);
+    if (err)
+        return err;
+    if (is_special(&ln))
+        return (flags & VFS_O_EXCL) ? -EEXIST : -EISDIR;
+    struct inode *ip = lookup_last(&ln);
+    if (ip) {
+        if (flags & VFS_O_EXCL)
+            return -EEXIST;
+        if (ip->type == VFS_LNK) {
+            if (flags & VFS_O_NOFOLLOW)
+                return -ELOOP;
+            int links = 0;
+            return follow_link(ln.dir, ip, &links, out);
+        }
+        if (ln.trailing_slash && ip->type != VFS_DIR)
+            return -ENOTDIR;
+        *out = ip;
+        return 0;
+    }
+    if (ln.trailing_slash)
+        return -EISDIR;
+    err = check_dir_alive(ln.dir);
+    if (err)
+        return err;
+    return ln.dir->iops->mknod(ln.dir, ln.name, ln.len, VFS_REG, mode & ~umask_bits, out);
+}
+
+int vfs_openat(struct inode *at, const char *path, unsigned flags, uint32_t mode, struct file **out)
+{
+    struct inode *ip;
+    int err;
+    if (flags & VFS_O_CREAT) {
+        err = open_create(at, path, flags, mode, &ip);
+        if (err == 0 && ip->type == VFS_DIR)
+            return -EISDIR;
+    } else {
+        unsigned lf = (flags & VFS_O_NOFOLLOW) ? VFS_NOFOLLOW : 0;
+        err = vfs_lookup(at, path, lf, &ip);
+    }
+    if (err)
+        return err;
+    return vfs_open_inode(ip, flags, out);
+}
+
+ssize_t vfs_pread(struct file *f, void *buf, size_t len, off_t off)
+{
+    if (!(f->flags & VFS_O_READ))
+        return -EBADF;
+    if (!f->ops->read)
+        return -EINVAL;
+    if (!f->ops->lseek)
+        return -ESPIPE;
+    if (off < 0)
+        return -EINVAL;
+    return f->ops->read(f, buf, len, off);
+}
+
+ssize_t vfs_pwrite(struct file *f, const void *buf, size_t len, off_t off)
+{
+    if (!(f->flags & VFS_O_WRITE))
+        return -EBADF;
+    if (!f->ops->write)
+        return -EINVAL;
+    if (!f->ops->lseek)
+        return -ESPIPE;
+    if (off < 0)
+        return -EINVAL;
+    return f->ops->write(f, buf, len, off);
+}
+
+ssize_t vfs_read(struct file *f, void *buf, size_t len)
+{
+    if (!(f->flags & VFS_O_READ))
+        return -EBADF;
+    if (!f->ops->read)
+        return -EINVAL;
+    ssize_t n = f->ops->read(f, buf, len, f->offset);
+    if (n > 0 && f->ops->lseek)
+        f->offset += n;
+    return n;
+}
+
+ssize_t vfs_write(struct file *f, const void *buf, size_t len)
+{
+    if (!(f->flags & VFS_O_WRITE))
+        return -EBADF;
+    if (!f->ops->write)
+        return -EINVAL;
+    if ((f->flags & VFS_O_APPEND) && f->inode->type == VFS_REG)
+        f->offset = (off_t)f->inode->size;
+    ssize_t n = f->ops->write(f, buf, len, f->offset);
+    if (n > 0 && f->ops->lseek)
+        f->offset += n;
+    return n;
+}
+
+off_t vfs_generic_lseek(struct file *f, off_t off, int whence)
+{
+    off_t size = (off_t)f->inode->size, base;
+    switch (whence) {
+    case VFS_SEEK_SET:
+        base = 0;
+        break;
+    case VFS_SEEK_CUR:
+        base = f->offset;
+        break;
+    case VFS_SEEK_END:
+        base = size;
+        break;
+    case VFS_SEEK_DATA:
+    case VFS_SEEK_HOLE:
+        /* A file here has no holes worth reporting: all data, then the end. */
+        if (off < 0 || off >= size)
+            return -ENXIO;
+        base = 0;
+        if (whence == VFS_SEEK_HOLE)
+            off = size;
+        break;
+    default:
+        return -EINVAL;
+    }
+    if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+        return -EINVAL;
+    f->offset = base + off;
+    return f->offset;
+}
+
+off_t vfs_lseek(struct file *f, off_t off, int whence)
+{
+    if (!f->ops->lseek)
+        return -ESPIPE;
+    return f->ops->lseek(f, off, whence);
+}
+
+static int truncate_inode(struct inode *ip, off_t size)
+{
+    if (size < 0)
+        return -EINVAL;
+    if (ip->type == VFS_DIR)
+        return -EISDIR;
+    if (ip->type != VFS_REG)
+        return -EINVAL;
+    if ((uint64_t)size > VFS_FILE_MAX)
+        return -EFBIG;
+    return ip->iops->setsize(ip, (uint64_t)size);
+}
+
+int vfs_ftruncate(struct file *f, off_t size)
+{
+    if (!(f->flags & VFS_O_WRITE) || f->inode->type != VFS_REG)
+        return -EINVAL;
+    return truncate_inode(f->inode, size);
+}
+
+int vfs_truncate(struct inode *at, const char *path, off_t size)
+{
+    struct inode *ip;
+    int err = vfs_lookup(at, path, 0, &ip);
+    return err ? err : truncate_inode(ip, size);
+}
+
+ssize_t vfs_nread(struct file *f)
+{
+    return f->ops->nread ? f->ops->nread(f) : -ENOTTY;
+}
+
+unsigned vfs_poll(struct file *f)
+{
+    return f->ops->poll ? f->ops->poll(f) : VFS_POLL_IN | VFS_POLL_OUT;
+}
+
+int vfs_readdir(struct file *f, vfs_filldir_t fill, void *ctx)
+{
+    struct inode *dir = f->inode;
+    if (dir->type != VFS_DIR || (f->flags & VFS_O_PATH))
+        return -ENOTDIR;
+    if (dir->nlink == 0)
+        return -ENOENT;
+    int n = 0;
+    if (f->offset == 0) {
+        if (fill(ctx, ".", 1, dir->ino, VFS_DIR, 1))
+            return n;
+        f->offset = 1, n++;
+    }
+    if (f->offset == 1) {
+        struct inode *parent = dir == root ? root : dir->iops->parent(dir);
+        if (fill(ctx, "..", 2, parent->ino, VFS_DIR, 2))
+            return n;
+        f->offset = 2, n++;
+    }
+    if (f->offset < 2)
+        return -EINVAL;
+    return n + dir->iops->readdir(dir, &f->offset, fill, ctx);
+}
+
+void vfs_stat_inode(struct inode *ip, struct vfs_stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->type = ip->type;
+    st->mode = ip->mode;
+    st->nlink = ip->nlink;
+    st->blksize = VFS_BLOCK_SIZE;
+    st->dev = ip->type == VFS_FIFO ? 0xc : 0x10; /* a pipe lives on no disk */
+    st->ino = ip->ino;
+    st->size = ip->size;
+    st->blocks = ip->type == VFS_REG ? (ip->size + 511) / 512 : 0;
+    st->rdev_major = ip->rdev_major;
+    st->rdev_minor = ip->rdev_minor;
+    st->atime_ns = ip->atime_ns;
+    st->mtime_ns = ip->mtime_ns;
+    st->ctime_ns = ip->ctime_ns;
+}
+
+int vfs_stat(struct inode *at, const char *path, unsigned lookup_flags, struct vfs_stat *st)
+{
+    struct inode *ip;
+    int err = vfs_lookup(at, path, lookup_flags, &ip);
+    if (err)
+        return err;
+    vfs_stat_inode(ip, st);
+    return 0;
+}
+
+/* The one user is root: only execute permission can be missing. */
+int vfs_access(struct inode *at, const char *path, int mode, unsigned lookup_flags)
+{
+    struct inode *ip;
+    int err = vfs_lookup(at, path, lookup_flags, &ip);
+    if (err)
+        return err;
+    if ((mode & VFS_X_OK) && ip->type != VFS_DIR && !(ip->mode & 0111))
+        return -EACCES;
+    return 0;
+}
+
+int vfs_chmod_inode(struct inode *ip, uint32_t mode)
+{
+    ip->mode = mode & 07777;
+    ip->ctime_ns = vfs_now_ns();
+    return 0;
+}
+
+/* ---- the name space ----------------------------------------------------------- */
+
+int vfs_mkdir(struct inode *at, const char *path, uint32_t mode)
+{
+    struct last_name ln;
+    int err = resolve_parent(at, path, &ln);
+    if (err)
+        return err;
+    if (is_special(&ln) || lookup_last(&ln))
+        return -EEXIST;
+    err = check_dir_alive(ln.dir);
+    if (err)
+        return err;
+    struct inode *ip;
+    return ln.dir->iops->mknod(ln.dir, ln.name, ln.len, VFS_DIR, mode & 01777 & ~umask_bits, &ip);
+}
+
+int vfs_rmdir(struct inode *at, const char *path)
+{
+    struct last_name ln;
+    int err = resolve_parent(at, path, &ln);
+    if (err)
+        return err;
+    if (ln.len == 0)
+        return -EBUSY;
+    if (is_dot(ln.name, ln.len))
+        return -EINVAL;
+    if (is_dotdot(ln.name, ln.len))
+        return -ENOTEMPTY;
+    struct inode *ip = lookup_last(&ln);
+    if (!ip)
+        return -ENOENT;
+    if (ip->type != VFS_DIR)
+        return -ENOTDIR;
+    if (ip == root)
+        return -EBUSY;
+    if (!ip->iops->dir_empty(ip))
+        return -ENOTEMPTY;
+    return ln.dir->iops->unlink(ln.dir, ln.name, ln.len);
+}
+
+int vfs_unlink(struct inode *at, const char *path)
+{
+    struct last_name ln;
+    int err = resolve_parent(at, path, &ln);
+    if (err)
+        return err;
+    if (is_special(&ln))
+        return -EISDIR;
+    struct inode *ip = lookup_last(&ln);
+    if (!ip)
+        return -ENOENT;
+    if (ip->type == VFS_DIR)
+        return -EISDIR;
+    if (ln.trailing_slash)
+        return -ENOTDIR;
+    return ln.dir->iops->unlink(ln.dir, ln.name, ln.len);
+}
+
+/* True when dir is ip or lies below it. */
+static bool is_within(struct inode *dir, struct inode *ip)
+{
+    for (struct inode *d = dir; d; d = d->iops->parent(d)) {
+        if (d == ip)
+            return true;
+        if (d == root)
+            break;
+    }
+    return false;
+}
+
+static int check_rename_target(struct inode *src, struct inode *dst, struct inode *ndir)
+{
+    if (src->type == VFS_DIR) {
+        if (is_within(ndir, src))
+            return -EINVAL;
+        if (dst && dst->type != VFS_DIR)
+            return -ENOTDIR;
+        if (dst && !dst->iops->dir_empty(dst))
+            return -ENOTEMPTY;
+    } else if (dst && dst->type == VFS_DIR) {
+        return -EISDIR;
+    }
+    return 0;
+}
+
+int vfs_rename(struct inode *oat, const char *oldpath, struct inode *nat, const char *newpath,
+               unsigned flags)
+{
+    struct last_name o, n;
+    int err = resolve_parent(oat, oldpath, &o);
+    if (!err)
+        err = resolve_parent(nat, newpath, &n);
+    if (err)
+        return err;
+    if (flags & ~VFS_RENAME_NOREPLACE)
+        return -EINVAL;
+    if (is_special(&o) || is_special(&n))
+        return -EBUSY;
+    struct inode *src = lookup_last(&o);
+    if (!src)
+        return -ENOENT;
+    if ((o.trailing_slash || n.trailing_slash) && src->type != VFS_DIR)
+        return -ENOTDIR;
+    struct inode *dst = lookup_last(&n);
+    if (dst && (flags & VFS_RENAME_NOREPLACE))
+        return -EEXIST;
+    if (dst == src)
+        return 0;
+    err = check_rename_target(src, dst, n.dir);
+    if (!err)
+        err = check_dir_alive(n.dir);
+    if (err)
+        return err;
+    return o.dir->iops->rename(o.dir, o.name, o.len, n.dir, n.name, n.len);
+}
+
+int vfs_link(struct inode *oat, const char *oldpath, struct inode *nat, const char *newpath,
+             unsigned lookup_flags)
+{
+    struct inode *ip;
+    int err = vfs_lookup(oat, oldpath, lookup_flags, &ip);
+    if (err)
+        return err;
+    if (ip->type == VFS_DIR)
+        return -EPERM;
+    struct last_name ln;
+    err = resolve_parent(nat, newpath, &ln);
+    if (err)
+        return err;
+    if (is_special(&ln) || lookup_last(&ln))
+        return -EEXIST;
+    if (ln.trailing_slash)
+        return -ENOENT;
+    err = check_dir_alive(ln.dir);
+    if (err)
+        return err;
+    if (ip->iops != ln.dir->iops || !ln.dir->iops->link)
+        return -EXDEV;
+    return ln.dir->iops->link(ln.dir, ln.name, ln.len, ip);
+}
+
+int vfs_symlink(const char *target, struct inode *at, const char *path)
+{
+    if (!*target)
+        return -ENOENT;
+    if (strlen(target) >= VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    struct last_name ln;
+    int err = resolve_parent(at, path, &ln);
+    if (err)
+        return err;
+    if (is_special(&ln) || lookup_last(&ln))
+        return -EEXIST;
+    if (ln.trailing_slash)
+        return -ENOENT;
+    err = check_dir_alive(ln.dir);
+    if (err)
+        return err;
+    struct inode *ip;
+    return ln.dir->iops->symlink(ln.dir, ln.name, ln.len, target, &ip);
+}
+
+ssize_t vfs_readlink(struct inode *at, const char *path, char *buf, size_t size)
+{
+    struct inode *ip;
+    int err = vfs_lookup(at, path, VFS_NOFOLLOW, &ip);
+    if (err)
+        return err;
+    if (ip->type != VFS_LNK)
+        return -EINVAL;
+    const char *target = ip->iops->readlink(ip);
+    size_t n = MIN(strlen(target), size);
+    memcpy(buf, target, n);
+    return (ssize_t)n;
+}
+
+int vfs_mknod_device(const char *path, uint32_t mode, const struct file_ops *ops, uint32_t major,
+                     uint32_t minor)
+{
+    struct last_name ln;
+    int err = resolve_parent(root, path, &ln);
+    if (err)
+        return err;
+    if (is_special(&ln) || lookup_last(&ln))
+        return -EEXIST;
+    struct inode *ip;
+    err = ln.dir->iops->mknod(ln.dir, ln.name, ln.len, VFS_CHR, mode, &ip);
+    if (err)
+        return err;
+    ip->fops = ops;
+    ip->rdev_major = major;
+    ip->rdev_minor = minor;
+    return 0;
+}
+
+/* ---- working directory and umask ------------------------------------------------ */
+
+int vfs_fchdir(struct inode *dir)
+{
+    if (dir->type != VFS_DIR)
+        return -ENOTDIR;
+    inode_get(dir);
+    inode_put(cwd);
+    cwd = dir;
+    return 0;
+}
+
+int vfs_chdir(struct inode *at, const char *path)
+{
+    struct inode *ip;
+    int err = vfs_lookup(at, path, 0, &ip);
+    return err ? err : vfs_fchdir(ip);
+}
+
+/* Builds the path backwards from the end of buf: names are found child to parent. */
+ssize_t vfs_getcwd(char *buf, size_t size)
+{
+    if (cwd->nlink == 0)
+        return -ENOENT;
+    if (size < 2)
+        return -ERANGE;
+    size_t pos = size - 1;
+    buf[pos] = '\0';
+    for (struct inode *d = cwd; d != root;) {
+        struct inode *parent = d->iops->parent(d);
+        const char *name;
+        size_t len;
+        if (!parent || !parent->iops->name_of(parent, d, &name, &len))
+            return -ENOENT;
+        if (len + 1 > pos)
+            return -ERANGE;
+        pos -= len;
+        memcpy(buf + pos, name, len);
+        buf[--pos] = '/';
+        d = parent;
+    }
+    if (pos == size - 1)
+        buf[--pos] = '/';
+    size_t n = size - pos;
+    memmove(buf, buf + pos, n);
+    return (ssize_t)n;
+}
+
+uint32_t vfs_umask(uint32_t mask)
+{
+    uint32_t old = umask_bits;
+    umask_bits = mask & 0777;
+    return old;
+}
+
+uint32_t vfs_get_umask(void)
+{
+    return umask_bits;
+}

@@ -1,0 +1,284 @@
+/*
+ * The program's address space: a sorted list of areas. Pages are
+ * allocated when first touched (vm_handle_fault), so reserving a large
+ * stack or a PROT_NONE region costs nothing until it is used.
+ */
+#include "arch.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "vm.h"
+
+struct area {
+    uintptr_t start, end; /* [start, end), page-aligned */
+    int prot;
+    struct area *next;
+};
+
+static struct area *areas;
+static uintptr_t brk_start, brk_end;
+
+void vm_init(void)
+{
+    areas = NULL;
+}
+
+static struct area *area_new(uintptr_t start, uintptr_t end, int prot)
+{
+    struct area *a = kmalloc(sizeof(*a));
+    if (a)
+        *a = (struct area){start, end, prot, NULL};
+    return a;
+}
+
+static void release_pages(uintptr_t start, uintptr_t end)
+{
+    for (uintptr_t va = arch_next_mapped(start, end); va < end;
+         va = arch_next_mapped(va + PAGE_SIZE, end)) {
+        uintptr_t pa = arch_unmap_page(va);
+        if (pa)
+            page_free(pa, 1);
+    }
+}
+
+/* Splits the area containing addr so that an area boundary falls at addr. */
+static int split_at(uintptr_t addr)
+{
+    for (struct area *a = areas; a; a = a->next) {
+        if (addr <= a->start || addr >= a->end)
+            continue;
+        struct area *tail = area_new(addr, a->end, a->prot);
+        if (!tail)
+            return -ENOMEM;
+        tail->next = a->next;
+        a->end = addr;
+        a->next = tail;
+        return 0;
+    }
+    return 0;
+}
+
+static bool valid_range(uintptr_t addr, size_t len)
+{
+    return len && !(addr & (PAGE_SIZE - 1)) && addr < VM_USER_TOP && len <= VM_USER_TOP - addr;
+}
+
+int vm_unmap(uintptr_t addr, size_t len)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (!valid_range(addr, len))
+        return -EINVAL;
+    uintptr_t end = addr + len;
+    if (split_at(addr) || split_at(end))
+        return -ENOMEM;
+    struct area **link = &areas;
+    while (*link) {
+        struct area *a = *link;
+        if (a->start >= addr && a->end <= end) {
+            release_pages(a->start, a->end);
+            *link = a->next;
+            kfree(a);
+        } else {
+            link = &a->next;
+        }
+    }
+    return 0;
+}
+
+static void insert_area(struct area *n)
+{
+    struct area **link = &areas;
+    while (*link && (*link)->start < n->start)
+        link = &(*link)->next;
+    n->next = *link;
+    *link = n;
+}
+
+int vm_map_fixed(uintptr_t addr, size_t len, int prot)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (!valid_range(addr, len))
+        return -EINVAL;
+    int err = vm_unmap(addr, len);
+    if (err)
+        return err;
+    struct area *a = area_new(addr, addr + len, prot);
+    if (!a)
+        return -ENOMEM;
+    insert_area(a);
+    return 0;
+}
+
+static bool range_free(uintptr_t start, uintptr_t end)
+{
+    for (struct area *a = areas; a; a = a->next)
+        if (a->start < end && start < a->end)
+            return false;
+    return true;
+}
+
+/* Top-down first fit below VM_MMAP_TOP, as Linux places mmap regions. */
+int vm_map_anywhere(size_t len, int prot, uintptr_t *addr)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (!len || len > VM_MMAP_TOP)
+        return -ENOMEM;
+    uintptr_t candidate = VM_MMAP_TOP - len;
+    for (;;) {
+        struct area *blocker = NULL;
+        for (struct area *a = areas; a; a = a->next)
+            if (a->start < candidate + len && candidate < a->end)
+                blocker = a;
+        if (!blocker)
+            break;
+        if (blocker->start < len + PAGE_SIZE)
+            return -ENOMEM;
+        candidate = blocker->start - len;
+    }
+    if (candidate < (1UL << 16))
+        return -ENOMEM;
+    *addr = candidate;
+    return vm_map_fixed(candidate, len, prot);
+}
+
+int vm_protect(uintptr_t addr, size_t len, int prot)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (!valid_range(addr, len))
+        return -EINVAL;
+    uintptr_t end = addr + len;
+    /* Linux demands the whole range be mapped. */
+    for (uintptr_t p = addr; p < end;) {
+        uintptr_t s, e;
+        int unused_prot;
+        if (!vm_area_of(p, &s, &e, &unused_prot))
+            return -ENOMEM;
+        p = e;
+    }
+    if (split_at(addr) || split_at(end))
+        return -ENOMEM;
+    for (struct area *a = areas; a; a = a->next) {
+        if (a->start < addr || a->end > end)
+            continue;
+        a->prot = prot;
+        for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE)
+            arch_protect_page(va, prot);
+    }
+    return 0;
+}
+
+int vm_resize(uintptr_t addr, size_t old_len, size_t new_len)
+{
+    old_len = ALIGN_UP(old_len, PAGE_SIZE);
+    new_len = ALIGN_UP(new_len, PAGE_SIZE);
+    uintptr_t s, e;
+    int prot;
+    if (!vm_area_of(addr, &s, &e, &prot) || s > addr)
+        return -EFAULT;
+    if (new_len <= old_len)
+        return new_len < old_len ? vm_unmap(addr + new_len, old_len - new_len) : 0;
+    if (!valid_range(addr, new_len) || !range_free(addr + old_len, addr + new_len))
+        return -ENOMEM;
+    struct area *a = area_new(addr + old_len, addr + new_len, prot);
+    if (!a)
+        return -ENOMEM;
+    insert_area(a);
+    return 0;
+}
+
+void vm_move_pages(uintptr_t from, uintptr_t to, size_t len)
+{
+    uintptr_t s, e;
+    int prot;
+    if (!vm_area_of(to, &s, &e, &prot))
+        return;
+    for (size_t off = 0; off < ALIGN_UP(len, PAGE_SIZE); off += PAGE_SIZE) {
+        uintptr_t pa = arch_unmap_page(from + off);
+        if (pa && arch_map_page(to + off, pa, prot) < 0)
+            page_free(pa, 1);
+    }
+}
+
+void vm_discard(uintptr_t addr, size_t len)
+{
+    uintptr_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+    if (start < VM_USER_TOP)
+        release_pages(start, MIN(ALIGN_UP(addr + len, PAGE_SIZE), VM_USER_TOP));
+}
+
+bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot)
+{
+    for (struct area *a = areas; a; a = a->next) {
+        if (addr >= a->start && addr < a->end) {
+            *start = a->start;
+            *end = a->end;
+            *prot = a->prot;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool vm_range_ok(uintptr_t addr, size_t len, int access)
+{
+    if (len == 0)
+        return true;
+    if (addr >= VM_USER_TOP || len > VM_USER_TOP - addr)
+        return false;
+    uintptr_t end = addr + len;
+    while (addr < end) {
+        uintptr_t s, e;
+        int prot;
+        if (!vm_area_of(addr, &s, &e, &prot) || (prot & access) != access)
+            return false;
+        addr = e;
+    }
+    return true;
+}
+
+bool vm_handle_fault(uintptr_t addr, int access)
+{
+    uintptr_t s, e;
+    int prot;
+    if (!vm_area_of(addr, &s, &e, &prot))
+        return false;
+    int needed = access == VM_READ ? VM_READ | VM_WRITE | VM_EXEC : access;
+    if (!(prot & needed))
+        return false;
+    uintptr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+    if (arch_page_present(va))
+        return false; /* a real protection fault */
+    uintptr_t pa = page_alloc(1);
+    if (!pa)
+        return false;
+    if (arch_map_page(va, pa, prot) < 0) {
+        page_free(pa, 1);
+        return false;
+    }
+    return true;
+}
+
+void vm_brk_init(uintptr_t start)
+{
+    brk_start = brk_end = ALIGN_UP(start, PAGE_SIZE);
+}
+
+uintptr_t vm_brk(uintptr_t new_end)
+{
+    if (new_end < brk_start)
+        return brk_end;
+    uintptr_t old_top = ALIGN_UP(brk_end, PAGE_SIZE);
+    uintptr_t new_top = ALIGN_UP(new_end, PAGE_SIZE);
+    /* Like Linux's default overcommit heuristic: no heap larger than the machine. */
+    if (new_end - brk_start > page_total() * PAGE_SIZE)
+        return brk_end;
+    if (new_top > old_top) {
+        if (!range_free(old_top, new_top) ||
+            vm_map_fixed(old_top, new_top - old_top, VM_READ | VM_WRITE) < 0)
+            return brk_end;
+    } else if (new_top < old_top) {
+        vm_unmap(new_top, old_top - new_top);
+    }
+    brk_end = new_end;
+    return brk_end;
+}

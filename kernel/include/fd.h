@@ -1,0 +1,39 @@
+/*
+ * The file-descriptor table of the one process: small integers naming
+ * open files (vfs.h). Each slot holds one reference on its file; the
+ * close-on-exec flag belongs to the slot, not the file.
+ */
+#ifndef UNIKIT_FD_H
+#define UNIKIT_FD_H
+
+#include "types.h"
+
+struct file;
+
+#define FD_LIMIT 1024 /* the hard RLIMIT_NOFILE: the table never grows past it */
+
+/*
+ * Installs f in the lowest free slot >= min and takes over the caller's
+ * reference on success; -EMFILE when none is free, -EINVAL when min is out
+ * of range.
+ */
+int fd_alloc(struct file *f, int min, bool cloexec);
+/* The file in slot fd (borrowed), or NULL. */
+struct file *fd_get(int fd);
+int fd_close(int fd);
+/* Makes newfd name oldfd's file, closing what newfd held (dup2/dup3). */
+int fd_dup_to(int oldfd, int newfd, bool cloexec);
+int fd_get_cloexec(int fd);
+int fd_set_cloexec(int fd, bool cloexec);
+/* Closes [first, last], or only marks them close-on-exec. */
+void fd_close_range(unsigned first, unsigned last, bool cloexec_only);
+/* Closes the descriptors marked close-on-exec (for a future execve). */
+void fd_close_on_exec(void);
+/* The soft limit (new descriptors are below it), and setting it (1..FD_LIMIT). */
+int fd_limit(void);
+int fd_set_limit(int n);
+
+/* Opens the console as descriptors 0, 1 and 2. */
+void fd_init_stdio(void);
+
+#endif

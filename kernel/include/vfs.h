@@ -1,0 +1,245 @@
+/*
+ * The virtual file system: inodes, open files and path names.
+ *
+ * One tree, rooted in a ramfs; device nodes (devfs) live in it under /dev and
+ * pipes are inodes outside it. Errors are negative errno values (errno.h).
+ * Flags and structures here are the VFS's own: the Linux ABI layer
+ * (kernel/linux/fs.c) translates.
+ *
+ * The kernel runs one process: the working directory and the umask are
+ * global. Functions taking `struct inode *at` resolve a relative path from
+ * that directory, or from the working directory when at is NULL.
+ */
+#ifndef UNIKIT_VFS_H
+#define UNIKIT_VFS_H
+
+#include "types.h"
+
+#define VFS_NAME_MAX    255 /* bytes in one path component */
+#define VFS_PATH_MAX    4096
+#define VFS_SYMLINK_MAX 40 /* symlinks followed in one lookup before -ELOOP */
+#define VFS_FILE_MAX    (1ULL << 40)
+#define VFS_BLOCK_SIZE  4096
+
+enum vfs_type {
+    VFS_DIR = 1,
+    VFS_REG,
+    VFS_LNK,
+    VFS_CHR,
+    VFS_FIFO,
+};
+
+struct inode;
+struct file;
+
+/*
+ * Called for each directory entry by vfs_readdir. next is the position just
+ * after this entry. Returns 0 to go on, nonzero to stop without consuming
+ * the entry (the caller's buffer is full).
+ */
+typedef int (*vfs_filldir_t)(void *ctx, const char *name, size_t len, uint64_t ino,
+                             enum vfs_type type, off_t next);
+
+/* What a file system does with its directories and inodes. */
+struct inode_ops {
+    /* Finds name in dir (never "." or ".."); NULL when absent. */
+    struct inode *(*lookup)(struct inode *dir, const char *name, size_t len);
+    /* Creates and links a new inode of type VFS_DIR, VFS_REG, VFS_CHR or VFS_FIFO. */
+    int (*mknod)(struct inode *dir, const char *name, size_t len, enum vfs_type type, uint32_t mode,
+                 struct inode **out);
+    int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target,
+                   struct inode **out);
+    /* Adds another name for an existing non-directory inode. */
+    int (*link)(struct inode *dir, const char *name, size_t len, struct inode *ip);
+    /* Removes the entry; a directory must be empty (checked by the VFS). */
+    int (*unlink)(struct inode *dir, const char *name, size_t len);
+    /* Moves an entry, replacing the target if present (validated by the VFS). */
+    int (*rename)(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
+                  const char *nname, size_t nlen);
+    /* Emits entries from *pos (>= 2; 0 and 1 are "." and ".."), advancing *pos. */
+    int (*readdir)(struct inode *dir, off_t *pos, vfs_filldir_t fill, void *ctx);
+    bool (*dir_empty)(struct inode *dir);
+    /* The parent of a directory, or NULL once it is removed. */
+    struct inode *(*parent)(struct inode *dir);
+    /* The name under which child appears in dir; false if it does not. */
+    bool (*name_of)(struct inode *dir, struct inode *child, const char **name, size_t *len);
+    const char *(*readlink)(struct inode *ip);
+    int (*setsize)(struct inode *ip, uint64_t size);
+    /* Frees the inode: no links and no references are left. */
+    void (*evict)(struct inode *ip);
+};
+
+struct inode {
+    enum vfs_type type;
+    uint32_t mode; /* permission bits, 07777 */
+    uint32_t nlink;
+    uint32_t refcount; /* open files and the working directory */
+    uint64_t ino;
+    uint64_t size;
+    uint64_t atime_ns, mtime_ns, ctime_ns;
+    uint32_t rdev_major, rdev_minor; /* device nodes */
+    const struct inode_ops *iops;
+    const struct file_ops *fops; /* what an open file of this inode does */
+};
+
+/* Poll bits (for poll/select once the scheduler has wait queues). */
+#define VFS_POLL_IN  0x1
+#define VFS_POLL_OUT 0x2
+#define VFS_POLL_ERR 0x4
+#define VFS_POLL_HUP 0x8
+
+struct file_ops {
+    /* off is the file position, or the pread/pwrite offset; streams ignore it. */
+    ssize_t (*read)(struct file *f, void *buf, size_t len, off_t off);
+    ssize_t (*write)(struct file *f, const void *buf, size_t len, off_t off);
+    /* NULL: the file has no position (-ESPIPE). */
+    off_t (*lseek)(struct file *f, off_t off, int whence);
+    /* Bytes a read would return now (FIONREAD); NULL: not supported. */
+    ssize_t (*nread)(struct file *f);
+    unsigned (*poll)(struct file *f);
+    void (*release)(struct file *f);
+};
+
+/* Open-file flags kept in struct file. */
+#define VFS_O_READ      0x1
+#define VFS_O_WRITE     0x2
+#define VFS_O_APPEND    0x4
+#define VFS_O_NONBLOCK  0x8
+#define VFS_O_PATH      0x10 /* names the inode only: no read, no write */
+#define VFS_O_FILE_MASK (VFS_O_READ | VFS_O_WRITE | VFS_O_APPEND | VFS_O_NONBLOCK | VFS_O_PATH)
+/* Flags that only affect vfs_openat. */
+#define VFS_O_CREAT     0x100
+#define VFS_O_EXCL      0x200
+#define VFS_O_TRUNC     0x400
+#define VFS_O_DIRECTORY 0x800
+#define VFS_O_NOFOLLOW  0x1000
+
+/* Note: the close-on-exec flag belongs to the descriptor, see fd.h. */
+struct file {
+    struct inode *inode;
+    const struct file_ops *ops;
+    off_t offset; /* for a directory: the vfs_readdir position */
+    unsigned flags;
+    uint32_t refcount;
+    void *priv; /* the file's own state, e.g. which end of a pipe */
+};
+
+#define VFS_SEEK_SET  0
+#define VFS_SEEK_CUR  1
+#define VFS_SEEK_END  2
+#define VFS_SEEK_DATA 3
+#define VFS_SEEK_HOLE 4
+
+/* Lookup flags. */
+#define VFS_NOFOLLOW 0x1 /* a final symlink is returned, not followed */
+
+/* access modes for vfs_access */
+#define VFS_X_OK 1
+#define VFS_W_OK 2
+#define VFS_R_OK 4
+
+struct vfs_stat {
+    enum vfs_type type;
+    uint32_t mode; /* permission bits */
+    uint32_t nlink;
+    uint32_t blksize;
+    uint64_t dev, ino, size, blocks; /* blocks of 512 bytes */
+    uint32_t rdev_major, rdev_minor;
+    uint64_t atime_ns, mtime_ns, ctime_ns;
+};
+
+/* Creates the root, /dev with its device nodes and /tmp. */
+void vfs_init(void);
+struct inode *vfs_root(void);
+struct inode *vfs_cwd(void);
+
+/* Inode references. */
+void inode_get(struct inode *ip);
+void inode_put(struct inode *ip);
+/* Called by a file system when a link goes away; frees the inode when unused. */
+void inode_drop_link(struct inode *ip);
+/* Sets mtime and ctime to now. */
+void inode_touch(struct inode *ip);
+uint64_t vfs_now_ns(void);
+
+/*
+ * Resolves path to an inode. The pointer is borrowed: valid until something
+ * removes the inode; take a reference (inode_get) to keep it longer.
+ */
+int vfs_lookup(struct inode *at, const char *path, unsigned lookup_flags, struct inode **out);
+
+/* Opening and open files. flags: VFS_O_*; mode: permission bits for a new file. */
+int vfs_openat(struct inode *at, const char *path, unsigned flags, uint32_t mode,
+               struct file **out);
+int vfs_open_inode(struct inode *ip, unsigned flags, struct file **out);
+/* A file with ops of its own and no name (pipes); takes a reference on ip. */
+struct file *vfs_file_alloc(struct inode *ip, const struct file_ops *ops, unsigned flags);
+void file_get(struct file *f);
+void file_put(struct file *f);
+
+ssize_t vfs_read(struct file *f, void *buf, size_t len);
+ssize_t vfs_write(struct file *f, const void *buf, size_t len);
+ssize_t vfs_pread(struct file *f, void *buf, size_t len, off_t off);
+ssize_t vfs_pwrite(struct file *f, const void *buf, size_t len, off_t off);
+off_t vfs_lseek(struct file *f, off_t off, int whence);
+/* The lseek of files that have a size: regular files and directories. */
+off_t vfs_generic_lseek(struct file *f, off_t off, int whence);
+int vfs_ftruncate(struct file *f, off_t size);
+int vfs_truncate(struct inode *at, const char *path, off_t size);
+ssize_t vfs_nread(struct file *f);
+unsigned vfs_poll(struct file *f);
+/* Iterates the entries of an open directory from f->offset; returns the count emitted. */
+int vfs_readdir(struct file *f, vfs_filldir_t fill, void *ctx);
+void vfs_stat_inode(struct inode *ip, struct vfs_stat *st);
+int vfs_stat(struct inode *at, const char *path, unsigned lookup_flags, struct vfs_stat *st);
+int vfs_access(struct inode *at, const char *path, int mode, unsigned lookup_flags);
+int vfs_chmod_inode(struct inode *ip, uint32_t mode);
+
+/* The name space. */
+int vfs_mkdir(struct inode *at, const char *path, uint32_t mode);
+int vfs_rmdir(struct inode *at, const char *path);
+int vfs_unlink(struct inode *at, const char *path);
+/* rename flags */
+#define VFS_RENAME_NOREPLACE 0x1
+int vfs_rename(struct inode *oat, const char *oldpath, struct inode *nat, const char *newpath,
+               unsigned flags);
+int vfs_link(struct inode *oat, const char *oldpath, struct inode *nat, const char *newpath,
+             unsigned lookup_flags);
+int vfs_symlink(const char *target, struct inode *at, const char *path);
+/* Copies the target (not NUL-terminated) into buf; returns its length, at most size. */
+ssize_t vfs_readlink(struct inode *at, const char *path, char *buf, size_t size);
+int vfs_mknod_device(const char *path, uint32_t mode, const struct file_ops *ops, uint32_t major,
+                     uint32_t minor);
+
+/* The process's working directory and file-creation mask. */
+int vfs_chdir(struct inode *at, const char *path);
+int vfs_fchdir(struct inode *dir);
+/* Writes the absolute path of the working directory; returns its length + 1. */
+ssize_t vfs_getcwd(char *buf, size_t size);
+uint32_t vfs_umask(uint32_t mask);
+uint32_t vfs_get_umask(void);
+
+/* Pipes (pipe.c): a read end and a write end sharing a ring buffer. */
+#define PIPE_CAPACITY (64 * 1024)
+int vfs_pipe(unsigned flags, struct file **rd, struct file **wr);
+bool vfs_is_pipe(struct file *f);
+
+/* Devices (devfs.c): creates /dev and its nodes. */
+void devfs_init(void);
+/* True for the console, which backs file descriptors 0, 1 and 2. */
+bool devfs_is_console(struct file *f);
+
+/* ramfs (ramfs.c): the in-memory file system that holds the tree. */
+struct inode *ramfs_create_root(void);
+/*
+ * Makes an empty regular file read its bytes from data, which must stay in
+ * memory unchanged (the boot archive); the first write copies what it touches.
+ */
+int ramfs_set_backing(struct inode *ip, const void *data, size_t len);
+/* The file's bytes in one piece when it still reads them all from its backing. */
+const void *ramfs_backing(struct inode *ip, size_t *len);
+
+/* cpio.c: unpacks a newc archive into the tree under /. */
+int cpio_unpack(const void *archive, size_t len);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * From a system-call number to its handler, and the checks on program
+ * pointers that every handler relies on.
+ */
+#include "lib.h"
+#include "vm.h"
+#include "syscalls.h"
+
+#define MAX_WARNED 1024
+
+static uint8_t warned[MAX_WARNED / 8];
+
+void syscall_warn_once(long nr, const char *name, const char *what)
+{
+    if (nr >= 0 && nr < MAX_WARNED) {
+        if (warned[nr / 8] & (1 << (nr % 8)))
+            return;
+        warned[nr / 8] |= (uint8_t)(1 << (nr % 8));
+    }
+    kprintf("unikit: warning: %s (system call %ld) %s\n", name, nr, what);
+}
+
+long syscall_dispatch(const struct syscall_args *args)
+{
+    long nr = args->nr;
+    if (nr >= 0 && (size_t)nr < syscall_table_size) {
+        const struct syscall_entry *e = &syscall_table[nr];
+        if (e->fn)
+            return e->fn(args);
+        if (e->name)
+            syscall_warn_once(nr, e->name, "is not implemented; returning ENOSYS");
+        else
+            syscall_warn_once(nr, "unknown", "does not exist; returning ENOSYS");
+        return -ENOSYS;
+    }
+    syscall_warn_once(nr, "unknown", "does not exist; returning ENOSYS");
+    return -ENOSYS;
+}
+
+bool user_readable(const void *p, size_t len)
+{
+    return vm_range_ok((uintptr_t)p, len, VM_READ);
+}
+
+bool user_writable(void *p, size_t len)
+{
+    return vm_range_ok((uintptr_t)p, len, VM_WRITE);
+}
+
+long user_path(const char *upath, char *buf, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        /* Checked byte by byte: a path may end right before an unmapped page. */
+        if (((uintptr_t)(upath + i) & (PAGE_SIZE - 1)) == 0 || i == 0) {
+            if (!user_readable(upath + i, 1))
+                return -EFAULT;
+        }
+        buf[i] = upath[i];
+        if (!buf[i])
+            return (long)i;
+    }
+    return -ENAMETOOLONG;
+}
