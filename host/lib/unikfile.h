@@ -20,7 +20,7 @@ struct unikfile {
 
     char **sources; /* build.sources, resolved paths; NULL-terminated */
     size_t nsources;
-    char *binary; /* build.binary, resolved path; NULL when sources are given */
+    char *binary;  /* build.binary, resolved path; NULL when sources are given */
     char **cflags; /* build.cflags; NULL-terminated */
     size_t ncflags;
 

@@ -1,0 +1,216 @@
+#include "image.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cpio.h"
+#include "elfcheck.h"
+#include "util.h"
+
+struct toolchain {
+    const char *arch;
+    const char *musl_cc; /* musl-gcc wrapper for static programs */
+    const char *as;      /* assembler for the blob object */
+    const char *ld;
+};
+
+static const struct toolchain toolchains[] = {
+    {"x86_64", "musl-gcc", "as", "ld"},
+    {"aarch64", "aarch64-linux-musl-gcc", "aarch64-linux-gnu-as", "aarch64-linux-gnu-ld"},
+};
+
+static const struct toolchain *toolchain_for(const char *arch)
+{
+    for (size_t i = 0; i < sizeof(toolchains) / sizeof(toolchains[0]); i++)
+        if (strcmp(toolchains[i].arch, arch) == 0)
+            return &toolchains[i];
+    return NULL;
+}
+
+const char *image_musl_compiler(const char *arch)
+{
+    const struct toolchain *tc = toolchain_for(arch);
+    return tc ? tc->musl_cc : NULL;
+}
+
+static int need_tool(const char *tool, char *err, size_t errlen)
+{
+    if (program_exists(tool))
+        return 0;
+    snprintf(err, errlen, "%s not found; run scripts/deps.sh (or make deps) to install it", tool);
+    return -1;
+}
+
+static int compile_program(const struct unikfile *uf, const struct toolchain *tc, const char *out,
+                           char *err, size_t errlen)
+{
+    if (need_tool(tc->musl_cc, err, errlen) < 0)
+        return -1;
+    struct strvec argv = {0};
+    strvec_push(&argv, tc->musl_cc);
+    strvec_push(&argv, "-static");
+    for (size_t i = 0; i < uf->ncflags; i++)
+        strvec_push(&argv, uf->cflags[i]);
+    strvec_push(&argv, "-o");
+    strvec_push(&argv, out);
+    for (size_t i = 0; i < uf->nsources; i++)
+        strvec_push(&argv, uf->sources[i]);
+    char detail[512] = "";
+    int rc = run_program(argv.v, false, detail, sizeof(detail));
+    strvec_free(&argv);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: compiling build.sources failed (%s)", uf->path, detail);
+        return -1;
+    }
+    return 0;
+}
+
+static const char etc_passwd[] = "root:x:0:0:root:/:/bin/sh\n";
+static const char etc_group[] = "root:x:0:\n";
+static const char etc_hosts[] = "127.0.0.1\tlocalhost\n::1\tlocalhost\n";
+
+/* A `files:` entry: a folder goes in recursively, a file as itself. */
+static int add_mapping(struct cpio_writer *w, const struct unikfile_mapping *m)
+{
+    struct stat st;
+    if (stat(m->host, &st) == 0 && S_ISDIR(st.st_mode))
+        return cpio_add_host_tree(w, m->guest, m->host);
+    return cpio_add_host_file(w, m->guest, m->host);
+}
+
+/* The program at cmd[0], the Unikfile's files, and a minimal /etc. */
+static int write_files(const struct unikfile *uf, const char *program, const char *cpio_path,
+                       char *err, size_t errlen)
+{
+    FILE *out = fopen(cpio_path, "wb");
+    if (!out) {
+        snprintf(err, errlen, "%s: %s", cpio_path, strerror(errno));
+        return -1;
+    }
+    struct cpio_writer *w = cpio_writer_new(out);
+    int rc = cpio_add_data(w, "/etc/passwd", 0644, etc_passwd, sizeof(etc_passwd) - 1);
+    rc = rc ? rc : cpio_add_data(w, "/etc/group", 0644, etc_group, sizeof(etc_group) - 1);
+    rc = rc ? rc : cpio_add_data(w, "/etc/hosts", 0644, etc_hosts, sizeof(etc_hosts) - 1);
+    rc = rc ? rc : cpio_add_host_file(w, uf->cmd[0], program);
+    for (size_t i = 0; !rc && i < uf->nfiles; i++)
+        rc = add_mapping(w, &uf->files[i]);
+    if (rc)
+        snprintf(err, errlen, "%s: %s", uf->path, cpio_error(w));
+    if (cpio_finish(w) < 0 && !rc) {
+        snprintf(err, errlen, "%s: %s", cpio_path, strerror(errno));
+        rc = -1;
+    }
+    if (fclose(out) != 0 && !rc) {
+        snprintf(err, errlen, "%s: %s", cpio_path, strerror(errno));
+        rc = -1;
+    }
+    return rc ? -1 : 0;
+}
+
+/* The boot config section: "UNIKIT1\0" then "arg=…\0" and "env=…\0" records. */
+static int write_config(const struct unikfile *uf, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    fwrite("UNIKIT1", 1, 8, f);
+    for (size_t i = 0; i < uf->ncmd; i++)
+        fprintf(f, "arg=%s%c", uf->cmd[i], 0);
+    for (size_t i = 0; i < uf->nenv; i++)
+        fprintf(f, "env=%s%c", uf->env[i], 0);
+    if (fclose(f) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int assemble_blobs(const struct toolchain *tc, const char *workdir, char *err, size_t errlen)
+{
+    char *src = xasprintf("%s/blobs.S", workdir);
+    char *obj = xasprintf("%s/blobs.o", workdir);
+    FILE *f = fopen(src, "w");
+    int rc = -1;
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", src, strerror(errno));
+        goto out;
+    }
+    fprintf(f, "\t.section .unikit.config, \"a\"\n\t.incbin \"%s/config.bin\"\n", workdir);
+    fprintf(f, "\t.section .unikit.files, \"a\"\n\t.incbin \"%s/files.cpio\"\n", workdir);
+    fprintf(f, "\t.section .note.GNU-stack, \"\", %%progbits\n");
+    fclose(f);
+    char *argv[] = {(char *)tc->as, "-o", obj, src, NULL};
+    rc = run_program(argv, true, err, errlen) == 0 ? 0 : -1;
+out:
+    free(src);
+    free(obj);
+    return rc;
+}
+
+static int link_image(const struct toolchain *tc, const char *arch, const char *workdir,
+                      const char *out, char *err, size_t errlen)
+{
+    char *libdir = unikit_libdir();
+    char *script = xasprintf("%s/%s/kernel.ld", libdir, arch);
+    char *kernel = xasprintf("%s/%s/kernel.o", libdir, arch);
+    char *blobs = xasprintf("%s/blobs.o", workdir);
+    int rc = -1;
+    FILE *probe = fopen(kernel, "rb");
+    if (!probe) {
+        snprintf(err, errlen, "%s: %s (build unikit with `make` first)", kernel, strerror(errno));
+        goto out;
+    }
+    fclose(probe);
+    /* -s: an image carries no symbols of its own; the program keeps its. */
+    char *argv[] = {(char *)tc->ld, "-T",          script, "--gc-sections",
+                    "-nostdlib",    "-s",          "-z",   "max-page-size=4096",
+                    "-z",           "noexecstack", "-o",   (char *)out,
+                    kernel,         blobs,         NULL};
+    rc = run_program(argv, true, err, errlen) == 0 ? 0 : -1;
+out:
+    free(libdir);
+    free(script);
+    free(kernel);
+    free(blobs);
+    return rc;
+}
+
+int image_build(const struct unikfile *uf, const char *arch, const char *workdir,
+                const char *out_path, char *err, size_t errlen)
+{
+    const struct toolchain *tc = toolchain_for(arch);
+    if (!tc) {
+        snprintf(err, errlen, "%s: field 'arch': unsupported architecture '%s'", uf->path, arch);
+        return -1;
+    }
+    if (need_tool(tc->as, err, errlen) < 0 || need_tool(tc->ld, err, errlen) < 0)
+        return -1;
+    char *program = uf->binary ? xstrdup(uf->binary) : xasprintf("%s/program", workdir);
+    char *cpio_path = xasprintf("%s/files.cpio", workdir);
+    char *config_path = xasprintf("%s/config.bin", workdir);
+    char elf_err[512];
+    int rc = -1;
+
+    if (!uf->binary && compile_program(uf, tc, program, err, errlen) < 0)
+        goto out;
+    if (elf_check_program(program, arch, elf_err, sizeof(elf_err)) < 0) {
+        snprintf(err, errlen, "%s", elf_err);
+        goto out;
+    }
+    if (write_files(uf, program, cpio_path, err, errlen) < 0 ||
+        write_config(uf, config_path, err, errlen) < 0 ||
+        assemble_blobs(tc, workdir, err, errlen) < 0 ||
+        link_image(tc, arch, workdir, out_path, err, errlen) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(program);
+    free(cpio_path);
+    free(config_path);
+    return rc;
+}

@@ -1,0 +1,21 @@
+/*
+ * Building an image: the program (compiled with musl or taken prebuilt),
+ * its files as a cpio archive and its boot config, linked with the kernel
+ * into one ELF file that QEMU boots with -kernel.
+ */
+#ifndef UNIKIT_IMAGE_H
+#define UNIKIT_IMAGE_H
+
+#include <stddef.h>
+
+#include "unikfile.h"
+
+/* Builds uf for arch into out_path (workdir holds the intermediate files).
+ * Returns 0, or -1 with one line in err. Progress goes to stderr unless quiet. */
+int image_build(const struct unikfile *uf, const char *arch, const char *workdir,
+                const char *out_path, char *err, size_t errlen);
+
+/* The compiler that builds static musl programs for arch ("musl-gcc", …). */
+const char *image_musl_compiler(const char *arch);
+
+#endif

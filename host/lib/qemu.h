@@ -1,0 +1,34 @@
+/*
+ * Booting an image under QEMU: -M microvm on x86_64 (PVH), -M virt on
+ * aarch64; KVM when /dev/kvm is usable, TCG otherwise.
+ */
+#ifndef UNIKIT_QEMU_H
+#define UNIKIT_QEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct qemu_boot {
+    const char *arch;
+    const char *image; /* the image file */
+    uint64_t memory;   /* bytes */
+    char **argv;       /* the program's argv; NULL-terminated */
+    char **env;        /* "K=V" overrides; NULL-terminated */
+    const char *accel; /* "kvm", "tcg", or NULL for the best available */
+    bool boot_timing;  /* ask the kernel for boot-to-main timing */
+};
+
+struct qemu_result {
+    int exit_code;             /* what `unikit run` exits with */
+    long long boot_to_main_ns; /* -1 when not measured */
+};
+
+/* Boots in the foreground, console on stdout. Returns 0 with *res filled,
+ * or -1 with one line in err when QEMU could not be started. */
+int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, size_t errlen);
+
+/* The kernel command line for argv/env, %XX-encoding what needs it. */
+char *qemu_cmdline(char **argv, char **env, bool boot_timing);
+
+#endif

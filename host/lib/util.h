@@ -1,0 +1,50 @@
+/* Small helpers shared by the host tools: paths, processes, messages. */
+#ifndef UNIKIT_UTIL_H
+#define UNIKIT_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Exit codes, as docker uses them for `run`. */
+#define EXIT_UNIKIT_ERROR 125 /* unikit itself failed: bad flags, no image, QEMU missing */
+#define EXIT_GUEST_FAILED 126 /* the unikernel could not run the program: kernel panic */
+
+/* Formats into a new string; aborts on out-of-memory. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *xcalloc(size_t n, size_t size);
+char *xstrdup(const char *s);
+
+/* $UNIKIT_HOME, or ~/.local/share/unikit. */
+char *unikit_home(void);
+/* Where kernel.o and kernel.ld live: $UNIKIT_LIBDIR, or BINDIR/../lib/unikit. */
+char *unikit_libdir(void);
+/* The architecture of this machine, as unikit names it ("x86_64", "aarch64"). */
+const char *host_arch(void);
+
+int mkdir_p(const char *path, mode_t mode);
+int remove_tree(const char *path);
+/* Runs argv[0] with PATH lookup and waits. Returns its exit status, or -1
+ * with err filled when it could not run or was killed. Output is passed
+ * through, except that when quiet, stdout and stderr are captured and put
+ * in err on failure (its last line). */
+int run_program(char *const argv[], bool quiet, char *err, size_t errlen);
+bool program_exists(const char *name);
+
+/* A NULL-terminated string vector. */
+struct strvec {
+    char **v;
+    size_t n, cap;
+};
+void strvec_push(struct strvec *sv, const char *s);
+void strvec_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strvec_free(struct strvec *sv);
+size_t strv_len(char *const *v);
+
+/* "1.2 MB", "34 kB" */
+void format_size(unsigned long long bytes, char *buf, size_t len);
+/* "3 seconds ago", "2 hours ago" */
+void format_age(long long seconds, char *buf, size_t len);
+
+#endif
