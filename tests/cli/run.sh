@@ -1,0 +1,305 @@
+#!/bin/sh
+# CLI tests: drive the real unikit binary (the ASan build by default) through
+# its verbs and its error paths. One line per test: "ok cli-X", "FAIL cli-X"
+# (details on stderr) or "skip cli-X: why".
+#
+# Every error test asserts three things: the exit status, exactly one line on
+# stderr saying what is wrong (naming the file, field or image), and an
+# unchanged image store.
+#
+# Usage: sh tests/cli/run.sh
+# Environment: UNIKIT (default build/asan/bin/unikit), CLI_TIMEOUT (60),
+# KEEP_TMP=1 keeps the work folder.
+
+cd "$(dirname "$0")/../.." || exit 1
+root=$(pwd -P)
+fixtures=$root/tests/cli/fixtures
+UNIKIT=${UNIKIT:-build/asan/bin/unikit}
+case $UNIKIT in
+/*) ;;
+*) UNIKIT=$root/$UNIKIT ;;
+esac
+CLI_TIMEOUT=${CLI_TIMEOUT:-60}
+export UNIKIT_LIBDIR="$root/lib/unikit"
+host_arch=$(uname -m)
+case $host_arch in
+arm64) host_arch=aarch64 ;;
+esac
+
+tests="build images run build-tag run-args-env run-default-args bad-yaml unknown-field
+missing-source dynamic-binary wrong-arch unknown-image truncated-image corrupted-image"
+
+if [ ! -x "$UNIKIT" ] || [ -z "$(find "$UNIKIT_LIBDIR" -name kernel.o 2>/dev/null)" ]; then
+    for t in $tests; do
+        echo "skip cli-$t: unikit not built"
+    done
+    exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/unikit-cli.XXXXXX") || exit 1
+cleanup() {
+    if [ "${KEEP_TMP:-0}" = 1 ]; then
+        echo "kept $tmp" >&2
+    else
+        rm -rf "$tmp"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# A store of our own, so the user's images are never touched.
+export UNIKIT_HOME="$tmp/home"
+mkdir -p "$UNIKIT_HOME"
+
+failures=0
+out=$tmp/out
+err=$tmp/err
+
+pass() {
+    echo "ok cli-$1"
+}
+
+fail() {
+    echo "FAIL cli-$1"
+    shift
+    for why in "$@"; do
+        echo "  $why" >&2
+    done
+    failures=$((failures + 1))
+}
+
+# u ARGS...: runs unikit with a time limit; stdout in $out, stderr in $err,
+# the exit status in $status.
+u() {
+    timeout "$CLI_TIMEOUT" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
+    status=$?
+}
+
+# What the store holds: every path, and every file's checksum. Run with the
+# home in $UNIKIT_HOME; an absent store reads as empty.
+store_state() {
+    if [ -d "$UNIKIT_HOME/images" ]; then
+        (cd "$UNIKIT_HOME" && find images | LC_ALL=C sort &&
+            find images -type f -exec sha256sum {} + | LC_ALL=C sort)
+    fi
+}
+
+lines() {
+    awk 'END { print NR }' "$1"
+}
+
+show() {
+    echo "  exit status $status; stdout:" >&2
+    sed 's/^/    | /' "$out" >&2
+    echo "  stderr:" >&2
+    sed 's/^/    | /' "$err" >&2
+}
+
+# expect_error NAME STATUS PATTERN ARGS...: unikit ARGS must exit with
+# STATUS, print exactly one stderr line matching the extended regular
+# expression PATTERN (ignoring case), and leave the store as it was.
+expect_error() {
+    name=$1 want=$2 pattern=$3
+    shift 3
+    before=$(store_state)
+    u "$@"
+    after=$(store_state)
+    why=""
+    [ "$status" -eq "$want" ] || why="$why exit status $status, wanted $want;"
+    [ "$(lines "$err")" -eq 1 ] || why="$why stderr has $(lines "$err") lines, wanted 1;"
+    grep -Eiq -e "$pattern" "$err" || why="$why stderr does not match /$pattern/;"
+    [ "$before" = "$after" ] || why="$why the store changed;"
+    if [ -n "${forbid_out:-}" ] && grep -Fq -e "$forbid_out" "$out"; then
+        why="$why stdout has '$forbid_out';"
+    fi
+    if [ -z "$why" ]; then
+        pass "$name"
+    else
+        fail "$name" "unikit $*:$why"
+        show
+    fi
+}
+
+# expect_lines NAME LINE...: each LINE must be a whole line of $out.
+expect_lines() {
+    name=$1
+    shift
+    why=""
+    for l in "$@"; do
+        tr -d '\r' <"$out" | grep -Fxq -e "$l" || why="$why missing line '$l';"
+    done
+    if [ -z "$why" ]; then
+        return 0
+    fi
+    fail "$name" "$why"
+    show
+    return 1
+}
+
+# images_has NAME: `unikit images` lists NAME with the host architecture.
+images_has() {
+    awk -v n="$1" -v a="$host_arch" '
+        { ref = $1; sub(/:latest$/, "", ref) }
+        ref == n && $2 == a { found = 1 }
+        END { exit !found }' "$out"
+}
+
+# ---- successful verbs ---------------------------------------------------------
+
+u build "$fixtures/hello"
+if [ "$status" -eq 0 ]; then
+    pass build
+else
+    fail build "build of fixtures/hello exited $status"
+    show
+fi
+
+u images
+if [ "$status" -eq 0 ] && head -n 1 "$out" | grep -q 'NAME.*ARCH.*SIZE.*CREATED' &&
+    images_has hello; then
+    pass images
+else
+    fail images "images must list a NAME ARCH SIZE CREATED header and 'hello $host_arch'"
+    show
+fi
+
+u run hello
+if [ "$status" -eq 0 ] && expect_lines run "hello from unikit"; then
+    pass run
+elif [ "$status" -ne 0 ]; then
+    fail run "run hello exited $status"
+    show
+fi
+
+u build -t other "$fixtures/hello"
+st=$status
+u images
+if [ "$st" -eq 0 ] && images_has other && images_has hello; then
+    pass build-tag
+else
+    fail build-tag "build -t other: exit $st; images must list both 'other' and 'hello'"
+    show
+fi
+
+u build "$fixtures/printargs"
+if [ "$status" -ne 0 ]; then
+    fail run-args-env "build of fixtures/printargs exited $status"
+    show
+    fail run-default-args "build of fixtures/printargs failed"
+else
+    # Arguments replace the cmd's arguments; -e overrides the Unikfile's
+    # env and keeps the rest; -m overrides memory: 32M.
+    u run -e NAME=x -m 64M printargs a b
+    if [ "$status" -ne 0 ]; then
+        fail run-args-env "run exited $status"
+        show
+    elif expect_lines run-args-env "argc=3" "argv[1]=a" "argv[2]=b" "NAME=x" "GREETING=hi" \
+        "memory: over 48M"; then
+        pass run-args-env
+    fi
+    u run printargs
+    if [ "$status" -ne 0 ]; then
+        fail run-default-args "run exited $status"
+        show
+    elif expect_lines run-default-args "argc=2" "argv[1]=default" "NAME=unikfile" \
+        "memory: 17M-48M"; then
+        pass run-default-args
+    fi
+fi
+
+# ---- build errors -------------------------------------------------------------
+
+expect_error bad-yaml 1 'Unikfile' build "$fixtures/bad-yaml"
+expect_error unknown-field 1 'colour' build "$fixtures/unknown-field"
+expect_error missing-source 1 'nosuch\.c' build "$fixtures/missing-source"
+
+# binary_context DIR: a build folder whose Unikfile names ./prog as a binary.
+binary_context() {
+    mkdir -p "$1"
+    cat >"$1/Unikfile" <<EOF
+name: $(basename "$1")
+build:
+  binary: ./prog
+cmd: ["/prog"]
+EOF
+}
+
+# A glibc program linked the default (dynamic) way.
+binary_context "$tmp/dynamic"
+if ! command -v cc >/dev/null 2>&1; then
+    echo "skip cli-dynamic-binary: no cc"
+elif ! cc -o "$tmp/dynamic/prog" "$fixtures/hello/hello.c" 2>"$err"; then
+    fail dynamic-binary "cc could not build the fixture"
+    show
+else
+    expect_error dynamic-binary 1 'dynamically linked' build "$tmp/dynamic"
+fi
+
+# A static program for the other architecture: built by a cross compiler
+# when there is one, else a native static program with e_machine patched.
+binary_context "$tmp/wrong-arch"
+case $host_arch in
+x86_64) other=aarch64 cross=aarch64-linux-gnu-gcc machine='\267' ;; # EM_AARCH64 183
+*) other=x86_64 cross=x86_64-linux-gnu-gcc machine='\076' ;;        # EM_X86_64 62
+esac
+prog=$tmp/wrong-arch/prog
+if command -v "$cross" >/dev/null 2>&1 &&
+    "$cross" -static -o "$prog" "$fixtures/hello/hello.c" 2>/dev/null; then
+    expect_error wrong-arch 1 "$other" build "$tmp/wrong-arch"
+elif command -v musl-gcc >/dev/null 2>&1 &&
+    musl-gcc -static -o "$prog" "$fixtures/hello/hello.c" 2>/dev/null; then
+    # e_machine: 2 bytes, little-endian, at offset 18 of the ELF header.
+    # shellcheck disable=SC2059 # the format holds the octal escape on purpose
+    printf "$machine\\000" | dd of="$prog" bs=1 seek=18 conv=notrunc 2>/dev/null
+    expect_error wrong-arch 1 "$other" build "$tmp/wrong-arch"
+else
+    echo "skip cli-wrong-arch: neither $cross nor musl-gcc"
+fi
+
+# ---- run errors ---------------------------------------------------------------
+
+expect_error unknown-image 125 'nosuchimage' run nosuchimage
+
+# corrupt_test NAME HOW: a fresh store holding hello, whose image blob (the
+# biggest blob) is damaged by HOW; run must refuse it with status 125 and a
+# line saying "corrupted", and must not boot it.
+corrupt_test() {
+    name=$1 how=$2
+    UNIKIT_HOME=$tmp/home-$name
+    mkdir -p "$UNIKIT_HOME"
+    u build "$fixtures/hello"
+    if [ "$status" -ne 0 ]; then
+        fail "$name" "build of fixtures/hello exited $status"
+        show
+        UNIKIT_HOME=$tmp/home
+        return
+    fi
+    blob=$(find "$UNIKIT_HOME/images/blobs/sha256" -type f -exec ls -S {} + 2>/dev/null | head -n 1)
+    if [ -z "$blob" ]; then
+        fail "$name" "no blob under \$UNIKIT_HOME/images/blobs/sha256"
+        UNIKIT_HOME=$tmp/home
+        return
+    fi
+    chmod u+w "$blob"
+    size=$(wc -c <"$blob")
+    half=$((size / 2))
+    case $how in
+    truncate)
+        head -c "$half" "$blob" >"$tmp/half" && cat "$tmp/half" >"$blob"
+        ;;
+    flip)
+        byte=$(od -An -tu1 -j "$half" -N1 "$blob" | tr -d ' ')
+        # shellcheck disable=SC2059 # an octal escape built on purpose
+        printf "\\$(printf %03o $((byte ^ 255)))" |
+            dd of="$blob" bs=1 seek="$half" conv=notrunc 2>/dev/null
+        ;;
+    esac
+    # Its output would show that the damaged image booted anyway.
+    forbid_out="hello from unikit"
+    expect_error "$name" 125 'corrupt' run hello
+    forbid_out=""
+    UNIKIT_HOME=$tmp/home
+}
+corrupt_test truncated-image truncate
+corrupt_test corrupted-image flip
+
+[ $failures -eq 0 ]

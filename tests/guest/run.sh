@@ -1,0 +1,289 @@
+#!/bin/sh
+# Guest tests: every tests/guest/NAME.c is a small static program whose
+# expected stdout is NAME.out. Each is checked twice:
+#   native-NAME  built with musl-gcc and run as a Linux process, which proves
+#                the test and its expected output are right;
+#   guest-NAME   built into an image with `unikit build` and booted with
+#                `unikit run` under QEMU.
+# One line per check: "ok X", "FAIL X" (details on stderr) or "skip X: why".
+#
+# Metadata, as comment lines at the top of NAME.c:
+#   // args: a b            extra cmd arguments (after "/t-NAME")
+#   // env: K=V K2=V2       the Unikfile's env:
+#   // run-env: K=V         passed as `unikit run -e K=V` (overrides env:)
+#   // files: data          ships tests/guest/data to /data (native: $DATA_DIR)
+#   // exit: N              expected exit status (default 0)
+#   // memory: 128M         the Unikfile's memory:
+#   // expect-substring: T  guest output must contain T (repeatable)
+#   // expect-regex: ERE    guest output must match ERE, ignoring case (repeatable)
+#   // native: no           no native run (Linux differs by design)
+# With any expect-* line the guest output need not equal NAME.out: each line
+# of NAME.out must appear in it as a whole line (kernel messages such as a
+# fault report or an ENOSYS warning may be mixed in). Otherwise the guest
+# output must equal NAME.out once the kernel's "unikit: warning: " lines are
+# left out: the kernel may warn about what it does not support (DESIGN.md),
+# and a wrong result still shows in the program's own lines. Native runs
+# always compare exactly.
+#
+# Usage: sh tests/guest/run.sh [NAME...]
+# Environment: UNIKIT (default build/asan/bin/unikit), MUSL_GCC (musl-gcc),
+# GUEST_TIMEOUT (seconds per boot, 60), KEEP_TMP=1 keeps the work folder.
+
+cd "$(dirname "$0")/../.." || exit 1
+root=$(pwd -P)
+gdir=$root/tests/guest
+UNIKIT=${UNIKIT:-build/asan/bin/unikit}
+case $UNIKIT in
+/*) ;;
+*) UNIKIT=$root/$UNIKIT ;;
+esac
+MUSL_GCC=${MUSL_GCC:-musl-gcc}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-60}
+export UNIKIT_LIBDIR="$root/lib/unikit"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/unikit-guest.XXXXXX") || exit 1
+# A store of our own: tests never touch the user's images.
+export UNIKIT_HOME="$tmp/home"
+cleanup() {
+    if [ "${KEEP_TMP:-0}" = 1 ]; then
+        echo "kept $tmp" >&2
+    else
+        rm -rf "$tmp"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+failures=0
+
+# meta FILE KEY: the values of "// KEY: value" lines in FILE's leading
+# comment block, one per line.
+meta() {
+    awk -v key="// $2:" '
+        !/^\/\// { exit }
+        index($0, key) == 1 { v = substr($0, length(key) + 1); sub(/^[ \t]+/, "", v); print v }
+    ' "$1"
+}
+
+fail() {
+    echo "FAIL $1"
+    failures=$((failures + 1))
+}
+
+# show_diff EXPECTED ACTUAL: why an output check failed, on stderr.
+show_diff() {
+    diff -u "$1" "$2" | sed 's/^/    /' >&2
+}
+
+# yaml_str S: S as a double-quoted YAML scalar.
+yaml_str() {
+    printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"
+}
+
+# check_output NAME MODE OUT EXPECTED SRC: compares one run's stdout;
+# MODE "exact" or "lines" (each expected line present, plus expect-* lines).
+check_output() {
+    if [ "$2" = exact ]; then
+        if cmp -s "$4" "$3"; then
+            return 0
+        fi
+        echo "  $1: stdout differs from $4:" >&2
+        show_diff "$4" "$3"
+        return 1
+    fi
+    co_ok=0
+    while IFS= read -r line || [ -n "$line" ]; do
+        if ! grep -Fxq -e "$line" "$3"; then
+            echo "  $1: missing line: $line" >&2
+            co_ok=1
+        fi
+    done <"$4"
+    while IFS= read -r s; do
+        [ -n "$s" ] || continue
+        if ! grep -Fq -e "$s" "$3"; then
+            echo "  $1: missing text: $s" >&2
+            co_ok=1
+        fi
+    done <<EOF
+$(meta "$5" expect-substring)
+EOF
+    while IFS= read -r re; do
+        [ -n "$re" ] || continue
+        if ! grep -Eiq -e "$re" "$3"; then
+            echo "  $1: no line matches /$re/" >&2
+            co_ok=1
+        fi
+    done <<EOF
+$(meta "$5" expect-regex)
+EOF
+    if [ $co_ok -ne 0 ]; then
+        echo "  $1: output was:" >&2
+        sed 's/^/    | /' "$3" >&2
+    fi
+    return $co_ok
+}
+
+# check_status NAME GOT WANT
+check_status() {
+    if [ "$2" -eq "$3" ]; then
+        return 0
+    fi
+    echo "  $1: exit status $2, expected $3" >&2
+    return 1
+}
+
+# The merged environment, one K=V per line: the Unikfile's env, then the
+# run -e values, a later value for the same key replacing the earlier one.
+merged_env() {
+    for kv in $(meta "$1" env) $(meta "$1" run-env); do
+        echo "$kv"
+    done | awk -F= '{ v[$1] = $0; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+        END { for (i = 0; i < n; i++) print v[order[i]] }'
+}
+
+native_test() {
+    name=$1 src=$2 expected=$3 want_status=$4
+    if [ "$(meta "$src" native)" = no ]; then
+        echo "skip native-$name: marked native: no (Linux differs by design)"
+        return
+    fi
+    if ! command -v "$MUSL_GCC" >/dev/null 2>&1; then
+        echo "skip native-$name: $MUSL_GCC not found"
+        return
+    fi
+    d=$tmp/native-$name
+    mkdir -p "$d/work"
+    # Named like the guest's /t-NAME so argv[0]'s base name agrees.
+    bin=$d/t-$name
+    if ! "$MUSL_GCC" -std=c17 -static -O2 -Wall -Wextra -Werror -o "$bin" "$src" 2>"$d/cc.err"; then
+        fail "native-$name"
+        sed 's/^/    /' "$d/cc.err" >&2
+        return
+    fi
+    # The guest starts in / with only its configured environment; files:
+    # folders and scratch space are found through DATA_DIR and WORK_DIR.
+    # Word splitting of the env and args lists is intended: values hold no
+    # spaces.
+    # The outer 2>/dev/null silences the shell's own "Segmentation fault"
+    # notice for the crash tests; the program's stderr is in $d/err.
+    # shellcheck disable=SC2046,SC2086
+    status=$({
+        (cd / && exec timeout "$GUEST_TIMEOUT" env -i $(merged_env "$src") \
+            DATA_DIR="$gdir/data" WORK_DIR="$d/work" "$bin" $(meta "$src" args) \
+            >"$d/out" 2>"$d/err" </dev/null)
+        echo $?
+    } 2>/dev/null)
+    if check_output "native-$name" exact "$d/out" "$expected" "$src" &&
+        check_status "native-$name" "$status" "$want_status"; then
+        echo "ok native-$name"
+    else
+        fail "native-$name"
+        [ -s "$d/err" ] && sed 's/^/    stderr: /' "$d/err" >&2
+    fi
+}
+
+write_unikfile() {
+    src=$1 image=$2 f=$3
+    {
+        echo "name: $image"
+        echo "build:"
+        echo "  sources: [$(basename "$src")]"
+        echo "  cflags: [-O2]"
+        printf 'cmd: [%s' "$(yaml_str "/$image")"
+        for a in $(meta "$src" args); do
+            printf ', %s' "$(yaml_str "$a")"
+        done
+        echo "]"
+        envs=$(meta "$src" env)
+        if [ -n "$envs" ]; then
+            echo "env:"
+            for kv in $envs; do
+                echo "  ${kv%%=*}: $(yaml_str "${kv#*=}")"
+            done
+        fi
+        files=$(meta "$src" files)
+        if [ -n "$files" ]; then
+            echo "files:"
+            for w in $files; do
+                echo "  $(yaml_str "./$w"): $(yaml_str "/$w")"
+            done
+        fi
+        mem=$(meta "$src" memory)
+        if [ -n "$mem" ]; then
+            echo "memory: $mem"
+        fi
+    } >"$f"
+}
+
+guest_test() {
+    name=$1 src=$2 expected=$3 want_status=$4
+    if [ ! -x "$UNIKIT" ] || [ -z "$(find "$UNIKIT_LIBDIR" -name kernel.o 2>/dev/null)" ]; then
+        echo "skip guest-$name: unikit not built"
+        return
+    fi
+    image=t-$(printf '%s' "$name" | tr '[:upper:]' '[:lower:]')
+    d=$tmp/guest-$name
+    mkdir -p "$d/ctx"
+    cp "$src" "$gdir/guest.h" "$d/ctx/"
+    for w in $(meta "$src" files); do
+        cp -R "$gdir/$w" "$d/ctx/$w"
+    done
+    write_unikfile "$src" "$image" "$d/ctx/Unikfile"
+    if ! timeout 300 "$UNIKIT" build "$d/ctx" >"$d/build.out" 2>"$d/build.err" </dev/null; then
+        fail "guest-$name"
+        echo "  guest-$name: unikit build failed:" >&2
+        cat "$d/build.out" "$d/build.err" | sed 's/^/    /' >&2
+        return
+    fi
+    set -- run
+    for kv in $(meta "$src" run-env); do
+        set -- "$@" -e "$kv"
+    done
+    timeout "$GUEST_TIMEOUT" "$UNIKIT" "$@" "$image" >"$d/out.raw" 2>"$d/err" </dev/null
+    status=$?
+    # The serial console may turn \n into \r\n.
+    tr -d '\r' <"$d/out.raw" >"$d/out"
+    mode=exact
+    if [ -n "$(meta "$src" expect-substring)$(meta "$src" expect-regex)" ]; then
+        mode=lines
+    else
+        grep -v '^unikit: warning: ' "$d/out" >"$d/out.prog"
+        mv "$d/out.prog" "$d/out"
+    fi
+    ok=0
+    check_output "guest-$name" $mode "$d/out" "$expected" "$src" || ok=1
+    check_status "guest-$name" "$status" "$want_status" || ok=1
+    # The tool runs under ASan/UBSan: any report there is a failure too.
+    if grep -Eq 'Sanitizer|runtime error:' "$d/err"; then
+        echo "  guest-$name: sanitizer report from unikit" >&2
+        ok=1
+    fi
+    if [ $status -eq 124 ]; then
+        echo "  guest-$name: timed out after ${GUEST_TIMEOUT}s" >&2
+    fi
+    if [ $ok -eq 0 ]; then
+        echo "ok guest-$name"
+    else
+        fail "guest-$name"
+        [ -s "$d/err" ] && sed 's/^/    stderr: /' "$d/err" >&2
+    fi
+}
+
+if [ $# -eq 0 ]; then
+    set -- "$gdir"/*.c
+fi
+for arg in "$@"; do
+    name=$(basename "$arg" .c)
+    src=$gdir/$name.c
+    expected=$gdir/$name.out
+    if [ ! -f "$src" ] || [ ! -f "$expected" ]; then
+        fail "guest-$name"
+        echo "  guest-$name: no $src or no $expected" >&2
+        continue
+    fi
+    want_status=$(meta "$src" exit)
+    native_test "$name" "$src" "$expected" "${want_status:-0}"
+    guest_test "$name" "$src" "$expected" "${want_status:-0}"
+done
+
+[ $failures -eq 0 ]
