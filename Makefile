@@ -7,7 +7,7 @@ KARCHES ?= x86_64
 
 HOST_CC      ?= cc
 HOST_CFLAGS  := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -Ihost/lib
-HOST_LIBS    := -lyaml -ljansson -lcrypto
+HOST_LIBS    := -lyaml -ljansson -lcrypto -lcurl -larchive
 SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 HOST_LIB_SRCS := $(wildcard host/lib/*.c)

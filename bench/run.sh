@@ -13,7 +13,7 @@ trap 'rm -rf "$UNIKIT_HOME" "$work"' EXIT
 now_ns() { date +%s%N; }
 
 # Median of the numbers on stdin.
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 # Wall time of a command in microseconds, RUNS times, one per line.
 time_runs() {

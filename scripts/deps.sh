@@ -6,9 +6,9 @@ set -eu
 packages="
 gcc make binutils
 musl-tools musl-dev
-libyaml-dev libjansson-dev libssl-dev
+libyaml-dev libjansson-dev libssl-dev libcurl4-openssl-dev libarchive-dev
 qemu-system-x86
-cpio skopeo
+cpio skopeo docker-registry
 "
 
 missing=""

@@ -11,7 +11,9 @@ run() {
 }
 run "unit tests" sh tests/run-units.sh "$@"
 run "guest tests" sh tests/guest/run.sh
-run "cli tests" sh tests/cli/run.sh
+for suite in tests/cli/*.sh; do
+    run "cli tests: $suite" sh "$suite"
+done
 passed=$(grep -c '^ok ' "$log")
 failed=$(grep -c '^FAIL ' "$log")
 skipped=$(grep -c '^skip ' "$log")
