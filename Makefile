@@ -3,7 +3,7 @@
 # `make test` runs every test; `make bench` the benchmarks.
 
 PREFIX  ?= /usr/local
-KARCHES ?= x86_64
+KARCHES ?= x86_64 aarch64
 
 HOST_CC      ?= cc
 HOST_CFLAGS  := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -Ihost/lib
@@ -32,7 +32,7 @@ build/asan/bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
 
 # ---- kernel -----------------------------------------------------------------
 KERNEL_CFLAGS_COMMON := -std=c17 -Ikernel/linux -Wall -Wextra -Werror -Os -g -ffreestanding -nostdinc \
-	-isystem $(shell $(HOST_CC) -print-file-name=include) -fno-stack-protector \
+	-fno-stack-protector \
 	-fno-builtin -ffunction-sections -fdata-sections -fno-common -Ikernel/include \
 	-fno-omit-frame-pointer
 
@@ -42,6 +42,11 @@ KCFLAGS_x86_64 := -m64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pi
 	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx
 KDRIVERS_x86_64 := kernel/drivers/uart16550.c
 
+KCC_aarch64     := aarch64-linux-gnu-gcc
+KLD_aarch64     := aarch64-linux-gnu-ld
+KCFLAGS_aarch64 := -mgeneral-regs-only -fno-pie -mcmodel=small -fno-asynchronous-unwind-tables
+KDRIVERS_aarch64 := kernel/drivers/pl011.c
+
 kernel_srcs = $(wildcard kernel/arch/$(1)/*.c kernel/arch/$(1)/*.S) \
 	$(wildcard kernel/plat/virt/*.c kernel/plat/virt/$(1)/*.c) \
 	$(KDRIVERS_$(1)) $(wildcard kernel/core/*.c kernel/lib/*.c kernel/linux/*.c kernel/linux/$(1)/*.c)
@@ -49,17 +54,18 @@ kernel_objs = $(patsubst %,build/kernel/$(1)/%.o,$(call kernel_srcs,$(1))) \
 	build/kernel/$(1)/syscall_table.c.o
 
 define kernel_rules
+KINC_$(1) := -isystem $$(shell $(KCC_$(1)) -print-file-name=include)
 build/kernel/$(1)/%.c.o: %.c $(wildcard kernel/include/*.h kernel/linux/*.h kernel/arch/$(1)/*.h)
 	@mkdir -p $$(@D)
-	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $(KCFLAGS_$(1)) -c -o $$@ $$<
+	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $$(KINC_$(1)) $(KCFLAGS_$(1)) -c -o $$@ $$<
 build/kernel/$(1)/%.S.o: %.S
 	@mkdir -p $$(@D)
-	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $(KCFLAGS_$(1)) -D__ASSEMBLY__ -c -o $$@ $$<
+	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $$(KINC_$(1)) $(KCFLAGS_$(1)) -D__ASSEMBLY__ -c -o $$@ $$<
 build/kernel/$(1)/syscall_table.c: kernel/linux/$(1).tbl scripts/gen-syscall-table.sh
 	@mkdir -p $$(@D)
 	sh scripts/gen-syscall-table.sh $$< > $$@
 build/kernel/$(1)/syscall_table.c.o: build/kernel/$(1)/syscall_table.c kernel/linux/syscalls.h
-	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $(KCFLAGS_$(1)) -Ikernel/linux -c -o $$@ $$<
+	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $$(KINC_$(1)) $(KCFLAGS_$(1)) -Ikernel/linux -c -o $$@ $$<
 # One relocatable object: `unikit build` links it with the program's blobs.
 lib/unikit/$(1)/kernel.o: $(call kernel_objs,$(1))
 	@mkdir -p $$(@D)

@@ -1,13 +1,18 @@
 #!/bin/sh
 # Installs the Debian packages unikit needs to build, run and test, and
 # nothing when they are all present. Safe to run again.
+#
+# aarch64 programs are compiled against musl for arm64, which Debian ships
+# through multiarch: this script adds the arm64 architecture to dpkg when
+# it is missing (dpkg --add-architecture arm64).
 set -eu
 
 packages="
 gcc make binutils
 musl-tools musl-dev
+gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu musl-dev:arm64
 libyaml-dev libjansson-dev libssl-dev libcurl4-openssl-dev libarchive-dev
-qemu-system-x86
+qemu-system-x86 qemu-system-arm
 cpio skopeo docker-registry
 "
 
@@ -31,6 +36,10 @@ else
     sudo=
 fi
 export DEBIAN_FRONTEND=noninteractive
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "scripts/deps.sh: adding the arm64 architecture to dpkg (for musl-dev:arm64)"
+    $sudo dpkg --add-architecture arm64
+fi
 $sudo apt-get update -qq
 # shellcheck disable=SC2086
 $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,6 +1,7 @@
 /* Kernel messages on the console, and panic. */
 #include "lib.h"
 #include "plat.h"
+#include "proc.h"
 
 void kprintf(const char *fmt, ...)
 {
@@ -20,5 +21,5 @@ noreturn_fn void panic(const char *fmt, ...)
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     kprintf("unikit: kernel panic: %s\n", buf);
-    plat_poweroff("panic");
+    plat_poweroff("panic", PANIC_STATUS);
 }

@@ -26,11 +26,11 @@ noreturn_fn void exec_program(const char *path, const struct boot_config *cfg)
 
     if (vfs_openat(NULL, path, VFS_O_READ, 0, &f) < 0) {
         kprintf("unikit: cannot run %s: no such file in the image\n", path);
-        plat_poweroff("panic");
+        plat_poweroff("panic", PANIC_STATUS);
     }
     struct exec_source src = {read_program, f, path};
     if (exec_load(&src, &img) < 0)
-        plat_poweroff("panic");
+        plat_poweroff("panic", PANIC_STATUS);
     program_file = f;
     program_base = img.base;
     vm_brk_init(img.brk);
@@ -54,7 +54,7 @@ noreturn_fn void proc_exit(int status)
 {
     char record[128];
     exit_record(record, sizeof(record), "exit", status & 0xff);
-    plat_poweroff(record);
+    plat_poweroff(record, status & 0xff);
 }
 
 static const char *signal_name(int sig)
@@ -84,7 +84,7 @@ noreturn_fn void proc_kill(int sig, const char *why)
     char record[128];
     kprintf("unikit: program killed by %s: %s\n", signal_name(sig), why);
     exit_record(record, sizeof(record), "signal", sig);
-    plat_poweroff(record);
+    plat_poweroff(record, 128 + sig);
 }
 
 /* ---- symbols ---------------------------------------------------------------- */

@@ -11,4 +11,7 @@
 void uart16550_init(uint16_t base);
 void uart16550_write(uint16_t base, const char *buf, size_t len);
 
+/* ARM PL011 UART at a mapped MMIO base. */
+void pl011_write(uintptr_t base, const char *buf, size_t len);
+
 #endif

@@ -28,10 +28,11 @@ uint64_t plat_wallclock_at_boot_ns(void);
 uint64_t plat_cycles_hz(void);
 
 /*
- * Powers off and makes the monitor exit. The record (one line, e.g.
- * "exit 3") goes to the host over the control channel first, so the host
- * learns the full status even where the power-off path cannot carry it.
+ * Powers off and makes the monitor exit, with status as its exit status
+ * where the platform can carry it. The record (lines such as "exit 3")
+ * goes to the host over the control channel first, so the host learns the
+ * full story even where the power-off path carries less.
  */
-noreturn_fn void plat_poweroff(const char *record);
+noreturn_fn void plat_poweroff(const char *record, int status);
 
 #endif

@@ -7,6 +7,9 @@
 
 #include "types.h"
 
+/* The monitor's exit status when the kernel itself fails (README: exit codes). */
+#define PANIC_STATUS 126
+
 struct boot_config {
     char **argv; /* NULL-terminated */
     char **envp; /* NULL-terminated */

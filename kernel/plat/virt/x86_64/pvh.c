@@ -90,8 +90,9 @@ void plat_console_write(const char *buf, size_t len)
     uart16550_write(COM1, buf, len);
 }
 
-noreturn_fn void plat_poweroff(const char *record)
+noreturn_fn void plat_poweroff(const char *record, int status)
 {
+    (void)status; /* isa-debug-exit keeps only 7 bits of it: the record says it all */
     for (const char *p = record; *p; p++)
         outb(DEBUGCON_PORT, (uint8_t)*p);
     outb(DEBUGCON_PORT, '\n');

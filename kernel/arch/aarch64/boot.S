@@ -1,0 +1,139 @@
+/*
+ * Entry on QEMU's virt machine: the ELF is loaded at its physical
+ * addresses (RAM starts at 1 GiB) and entered with the MMU off, at EL2 or
+ * EL1. We drop to EL1, build boot page tables, turn the
+ * MMU on and jump to the kernel's linked address, then call
+ * kmain(device tree).
+ *
+ * Boot tables use 1 GiB blocks: TTBR0 maps the first 2 GiB identically
+ * (only for the instruction that turns the MMU on), TTBR1 maps them at
+ * PHYS_OFFSET (the direct map) and at KERNEL_VMA, where the kernel lives.
+ * The first GiB holds devices and is mapped Device-nGnRnE.
+ */
+#include "a64.h"
+
+#define DTB_PHYS    0x40000000 /* QEMU puts the DTB at the base of RAM for ELF kernels */
+#define BLOCK_DEV   (DESC_BLOCK | DESC_ATTR(MAIR_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN)
+#define BLOCK_RAM   (DESC_BLOCK | DESC_ATTR(MAIR_NORMAL) | DESC_SH_INNER | DESC_AF)
+#define MAIR_VALUE  0xff00   /* attr0 Device-nGnRnE, attr1 Normal WB */
+/* T0SZ=T1SZ=16 (48-bit), 4K granules, inner-shareable write-back walks. */
+#define TCR_VALUE   ((16 << 0) | (1 << 8) | (1 << 10) | (3 << 12) | (16 << 16) | (1 << 24) | \
+                     (1 << 26) | (3 << 28) | (2 << 30))
+/* SCTLR_EL1: MMU, D-cache, I-cache, and the bits ARMv8.0 reserves as one. */
+#define SCTLR_VALUE ((1 << 0) | (1 << 2) | (1 << 12) | 0x30d00800)
+
+/* Until the MMU is on, the code runs at its physical address; adrp is
+   PC-relative, so it yields physical addresses here without help. */
+    .section .boot.text, "ax"
+    .globl _start
+_start:
+    /* First thing: the counter, for the boot-to-main benchmark. */
+    mrs x19, cntvct_el0
+    adrp x1, arch_boot_cycles
+    add x1, x1, :lo12:arch_boot_cycles
+    str x19, [x1]
+
+    mrs x0, CurrentEL
+    lsr x0, x0, #2
+    cmp x0, #2
+    b.ne at_el1
+    /* EL2: run EL1 in AArch64, let it read the counters, and drop to it. */
+    mov x0, #(1 << 31)
+    msr hcr_el2, x0
+    mov x0, #3
+    msr cnthctl_el2, x0
+    msr cntvoff_el2, xzr
+    mov x0, #0x3c5          /* EL1h, interrupts masked */
+    msr spsr_el2, x0
+    adr x0, at_el1
+    msr elr_el2, x0
+    eret
+
+at_el1:
+    /* FP/SIMD for the program; the kernel itself never touches it. */
+    mov x0, #(3 << 20)
+    msr cpacr_el1, x0
+    isb
+    adrp x0, boot_stack_top
+    add x0, x0, :lo12:boot_stack_top
+    mov sp, x0
+
+    /* Clear the four table pages: bss may not be zero yet. */
+    adrp x0, boot_tables
+    add x0, x0, :lo12:boot_tables
+    mov x1, #(5 * 4096 / 8)
+1:  str xzr, [x0], #8
+    subs x1, x1, #1
+    b.ne 1b
+
+    adrp x20, boot_tables             /* x20: TTBR0 L0 */
+    add x21, x20, #4096                     /* x21: TTBR0 L1 */
+    add x22, x20, #8192                     /* x22: TTBR1 L0 */
+    add x23, x20, #12288                    /* x23: direct-map L1 */
+    add x24, x20, #16384                    /* x24: kernel L1 */
+
+    orr x0, x21, #DESC_TABLE
+    str x0, [x20]                           /* TTBR0 L0[0] */
+    ldr x0, =(0x00000000 | BLOCK_DEV)
+    str x0, [x21]                           /* identity: devices */
+    ldr x1, =(0x40000000 | BLOCK_RAM)
+    str x1, [x21, #8]                       /* identity: first GiB of RAM */
+    str x0, [x23]                           /* direct map: devices */
+    str x1, [x23, #8]                       /* direct map: first GiB of RAM */
+    str x1, [x24, #511 * 8]                 /* 0xffffffffc0000000: RAM, the kernel */
+    orr x0, x23, #DESC_TABLE
+    str x0, [x22, #256 * 8]                 /* 0xffff800000000000 */
+    orr x0, x24, #DESC_TABLE
+    str x0, [x22, #511 * 8]                 /* 0xffffff8000000000 */
+
+    ldr x0, =MAIR_VALUE
+    msr mair_el1, x0
+    ldr x0, =TCR_VALUE
+    mrs x1, id_aa64mmfr0_el1
+    and x1, x1, #7                          /* physical address size */
+    orr x0, x0, x1, lsl #32
+    msr tcr_el1, x0
+    msr ttbr0_el1, x20
+    msr ttbr1_el1, x22
+    isb
+    tlbi vmalle1
+    dsb nsh
+    isb
+    ldr x0, =SCTLR_VALUE
+    msr sctlr_el1, x0
+    isb
+    ldr x0, =high
+    br x0
+
+    .text
+high:
+    ldr x0, =boot_stack_top
+    mov sp, x0
+    ldr x0, =exception_vectors
+    msr vbar_el1, x0
+    isb
+    mov x29, #0
+    mov x30, #0
+    ldr x0, =DTB_PHYS
+    bl kmain
+1:  wfi
+    b 1b
+
+    .data
+    .globl arch_boot_cycles
+    .balign 8
+arch_boot_cycles:
+    .quad 0
+
+    .section .bss
+    .balign 4096
+    .globl boot_tables
+boot_tables:
+    .skip 5 * 4096
+    .balign 16
+boot_stack:
+    .skip 16384
+    .globl boot_stack_top
+boot_stack_top:
+
+    .section .note.GNU-stack, "", %progbits
