@@ -11,21 +11,52 @@ static uint64_t *bitmap;
 static size_t npages; /* pages covered by the bitmap */
 static size_t nfree;
 static size_t ntotal;
-static size_t search_from; /* first page that may be free */
+static size_t search_from; /* no free page below it */
 
 static bool page_used(size_t pfn)
 {
     return bitmap[pfn / 64] >> (pfn % 64) & 1;
 }
 
+/* Whole words where the run covers them: marking 64 GiB is 16M pages. */
 static void mark(size_t pfn, size_t count, bool used)
 {
-    for (size_t i = pfn; i < pfn + count; i++) {
+    size_t end = pfn + count;
+    while (pfn < end) {
+        if (pfn % 64 == 0 && end - pfn >= 64) {
+            bitmap[pfn / 64] = used ? ~0UL : 0;
+            pfn += 64;
+            continue;
+        }
         if (used)
-            bitmap[i / 64] |= 1UL << (i % 64);
+            bitmap[pfn / 64] |= 1UL << (pfn % 64);
         else
-            bitmap[i / 64] &= ~(1UL << (i % 64));
+            bitmap[pfn / 64] &= ~(1UL << (pfn % 64));
+        pfn++;
     }
+}
+
+/* The first free page at or after pfn (npages when none), a word at a time. */
+static size_t next_free(size_t pfn)
+{
+    while (pfn < npages) {
+        if (pfn % 64 == 0 && bitmap[pfn / 64] == ~0UL) {
+            pfn += 64;
+            continue;
+        }
+        if (!page_used(pfn))
+            return pfn;
+        pfn++;
+    }
+    return npages;
+}
+
+static size_t count_free(void)
+{
+    size_t n = 0;
+    for (size_t pfn = next_free(0); pfn < npages; pfn = next_free(pfn + 1))
+        n++;
+    return n;
 }
 
 /* Finds room for the bitmap itself: the first free stretch after the kernel. */
@@ -59,9 +90,8 @@ void page_init(const struct plat_mem_range *r, size_t n, uintptr_t reserved_star
     mark(0, 1, true);
     mark(reserved_start / PAGE_SIZE, (reserved_end - reserved_start) / PAGE_SIZE, true);
     mark(bitmap_pa / PAGE_SIZE, bytes / PAGE_SIZE, true);
-    for (size_t i = 0; i < npages; i++)
-        nfree += !page_used(i);
-    ntotal = nfree;
+    nfree = ntotal = count_free();
+    search_from = next_free(0);
 }
 
 static bool run_free(size_t pfn, size_t count)
@@ -76,13 +106,13 @@ uintptr_t page_alloc(size_t count)
 {
     if (count == 0 || count > nfree)
         return 0;
-    for (size_t pfn = search_from; pfn + count <= npages; pfn++) {
+    for (size_t pfn = search_from; pfn + count <= npages; pfn = next_free(pfn + 1)) {
         if (!run_free(pfn, count))
             continue;
         mark(pfn, count, true);
         nfree -= count;
         if (pfn == search_from)
-            search_from = pfn + count;
+            search_from = next_free(pfn + count);
         uintptr_t pa = pfn * PAGE_SIZE;
         memset(phys_to_virt(pa), 0, count * PAGE_SIZE);
         return pa;
