@@ -18,7 +18,19 @@ struct verb {
 static const struct verb verbs[] = {
     {"build", cmd_build, "Build an image from a folder with a Unikfile"},
     {"run", cmd_run, "Boot an image"},
+    {"ps", cmd_ps, "List instances"},
+    {"logs", cmd_logs, "Show an instance's console output"},
+    {"stop", cmd_stop, "Stop running instances"},
+    {"kill", cmd_kill, "Kill running instances"},
+    {"rm", cmd_rm, "Remove instances"},
+    {"inspect", cmd_inspect, "Show instances or images as JSON"},
     {"images", cmd_images, "List images"},
+    {"tag", cmd_tag, "Give an image another name"},
+    {"rmi", cmd_rmi, "Remove images"},
+    {"push", cmd_push, "Upload an image to a registry"},
+    {"pull", cmd_pull, "Download an image from a registry"},
+    {"save", cmd_save, "Write images to an OCI layout tar archive"},
+    {"load", cmd_load, "Import images from an OCI layout tar archive"},
 };
 
 void cli_error(const char *fmt, ...)

@@ -1,10 +1,16 @@
 /* unikit run [OPTIONS] IMAGE [ARG...] */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "instance.h"
 #include "qemu.h"
 #include "unikfile.h"
 #include "util.h"
@@ -16,6 +22,9 @@ struct run_options {
     uint64_t memory;
     const char *arch;
     const char *accel;
+    const char *name;
+    bool detach;
+    bool auto_remove;
 };
 
 static void run_usage(FILE *out)
@@ -24,6 +33,9 @@ static void run_usage(FILE *out)
             "Usage: unikit run [OPTIONS] IMAGE [ARG...]\n\n"
             "Boots IMAGE in the foreground; exits with the program's status.\n"
             "ARGs replace the arguments of the image's cmd (the program stays).\n\n"
+            "  -d, --detach        run in the background and print the instance id\n"
+            "      --name NAME     name the instance (default: a generated one)\n"
+            "      --rm            remove the instance when it exits\n"
             "  -e, --env K=V       set an environment variable (K alone: take it from here)\n"
             "  -m, --memory SIZE   guest memory, e.g. 64M (default: the Unikfile's, else 64M)\n"
             "      --arch ARCH     which of the image's architectures to boot\n"
@@ -49,13 +61,18 @@ static int add_env(struct run_options *o, const char *arg)
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-    static const struct option opts[] = {
-        {"env", required_argument, NULL, 'e'},  {"memory", required_argument, NULL, 'm'},
-        {"arch", required_argument, NULL, 'a'}, {"accel", required_argument, NULL, 'A'},
-        {"help", no_argument, NULL, 'h'},       {0}};
+    static const struct option opts[] = {{"env", required_argument, NULL, 'e'},
+                                         {"memory", required_argument, NULL, 'm'},
+                                         {"arch", required_argument, NULL, 'a'},
+                                         {"accel", required_argument, NULL, 'A'},
+                                         {"detach", no_argument, NULL, 'd'},
+                                         {"name", required_argument, NULL, 'n'},
+                                         {"rm", no_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+e:m:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+de:m:h", opts, NULL)) != -1) {
         int64_t size;
         switch (c) {
         case 'e':
@@ -72,6 +89,15 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case 'a':
             o->arch = optarg;
+            break;
+        case 'd':
+            o->detach = true;
+            break;
+        case 'n':
+            o->name = optarg;
+            break;
+        case 'r':
+            o->auto_remove = true;
             break;
         case 'A':
             if (strcmp(optarg, "kvm") != 0 && strcmp(optarg, "tcg") != 0) {
@@ -126,12 +152,205 @@ static int find_image(struct store *s, const char *name, const char *arch, struc
     return rc;
 }
 
+/* The image's env with the -e overrides applied, as the guest will see it. */
+static void effective_env(char **image_env, char **overrides, struct strvec *out)
+{
+    for (size_t i = 0; image_env && image_env[i]; i++) {
+        size_t key = strcspn(image_env[i], "=");
+        bool replaced = false;
+        for (size_t j = 0; overrides && overrides[j]; j++)
+            replaced |= strncmp(overrides[j], image_env[i], key + 1) == 0;
+        if (!replaced)
+            strvec_push(out, image_env[i]);
+    }
+    for (size_t j = 0; overrides && overrides[j]; j++)
+        strvec_push(out, overrides[j]);
+}
+
+static int new_instance(const struct run_options *o, const struct store_image *img,
+                        const struct qemu_boot *boot, struct instance *inst)
+{
+    struct strvec env = {0};
+    effective_env(img->config.env, o->env.v, &env);
+    char *empty[] = {NULL};
+    struct instance_config cfg = {
+        .image = img->ref,
+        .image_digest = img->digest,
+        .arch = img->config.arch,
+        .cmd = boot->argv,
+        .env = env.v ? env.v : empty,
+        .ports = img->config.ports,
+        .memory = boot->memory,
+        .accel = (char *)o->accel,
+        .auto_remove = o->auto_remove,
+        .detach = o->detach,
+    };
+    char err[1024];
+    char *home = unikit_home();
+    int rc = instance_create(home, o->name, &cfg, inst, err, sizeof(err));
+    if (rc < 0)
+        cli_error("%s", err);
+    free(home);
+    strvec_free(&env);
+    return rc;
+}
+
+struct supervision {
+    struct instance *inst;
+    int notify_fd; /* the waiting `run -d`, told once QEMU runs; -1 in the foreground */
+};
+
+/* QEMU is running: record who waits for it, then let `run -d` return. */
+static void record_start(pid_t qemu_pid, void *arg)
+{
+    struct supervision *sv = arg;
+    struct instance_state *st = &sv->inst->state;
+    st->status = INSTANCE_RUNNING;
+    st->supervisor_pid = getpid();
+    st->supervisor_start = instance_proc_start(st->supervisor_pid);
+    st->qemu_pid = qemu_pid;
+    st->qemu_start = instance_proc_start(qemu_pid);
+    clock_gettime(CLOCK_REALTIME, &st->started);
+    instance_save_state(sv->inst);
+    if (sv->notify_fd >= 0) {
+        (void)!write(sv->notify_fd, "started", 7);
+        close(sv->notify_fd);
+        sv->notify_fd = -1;
+    }
+}
+
+static void record_exit(struct instance *inst, int code)
+{
+    /* A second stop must not cut the record short. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    inst->state.status = INSTANCE_EXITED;
+    inst->state.exit_code = code;
+    clock_gettime(CLOCK_REALTIME, &inst->state.finished);
+    char err[1024];
+    if (inst->config.auto_remove)
+        instance_remove(inst, err, sizeof(err));
+    else
+        instance_save_state(inst);
+}
+
+/*
+ * Boots and waits, recording the instance's life. Returns the program's
+ * status, or -1 with err when QEMU could not start (the instance, which
+ * never ran, is removed).
+ */
+static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_fd, char *err,
+                     size_t errlen)
+{
+    struct supervision sv = {inst, notify_fd};
+    char *log = instance_log_path(inst);
+    boot->state_dir = inst->dir;
+    boot->die_with_parent = true;
+    boot->on_start = record_start;
+    boot->on_start_arg = &sv;
+    /* Detached, stdout already is the log. */
+    boot->console_log = notify_fd < 0 ? log : NULL;
+    struct qemu_result res;
+    int rc = qemu_run(boot, &res, err, errlen);
+    free(log);
+    if (rc < 0) {
+        char ignored[256];
+        instance_remove(inst, ignored, sizeof(ignored));
+        return -1;
+    }
+    if (boot->boot_timing && res.boot_to_main_ns >= 0)
+        fprintf(stderr, "unikit: boot to main: %lld ns\n", res.boot_to_main_ns);
+    record_exit(inst, res.exit_code);
+    return res.exit_code;
+}
+
+/* The supervisor's stdin is /dev/null, stdout and stderr the console log. */
+static void redirect_stdio(const struct instance *inst)
+{
+    char *log = instance_log_path(inst);
+    int in = open("/dev/null", O_RDONLY);
+    int out = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    free(log);
+    if (in >= 0)
+        dup2(in, 0), close(in);
+    if (out >= 0)
+        dup2(out, 1), dup2(out, 2), close(out);
+}
+
+/* What the supervisor said: "started", or why QEMU could not start. */
+static int await_start(int fd, struct instance *inst)
+{
+    char buf[1100];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof(buf) - 1 &&
+           ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0 || (n < 0 && errno == EINTR)))
+        len += n > 0 ? (size_t)n : 0;
+    buf[len] = '\0';
+    close(fd);
+    if (strcmp(buf, "started") == 0) {
+        printf("%s\n", inst->id);
+        return 0;
+    }
+    if (*buf) {
+        cli_error("%s", buf);
+    } else {
+        cli_error("the supervisor of instance %.12s ended before the guest started", inst->id);
+        instance_remove(inst, buf, sizeof(buf));
+    }
+    return EXIT_UNIKIT_ERROR;
+}
+
+/*
+ * Forks the supervisor (double fork and setsid, so no terminal or shell
+ * owns it). Returns 0 or 125 in the caller; in the supervisor, the
+ * program's status, which it exits with after the usual clean-up.
+ */
+static int run_detached(struct instance *inst, struct qemu_boot *boot)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        cli_error("cannot create a pipe: %s", strerror(errno));
+        return EXIT_UNIKIT_ERROR;
+    }
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        if (setsid() < 0 || fork() != 0)
+            _exit(0);
+        redirect_stdio(inst);
+        char err[1024];
+        int code = supervise(inst, boot, fds[1], err, sizeof(err));
+        if (code < 0)
+            (void)!write(fds[1], err, strlen(err));
+        return code < 0 ? EXIT_UNIKIT_ERROR : code;
+    }
+    close(fds[1]);
+    if (child > 0)
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+            ;
+    return await_start(fds[0], inst);
+}
+
+static int run_foreground(struct instance *inst, struct qemu_boot *boot)
+{
+    char err[1024];
+    int code = supervise(inst, boot, -1, err, sizeof(err));
+    if (code < 0) {
+        cli_error("%s", err);
+        return EXIT_UNIKIT_ERROR;
+    }
+    return code;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_options o = {0};
     struct store s = {0};
     struct store_image img = {0};
     struct strvec prog = {0};
+    struct instance inst = {0};
     int code = EXIT_UNIKIT_ERROR;
 
     int first = parse_options(argc, argv, &o);
@@ -158,15 +377,10 @@ int cmd_run(int argc, char **argv)
         .accel = o.accel,
         .boot_timing = timing && *timing == '1',
     };
-    struct qemu_result res;
-    char err[1024];
-    if (qemu_run(&boot, &res, err, sizeof(err)) < 0) {
-        cli_error("%s", err);
+    if (new_instance(&o, &img, &boot, &inst) < 0)
         goto out_image;
-    }
-    if (boot.boot_timing && res.boot_to_main_ns >= 0)
-        fprintf(stderr, "unikit: boot to main: %lld ns\n", res.boot_to_main_ns);
-    code = res.exit_code;
+    code = o.detach ? run_detached(&inst, &boot) : run_foreground(&inst, &boot);
+    instance_free(&inst);
 out_image:
     store_image_free(&img);
 out:

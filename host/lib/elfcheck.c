@@ -272,6 +272,8 @@ static int read_segments(struct elf_file *f, struct elf_details *d)
     for (size_t i = 0; i < f->phnum; i++) {
         const Elf64_Phdr *ph = &f->phdrs[i];
         int rc = 0;
+        if (ph->p_type == PT_LOAD && ph->p_paddr + ph->p_memsz > d->info.load_end)
+            d->info.load_end = ph->p_paddr + ph->p_memsz;
         if (ph->p_type == PT_INTERP && !d->info.has_interp)
             rc = read_interp(f, ph, d);
         else if (ph->p_type == PT_DYNAMIC)

@@ -17,6 +17,7 @@ struct elf_info {
     bool has_needed;  /* DT_NEEDED present: wants shared libraries */
     bool has_symbols; /* has a .symtab */
     uint64_t entry;
+    uint64_t load_end; /* the highest p_paddr + p_memsz of a PT_LOAD segment */
 };
 
 /* Reads path's ELF headers; -1 with one line in err when it is not a 64-bit ELF. */

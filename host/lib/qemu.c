@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "elfcheck.h"
 
 #include "util.h"
 
@@ -69,11 +72,48 @@ static void add_machine(struct strvec *a, const struct qemu_boot *b, const char 
         strvec_push(a, "-M");
         strvec_push(a, "virt");
         strvec_push(a, "-cpu");
-        strvec_push(a, strcmp(accel, "kvm") == 0 ? "host" : "cortex-a57");
-        strvec_push(a, "-semihosting");
+        strvec_push(a, strcmp(accel, "kvm") == 0 ? "host" : "max");
+        /* The kernel's exit record and status (kernel/plat/virt/aarch64/virt.c). */
+        strvec_push(a, "-semihosting-config");
+        strvec_push(a, "enable=on,target=native,chardev=ctl");
     }
     strvec_push(a, "-accel");
     strvec_push(a, accel);
+}
+
+/* A path inside a QEMU option value: commas are doubled. */
+static void push_option_path(struct strvec *a, const char *prefix, const char *path)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        strvec_pushf(a, "%s%s", prefix, path);
+        return;
+    }
+    fputs(prefix, f);
+    for (const char *p = path; *p; p++) {
+        if (*p == ',')
+            fputc(',', f);
+        fputc(*p, f);
+    }
+    fclose(f);
+    strvec_push(a, buf);
+    free(buf);
+}
+
+/* The console on stdout; with console_log, copied into that file as well. */
+static void add_console(struct strvec *a, const struct qemu_boot *b)
+{
+    if (!b->console_log) {
+        strvec_push(a, "-serial");
+        strvec_push(a, "stdio");
+        return;
+    }
+    strvec_push(a, "-chardev");
+    push_option_path(a, "stdio,id=con,logappend=on,logfile=", b->console_log);
+    strvec_push(a, "-serial");
+    strvec_push(a, "chardev:con");
 }
 
 static void build_argv(struct strvec *a, const struct qemu_boot *b, const char *ctl_path,
@@ -86,10 +126,9 @@ static void build_argv(struct strvec *a, const struct qemu_boot *b, const char *
     strvec_push(a, "-display");
     strvec_push(a, "none");
     strvec_push(a, "-no-reboot");
-    strvec_push(a, "-serial");
-    strvec_push(a, "stdio");
+    add_console(a, b);
     strvec_push(a, "-chardev");
-    strvec_pushf(a, "file,id=ctl,path=%s", ctl_path);
+    push_option_path(a, "file,id=ctl,path=", ctl_path);
     if (strcmp(b->arch, "x86_64") == 0) {
         strvec_push(a, "-device");
         strvec_push(a, "isa-debugcon,iobase=" DEBUGCON_PORT ",chardev=ctl");
@@ -140,11 +179,15 @@ static void show_file(const char *path)
     fclose(f);
 }
 
-static pid_t spawn_qemu(char **argv, int stderr_fd)
+static pid_t spawn_qemu(char **argv, int stderr_fd, bool die_with_parent)
 {
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid != 0)
         return pid;
+    /* The check after prctl catches a parent that died before it. */
+    if (die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+        _exit(127);
     int null = open("/dev/null", O_RDONLY);
     if (null >= 0)
         dup2(null, 0);
@@ -167,31 +210,113 @@ static void forward_stop(int sig)
         kill(running_qemu, SIGTERM);
 }
 
-static int wait_qemu(pid_t pid)
+/* Installed before QEMU starts, so a stop that comes early is not lost. */
+static void catch_stop(struct sigaction *old_int, struct sigaction *old_term)
 {
-    struct sigaction sa = {0}, old_int, old_term;
+    struct sigaction sa = {0};
     sa.sa_handler = forward_stop;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
+}
+
+static int wait_qemu(pid_t pid, struct sigaction *old_int, struct sigaction *old_term)
+{
     running_qemu = pid;
+    if (stop_signal)
+        kill(pid, SIGTERM);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     running_qemu = 0;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGINT, old_int, NULL);
+    sigaction(SIGTERM, old_term, NULL);
     return status;
+}
+
+/* The control file and QEMU's stderr: kept in state_dir, else /tmp temporaries. */
+static int open_work_file(const struct qemu_boot *boot, const char *name, char *path, size_t len)
+{
+    if (!boot->state_dir) {
+        snprintf(path, len, "/tmp/unikit-%s-XXXXXX", name);
+        return mkstemp(path);
+    }
+    snprintf(path, len, "%s/%s", boot->state_dir, name);
+    return open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+static void close_work_file(const struct qemu_boot *boot, int fd, const char *path)
+{
+    if (fd < 0)
+        return;
+    close(fd);
+    if (!boot->state_dir)
+        unlink(path);
+}
+
+/* What QEMU's end means: the guest's record first, then how QEMU ended. */
+static int interpret_end(const struct qemu_boot *boot, int status, const char *ctl, const char *log,
+                         const char *qemu, struct qemu_result *res, char *err, size_t errlen)
+{
+    *res = (struct qemu_result){.exit_code = EXIT_GUEST_FAILED, .boot_to_main_ns = -1};
+    if (read_record(ctl, res))
+        return 0;
+    if (WIFSIGNALED(status)) {
+        res->exit_code = 128 + WTERMSIG(status);
+        return 0;
+    }
+    if (stop_signal) {
+        res->exit_code = 128 + stop_signal;
+        return 0;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        show_file(log);
+        snprintf(err, errlen, "%s failed to boot %s (exit status %d)", qemu, boot->image,
+                 WEXITSTATUS(status));
+        return -1;
+    }
+    fprintf(stderr, "unikit: the guest stopped without reporting an exit status "
+                    "(a triple fault resets the machine)\n");
+    return 0;
+}
+
+/*
+ * Where guest RAM starts on each machine, and what the kernel needs beyond
+ * its loaded image (page tables, heap, the program's first pages). Less
+ * memory than that would not even hold the image: QEMU then runs a guest
+ * that never starts, so it is refused here.
+ */
+#define X86_RAM_BASE      0x0ull
+#define AARCH64_RAM_BASE  0x40000000ull
+#define MIN_WORKING_SPACE (384ull << 10)
+
+static int check_memory(const struct qemu_boot *b, char *err, size_t errlen)
+{
+    struct elf_info info;
+    if (elf_inspect(b->image, &info, err, errlen) < 0)
+        return -1;
+    uint64_t base = strcmp(b->arch, "aarch64") == 0 ? AARCH64_RAM_BASE : X86_RAM_BASE;
+    uint64_t need = info.load_end > base ? info.load_end - base + MIN_WORKING_SPACE : 0;
+    if (b->memory >= need)
+        return 0;
+    uint64_t mib = (need + (1u << 20) - 1) >> 20;
+    snprintf(err, errlen,
+             "-m %llu KiB is too little memory for this %s image: it needs at least %lluM",
+             (unsigned long long)(b->memory >> 10), b->arch, (unsigned long long)mib);
+    return -1;
 }
 
 int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, size_t errlen)
 {
-    char ctl[] = "/tmp/unikit-ctl-XXXXXX", log[] = "/tmp/unikit-qemu-XXXXXX";
-    int ctl_fd = mkstemp(ctl), log_fd = mkstemp(log);
+    if (check_memory(boot, err, errlen) < 0)
+        return -1;
+    char ctl[4096], log[4096];
+    int ctl_fd = open_work_file(boot, "control", ctl, sizeof(ctl));
+    int log_fd = open_work_file(boot, "qemu.log", log, sizeof(log));
     struct strvec argv = {0};
     int rc = -1;
 
     if (ctl_fd < 0 || log_fd < 0) {
-        snprintf(err, errlen, "cannot create a temporary file: %s", strerror(errno));
+        snprintf(err, errlen, "cannot create %s: %s", ctl_fd < 0 ? ctl : log, strerror(errno));
         goto out;
     }
     char *cmdline = qemu_cmdline(boot->argv, boot->env, boot->boot_timing);
@@ -202,32 +327,22 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
         goto out;
     }
     fflush(stdout);
-    pid_t pid = spawn_qemu(argv.v, log_fd);
+    struct sigaction old_int, old_term;
+    catch_stop(&old_int, &old_term);
+    pid_t pid = spawn_qemu(argv.v, log_fd, boot->die_with_parent);
     if (pid < 0) {
         snprintf(err, errlen, "cannot start %s: %s", argv.v[0], strerror(errno));
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
         goto out;
     }
-    int status = wait_qemu(pid);
-    *res = (struct qemu_result){.exit_code = EXIT_GUEST_FAILED, .boot_to_main_ns = -1};
-    if (read_record(ctl, res)) {
-        rc = 0;
-    } else if (stop_signal) {
-        res->exit_code = 128 + stop_signal;
-        rc = 0;
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        show_file(log);
-        snprintf(err, errlen, "%s failed to boot %s (exit status %d)", argv.v[0], boot->image,
-                 WEXITSTATUS(status));
-    } else {
-        fprintf(stderr, "unikit: the guest stopped without reporting an exit status "
-                        "(a triple fault resets the machine)\n");
-        rc = 0;
-    }
+    if (boot->on_start)
+        boot->on_start(pid, boot->on_start_arg);
+    int status = wait_qemu(pid, &old_int, &old_term);
+    rc = interpret_end(boot, status, ctl, log, argv.v[0], res, err, errlen);
 out:
-    if (ctl_fd >= 0)
-        close(ctl_fd), unlink(ctl);
-    if (log_fd >= 0)
-        close(log_fd), unlink(log);
+    close_work_file(boot, ctl_fd, ctl);
+    close_work_file(boot, log_fd, log);
     strvec_free(&argv);
     return rc;
 }

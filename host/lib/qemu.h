@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct qemu_boot {
     const char *arch;
@@ -17,6 +18,15 @@ struct qemu_boot {
     char **env;        /* "K=V" overrides; NULL-terminated */
     const char *accel; /* "kvm", "tcg", or NULL for the best available */
     bool boot_timing;  /* ask the kernel for boot-to-main timing */
+    /* Instances (instance.h) set these; a plain boot leaves them zero. */
+    const char *state_dir;   /* keep the control file and QEMU's messages here
+                                (NULL: temporary files in /tmp, removed after) */
+    const char *console_log; /* also append the console to this file */
+    bool die_with_parent;    /* QEMU is killed if the caller dies, so no guest
+                                outlives the process that records its exit */
+    /* Called once QEMU is started, before waiting for it. */
+    void (*on_start)(pid_t qemu_pid, void *arg);
+    void *on_start_arg;
 };
 
 struct qemu_result {
@@ -25,7 +35,9 @@ struct qemu_result {
 };
 
 /* Boots in the foreground, console on stdout. Returns 0 with *res filled,
- * or -1 with one line in err when QEMU could not be started. */
+ * or -1 with one line in err when QEMU could not be started. A SIGINT or
+ * SIGTERM to the caller stops QEMU and gives 128+N; QEMU killed by signal N
+ * gives 128+N too (137 for SIGKILL). */
 int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, size_t errlen);
 
 /* The kernel command line for argv/env, %XX-encoding what needs it. */

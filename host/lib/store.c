@@ -416,6 +416,7 @@ int store_open(struct store *s, const char *home, char *err, size_t errlen)
 
 void store_close(struct store *s)
 {
+    store_unlock(s);
     free(s->home);
     free(s->dir);
     s->home = s->dir = NULL;
@@ -424,6 +425,11 @@ void store_close(struct store *s)
 /* Writers hold this lock, so concurrent puts cannot lose each other's updates. */
 static int lock_store(const struct store *s, char *err, size_t errlen)
 {
+    /* Under store_lock: a duplicate shares the held lock, and closing it keeps the lock. */
+    if (s->locked) {
+        int dup_fd = fcntl(s->lock_fd, F_DUPFD_CLOEXEC, 0);
+        return dup_fd >= 0 ? dup_fd : fail(err, errlen, "%s: %s", s->dir, strerror(errno));
+    }
     int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return fail(err, errlen, "%s: %s", s->dir, strerror(errno));
@@ -1469,4 +1475,353 @@ void store_images_free(struct store_image *imgs, size_t count)
     for (size_t i = 0; i < count; i++)
         store_image_free(&imgs[i]);
     free(imgs);
+}
+
+/* ---- locking, raw blobs and references (registries, save, load) ---------- */
+
+int store_lock(struct store *s, char *err, size_t errlen)
+{
+    if (s->locked)
+        return 0;
+    int fd = lock_store(s, err, errlen);
+    if (fd < 0)
+        return -1;
+    s->lock_fd = fd;
+    s->locked = true;
+    return 0;
+}
+
+void store_unlock(struct store *s)
+{
+    if (!s->locked)
+        return;
+    close(s->lock_fd);
+    s->locked = false;
+}
+
+char *store_blob_path(const struct store *s, const char *digest)
+{
+    return digest_valid(digest) ? blob_path(s, digest) : NULL;
+}
+
+bool store_has_blob(struct store *s, const char *digest)
+{
+    return digest_valid(digest) && blob_intact(s, digest);
+}
+
+int store_blob_temp(struct store *s, char **tmp_path, char *err, size_t errlen)
+{
+    char *dir = blobs_dir(s);
+    int fd = temp_file(dir, tmp_path, err, errlen);
+    free(dir);
+    if (fd < 0) {
+        free(*tmp_path);
+        *tmp_path = NULL;
+    }
+    return fd;
+}
+
+int store_commit_blob(struct store *s, int fd, const char *tmp, const char *digest, char *err,
+                      size_t errlen)
+{
+    char actual[DIGEST_LEN + 1];
+    int rc = 0;
+    if (!digest_valid(digest))
+        rc = fail(err, errlen, "invalid digest '%s'", or_empty(digest));
+    else if (lseek(fd, 0, SEEK_SET) != 0 || hash_fd(fd, actual) != 0)
+        rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+    else if (strcmp(actual, digest) != 0)
+        rc = fail(err, errlen, "blob %s does not match its digest (content hash %s)", digest,
+                  actual);
+    if (rc != 0) {
+        close(fd);
+        unlink(tmp);
+        return rc;
+    }
+    char *dir = blobs_dir(s);
+    char *path = blob_path(s, digest);
+    rc = commit_temp(fd, tmp, dir, path, true, err, errlen);
+    free(path);
+    free(dir);
+    return rc;
+}
+
+int store_put_blob(struct store *s, const void *data, size_t len, char digest[STORE_DIGEST_SIZE],
+                   char *err, size_t errlen)
+{
+    struct blob_ref b;
+    int rc = put_blob_bytes(s, data, len, &b, err, errlen);
+    if (rc == 0)
+        memcpy(digest, b.digest, DIGEST_LEN + 1);
+    return rc;
+}
+
+int store_read_blob(struct store *s, const char *digest, char **data, size_t *len, char *err,
+                    size_t errlen)
+{
+    *data = NULL;
+    *len = 0;
+    if (!digest_valid(digest))
+        return fail(err, errlen, "invalid digest '%s'", or_empty(digest));
+    struct blob_ref b;
+    struct stat st;
+    char *path = blob_path(s, digest);
+    int rc = stat(path, &st);
+    free(path);
+    if (rc != 0)
+        return fail(err, errlen, "image blob %s is missing", digest);
+    memcpy(b.digest, digest, DIGEST_LEN + 1);
+    b.size = (uint64_t)st.st_size;
+    char *bytes = read_blob(s, &b, err, errlen);
+    if (!bytes)
+        return -1;
+    char actual[DIGEST_LEN + 1];
+    digest_of_bytes(bytes, b.size, actual);
+    if (strcmp(actual, digest) != 0) {
+        free(bytes);
+        return fail(err, errlen, "image blob %s is corrupted (content hash %s)", digest, actual);
+    }
+    bytes[b.size] = '\0';
+    *data = bytes;
+    *len = b.size;
+    return 0;
+}
+
+/* ref's entry in index.json (a new reference), or NULL with err. */
+static json_t *ref_entry(json_t *index, const char *name, const char *user_ref, char *err,
+                         size_t errlen)
+{
+    json_t *entry = find_ref(manifests_of(index), name, NULL);
+    if (!entry)
+        fail(err, errlen, "no such image: %s", user_ref);
+    return json_incref(entry);
+}
+
+int store_ref_index(struct store *s, const char *ref, char digest[STORE_DIGEST_SIZE], char *err,
+                    size_t errlen)
+{
+    char *name = store_normalize_ref(ref);
+    if (!name)
+        return fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
+    json_t *index = load_index(s, err, errlen);
+    json_t *entry = index ? ref_entry(index, name, ref, err, errlen) : NULL;
+    struct blob_ref b;
+    int rc = entry ? descriptor_read(entry, "index.json", &b, err, errlen) : -1;
+    if (rc == 0 && !descriptor_has_type(entry, MEDIA_OCI_INDEX))
+        rc = fail(err, errlen, "index.json: corrupted ('%s' is not an image index)", name);
+    if (rc == 0)
+        memcpy(digest, b.digest, DIGEST_LEN + 1);
+    json_decref(entry);
+    json_decref(index);
+    free(name);
+    return rc;
+}
+
+/* A blob's descriptor from its file: the size is what is on disk. */
+static int blob_ref_of(const struct store *s, const char *digest, struct blob_ref *out, char *err,
+                       size_t errlen)
+{
+    if (!digest_valid(digest))
+        return fail(err, errlen, "invalid digest '%s'", or_empty(digest));
+    char *path = blob_path(s, digest);
+    struct stat st;
+    int rc = stat(path, &st) == 0 ? 0 : fail(err, errlen, "image blob %s is missing", digest);
+    free(path);
+    memcpy(out->digest, digest, DIGEST_LEN + 1);
+    out->size = rc == 0 ? (uint64_t)st.st_size : 0;
+    return rc;
+}
+
+/* A lone unikit manifest becomes an image index of one build, as `build` makes them. */
+static int wrap_manifest(struct store *s, json_t *manifest, struct blob_ref *b, char *err,
+                         size_t errlen)
+{
+    struct blob_ref config_ref, layer_ref;
+    struct image_config config = {0};
+    json_t *config_doc = NULL;
+    int rc = manifest_parts(manifest, b->digest, &config_ref, &layer_ref, err, errlen);
+    if (rc == 0 && !(config_doc = load_json_blob(s, &config_ref, err, errlen)))
+        rc = -1;
+    if (rc == 0)
+        rc = parse_config(config_doc, config_ref.digest, &config, err, errlen);
+    if (rc == 0) {
+        json_t *empty = json_array();
+        json_t *doc = merged_image_index(empty, b, config.arch);
+        rc = put_json_blob(s, doc, b, err, errlen);
+        json_decref(doc);
+        json_decref(empty);
+    }
+    free(config.arch);
+    free_vector(config.cmd);
+    free_vector(config.env);
+    free_vector(config.ports);
+    json_decref(config_doc);
+    return rc;
+}
+
+/* Every build of the image index must load, or the ref would break `images`. */
+static int check_builds(const struct store *s, const char *name, json_t *image_index, char *err,
+                        size_t errlen)
+{
+    size_t i;
+    json_t *build;
+    if (!json_is_array(manifests_of(image_index)) ||
+        json_array_size(manifests_of(image_index)) == 0)
+        return fail(err, errlen, "%s: the image index lists no builds", name);
+    json_array_foreach(manifests_of(image_index), i, build)
+    {
+        struct store_image img;
+        if (load_build(s, name, build, &img, err, errlen) != 0)
+            return -1;
+        store_image_free(&img);
+    }
+    return 0;
+}
+
+/* Resolves digest to a checked image index blob in *b (wrapping a manifest). */
+static int image_index_blob(struct store *s, const char *name, const char *digest,
+                            struct blob_ref *b, char *err, size_t errlen)
+{
+    if (blob_ref_of(s, digest, b, err, errlen) != 0)
+        return -1;
+    json_t *doc = load_json_blob(s, b, err, errlen);
+    int rc = doc ? 0 : -1;
+    if (rc == 0 && descriptor_has_type(doc, MEDIA_OCI_MANIFEST)) {
+        rc = wrap_manifest(s, doc, b, err, errlen);
+        json_decref(doc);
+        doc = rc == 0 ? load_json_blob(s, b, err, errlen) : NULL;
+        rc = doc ? rc : -1;
+    } else if (rc == 0 && !descriptor_has_type(doc, MEDIA_OCI_INDEX)) {
+        rc = fail(err, errlen, "%s: %s is neither an OCI image index nor a manifest", name, digest);
+    }
+    if (rc == 0)
+        rc = check_builds(s, name, doc, err, errlen);
+    json_decref(doc);
+    return rc;
+}
+
+static int set_ref_locked(struct store *s, const char *name, const struct blob_ref *b, char *err,
+                          size_t errlen)
+{
+    json_t *index = load_index(s, err, errlen);
+    if (!index)
+        return -1;
+    set_ref_entry(index, name, ref_descriptor_json(name, b));
+    int rc = save_index(s, index, err, errlen);
+    json_decref(index);
+    return rc;
+}
+
+int store_set_ref(struct store *s, const char *ref, const char *digest, char *err, size_t errlen)
+{
+    char *name = store_normalize_ref(ref);
+    if (!name)
+        return fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
+    int lock = lock_store(s, err, errlen);
+    struct blob_ref b;
+    int rc = lock >= 0 ? image_index_blob(s, name, digest, &b, err, errlen) : -1;
+    if (rc == 0)
+        rc = set_ref_locked(s, name, &b, err, errlen);
+    if (lock >= 0)
+        close(lock);
+    free(name);
+    return rc;
+}
+
+static int tag_locked(struct store *s, const char *src_name, const char *src, const char *dst_name,
+                      char *err, size_t errlen)
+{
+    json_t *index = load_index(s, err, errlen);
+    json_t *entry = index ? ref_entry(index, src_name, src, err, errlen) : NULL;
+    int rc = entry ? 0 : -1;
+    if (rc == 0) {
+        json_t *copy = json_deep_copy(entry);
+        json_object_set_new(copy, "annotations", json_pack("{s:s}", ANNOTATION_REF, dst_name));
+        set_ref_entry(index, dst_name, copy);
+        rc = save_index(s, index, err, errlen);
+    }
+    json_decref(entry);
+    json_decref(index);
+    return rc;
+}
+
+int store_tag(struct store *s, const char *src, const char *dst, char *err, size_t errlen)
+{
+    char *src_name = store_normalize_ref(src);
+    char *dst_name = store_normalize_ref(dst);
+    int rc = 0;
+    if (!src_name || !dst_name)
+        rc = fail(err, errlen, "invalid reference format: '%s'", or_empty(src_name ? dst : src));
+    int lock = rc == 0 ? lock_store(s, err, errlen) : -1;
+    if (lock >= 0) {
+        rc = tag_locked(s, src_name, src, dst_name, err, errlen);
+        /* Retagging an existing name can orphan its old image. */
+        char ignored[256];
+        if (rc == 0)
+            collect_garbage(s, ignored, sizeof ignored);
+        close(lock);
+    } else {
+        rc = -1;
+    }
+    free(src_name);
+    free(dst_name);
+    return rc;
+}
+
+static char **object_keys(json_t *object)
+{
+    char **v = check_alloc(calloc(json_object_size(object) + 1, sizeof *v));
+    const char *key;
+    json_t *value;
+    size_t n = 0;
+    json_object_foreach(object, key, value)
+    {
+        (void)value;
+        v[n++] = xstrdup(key);
+    }
+    return v;
+}
+
+int store_refs(struct store *s, char ***out, char *err, size_t errlen)
+{
+    *out = NULL;
+    json_t *index = load_index(s, err, errlen);
+    if (!index)
+        return -1;
+    json_t *names = json_object();
+    size_t i;
+    json_t *entry;
+    json_array_foreach(manifests_of(index), i, entry)
+    {
+        if (ref_name_of(entry))
+            json_object_set_new(names, ref_name_of(entry), json_true());
+    }
+    *out = object_keys(names);
+    json_decref(names);
+    json_decref(index);
+    return 0;
+}
+
+int store_ref_blobs(struct store *s, const char *ref, char ***out, char *err, size_t errlen)
+{
+    *out = NULL;
+    char *name = store_normalize_ref(ref);
+    if (!name)
+        return fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
+    json_t *index = load_index(s, err, errlen);
+    json_t *entry = index ? ref_entry(index, name, ref, err, errlen) : NULL;
+    json_t *live = json_object();
+    int rc = entry ? mark_descriptor(s, entry, live, err, errlen) : -1;
+    if (rc == 0)
+        *out = object_keys(live);
+    json_decref(live);
+    json_decref(entry);
+    json_decref(index);
+    free(name);
+    return rc;
+}
+
+void store_strings_free(char **v)
+{
+    free_vector(v);
 }

@@ -9,12 +9,14 @@
 #ifndef UNIKIT_STORE_H
 #define UNIKIT_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 #define UNIKIT_MEDIA_CONFIG "application/vnd.unikit.config.v1+json"
 #define UNIKIT_MEDIA_IMAGE  "application/vnd.unikit.image.v1+elf"
+#define STORE_DIGEST_SIZE   72 /* "sha256:" + 64 hex digits + NUL */
 
 struct image_config {
     char *arch;   /* "x86_64" */
@@ -35,8 +37,10 @@ struct store_image {
 };
 
 struct store {
-    char *home; /* $UNIKIT_HOME */
-    char *dir;  /* $UNIKIT_HOME/images */
+    char *home;  /* $UNIKIT_HOME */
+    char *dir;   /* $UNIKIT_HOME/images */
+    bool locked; /* store_lock holds the writer lock on lock_fd */
+    int lock_fd;
 };
 
 /* Opens (creating if needed) the store under home; -1 with err on failure. */
@@ -71,6 +75,53 @@ int store_gc(struct store *s, char *err, size_t errlen);
 const char *store_oci_arch(const char *arch);
 /* "amd64"/"x86_64" → "x86_64", "arm64"/"aarch64" → "aarch64"; NULL if unknown. */
 const char *store_unikit_arch(const char *arch);
+
+/*
+ * For pull, load, push, save and tag. A writer that adds blobs before any
+ * reference names them (pull, load) holds the writer lock throughout, so a
+ * concurrent put or remove cannot collect them as garbage meanwhile; the
+ * store's own writers nest inside it.
+ */
+int store_lock(struct store *s, char *err, size_t errlen);
+void store_unlock(struct store *s);
+
+/* The path of a blob; NULL for a malformed digest. */
+char *store_blob_path(const struct store *s, const char *digest);
+/* True when the blob is present and its content hashes to its name. */
+bool store_has_blob(struct store *s, const char *digest);
+/* A new temporary file among the blobs (*tmp_path is allocated); fd or -1. */
+int store_blob_temp(struct store *s, char **tmp_path, char *err, size_t errlen);
+/*
+ * Makes the temporary file fd/tmp the blob digest, after hashing it again:
+ * bytes that do not match never get a blob's name. Closes fd; tmp is gone
+ * afterwards whatever happens.
+ */
+int store_commit_blob(struct store *s, int fd, const char *tmp, const char *digest, char *err,
+                      size_t errlen);
+/* Stores bytes as a blob; digest receives its name. */
+int store_put_blob(struct store *s, const void *data, size_t len, char digest[STORE_DIGEST_SIZE],
+                   char *err, size_t errlen);
+/* Reads a small (JSON) blob whole, verified against its digest; *data is NUL-terminated. */
+int store_read_blob(struct store *s, const char *digest, char **data, size_t *len, char *err,
+                    size_t errlen);
+
+/* The digest of the image index ref names. */
+int store_ref_index(struct store *s, const char *ref, char digest[STORE_DIGEST_SIZE], char *err,
+                    size_t errlen);
+/*
+ * Points ref at a stored image index (or a single unikit manifest, which is
+ * wrapped in an index), after checking every build it lists loads. Does not
+ * collect garbage: call store_gc when the last ref is set.
+ */
+int store_set_ref(struct store *s, const char *ref, const char *digest, char *err, size_t errlen);
+/* Another reference to src's image index, as `docker tag`. */
+int store_tag(struct store *s, const char *src, const char *dst, char *err, size_t errlen);
+/* Every reference, normalized; a NULL-terminated vector in *out. */
+int store_refs(struct store *s, char ***out, char *err, size_t errlen);
+/* Every blob digest ref reaches (index, manifests, configs, layers); NULL-terminated. */
+int store_ref_blobs(struct store *s, const char *ref, char ***out, char *err, size_t errlen);
+/* Frees a vector from store_refs or store_ref_blobs. */
+void store_strings_free(char **v);
 
 void store_image_free(struct store_image *img);
 void store_images_free(struct store_image *imgs, size_t count);

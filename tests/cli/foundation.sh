@@ -1,6 +1,7 @@
 #!/bin/sh
 # The foundation's promises not covered by the guest tests: static-PIE
-# programs, a program the kernel refuses at boot, Ctrl-C, -m 2M, and
+# programs, a program the kernel refuses at boot, Ctrl-C, -m 2M, too little
+# memory, and
 # `make install`. One line per check: "ok X", "FAIL X" or "skip X: why".
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd -P)
@@ -10,7 +11,7 @@ export UNIKIT_LIBDIR="${UNIKIT_LIBDIR:-$root/lib/unikit}"
 fixtures=$root/tests/cli/fixtures/foundation
 
 if [ ! -x "$UNIKIT" ] || [ ! -f "$UNIKIT_LIBDIR/x86_64/kernel.o" ]; then
-    for t in static-pie refused-at-boot ctrl-c memory-2m make-install; do
+    for t in static-pie refused-at-boot ctrl-c memory-2m memory-too-little-x86_64 memory-too-little-aarch64 make-install; do
         echo "skip foundation-$t: unikit not built (run make)"
     done
     exit 0
@@ -102,6 +103,18 @@ if [ $? -eq 0 ] && [ "$out" = "$(printf 'Hello from a unikernel!\narg 1: world')
 else
     fail memory-2m "output: $out"
 fi
+
+# --- too little memory for the image is refused before boot, not a hung guest ---
+for arch in x86_64 aarch64; do
+    out=$(timeout 60 "$UNIKIT" run --arch "$arch" -m 1M hello 2>&1)
+    status=$?
+    if [ $status -eq 125 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+        printf '%s' "$out" | grep -q "too little memory for this $arch image: it needs at least [0-9]*M"; then
+        pass "memory-too-little-$arch"
+    else
+        fail "memory-too-little-$arch" "exit $status, output: $out"
+    fi
+done
 
 # --- make install puts a working unikit under PREFIX ---
 if make -s install PREFIX="$work/prefix" >"$work/install.log" 2>&1 &&

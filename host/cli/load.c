@@ -1,0 +1,250 @@
+/*
+ * unikit load [-i FILE]
+ *
+ * Imports an OCI image layout from a tar archive (what `unikit save` or
+ * `skopeo copy … oci-archive:` write; compressed archives too). Each blob is
+ * streamed into a temporary file and becomes part of the store only when its
+ * content hashes to its name; then every index.json entry with a
+ * org.opencontainers.image.ref.name annotation becomes a name in the store.
+ * If anything fails, the blobs imported so far are collected again.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "cli.h"
+#include "util.h"
+
+#define MAX_INDEX      (16u << 20)
+#define REF_ANNOTATION "org.opencontainers.image.ref.name"
+
+struct load {
+    struct store *s;
+    struct archive *a;
+    const char *source;
+    char *index; /* index.json, once seen */
+    size_t index_len;
+    bool layout; /* oci-layout seen, version 1.x */
+    char err[1024];
+};
+
+static void load_usage(FILE *out)
+{
+    fprintf(out, "Usage: unikit load [-i FILE]\n\n"
+                 "Imports images from an OCI image layout tar archive (from stdin without -i).\n\n"
+                 "  -i, --input FILE   read from FILE\n");
+}
+
+static int parse_load(int argc, char **argv, const char **input)
+{
+    static const struct option opts[] = {
+        {"input", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'}, {0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+        if (c == 'i') {
+            *input = optarg;
+        } else if (c == 'h') {
+            load_usage(stdout);
+            exit(0);
+        } else {
+            load_usage(stderr);
+            return -1;
+        }
+    }
+    if (optind != argc) {
+        load_usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+__attribute__((format(printf, 2, 3))) static int load_fail(struct load *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->err, sizeof l->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int archive_failed(struct load *l)
+{
+    snprintf(l->err, sizeof l->err, "%s: %s", l->source, archive_error_string(l->a));
+    return -1;
+}
+
+/* A small member (index.json, oci-layout) read whole. */
+static char *read_member(struct load *l, struct archive_entry *e, size_t max, size_t *len)
+{
+    int64_t size = archive_entry_size(e);
+    if (size < 0 || (uint64_t)size > max) {
+        snprintf(l->err, sizeof l->err, "%s: %s is too large", l->source,
+                 archive_entry_pathname(e));
+        return NULL;
+    }
+    char *data = xcalloc((size_t)size + 1, 1);
+    la_ssize_t n = archive_read_data(l->a, data, (size_t)size);
+    if (n != (la_ssize_t)size) {
+        free(data);
+        archive_failed(l);
+        return NULL;
+    }
+    *len = (size_t)size;
+    return data;
+}
+
+static int read_layout(struct load *l, struct archive_entry *e)
+{
+    size_t len;
+    char *data = read_member(l, e, 4096, &len);
+    json_t *doc = data ? json_loadb(data, len, 0, NULL) : NULL;
+    const char *version = json_string_value(json_object_get(doc, "imageLayoutVersion"));
+    l->layout = version && strncmp(version, "1.", 2) == 0;
+    if (data && !l->layout)
+        snprintf(l->err, sizeof l->err, "%s: unsupported oci-layout", l->source);
+    json_decref(doc);
+    free(data);
+    return l->layout ? 0 : -1;
+}
+
+/* Streams a blob member into a temporary file; the store checks it against its name. */
+static int import_blob(struct load *l, const char *hex)
+{
+    char *digest = xasprintf("sha256:%s", hex);
+    char *tmp = NULL;
+    int fd = store_has_blob(l->s, digest) ? -2 : store_blob_temp(l->s, &tmp, l->err, sizeof l->err);
+    int rc = fd == -1 ? -1 : 0;
+    const void *buf;
+    size_t size;
+    la_int64_t offset;
+    int r;
+    while (fd >= 0 && rc == 0 &&
+           (r = archive_read_data_block(l->a, &buf, &size, &offset)) != ARCHIVE_EOF) {
+        if (r != ARCHIVE_OK)
+            rc = archive_failed(l);
+        else if (pwrite(fd, buf, size, offset) != (ssize_t)size)
+            rc = load_fail(l, "%s: write failed", tmp);
+    }
+    if (fd >= 0 && rc == 0)
+        rc = store_commit_blob(l->s, fd, tmp, digest, l->err, sizeof l->err);
+    else if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    }
+    if (rc != 0 && strstr(l->err, "does not match"))
+        snprintf(l->err, sizeof l->err, "%s: blob %s does not match its digest", l->source, digest);
+    free(tmp);
+    free(digest);
+    return rc;
+}
+
+static bool is_blob_name(const char *name, const char **hex)
+{
+    const char *prefix = "blobs/sha256/";
+    if (strncmp(name, prefix, strlen(prefix)) != 0)
+        return false;
+    *hex = name + strlen(prefix);
+    return strlen(*hex) == 64 && strspn(*hex, "0123456789abcdef") == 64;
+}
+
+static int read_entry(struct load *l, struct archive_entry *e)
+{
+    const char *name = archive_entry_pathname(e);
+    const char *hex;
+    while (name && strncmp(name, "./", 2) == 0)
+        name += 2;
+    if (!name || archive_entry_filetype(e) != AE_IFREG)
+        return 0;
+    if (strcmp(name, "oci-layout") == 0)
+        return read_layout(l, e);
+    if (strcmp(name, "index.json") == 0) {
+        free(l->index);
+        l->index = read_member(l, e, MAX_INDEX, &l->index_len);
+        return l->index ? 0 : -1;
+    }
+    if (is_blob_name(name, &hex))
+        return import_blob(l, hex);
+    return 0; /* other files (a docker-archive manifest.json, say) are not ours */
+}
+
+static int set_refs(struct load *l)
+{
+    json_t *doc = json_loadb(l->index, l->index_len, 0, NULL);
+    json_t *list = json_object_get(doc, "manifests");
+    int rc = 0, named = 0;
+    size_t i;
+    json_t *desc;
+    json_array_foreach(list, i, desc)
+    {
+        const char *ref = json_string_value(
+            json_object_get(json_object_get(desc, "annotations"), REF_ANNOTATION));
+        const char *digest = json_string_value(json_object_get(desc, "digest"));
+        if (!ref || rc != 0)
+            continue;
+        char *name = store_normalize_ref(ref);
+        if (!name) {
+            snprintf(l->err, sizeof l->err, "%s: invalid image name '%s'", l->source, ref);
+            rc = -1;
+        } else if ((rc = store_set_ref(l->s, name, digest ? digest : "", l->err, sizeof l->err)) ==
+                   0) {
+            printf("loaded %s\n", name);
+            named++;
+        }
+        free(name);
+    }
+    if (rc == 0 && named == 0)
+        rc = load_fail(l, "%s: no named image in index.json", l->source);
+    json_decref(doc);
+    return rc;
+}
+
+static int load(struct load *l, const char *input)
+{
+    struct archive_entry *e;
+    int r, rc = 0;
+    archive_read_support_format_tar(l->a);
+    archive_read_support_filter_all(l->a);
+    r = input ? archive_read_open_filename(l->a, input, 65536)
+              : archive_read_open_fd(l->a, STDIN_FILENO, 65536);
+    if (r != ARCHIVE_OK)
+        return archive_failed(l);
+    while (rc == 0 && (r = archive_read_next_header(l->a, &e)) != ARCHIVE_EOF)
+        rc = r == ARCHIVE_OK || r == ARCHIVE_WARN ? read_entry(l, e) : archive_failed(l);
+    if (rc == 0 && (!l->layout || !l->index))
+        rc = load_fail(l, "%s: not an OCI image layout (no %s)", l->source,
+                       l->layout ? "index.json" : "oci-layout");
+    if (rc == 0)
+        rc = set_refs(l);
+    return rc;
+}
+
+int cmd_load(int argc, char **argv)
+{
+    const char *input = NULL;
+    if (parse_load(argc, argv, &input) < 0)
+        return 1;
+    struct store s = {0};
+    if (cli_open_store(&s) < 0)
+        return 1;
+    struct load l = {.s = &s, .source = input ? input : "stdin", .a = archive_read_new()};
+    int rc = store_lock(&s, l.err, sizeof l.err);
+    if (rc == 0)
+        rc = load(&l, input);
+    if (rc != 0)
+        cli_error("%s", l.err);
+    /* Blobs of a failed load, and images a loaded name replaced. */
+    char ignored[256];
+    store_gc(&s, ignored, sizeof ignored);
+    archive_read_free(l.a);
+    free(l.index);
+    store_close(&s);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,261 @@
+/*
+ * unikit save [-o FILE] IMAGE...
+ *
+ * Writes the images as an OCI image layout in a tar archive: oci-layout,
+ * index.json (one image index per name, the name in the
+ * org.opencontainers.image.ref.name annotation, as the store keeps it) and
+ * blobs/sha256/. `unikit load`, `skopeo copy oci-archive:…` and other OCI
+ * tools read it back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "cli.h"
+#include "util.h"
+
+#define INDEX_MEDIA "application/vnd.oci.image.index.v1+json"
+
+struct save {
+    struct store *s;
+    struct archive *a;
+    json_t *index; /* the archive's index.json */
+    json_t *blobs; /* digest → true: each blob goes in once */
+    char err[1024];
+};
+
+static void save_usage(FILE *out)
+{
+    fprintf(out, "Usage: unikit save [-o FILE] IMAGE...\n\n"
+                 "Writes images as an OCI image layout in a tar archive (to stdout without -o).\n\n"
+                 "  -o, --output FILE   write to FILE\n");
+}
+
+static int parse_save(int argc, char **argv, const char **output)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        if (c == 'o') {
+            *output = optarg;
+        } else if (c == 'h') {
+            save_usage(stdout);
+            exit(0);
+        } else {
+            save_usage(stderr);
+            return -1;
+        }
+    }
+    if (optind >= argc) {
+        save_usage(stderr);
+        return -1;
+    }
+    return optind;
+}
+
+static struct archive_entry *new_entry(const char *name, mode_t type, int64_t size)
+{
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_filetype(e, type);
+    archive_entry_set_perm(e, type == AE_IFDIR ? 0755 : 0644);
+    archive_entry_set_size(e, size);
+    archive_entry_set_mtime(e, time(NULL), 0);
+    return e;
+}
+
+static int archive_failed(struct save *sv)
+{
+    snprintf(sv->err, sizeof sv->err, "writing the archive: %s", archive_error_string(sv->a));
+    return -1;
+}
+
+static int add_bytes(struct save *sv, const char *name, const char *data, size_t len)
+{
+    struct archive_entry *e = new_entry(name, AE_IFREG, (int64_t)len);
+    int rc = archive_write_header(sv->a, e) == ARCHIVE_OK &&
+                     archive_write_data(sv->a, data, len) == (la_ssize_t)len
+                 ? 0
+                 : archive_failed(sv);
+    archive_entry_free(e);
+    return rc;
+}
+
+static int add_dir(struct save *sv, const char *name)
+{
+    struct archive_entry *e = new_entry(name, AE_IFDIR, 0);
+    int rc = archive_write_header(sv->a, e) == ARCHIVE_OK ? 0 : archive_failed(sv);
+    archive_entry_free(e);
+    return rc;
+}
+
+static int copy_data(struct save *sv, int fd, const char *path)
+{
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(sv->err, sizeof sv->err, "%s: %s", path, strerror(errno));
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        if (archive_write_data(sv->a, buf, (size_t)n) != n)
+            return archive_failed(sv);
+    }
+}
+
+/* A blob, streamed from the store after a check that it is intact. */
+static int add_blob(struct save *sv, const char *digest)
+{
+    if (!store_has_blob(sv->s, digest)) {
+        char err[512];
+        store_verify_blob(sv->s, digest, err, sizeof err);
+        snprintf(sv->err, sizeof sv->err, "%s", err);
+        return -1;
+    }
+    char *path = store_blob_path(sv->s, digest);
+    char *name = xasprintf("blobs/sha256/%s", digest + strlen("sha256:"));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int rc = fd >= 0 && fstat(fd, &st) == 0 ? 0 : -1;
+    if (rc != 0)
+        snprintf(sv->err, sizeof sv->err, "%s: %s", path, strerror(errno));
+    struct archive_entry *e = rc == 0 ? new_entry(name, AE_IFREG, st.st_size) : NULL;
+    if (rc == 0 && archive_write_header(sv->a, e) != ARCHIVE_OK)
+        rc = archive_failed(sv);
+    if (rc == 0)
+        rc = copy_data(sv, fd, path);
+    archive_entry_free(e);
+    if (fd >= 0)
+        close(fd);
+    free(name);
+    free(path);
+    return rc;
+}
+
+/* Adds one name's index entry and its blobs. */
+static int add_image(struct save *sv, const char *user_ref)
+{
+    char digest[STORE_DIGEST_SIZE];
+    char **blobs = NULL;
+    char *ref = store_normalize_ref(user_ref);
+    int rc = ref ? 0 : -1;
+    if (!ref)
+        snprintf(sv->err, sizeof sv->err, "invalid reference format: '%s'", user_ref);
+    if (rc == 0)
+        rc = store_ref_index(sv->s, ref, digest, sv->err, sizeof sv->err);
+    if (rc == 0)
+        rc = store_ref_blobs(sv->s, ref, &blobs, sv->err, sizeof sv->err);
+    char *path = rc == 0 ? store_blob_path(sv->s, digest) : NULL;
+    struct stat st;
+    if (rc == 0 && stat(path, &st) != 0) {
+        snprintf(sv->err, sizeof sv->err, "image blob %s is missing", digest);
+        rc = -1;
+    }
+    if (rc == 0)
+        json_array_append_new(json_object_get(sv->index, "manifests"),
+                              json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", INDEX_MEDIA,
+                                        "digest", digest, "size", (json_int_t)st.st_size,
+                                        "annotations", "org.opencontainers.image.ref.name", ref));
+    for (char **b = blobs; rc == 0 && b && *b; b++)
+        if (!json_object_get(sv->blobs, *b))
+            json_object_set_new(sv->blobs, *b, json_true());
+    store_strings_free(blobs);
+    free(path);
+    free(ref);
+    return rc;
+}
+
+static int write_layout(struct save *sv)
+{
+    char *index = json_dumps(sv->index, JSON_SORT_KEYS | JSON_COMPACT);
+    int rc = add_bytes(sv, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30);
+    if (rc == 0)
+        rc = add_bytes(sv, "index.json", index, strlen(index));
+    if (rc == 0)
+        rc = add_dir(sv, "blobs/");
+    if (rc == 0)
+        rc = add_dir(sv, "blobs/sha256/");
+    const char *digest;
+    json_t *v;
+    json_object_foreach(sv->blobs, digest, v)
+    {
+        if (rc == 0)
+            rc = add_blob(sv, digest);
+    }
+    free(index);
+    return rc;
+}
+
+static int open_output(struct save *sv, const char *output)
+{
+    sv->a = archive_write_new();
+    archive_write_set_format_pax_restricted(sv->a);
+    int rc = output ? archive_write_open_filename(sv->a, output)
+                    : archive_write_open_fd(sv->a, STDOUT_FILENO);
+    if (rc != ARCHIVE_OK) {
+        snprintf(sv->err, sizeof sv->err, "%s: %s", output ? output : "stdout",
+                 archive_error_string(sv->a));
+        return -1;
+    }
+    return 0;
+}
+
+static int save(struct save *sv, int n, char **refs, const char *output)
+{
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = add_image(sv, refs[i]);
+    /* Everything is checked before the output file exists: a bad name leaves nothing. */
+    if (rc == 0)
+        rc = open_output(sv, output);
+    if (rc == 0)
+        rc = write_layout(sv);
+    if (sv->a && archive_write_close(sv->a) != ARCHIVE_OK && rc == 0)
+        rc = archive_failed(sv);
+    if (rc != 0 && output && sv->a)
+        unlink(output);
+    return rc;
+}
+
+int cmd_save(int argc, char **argv)
+{
+    const char *output = NULL;
+    int first = parse_save(argc, argv, &output);
+    if (first < 0)
+        return 1;
+    if (!output && isatty(STDOUT_FILENO)) {
+        cli_error("refusing to write an archive to a terminal; use -o FILE or redirect stdout");
+        return 1;
+    }
+    struct store s = {0};
+    if (cli_open_store(&s) < 0)
+        return 1;
+    struct save sv = {.s = &s, .blobs = json_object()};
+    sv.index =
+        json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", INDEX_MEDIA, "manifests");
+    int rc = save(&sv, argc - first, argv + first, output);
+    if (rc != 0)
+        cli_error("%s", sv.err);
+    if (sv.a)
+        archive_write_free(sv.a);
+    json_decref(sv.index);
+    json_decref(sv.blobs);
+    store_close(&s);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,1015 @@
+/*
+ * The OCI distribution API client (see registry.h).
+ *
+ * One libcurl handle per registry, reused so connections are kept alive.
+ * Each API call is an "exchange": a request (method, URL, headers, an
+ * optional body read from memory or a file) and its response (status, the
+ * few headers the API uses, and a body that goes to memory or, for blob
+ * downloads, to a file while being hashed). Authentication is lazy, as in
+ * docker: a 401 names the scheme (Basic, or Bearer with a token service),
+ * the exchange gets credentials or a token and is sent once more.
+ */
+#include "registry.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "store.h"
+#include "util.h"
+
+#define MEDIA_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MEDIA_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define DOCKER_HUB            "docker.io"
+#define DOCKER_HUB_API        "registry-1.docker.io"
+
+#define DIGEST_LEN      71           /* "sha256:" and 64 hex digits */
+#define MAX_MANIFEST    (4u << 20)   /* the limit registries put on manifests */
+#define MAX_ERROR_BODY  (64u << 10)  /* enough of an error body to explain it */
+#define DEFAULT_CHUNK   (8ull << 20) /* blobs above this go up in PATCH chunks */
+#define DOWNLOAD_TRIES  3            /* a cut-short download resumes this often */
+#define STALL_SECONDS   60L          /* a transfer with no bytes this long fails */
+#define CONNECT_SECONDS 30L
+
+struct registry {
+    CURL *curl;
+    char *name;    /* as the user wrote it: "localhost:5000" */
+    char *base;    /* "https://host:port", once the probe found a scheme that works */
+    bool insecure; /* skip TLS verification, allow plain HTTP */
+    bool plain_ok; /* plain HTTP allowed: insecure, or a loopback host */
+    char *user, *password;
+    char *auth;   /* the "Authorization: …" header the last challenge earned */
+    char *upload; /* an upload session a failed mount opened, for the next upload */
+    char *upload_digest;
+    bool progress; /* stderr is a terminal */
+};
+
+/* Where a request body comes from: memory, or a range of a file. */
+struct body {
+    const char *mem;
+    int fd;
+    uint64_t offset, len, pos;
+};
+
+/* Where a response body goes: memory (capped), or a file while hashing. */
+struct sink {
+    int fd; /* -1: memory only */
+    EVP_MD_CTX *hash;
+    uint64_t written, limit;
+    bool started; /* this attempt has written to fd */
+    char *mem;
+    size_t mem_len, mem_cap;
+    bool too_big;
+};
+
+struct exchange {
+    struct registry *r;
+    const char *method;
+    char *url;
+    struct curl_slist *headers;
+    bool has_body;
+    struct body body;
+    struct sink out;
+    const char *label; /* for progress: a digest */
+    /* response */
+    CURLcode cc;
+    long status;
+    char *location, *content_type, *digest, *challenge;
+    char curl_err[CURL_ERROR_SIZE];
+    double last_progress;
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+                                                      ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static void replace(char **slot, char *value)
+{
+    free(*slot);
+    *slot = value;
+}
+
+/* ---- references ---------------------------------------------------------- */
+
+/* Docker's rule: the first component names a registry if it looks like a host. */
+static bool is_registry_component(const char *s, size_t len)
+{
+    return memchr(s, '.', len) || memchr(s, ':', len) ||
+           (len == strlen("localhost") && strncmp(s, "localhost", len) == 0);
+}
+
+/* The store's rules for names and tags (lowercase, lengths) apply here too. */
+static int store_normal_form(const char *ref, char **out)
+{
+    *out = store_normalize_ref(ref);
+    return *out ? 0 : -1;
+}
+
+int registry_parse_ref(const char *ref, struct registry_ref *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    char *name = NULL;
+    if (!ref || strchr(ref, '@') || store_normal_form(ref, &name) != 0)
+        return fail(err, errlen, "invalid reference format: '%s'", ref ? ref : "");
+    char *colon = strrchr(name, ':'); /* normalized: the last colon starts the tag */
+    const char *slash = strchr(name, '/');
+    out->name = name;
+    out->tag = xstrdup(colon + 1);
+    if (slash && slash < colon && is_registry_component(name, (size_t)(slash - name))) {
+        out->registry = xasprintf("%.*s", (int)(slash - name), name);
+        out->repo = xasprintf("%.*s", (int)(colon - slash - 1), slash + 1);
+    } else {
+        out->registry = xstrdup(DOCKER_HUB);
+        out->repo = slash && slash < colon ? xasprintf("%.*s", (int)(colon - name), name)
+                                           : xasprintf("library/%.*s", (int)(colon - name), name);
+    }
+    return 0;
+}
+
+void registry_ref_free(struct registry_ref *r)
+{
+    free(r->registry);
+    free(r->repo);
+    free(r->tag);
+    free(r->name);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- credentials --------------------------------------------------------- */
+
+static bool is_loopback(const char *registry)
+{
+    size_t host_len = strcspn(registry, ":");
+    if (registry[0] == '[')
+        return strncmp(registry, "[::1]", 5) == 0;
+    return (host_len == 9 && strncmp(registry, "localhost", 9) == 0) ||
+           strncmp(registry, "127.", 4) == 0;
+}
+
+static int credentials_from_file(struct registry *r, const char *home, char *err, size_t errlen)
+{
+    char *path = xasprintf("%s/auth.json", home);
+    struct stat st;
+    int rc = 0;
+    if (stat(path, &st) == 0) {
+        json_error_t jerr;
+        json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        json_t *entry = json_object_get(json_object_get(doc, "registries"), r->name);
+        const char *user = json_string_value(json_object_get(entry, "username"));
+        const char *password = json_string_value(json_object_get(entry, "password"));
+        if (!doc)
+            rc = fail(err, errlen, "%s: corrupted (%s)", path, jerr.text);
+        else if (entry && (!user || !password))
+            rc = fail(err, errlen, "%s: registry '%s' needs a username and a password", path,
+                      r->name);
+        else if (entry) {
+            r->user = xstrdup(user);
+            r->password = xstrdup(password);
+        }
+        json_decref(doc);
+    }
+    free(path);
+    return rc;
+}
+
+static int load_credentials(struct registry *r, const char *home, char *err, size_t errlen)
+{
+    const char *user = getenv("UNIKIT_REGISTRY_USER");
+    const char *password = getenv("UNIKIT_REGISTRY_PASSWORD");
+    if (user && *user) {
+        r->user = xstrdup(user);
+        r->password = xstrdup(password ? password : "");
+        return 0;
+    }
+    return home ? credentials_from_file(r, home, err, errlen) : 0;
+}
+
+static char *basic_header(const char *user, const char *password)
+{
+    char *plain = xasprintf("%s:%s", user, password);
+    size_t len = strlen(plain);
+    unsigned char *b64 = xcalloc(4 * ((len + 2) / 3) + 1, 1);
+    EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)len);
+    char *header = xasprintf("Authorization: Basic %s", (char *)b64);
+    free(b64);
+    free(plain);
+    return header;
+}
+
+/* ---- one HTTP exchange --------------------------------------------------- */
+
+static size_t read_body(char *buf, size_t size, size_t nitems, void *arg)
+{
+    struct body *b = arg;
+    size_t want = size * nitems;
+    if (want > b->len - b->pos)
+        want = (size_t)(b->len - b->pos);
+    if (want == 0)
+        return 0;
+    if (b->mem) {
+        memcpy(buf, b->mem + b->pos, want);
+    } else {
+        ssize_t n = pread(b->fd, buf, want, (off_t)(b->offset + b->pos));
+        if (n <= 0)
+            return CURL_READFUNC_ABORT;
+        want = (size_t)n;
+    }
+    b->pos += want;
+    return want;
+}
+
+/* libcurl may rewind a body to send it again (after a redirect or an auth retry). */
+static int seek_body(void *arg, curl_off_t offset, int origin)
+{
+    struct body *b = arg;
+    if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > b->len)
+        return CURL_SEEKFUNC_FAIL;
+    b->pos = (uint64_t)offset;
+    return CURL_SEEKFUNC_OK;
+}
+
+static void to_memory(struct sink *s, const char *data, size_t n, size_t cap)
+{
+    if (s->mem_len + n > cap) {
+        s->too_big = true;
+        n = cap > s->mem_len ? cap - s->mem_len : 0;
+    }
+    if (s->mem_len + n + 1 > s->mem_cap) {
+        s->mem_cap = (s->mem_len + n + 1) * 2;
+        s->mem = realloc(s->mem, s->mem_cap);
+        if (!s->mem)
+            abort();
+    }
+    memcpy(s->mem + s->mem_len, data, n);
+    s->mem_len += n;
+    s->mem[s->mem_len] = '\0';
+}
+
+/* A full 200 after a Range request: the server ignored it, so start over. */
+static int restart_if_full(struct sink *s, long status)
+{
+    s->started = true;
+    if (status != 200 || s->written == 0)
+        return 0;
+    if (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0)
+        return -1;
+    EVP_DigestInit_ex(s->hash, EVP_sha256(), NULL);
+    s->written = 0;
+    return 0;
+}
+
+static int to_file(struct sink *s, long status, const char *data, size_t n)
+{
+    if (!s->started && restart_if_full(s, status) != 0)
+        return -1;
+    if (s->written + n > s->limit) {
+        s->too_big = true;
+        return -1;
+    }
+    for (size_t done = 0; done < n;) {
+        ssize_t w = write(s->fd, data + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        done += (size_t)w;
+    }
+    EVP_DigestUpdate(s->hash, data, n);
+    s->written += n;
+    return 0;
+}
+
+static size_t write_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct exchange *x = arg;
+    size_t n = size * nmemb;
+    bool success = x->status == 200 || x->status == 206;
+    if (x->out.fd >= 0 && success)
+        return to_file(&x->out, x->status, data, n) == 0 ? n : 0;
+    size_t cap = x->out.fd < 0 && success ? MAX_MANIFEST : MAX_ERROR_BODY;
+    to_memory(&x->out, data, n, cap);
+    return x->out.too_big && success ? 0 : n;
+}
+
+static char *header_value(const char *line, size_t len, const char *name)
+{
+    size_t nlen = strlen(name);
+    if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+        return NULL;
+    const char *v = line + nlen + 1;
+    const char *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && isspace((unsigned char)end[-1]))
+        end--;
+    return xasprintf("%.*s", (int)(end - v), v);
+}
+
+static void clear_response(struct exchange *x)
+{
+    replace(&x->location, NULL);
+    replace(&x->content_type, NULL);
+    replace(&x->digest, NULL);
+    replace(&x->challenge, NULL);
+    x->status = 0;
+    x->out.mem_len = 0;
+    x->out.too_big = false;
+}
+
+/* Each response (a redirect is one) starts with its status line. */
+static size_t read_header(char *line, size_t size, size_t nitems, void *arg)
+{
+    struct exchange *x = arg;
+    size_t len = size * nitems;
+    char *v;
+    if (len > 5 && strncmp(line, "HTTP/", 5) == 0) {
+        clear_response(x);
+        const char *sp = memchr(line, ' ', len);
+        x->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+    } else if ((v = header_value(line, len, "Location"))) {
+        replace(&x->location, v);
+    } else if ((v = header_value(line, len, "Content-Type"))) {
+        replace(&x->content_type, v);
+    } else if ((v = header_value(line, len, "Docker-Content-Digest"))) {
+        replace(&x->digest, v);
+    } else if ((v = header_value(line, len, "WWW-Authenticate"))) {
+        replace(&x->challenge, v);
+    }
+    return len;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Bytes and rate on one rewritten line, a few times a second, for a person watching. */
+static int show_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+    struct exchange *x = arg;
+    double now = now_seconds();
+    if (now - x->last_progress < 0.2)
+        return 0;
+    bool up = ultotal > 0;
+    curl_off_t done = up ? ulnow : dlnow, total = up ? ultotal : dltotal;
+    curl_off_t rate = 0;
+    curl_easy_getinfo(x->r->curl, up ? CURLINFO_SPEED_UPLOAD_T : CURLINFO_SPEED_DOWNLOAD_T, &rate);
+    char a[32], b[32], c[32];
+    format_size((unsigned long long)done, a, sizeof a);
+    format_size((unsigned long long)total, b, sizeof b);
+    format_size((unsigned long long)rate, c, sizeof c);
+    fprintf(stderr, "\r%.19s: %s / %s (%s/s)   ", x->label ? x->label : "", a, b, c);
+    x->last_progress = now;
+    return 0;
+}
+
+static void set_method(CURL *c, struct exchange *x)
+{
+    if (strcmp(x->method, "HEAD") == 0) {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (x->has_body) {
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->body.len);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
+        curl_easy_setopt(c, CURLOPT_READDATA, &x->body);
+        curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
+        curl_easy_setopt(c, CURLOPT_SEEKDATA, &x->body);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, x->method);
+    } else if (strcmp(x->method, "POST") == 0) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+    } else if (strcmp(x->method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, x->method);
+    }
+    /* Blob downloads may be redirected to storage; nothing else should be. */
+    bool follow = strcmp(x->method, "GET") == 0 || strcmp(x->method, "HEAD") == 0;
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
+}
+
+static void perform(struct exchange *x)
+{
+    struct registry *r = x->r;
+    CURL *c = r->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, x->url);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->curl_err);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, read_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_SECONDS);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "unikit");
+    if (r->insecure) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (r->progress && x->label) {
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, show_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+    }
+    set_method(c, x);
+    /* A copy: the Authorization header changes between attempts. */
+    struct curl_slist *headers = curl_slist_append(NULL, "Expect:");
+    for (struct curl_slist *h = x->headers; h; h = h->next)
+        headers = curl_slist_append(headers, h->data);
+    if (r->auth)
+        headers = curl_slist_append(headers, r->auth);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    x->curl_err[0] = '\0';
+    x->out.started = false;
+    x->body.pos = 0;
+    clear_response(x);
+    x->cc = curl_easy_perform(c);
+    curl_slist_free_all(headers);
+    if (r->progress && x->label)
+        fputs("\r\033[K", stderr);
+}
+
+static void exchange_free(struct exchange *x)
+{
+    free(x->url);
+    curl_slist_free_all(x->headers);
+    free(x->out.mem);
+    clear_response(x);
+}
+
+/* "registry HOST: WHAT" for a transport failure. */
+static int transport_error(struct exchange *x, char *err, size_t errlen)
+{
+    const char *why = x->curl_err[0] ? x->curl_err : curl_easy_strerror(x->cc);
+    return fail(err, errlen, "registry %s: %s", x->r->name, why);
+}
+
+/* The registry's own explanation: {"errors":[{"code":…,"message":…}]}. */
+static char *registry_message(const struct exchange *x)
+{
+    json_t *doc = x->out.mem ? json_loadb(x->out.mem, x->out.mem_len, 0, NULL) : NULL;
+    json_t *first = json_array_get(json_object_get(doc, "errors"), 0);
+    const char *message = json_string_value(json_object_get(first, "message"));
+    const char *code = json_string_value(json_object_get(first, "code"));
+    char *text = message ? xstrdup(message) : code ? xstrdup(code) : NULL;
+    json_decref(doc);
+    return text;
+}
+
+static int http_error(struct exchange *x, const char *what, char *err, size_t errlen)
+{
+    if (x->cc != CURLE_OK)
+        return transport_error(x, err, errlen);
+    char *message = registry_message(x);
+    const char *meaning = x->status == 404   ? "not found"
+                          : x->status == 401 ? "authentication required"
+                          : x->status == 403 ? "access denied"
+                                             : "unexpected response";
+    fail(err, errlen, "registry %s: %s: %s%s%s (HTTP %ld)", x->r->name, what, meaning,
+         message ? ": " : "", message ? message : "", x->status);
+    free(message);
+    return -1;
+}
+
+/* ---- authentication ------------------------------------------------------ */
+
+/* One key="value" (or key=token) pair of a challenge; NULL at the end. */
+static const char *challenge_param(const char *p, char *key, size_t klen, char *val, size_t vlen)
+{
+    while (*p == ' ' || *p == ',')
+        p++;
+    size_t k = 0, v = 0;
+    while (*p && *p != '=' && *p != ' ' && *p != ',')
+        if (k + 1 < klen)
+            key[k++] = *p++;
+        else
+            p++;
+    key[k] = '\0';
+    if (*p != '=' || k == 0)
+        return NULL;
+    p++;
+    bool quoted = *p == '"';
+    p += quoted;
+    for (; *p && (quoted ? *p != '"' : *p != ','); p++) {
+        if (quoted && *p == '\\' && p[1])
+            p++;
+        if (v + 1 < vlen)
+            val[v++] = *p;
+    }
+    val[v] = '\0';
+    return *p == '"' ? p + 1 : p;
+}
+
+struct bearer {
+    char realm[1024], service[1024], scope[1024];
+};
+
+static void parse_bearer(const char *params, struct bearer *b)
+{
+    char key[32], val[1024];
+    memset(b, 0, sizeof *b);
+    for (const char *p = params; p && *p;) {
+        p = challenge_param(p, key, sizeof key, val, sizeof val);
+        if (!p)
+            break;
+        if (strcasecmp(key, "realm") == 0)
+            snprintf(b->realm, sizeof b->realm, "%s", val);
+        else if (strcasecmp(key, "service") == 0)
+            snprintf(b->service, sizeof b->service, "%s", val);
+        else if (strcasecmp(key, "scope") == 0)
+            snprintf(b->scope, sizeof b->scope, "%s", val);
+    }
+}
+
+static char *token_url(struct registry *r, const struct bearer *b)
+{
+    char *service = curl_easy_escape(r->curl, b->service, 0);
+    char *scope = curl_easy_escape(r->curl, b->scope, 0);
+    const char *sep = strchr(b->realm, '?') ? "&" : "?";
+    char *url = xasprintf("%s%sservice=%s%s%s", b->realm, sep, service,
+                          b->scope[0] ? "&scope=" : "", b->scope[0] ? scope : "");
+    curl_free(service);
+    curl_free(scope);
+    return url;
+}
+
+static int no_credentials(struct registry *r, char *err, size_t errlen)
+{
+    return fail(err, errlen,
+                "registry %s: authentication required; put a username and password for it in "
+                "$UNIKIT_HOME/auth.json, or set UNIKIT_REGISTRY_USER and UNIKIT_REGISTRY_PASSWORD",
+                r->name);
+}
+
+/* The token service answers {"token":…} or {"access_token":…}. */
+static int read_token(struct registry *r, struct exchange *x, char *err, size_t errlen)
+{
+    json_t *doc = json_loadb(x->out.mem ? x->out.mem : "", x->out.mem_len, 0, NULL);
+    const char *token = json_string_value(json_object_get(doc, "token"));
+    if (!token)
+        token = json_string_value(json_object_get(doc, "access_token"));
+    int rc = 0;
+    if (token && *token)
+        replace(&r->auth, xasprintf("Authorization: Bearer %s", token));
+    else
+        rc = fail(err, errlen, "registry %s: the token service gave no token", r->name);
+    json_decref(doc);
+    return rc;
+}
+
+static int fetch_token(struct registry *r, const struct bearer *b, char *err, size_t errlen)
+{
+    if (strncmp(b->realm, "https://", 8) != 0 &&
+        !(strncmp(b->realm, "http://", 7) == 0 && r->plain_ok))
+        return fail(err, errlen, "registry %s: refusing token service '%s' (not HTTPS)", r->name,
+                    b->realm);
+    /* The token request carries the user's password, never an old token. */
+    replace(&r->auth, r->user ? basic_header(r->user, r->password) : NULL);
+    struct exchange x = {.r = r, .method = "GET", .url = token_url(r, b), .out = {.fd = -1}};
+    perform(&x);
+    int rc = 0;
+    if (x.cc != CURLE_OK)
+        rc = transport_error(&x, err, errlen);
+    else if ((x.status == 401 || x.status == 403) && !r->user)
+        rc = no_credentials(r, err, errlen);
+    else if (x.status == 401 || x.status == 403)
+        rc = fail(err, errlen, "registry %s: the credentials were refused", r->name);
+    else if (x.status != 200)
+        rc = http_error(&x, "token service", err, errlen);
+    else
+        rc = read_token(r, &x, err, errlen);
+    if (rc != 0)
+        replace(&r->auth, NULL);
+    exchange_free(&x);
+    return rc;
+}
+
+/* Earns the Authorization header a 401's challenge asks for. */
+static int authenticate(struct registry *r, const char *challenge, char *err, size_t errlen)
+{
+    if (challenge && strncasecmp(challenge, "Bearer ", 7) == 0) {
+        struct bearer b;
+        parse_bearer(challenge + 7, &b);
+        if (!b.realm[0])
+            return fail(err, errlen, "registry %s: a Bearer challenge without a realm", r->name);
+        return fetch_token(r, &b, err, errlen);
+    }
+    if (!r->user)
+        return no_credentials(r, err, errlen);
+    replace(&r->auth, basic_header(r->user, r->password));
+    return 0;
+}
+
+/*
+ * Sends the exchange, and once more after a 401 with the credentials or token
+ * the challenge asked for. Returns -1 only when authentication failed; the
+ * caller reads x->cc and x->status.
+ */
+static int request(struct exchange *x, char *err, size_t errlen)
+{
+    perform(x);
+    if (x->cc != CURLE_OK || x->status != 401)
+        return 0;
+    char *challenge = x->challenge ? xstrdup(x->challenge) : NULL;
+    int rc = authenticate(x->r, challenge, err, errlen);
+    free(challenge);
+    if (rc != 0)
+        return -1;
+    perform(x);
+    if (x->cc == CURLE_OK && x->status == 401)
+        return fail(err, errlen, "registry %s: the credentials were refused", x->r->name);
+    return 0;
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+static char *api_url(struct registry *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static char *api_url(struct registry *r, const char *fmt, ...)
+{
+    va_list ap;
+    char *path = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&path, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    char *url = xasprintf("%s%s", r->base, path);
+    free(path);
+    return url;
+}
+
+/* GET /v2/: 200, or 401 (credentials come when a call needs them), means an API is there. */
+static int probe(struct registry *r, const char *scheme, char *err, size_t errlen)
+{
+    const char *host = strcmp(r->name, DOCKER_HUB) == 0 ? DOCKER_HUB_API : r->name;
+    replace(&r->base, xasprintf("%s://%s", scheme, host));
+    struct exchange x = {.r = r, .method = "GET", .url = api_url(r, "/v2/"), .out = {.fd = -1}};
+    perform(&x);
+    int rc = 0;
+    if (x.cc != CURLE_OK)
+        rc = fail(err, errlen, "cannot reach registry %s: %s", r->name,
+                  x.curl_err[0] ? x.curl_err : curl_easy_strerror(x.cc));
+    else if (x.status != 200 && x.status != 401)
+        rc = fail(err, errlen, "%s does not answer as an OCI registry (HTTP %ld for /v2/)", r->name,
+                  x.status);
+    exchange_free(&x);
+    return rc;
+}
+
+struct registry *registry_open(const char *registry, bool insecure, const char *home, char *err,
+                               size_t errlen)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    struct registry *r = xcalloc(1, sizeof *r);
+    r->name = xstrdup(registry);
+    r->insecure = insecure;
+    r->plain_ok = insecure || is_loopback(registry);
+    r->progress = isatty(STDERR_FILENO);
+    r->curl = curl_easy_init();
+    int rc = r->curl ? 0 : fail(err, errlen, "cannot start libcurl");
+    if (rc == 0)
+        rc = load_credentials(r, home, err, errlen);
+    if (rc == 0) {
+        /* A refused connection refuses both schemes: say so once, from HTTPS. */
+        char first[512];
+        rc = probe(r, "https", first, sizeof first);
+        if (rc != 0 && r->plain_ok)
+            rc = probe(r, "http", err, errlen);
+        else if (rc != 0)
+            fail(err, errlen, "%s (for a registry without TLS, use --insecure)", first);
+    }
+    if (rc != 0) {
+        registry_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+void registry_close(struct registry *r)
+{
+    if (!r)
+        return;
+    if (r->curl)
+        curl_easy_cleanup(r->curl);
+    free(r->name);
+    free(r->base);
+    free(r->user);
+    free(r->password);
+    free(r->auth);
+    free(r->upload);
+    free(r->upload_digest);
+    free(r);
+    curl_global_cleanup();
+}
+
+/* ---- blobs --------------------------------------------------------------- */
+
+int registry_blob_exists(struct registry *r, const char *repo, const char *digest, char *err,
+                         size_t errlen)
+{
+    struct exchange x = {.r = r, .method = "HEAD", .out = {.fd = -1}};
+    x.url = api_url(r, "/v2/%s/blobs/%s", repo, digest);
+    int rc = request(&x, err, errlen);
+    if (rc == 0 && x.cc == CURLE_OK && (x.status == 200 || x.status == 404))
+        rc = x.status == 200;
+    else if (rc == 0)
+        rc = http_error(&x, digest, err, errlen);
+    exchange_free(&x);
+    return rc;
+}
+
+/* An upload session's Location may be relative to the registry. */
+static char *absolute_location(struct registry *r, const char *location)
+{
+    if (strncmp(location, "http://", 7) == 0 || strncmp(location, "https://", 8) == 0)
+        return xstrdup(location);
+    return xasprintf("%s%s%s", r->base, location[0] == '/' ? "" : "/", location);
+}
+
+/* POST …/blobs/uploads/[?query]: 201 (mounted), or 202 with the session's Location. */
+static int start_upload(struct registry *r, const char *repo, const char *query, char **location,
+                        char *err, size_t errlen)
+{
+    struct exchange x = {.r = r, .method = "POST", .out = {.fd = -1}};
+    x.url = api_url(r, "/v2/%s/blobs/uploads/%s", repo, query ? query : "");
+    *location = NULL;
+    int rc = request(&x, err, errlen);
+    if (rc == 0 && x.cc == CURLE_OK && x.status == 201)
+        rc = 1;
+    else if (rc == 0 && x.cc == CURLE_OK && x.status == 202 && x.location)
+        *location = absolute_location(r, x.location);
+    else if (rc == 0)
+        rc = http_error(&x, "starting an upload", err, errlen);
+    exchange_free(&x);
+    return rc;
+}
+
+int registry_blob_mount(struct registry *r, const char *repo, const char *digest, const char *from,
+                        char *err, size_t errlen)
+{
+    char *d = curl_easy_escape(r->curl, digest, 0);
+    char *f = curl_easy_escape(r->curl, from, 0);
+    char *query = xasprintf("?mount=%s&from=%s", d, f);
+    char *location = NULL;
+    int rc = start_upload(r, repo, query, &location, err, errlen);
+    if (rc == 0 && location) {
+        /* Not mounted, but a session is open: the upload that follows uses it. */
+        replace(&r->upload, location);
+        replace(&r->upload_digest, xstrdup(digest));
+    }
+    curl_free(d);
+    curl_free(f);
+    free(query);
+    return rc;
+}
+
+static char *with_digest(struct registry *r, const char *location, const char *digest)
+{
+    char *d = curl_easy_escape(r->curl, digest, 0);
+    char *url = xasprintf("%s%sdigest=%s", location, strchr(location, '?') ? "&" : "?", d);
+    curl_free(d);
+    return url;
+}
+
+/* One PATCH of [offset, offset+len); *location moves on to the session's next URL. */
+static int send_chunk(struct registry *r, char **location, int fd, uint64_t offset, uint64_t len,
+                      const char *digest, char *err, size_t errlen)
+{
+    struct exchange x = {.r = r, .method = "PATCH", .out = {.fd = -1}, .label = digest};
+    x.url = xstrdup(*location);
+    x.has_body = true;
+    x.body = (struct body){.fd = fd, .offset = offset, .len = len};
+    x.headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+    char *range = xasprintf("Content-Range: %llu-%llu", (unsigned long long)offset,
+                            (unsigned long long)(offset + len - 1));
+    x.headers = curl_slist_append(x.headers, range);
+    free(range);
+    int rc = request(&x, err, errlen);
+    if (rc == 0 && x.cc == CURLE_OK && x.status == 202 && x.location)
+        replace(location, absolute_location(r, x.location));
+    else if (rc == 0)
+        rc = http_error(&x, digest, err, errlen);
+    exchange_free(&x);
+    return rc;
+}
+
+/* The closing PUT ?digest=, carrying the rest of the blob (all of it when monolithic). */
+static int finish_upload(struct registry *r, const char *location, int fd, uint64_t offset,
+                         uint64_t len, const char *digest, char *err, size_t errlen)
+{
+    struct exchange x = {.r = r, .method = "PUT", .out = {.fd = -1}, .label = digest};
+    x.url = with_digest(r, location, digest);
+    x.has_body = true;
+    x.body = (struct body){.fd = fd, .offset = offset, .len = len};
+    x.headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+    int rc = request(&x, err, errlen);
+    if (rc == 0 && !(x.cc == CURLE_OK && x.status == 201))
+        rc = http_error(&x, digest, err, errlen);
+    exchange_free(&x);
+    return rc;
+}
+
+/* Chunk size; UNIKIT_REGISTRY_CHUNK lets the tests send small blobs in chunks. */
+static uint64_t chunk_size(void)
+{
+    const char *env = getenv("UNIKIT_REGISTRY_CHUNK");
+    unsigned long long n = env ? strtoull(env, NULL, 10) : 0;
+    return n >= 1024 ? n : DEFAULT_CHUNK;
+}
+
+static int upload_from(struct registry *r, char **location, int fd, uint64_t size,
+                       const char *digest, char *err, size_t errlen)
+{
+    uint64_t chunk = chunk_size(), offset = 0;
+    if (size > chunk)
+        for (; size - offset > chunk; offset += chunk)
+            if (send_chunk(r, location, fd, offset, chunk, digest, err, errlen) != 0)
+                return -1;
+    return finish_upload(r, *location, fd, offset, size - offset, digest, err, errlen);
+}
+
+int registry_blob_upload(struct registry *r, const char *repo, const char *digest, const char *path,
+                         uint64_t size, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(err, errlen, "%s: %s", path, strerror(errno));
+    char *location = NULL;
+    int rc = 0;
+    if (r->upload && r->upload_digest && strcmp(r->upload_digest, digest) == 0) {
+        location = r->upload;
+        r->upload = NULL;
+    } else if ((rc = start_upload(r, repo, NULL, &location, err, errlen)) == 1) {
+        rc = 0; /* a registry may create it at once; then it is there */
+    }
+    if (rc == 0 && location)
+        rc = upload_from(r, &location, fd, size, digest, err, errlen);
+    free(location);
+    close(fd);
+    return rc;
+}
+
+static bool worth_resuming(CURLcode cc)
+{
+    return cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING ||
+           cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_SEND_ERROR;
+}
+
+/* One GET of the blob, from where the last attempt stopped. */
+static int download_attempt(struct registry *r, struct exchange *x, const char *repo,
+                            const char *digest, char *err, size_t errlen)
+{
+    free(x->url);
+    curl_slist_free_all(x->headers);
+    x->headers = NULL;
+    x->url = api_url(r, "/v2/%s/blobs/%s", repo, digest);
+    if (x->out.written > 0) {
+        char *range = xasprintf("Range: bytes=%llu-", (unsigned long long)x->out.written);
+        x->headers = curl_slist_append(NULL, range);
+        free(range);
+    }
+    if (request(x, err, errlen) != 0)
+        return -1;
+    if (x->cc == CURLE_OK && x->status != 200 && x->status != 206)
+        return http_error(x, digest, err, errlen);
+    return 0;
+}
+
+static int check_download(struct exchange *x, const char *digest, uint64_t size, char *err,
+                          size_t errlen)
+{
+    if (x->out.too_big)
+        return fail(err, errlen, "blob %s from registry %s is larger than its %llu bytes", digest,
+                    x->r->name, (unsigned long long)size);
+    if (x->cc != CURLE_OK || x->out.written != size)
+        return fail(err, errlen, "blob %s from registry %s was cut short (%llu of %llu bytes%s%s)",
+                    digest, x->r->name, (unsigned long long)x->out.written,
+                    (unsigned long long)size, x->cc != CURLE_OK ? ": " : "",
+                    x->cc != CURLE_OK ? curl_easy_strerror(x->cc) : "");
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char actual[DIGEST_LEN + 1] = "sha256:";
+    EVP_DigestFinal_ex(x->out.hash, md, &mdlen);
+    for (unsigned int i = 0; i < mdlen && i < 32; i++)
+        snprintf(actual + 7 + 2 * i, 3, "%02x", md[i]);
+    if (strcmp(actual, digest) != 0)
+        return fail(err, errlen,
+                    "blob %s from registry %s does not match its digest (content hash %s)", digest,
+                    x->r->name, actual);
+    return 0;
+}
+
+int registry_blob_download(struct registry *r, const char *repo, const char *digest, uint64_t size,
+                           int fd, char *err, size_t errlen)
+{
+    if (strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != DIGEST_LEN)
+        return fail(err, errlen, "unsupported digest '%s'", digest);
+    struct exchange x = {.r = r, .method = "GET", .label = digest};
+    x.out = (struct sink){.fd = fd, .limit = size, .hash = EVP_MD_CTX_new()};
+    if (!x.out.hash || EVP_DigestInit_ex(x.out.hash, EVP_sha256(), NULL) != 1)
+        abort();
+    int rc = 0;
+    for (int attempt = 0; rc == 0 && attempt < DOWNLOAD_TRIES; attempt++) {
+        rc = download_attempt(r, &x, repo, digest, err, errlen);
+        if (rc != 0 || x.cc == CURLE_OK || !worth_resuming(x.cc))
+            break;
+    }
+    if (rc == 0)
+        rc = check_download(&x, digest, size, err, errlen);
+    EVP_MD_CTX_free(x.out.hash);
+    exchange_free(&x);
+    return rc;
+}
+
+/* ---- manifests ----------------------------------------------------------- */
+
+int registry_manifest_put(struct registry *r, const char *repo, const char *reference,
+                          const char *media_type, const char *data, size_t len, char *err,
+                          size_t errlen)
+{
+    struct exchange x = {.r = r, .method = "PUT", .out = {.fd = -1}};
+    x.url = api_url(r, "/v2/%s/manifests/%s", repo, reference);
+    x.has_body = true;
+    x.body = (struct body){.mem = data, .len = len};
+    char *type = xasprintf("Content-Type: %s", media_type);
+    x.headers = curl_slist_append(NULL, type);
+    free(type);
+    int rc = request(&x, err, errlen);
+    if (rc == 0 && !(x.cc == CURLE_OK && x.status == 201))
+        rc = http_error(&x, reference, err, errlen);
+    exchange_free(&x);
+    return rc;
+}
+
+static void sha256_text(const char *data, size_t len, char out[DIGEST_LEN + 1])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    memcpy(out, "sha256:", 7);
+    for (unsigned int i = 0; i < 32; i++)
+        snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* A manifest fetched by digest must hash to it; by tag, to what the registry says it is. */
+static int check_manifest(struct exchange *x, const char *reference, char *err, size_t errlen)
+{
+    char actual[DIGEST_LEN + 1];
+    sha256_text(x->out.mem ? x->out.mem : "", x->out.mem_len, actual);
+    const char *want = strncmp(reference, "sha256:", 7) == 0 ? reference : x->digest;
+    if (want && strcmp(want, actual) != 0)
+        return fail(err, errlen,
+                    "manifest %s from registry %s does not match its digest (content hash %s)",
+                    want, x->r->name, actual);
+    return 0;
+}
+
+int registry_manifest_get(struct registry *r, const char *repo, const char *reference, char **data,
+                          size_t *len, char **media_type, char *err, size_t errlen)
+{
+    *data = *media_type = NULL;
+    *len = 0;
+    struct exchange x = {.r = r, .method = "GET", .out = {.fd = -1}};
+    x.url = api_url(r, "/v2/%s/manifests/%s", repo, reference);
+    x.headers = curl_slist_append(NULL, "Accept: " REGISTRY_MEDIA_INDEX ", " REGISTRY_MEDIA_MANIFEST
+                                        ", " MEDIA_DOCKER_LIST ", " MEDIA_DOCKER_MANIFEST);
+    char *what = xasprintf("%s/%s:%s", r->name, repo, reference);
+    int rc = request(&x, err, errlen);
+    if (rc == 0 && x.cc == CURLE_OK && x.status == 200 && x.out.too_big)
+        rc = fail(err, errlen, "%s: manifest larger than %u bytes", what, MAX_MANIFEST);
+    else if (rc == 0 && !(x.cc == CURLE_OK && x.status == 200))
+        rc = http_error(&x, what, err, errlen);
+    if (rc == 0)
+        rc = check_manifest(&x, reference, err, errlen);
+    if (rc == 0) {
+        *data = x.out.mem ? x.out.mem : xstrdup("");
+        *len = x.out.mem_len;
+        *media_type = xstrdup(x.content_type ? x.content_type : "");
+        x.out.mem = NULL;
+    }
+    free(what);
+    exchange_free(&x);
+    return rc;
+}

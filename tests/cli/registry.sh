@@ -1,0 +1,387 @@
+#!/bin/sh
+# Registry, tag, rmi, save and load tests: push to and pull from Debian's
+# docker-registry, cross-checked with skopeo, plus a fake registry
+# (fixtures/registry-fake.py) that misbehaves on purpose. One line per check:
+# "ok registry-X", "FAIL registry-X" (details on stderr) or "skip registry-X: why".
+#
+# Usage: sh tests/cli/registry.sh
+# Environment: UNIKIT (default build/asan/bin/unikit), KEEP_TMP=1 keeps the work folder.
+
+cd "$(dirname "$0")/../.." || exit 1
+root=$(pwd -P)
+UNIKIT=${UNIKIT:-build/asan/bin/unikit}
+case $UNIKIT in /*) ;; *) UNIKIT=$root/$UNIKIT ;; esac
+export UNIKIT_LIBDIR="$root/lib/unikit"
+fake_py=$root/tests/cli/fixtures/registry-fake.py
+T=60
+
+local_tests="tag rmi rmi-unknown save-load corrupted-blob"
+registry_tests="push pull-run pull-again mount chunked down not-found basic-auth"
+skopeo_tests="skopeo-inspect skopeo-copy skopeo-push"
+fake_tests="token bad-digest truncated resume"
+
+skip_all() { # why tests...
+    why=$1
+    shift
+    for t in "$@"; do echo "skip registry-$t: $why"; done
+}
+
+if [ ! -x "$UNIKIT" ] || [ ! -f "$UNIKIT_LIBDIR/x86_64/kernel.o" ]; then
+    skip_all "unikit not built (run make)" $local_tests $registry_tests $skopeo_tests $fake_tests
+    exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/unikit-registry.XXXXXX") || exit 1
+pids=""
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    for p in $pids; do wait "$p" 2>/dev/null; done
+    if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+out=$tmp/out
+err=$tmp/err
+pass() { echo "ok registry-$1"; }
+fail() {
+    echo "FAIL registry-$1"
+    shift
+    for why in "$@"; do echo "  $why" >&2; done
+    echo "  stdout:" >&2
+    sed 's/^/    | /' "$out" >&2
+    echo "  stderr:" >&2
+    sed 's/^/    | /' "$err" >&2
+}
+
+# u HOME ARGS...: unikit with UNIKIT_HOME=HOME; output in $out/$err, status in $status.
+u() {
+    h=$1
+    shift
+    UNIKIT_HOME=$h timeout "$T" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
+    status=$?
+}
+
+# A fresh home with its (empty) store created.
+new_home() {
+    mkdir -p "$tmp/$1"
+    UNIKIT_HOME=$tmp/$1 "$UNIKIT" images >/dev/null 2>&1
+    echo "$tmp/$1"
+}
+
+# Every path and checksum under a home's store.
+store_state() {
+    (cd "$1" && find images | LC_ALL=C sort && find images -type f -exec sha256sum {} + | LC_ALL=C sort)
+}
+
+lines() { awk 'END { print NR }' "$1"; }
+
+# expect_error NAME HOME PATTERN ARGS...: exit 1, one stderr line matching PATTERN, store unchanged.
+expect_error() {
+    name=$1 h=$2 pattern=$3
+    shift 3
+    before=$(store_state "$h")
+    u "$h" "$@"
+    after=$(store_state "$h")
+    why=""
+    [ "$status" -eq 1 ] || why="$why exit status $status, wanted 1;"
+    [ "$(lines "$err")" -eq 1 ] || why="$why stderr has $(lines "$err") lines, wanted 1;"
+    grep -Eiq -e "$pattern" "$err" || why="$why stderr does not match /$pattern/;"
+    [ "$before" = "$after" ] || why="$why the store changed;"
+    if [ -z "$why" ]; then pass "$name"; else fail "$name" "unikit $*:$why"; fi
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+        echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+}
+
+# wait_http URL: until it answers (any HTTP status), at most 10 s.
+wait_http() {
+    i=0
+    while [ $i -lt 100 ]; do
+        if command -v curl >/dev/null 2>&1; then
+            curl -s -o /dev/null "$1" && return 0
+        else
+            python3 -c "import urllib.request,sys
+try: urllib.request.urlopen(sys.argv[1])
+except urllib.error.HTTPError: pass" "$1" 2>/dev/null && return 0
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# start_registry NAME [AUTH-YAML]: docker-registry on a free port; sets $port.
+start_registry() {
+    port=$(free_port)
+    mkdir -p "$tmp/$1-data"
+    {
+        printf 'version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n'
+        printf '    rootdirectory: %s\n' "$tmp/$1-data"
+        printf 'http:\n  addr: 127.0.0.1:%s\n' "$port"
+        [ -n "${2:-}" ] && printf '%s\n' "$2"
+    } >"$tmp/$1.yml"
+    docker-registry serve "$tmp/$1.yml" >"$tmp/$1.log" 2>&1 &
+    pids="$pids $!"
+    wait_http "http://127.0.0.1:$port/v2/"
+}
+
+# start_fake MODE LAYOUT: the fake registry; sets $fport.
+start_fake() {
+    rm -f "$tmp/fake-port"
+    python3 "$fake_py" --mode "$1" --layout "$2" --port-file "$tmp/fake-port" 2>"$tmp/fake-$1.log" &
+    pids="$pids $!"
+    i=0
+    while [ ! -s "$tmp/fake-port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    fport=$(cat "$tmp/fake-port" 2>/dev/null)
+    [ -n "$fport" ]
+}
+
+# ---- the local verbs: build, tag, rmi, save, load ------------------------------
+
+A=$(new_home a)
+u "$A" build -q "$root/examples/hello"
+if [ "$status" -ne 0 ]; then
+    fail build "build of examples/hello exited $status"
+    skip_all "examples/hello did not build" $local_tests $registry_tests $skopeo_tests $fake_tests
+    exit 0
+fi
+hello_out="Hello from a unikernel!"
+# examples/hello is built for every architecture its Unikfile lists: each
+# has a config and a layer blob (pushed) and a manifest (pulled, as well).
+u "$A" images
+narch=$(grep -c '^hello ' "$out")
+
+# run_prints HOME IMAGE: the image boots and prints the hello greeting.
+run_prints() {
+    u "$1" run "$2"
+    [ "$status" -eq 0 ] && grep -Fxq "$hello_out" "$out"
+}
+
+u "$A" tag hello hello-copy:2
+st=$status
+u "$A" images
+if [ "$st" -eq 0 ] && grep -q '^hello-copy:2 ' "$out" && grep -q '^hello ' "$out" &&
+    run_prints "$A" hello-copy:2; then
+    pass tag
+else
+    fail tag "tag hello hello-copy:2 exited $st, or images/run do not show it"
+fi
+
+blobs_before=$(ls "$A/images/blobs/sha256" | wc -l)
+u "$A" rmi hello-copy:2
+st=$status
+blobs_after=$(ls "$A/images/blobs/sha256" | wc -l)
+if [ "$st" -eq 0 ] && [ "$blobs_before" = "$blobs_after" ] && run_prints "$A" hello &&
+    ! "$UNIKIT" images 2>/dev/null | grep -q hello-copy; then
+    pass rmi
+else
+    fail rmi "rmi hello-copy:2 exited $st; blobs $blobs_before -> $blobs_after (a tag shares them)"
+fi
+
+expect_error rmi-unknown "$A" "no such image: nope" rmi nope
+u "$A" rmi -f nope
+[ "$status" -eq 0 ] || fail rmi-unknown "rmi -f nope exited $status, wanted 0"
+
+L=$(new_home load)
+u "$A" save hello -o "$tmp/hello.tar"
+st=$status
+u "$L" load -i "$tmp/hello.tar"
+if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && grep -Fxq "loaded hello:latest" "$out" &&
+    run_prints "$L" hello; then
+    pass save-load
+else
+    fail save-load "save exited $st, load exited $status, or the loaded image did not run"
+fi
+
+# A damaged blob in the store is caught by its digest before anything boots.
+C=$(new_home corrupt)
+u "$C" load -i "$tmp/hello.tar"
+# Every layer (the only blobs above 4 KiB), whichever architecture runs.
+for layer in $(find "$C/images/blobs/sha256" -type f -size +4k); do
+    printf 'X' | dd of="$layer" bs=1 seek=200 conv=notrunc 2>/dev/null
+done
+u "$C" run hello
+if [ "$status" -eq 125 ] && [ "$(lines "$err")" -eq 1 ] && grep -q "corrupted" "$err"; then
+    pass corrupted-blob
+else
+    fail corrupted-blob "run of a damaged image: exit $status (wanted 125 and one 'corrupted' line)"
+fi
+
+# ---- a real registry ------------------------------------------------------------
+
+if ! command -v docker-registry >/dev/null 2>&1; then
+    skip_all "docker-registry is not installed" $registry_tests $skopeo_tests
+elif ! start_registry reg; then
+    skip_all "docker-registry did not start" $registry_tests $skopeo_tests
+else
+    R=127.0.0.1:$port
+    u "$A" tag hello "$R/hello:1"
+    u "$A" push "$R/hello:1"
+    if [ "$status" -eq 0 ] && grep -q "^pushed $R/hello:1 sha256:.*($((2 * narch)) blobs uploaded" "$out"; then
+        pass push
+    else
+        fail push "push exited $status"
+    fi
+
+    B=$(new_home b)
+    u "$B" pull "$R/hello:1"
+    if [ "$status" -eq 0 ] && run_prints "$B" "$R/hello:1"; then
+        pass pull-run
+    else
+        fail pull-run "pull into an empty home, then run: exit $status"
+    fi
+
+    stamps() { ls -l --time-style=+%s.%N "$B/images/blobs/sha256" | awk '{print $6, $7}'; }
+    before=$(stamps)
+    u "$B" pull "$R/hello:1"
+    if [ "$status" -eq 0 ] && grep -q "(0 blobs downloaded, $((3 * narch)) already present)" "$out" &&
+        [ "$before" = "$(stamps)" ]; then
+        pass pull-again
+    else
+        fail pull-again "a second pull must fetch nothing (exit $status)"
+    fi
+
+    u "$A" tag hello "$R/copy:1"
+    u "$A" push "$R/copy:1"
+    if [ "$status" -eq 0 ] && grep -q "(0 blobs uploaded, $((2 * narch)) mounted" "$out" &&
+        grep -q 'POST /v2/copy/blobs/uploads/?mount=' "$tmp/reg.log"; then
+        pass mount
+    else
+        fail mount "push of a second repository must mount the blobs from the first"
+    fi
+
+    # Small chunks force PATCH uploads; the home knows no other repository to mount from.
+    K=$(new_home chunk)
+    u "$K" load -i "$tmp/hello.tar"
+    u "$K" tag hello "$R/chunked:1"
+    u "$K" rmi hello
+    UNIKIT_REGISTRY_CHUNK=8192 u "$K" push "$R/chunked:1"
+    st=$status
+    K2=$(new_home chunk2)
+    u "$K2" pull "$R/chunked:1"
+    if [ "$st" -eq 0 ] && grep -q 'PATCH /v2/chunked/blobs/uploads/' "$tmp/reg.log" &&
+        [ "$status" -eq 0 ] && run_prints "$K2" "$R/chunked:1"; then
+        pass chunked
+    else
+        fail chunked "chunked push exited $st; pull back exited $status"
+    fi
+
+    dead=$(free_port)
+    E=$(new_home errors)
+    expect_error down "$E" "cannot reach registry 127.0.0.1:$dead" pull "127.0.0.1:$dead/hello:1"
+    expect_error not-found "$E" "not found.*manifest unknown" pull "$R/nope:1"
+
+    # skopeo: a second, independent client of the same registry.
+    if ! command -v skopeo >/dev/null 2>&1; then
+        skip_all "skopeo is not installed" $skopeo_tests
+    else
+        if skopeo inspect --raw --tls-verify=false "docker://$R/hello:1" >"$out" 2>"$err" &&
+            grep -q '"mediaType":"application/vnd.oci.image.index.v1+json"' "$out" &&
+            grep -q '"architecture":"amd64"' "$out"; then
+            pass skopeo-inspect
+        else
+            fail skopeo-inspect "skopeo inspect --raw must show an OCI image index"
+        fi
+        if skopeo copy --all --src-tls-verify=false "docker://$R/hello:1" "oci:$tmp/oci:hello" \
+            >"$out" 2>"$err" && grep -q application/vnd.unikit.image.v1+elf "$tmp/oci/blobs/sha256/"*; then
+            pass skopeo-copy
+        else
+            fail skopeo-copy "skopeo copy --all from the registry to an OCI layout failed"
+        fi
+        S=$(new_home s)
+        if skopeo copy --all --dest-tls-verify=false "oci:$A/images:hello:latest" \
+            "docker://$R/other:2" >"$out" 2>"$err"; then
+            u "$S" pull "$R/other:2"
+            if [ "$status" -eq 0 ] && run_prints "$S" "$R/other:2"; then
+                pass skopeo-push
+            else
+                fail skopeo-push "pull of what skopeo pushed: exit $status"
+            fi
+        else
+            fail skopeo-push "skopeo copy --all from the store to the registry failed"
+        fi
+    fi
+
+    # Basic authentication: a second registry with an htpasswd file (bcrypt).
+    hash=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("secret", crypt.mksalt(crypt.METHOD_BLOWFISH)))' 2>/dev/null)
+    case $hash in
+    '$2'*)
+        echo "tester:$hash" >"$tmp/htpasswd"
+        if start_registry auth "auth:
+  htpasswd:
+    realm: unikit-test
+    path: $tmp/htpasswd"; then
+            Q=127.0.0.1:$port
+            u "$A" tag hello "$Q/hello:1"
+            expect_error basic-auth-required "$A" "authentication required" push "$Q/hello:1"
+            printf '{"registries":{"%s":{"username":"tester","password":"secret"}}}\n' "$Q" >"$A/auth.json"
+            u "$A" push "$Q/hello:1"
+            st=$status
+            P=$(new_home p)
+            UNIKIT_REGISTRY_USER=tester UNIKIT_REGISTRY_PASSWORD=secret u "$P" pull "$Q/hello:1"
+            if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && run_prints "$P" "$Q/hello:1"; then
+                pass basic-auth
+            else
+                fail basic-auth "push with auth.json exited $st; pull with env credentials $status"
+            fi
+            rm -f "$A/auth.json"
+        else
+            echo "skip registry-basic-auth: the htpasswd registry did not start"
+        fi
+        ;;
+    *) echo "skip registry-basic-auth: no bcrypt in this python3 to write an htpasswd file" ;;
+    esac
+fi
+
+# ---- a fake registry that misbehaves ------------------------------------------
+
+if ! command -v python3 >/dev/null 2>&1; then
+    skip_all "python3 is not installed" $fake_tests
+    exit 0
+fi
+
+mkdir -p "$tmp/layout" && (cd "$tmp/layout" && tar xf "$tmp/hello.tar")
+
+if start_fake auth "$tmp/layout"; then
+    F=$(new_home f1)
+    expect_error token-required "$F" "authentication required" pull "127.0.0.1:$fport/hello:1"
+    UNIKIT_REGISTRY_USER=tester UNIKIT_REGISTRY_PASSWORD=secret u "$F" pull "127.0.0.1:$fport/hello:1"
+    if [ "$status" -eq 0 ] && run_prints "$F" "127.0.0.1:$fport/hello:1"; then
+        pass token
+    else
+        fail token "pull through the Bearer token flow exited $status"
+    fi
+else
+    echo "skip registry-token: the fake registry did not start"
+fi
+
+if start_fake bad-digest "$tmp/layout"; then
+    expect_error bad-digest "$(new_home f2)" "does not match its digest" pull "127.0.0.1:$fport/hello:1"
+else
+    echo "skip registry-bad-digest: the fake registry did not start"
+fi
+
+if start_fake truncate "$tmp/layout"; then
+    F=$(new_home f3)
+    expect_error truncated "$F" "cut short" pull "127.0.0.1:$fport/hello:1"
+    if ls -A "$F/images/blobs/sha256" | grep -q .; then
+        fail truncated "a cut-short download left files: $(ls -A "$F/images/blobs/sha256")"
+    fi
+else
+    echo "skip registry-truncated: the fake registry did not start"
+fi
+
+if start_fake truncate-once "$tmp/layout"; then
+    F=$(new_home f4)
+    u "$F" pull "127.0.0.1:$fport/hello:1"
+    if [ "$status" -eq 0 ] && run_prints "$F" "127.0.0.1:$fport/hello:1"; then
+        pass resume
+    else
+        fail resume "a pull whose downloads are cut once must resume with Range (exit $status)"
+    fi
+else
+    echo "skip registry-resume: the fake registry did not start"
+fi
