@@ -1,10 +1,13 @@
 #!/bin/sh
-# make bench: image sizes and boot times for examples/hello, each beside a
-# baseline measured in the same run. Prints a Markdown report and writes it
-# to bench/RESULTS.md. Not a test: nothing here passes or fails on speed.
+# make bench: image sizes and boot times for examples/hello on each
+# architecture, and the lifecycle and registry figures of bench/lifecycle.sh,
+# each beside a baseline measured in the same run. Prints a
+# Markdown report and writes it to bench/RESULTS.md. Not a test: nothing
+# here passes or fails on speed.
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-20}
+ARCHES=${ARCHES:-x86_64 aarch64}
 UNIKIT=${UNIKIT:-$PWD/bin/unikit}
 export UNIKIT_HOME="$(mktemp -d)"
 work="$(mktemp -d)"
@@ -27,57 +30,92 @@ time_runs() {
     done
 }
 
-"$UNIKIT" build -q examples/hello
-layer=$(ls -S "$UNIKIT_HOME"/images/blobs/sha256/* | head -n 1)
-image_size=$(stat -c %s "$layer")
+ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 
-# The program alone, built the way unikit builds it, and as a stripped copy.
-musl-gcc -static -O2 -o "$work/hello" examples/hello/hello.c
-program_size=$(stat -c %s "$work/hello")
-strip -o "$work/hello.stripped" "$work/hello"
-program_stripped=$(stat -c %s "$work/hello.stripped")
+# The image file of hello for an architecture, from the OCI store.
+layer_of() {
+    python3 - "$UNIKIT_HOME/images" "$1" <<'PY'
+import json, sys
+root, arch = sys.argv[1], {"x86_64": "amd64", "aarch64": "arm64"}[sys.argv[2]]
+blob = lambda d: json.load(open(f"{root}/blobs/sha256/{d[7:]}"))
+for m in json.load(open(f"{root}/index.json"))["manifests"]:
+    if m["annotations"]["org.opencontainers.image.ref.name"] == "hello:latest":
+        for d in blob(m["digest"])["manifests"]:
+            if d["platform"]["architecture"] == arch:
+                print(f"{root}/blobs/sha256/{blob(d['digest'])['layers'][0]['digest'][7:]}")
+PY
+}
 
-# QEMU's floor: the same launch path booting a kernel that exits at once.
-gcc -c bench/floor-x86_64.S -o "$work/floor.o"
-ld -T bench/floor.ld -o "$work/floor.elf" "$work/floor.o"
+floor_image() {
+    case $1 in
+    x86_64) gcc -c bench/floor-x86_64.S -o "$work/floor-$1.o" && ld -T bench/floor-x86_64.ld -o "$work/floor-$1.elf" "$work/floor-$1.o" ;;
+    aarch64) aarch64-linux-gnu-as bench/floor-aarch64.S -o "$work/floor-$1.o" && aarch64-linux-gnu-ld -T bench/floor-aarch64.ld -o "$work/floor-$1.elf" "$work/floor-$1.o" ;;
+    esac
+    echo "$work/floor-$1.elf"
+}
 
-floor=$(UNIKIT_BENCH_IMAGE="$work/floor.elf" time_runs "$UNIKIT" run hello | median)
-boot=$(time_runs "$UNIKIT" run hello | median)
-native=$(time_runs "$work/hello" world | median)
-boot_2m=$(time_runs "$UNIKIT" run -m 2M hello | median)
-if "$UNIKIT" run -m 2M hello >/dev/null 2>&1; then fits_2m=yes; else fits_2m=no; fi
+program_size() {
+    cc=musl-gcc
+    [ "$1" = aarch64 ] && cc=aarch64-linux-musl-gcc
+    $cc -static -O2 -o "$work/hello-$1" examples/hello/hello.c
+    stat -c %s "$work/hello-$1"
+}
 
-to_main=$(i=0; while [ $i -lt "$RUNS" ]; do
-    UNIKIT_BOOT_TIMING=1 "$UNIKIT" run hello 2>&1 >/dev/null | sed -n 's/.*boot to main: \([0-9]*\) ns/\1/p'
-    i=$((i + 1))
-done | median)
+bench_arch() {
+    arch=$1
+    "$UNIKIT" build -q --arch "$arch" examples/hello
+    image_size=$(stat -c %s "$(layer_of "$arch")")
+    prog=$(program_size "$arch")
+    floor_elf=$(floor_image "$arch")
+    floor=$(UNIKIT_BENCH_IMAGE="$floor_elf" time_runs "$UNIKIT" run --arch "$arch" hello | median)
+    boot=$(time_runs "$UNIKIT" run --arch "$arch" hello | median)
+    # The least memory it boots in, in whole MiB (unikit refuses less than the image needs).
+    least=1
+    while [ $least -lt 16 ] && ! "$UNIKIT" run --arch "$arch" -m ${least}M hello >/dev/null 2>&1; do
+        least=$((least + 1))
+    done
+    boot_least=$(time_runs "$UNIKIT" run --arch "$arch" -m ${least}M hello | median)
+    to_main=$(i=0; while [ $i -lt "$RUNS" ]; do
+        UNIKIT_BOOT_TIMING=1 "$UNIKIT" run --arch "$arch" hello 2>&1 >/dev/null |
+            sed -n 's/.*boot to main: \([0-9]*\) ns/\1/p'
+        i=$((i + 1))
+    done | median)
+    cat <<ROWS
+| $arch | $image_size | $prog | $((image_size - prog)) | ${least}M | $floor | $boot ($(ratio "$boot" "$floor"), +$(((boot - floor) / 1000)) ms) | $boot_least | $((to_main / 1000)) |
+ROWS
+}
 
+musl-gcc -static -O2 -o "$work/hello-native" examples/hello/hello.c
+native=$(time_runs "$work/hello-native" world | median)
 accel=tcg
 [ -r /dev/kvm ] && [ -w /dev/kvm ] && accel=kvm
+
+rows=""
+for arch in $ARCHES; do
+    rows="$rows$(bench_arch "$arch")
+"
+done
+
+lifecycle=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/lifecycle.sh)
+
 report=$(cat <<REPORT
 # unikit benchmarks
 
 Machine: $(nproc) cores, $(awk '/model name/ { sub(/.*: /, ""); print; exit }' /proc/cpuinfo), $(uname -sr); QEMU $(qemu-system-x86_64 --version | awk 'NR == 1 { print $4 }'), accelerator: $accel.
-Medians over $RUNS runs each, measured by bench/run.sh on $(date -u +%Y-%m-%d).
+Medians over $RUNS runs each, measured by bench/run.sh on $(date -u +%Y-%m-%d). Times in µs.
 
-## examples/hello, x86_64
+## examples/hello
 
-| what | value |
-| --- | --- |
-| image (kernel + program + files, stripped kernel) | $image_size bytes |
-| program (musl, static, with symbols) | $program_size bytes |
-| program stripped | $program_stripped bytes |
-| kernel and files (image less program) | $((image_size - program_size)) bytes |
-| boots with -m 2M | $fits_2m |
+Image: kernel + program + files (kernel stripped; the program keeps its symbols for crash reports).
+Floor: QEMU booting, through the same \`unikit run\` path, a kernel that exits at its first instruction.
+Boot to main: guest time from the first kernel instruction to the program's entry point.
 
-| boot-to-exit (wall time of \`unikit run\`) | median µs | vs floor |
-| --- | --- | --- |
-| QEMU floor: an image that exits at its first instruction | $floor | 1.00 |
-| hello, -m 16M | $boot | $(awk "BEGIN { printf \"%.2f\", $boot / $floor }") (+$(( (boot - floor) / 1000 )) ms) |
-| hello, -m 2M | $boot_2m | $(awk "BEGIN { printf \"%.2f\", $boot_2m / $floor }") |
-| hello as a Linux process (baseline) | $native | |
+| arch | image bytes | program bytes | kernel + files bytes | least memory | floor | boot-to-exit, 16M (vs floor) | boot-to-exit, least memory | boot to main |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+$rows
+Baseline: the same hello as a Linux process, started the same way: $native µs.
 
-Guest time from the first kernel instruction to the program's entry (TSC): median $((to_main / 1000)) µs.
+$lifecycle
 REPORT
 )
 echo "$report"

@@ -12,7 +12,8 @@ gcc make binutils
 musl-tools musl-dev
 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu musl-dev:arm64
 libyaml-dev libjansson-dev libssl-dev libcurl4-openssl-dev libarchive-dev
-qemu-system-x86 qemu-system-arm
+qemu-system-x86 qemu-system-arm qemu-user
+python3
 cpio skopeo docker-registry
 "
 

@@ -1,6 +1,6 @@
 // exit: 139
 // expect-regex: (segmentation|page) fault
-// expect-regex: rip 0x[0-9a-f]+ <main\+0x[0-9a-f]+>
+// expect-regex: (rip|pc) 0x[0-9a-f]+ <main\+0x[0-9a-f]+>
 // expect-regex: (fault|address|addr)[^0-9]*(0x0+|\(nil\)|0{8,16})([^0-9a-z]|$)
 // A write through a NULL pointer: the guest must report the fault with its
 // address (0) and end with status 139, as a shell shows a SIGSEGV death.

@@ -26,7 +26,8 @@ static void test_dup(void)
 #ifdef SYS_dup2
     check("dup2 same fd", syscall(SYS_dup2, 50L, 50L) == 50);
 #else
-    check("dup2 same fd", 1);
+    /* No dup2 call here (aarch64); musl's dup2() checks the fd with fcntl. */
+    check("dup2 same fd", dup2(50, 50) == 50);
 #endif
     want("dup2 closed source", sys_dup2(99L, 51L), EBADF);
     want("dup2 target too big", sys_dup2(1L, 0x7fffffffL), EBADF);

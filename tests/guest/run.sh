@@ -1,10 +1,13 @@
 #!/bin/sh
 # Guest tests: every tests/guest/NAME.c is a small static program whose
-# expected stdout is NAME.out. Each is checked twice:
-#   native-NAME  built with musl-gcc and run as a Linux process, which proves
-#                the test and its expected output are right;
-#   guest-NAME   built into an image with `unikit build` and booted with
-#                `unikit run` under QEMU.
+# expected stdout is NAME.out, the same file for every architecture. Checks:
+#   native-NAME          built with musl-gcc and run as a Linux process, which
+#                        proves the test and its expected output are right;
+#   native-aarch64-NAME  the same for aarch64, under qemu-aarch64 (user mode),
+#                        when that emulator is installed;
+#   guest-ARCH-NAME      booted with `unikit run --arch ARCH` under QEMU, for
+#                        each ARCH in $GUEST_ARCHES. One `unikit build` of a
+#                        Unikfile listing every such ARCH makes all the images.
 # One line per check: "ok X", "FAIL X" (details on stderr) or "skip X: why".
 #
 # Metadata, as comment lines at the top of NAME.c:
@@ -17,6 +20,10 @@
 #   // expect-substring: T  guest output must contain T (repeatable)
 #   // expect-regex: ERE    guest output must match ERE, ignoring case (repeatable)
 #   // native: no           no native run (Linux differs by design)
+#   // native-aarch64: no (why)  no run under qemu-aarch64 (the emulator
+#                        differs from Linux there)
+#   // arch: x86_64         the architectures the test is for (default: all),
+#                        for a system call one architecture alone has
 # With any expect-* line the guest output need not equal NAME.out: each line
 # of NAME.out must appear in it as a whole line (kernel messages such as a
 # fault report or an ENOSYS warning may be mixed in). Otherwise the guest
@@ -26,8 +33,11 @@
 # always compare exactly.
 #
 # Usage: sh tests/guest/run.sh [NAME...]
-# Environment: UNIKIT (default build/asan/bin/unikit), MUSL_GCC (musl-gcc),
-# GUEST_TIMEOUT (seconds per boot, 60), KEEP_TMP=1 keeps the work folder.
+# Environment: UNIKIT (default build/asan/bin/unikit), UNIKIT_LIBDIR
+# (default lib/unikit), GUEST_ARCHES (default "x86_64 aarch64"), MUSL_GCC
+# (musl-gcc), MUSL_GCC_AARCH64 (aarch64-linux-musl-gcc), QEMU_AARCH64
+# (qemu-aarch64), GUEST_TIMEOUT (seconds per boot, 60), KEEP_TMP=1 keeps
+# the work folder.
 
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd -P)
@@ -38,8 +48,15 @@ case $UNIKIT in
 *) UNIKIT=$root/$UNIKIT ;;
 esac
 MUSL_GCC=${MUSL_GCC:-musl-gcc}
+MUSL_GCC_AARCH64=${MUSL_GCC_AARCH64:-aarch64-linux-musl-gcc}
+QEMU_AARCH64=${QEMU_AARCH64:-qemu-aarch64}
+GUEST_ARCHES=${GUEST_ARCHES:-x86_64 aarch64}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-60}
-export UNIKIT_LIBDIR="$root/lib/unikit"
+export UNIKIT_LIBDIR="${UNIKIT_LIBDIR:-$root/lib/unikit}"
+host_arch=$(uname -m)
+case $host_arch in
+arm64) host_arch=aarch64 ;;
+esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/unikit-guest.XXXXXX") || exit 1
 # A store of our own: tests never touch the user's images.
@@ -141,49 +158,127 @@ merged_env() {
         END { for (i = 0; i < n; i++) print v[order[i]] }'
 }
 
+# arch_missing ARCH: why no image can be built and booted for ARCH here, or
+# nothing when everything it needs is present.
+arch_missing() {
+    case $1 in
+    x86_64) am_cc=$MUSL_GCC am_bin="as ld" ;;
+    aarch64) am_cc=$MUSL_GCC_AARCH64 am_bin="aarch64-linux-gnu-as aarch64-linux-gnu-ld" ;;
+    *)
+        echo "unknown architecture $1"
+        return
+        ;;
+    esac
+    if [ ! -x "$UNIKIT" ]; then
+        echo "unikit not built ($UNIKIT)"
+    elif [ ! -f "$UNIKIT_LIBDIR/$1/kernel.o" ] || [ ! -f "$UNIKIT_LIBDIR/$1/kernel.ld" ]; then
+        echo "no $1 kernel in $UNIKIT_LIBDIR (run make)"
+    elif ! command -v "qemu-system-$1" >/dev/null 2>&1; then
+        echo "qemu-system-$1 not found"
+    else
+        for t in "$am_cc" $am_bin; do
+            if ! command -v "$t" >/dev/null 2>&1; then
+                echo "$t not found"
+                return
+            fi
+        done
+    fi
+}
+
+# The architectures to boot, and why the others are skipped (one "ARCH why"
+# line each).
+arches=""
+skipped_arches=""
+for a in $GUEST_ARCHES; do
+    why=$(arch_missing "$a")
+    if [ -n "$why" ]; then
+        skipped_arches="$skipped_arches$a $why
+"
+    else
+        arches="$arches $a"
+    fi
+done
+arches=${arches# }
+
+# for_arch SRC ARCH: whether SRC's "// arch:" list (none: every one) has ARCH.
+for_arch() {
+    fa_list=$(meta "$1" arch)
+    [ -z "$fa_list" ] && return 0
+    case " $fa_list " in
+    *" $2 "*) return 0 ;;
+    esac
+    return 1
+}
+
+# native_test NAME SRC EXPECTED STATUS LABEL CC ARCH [RUNNER]: builds SRC with
+# CC and runs it (through RUNNER, an emulator, when given) as a Linux process.
 native_test() {
-    name=$1 src=$2 expected=$3 want_status=$4
+    name=$1 src=$2 expected=$3 want_status=$4 label=$5 cc=$6 arch=$7 runner=${8:-}
     if [ "$(meta "$src" native)" = no ]; then
-        echo "skip native-$name: marked native: no (Linux differs by design)"
+        echo "skip $label-$name: marked native: no (Linux differs by design)"
         return
     fi
-    if ! command -v "$MUSL_GCC" >/dev/null 2>&1; then
-        echo "skip native-$name: $MUSL_GCC not found"
+    if ! for_arch "$src" "$arch"; then
+        echo "skip $label-$name: for $(meta "$src" arch) only"
         return
     fi
-    d=$tmp/native-$name
+    if ! command -v "$cc" >/dev/null 2>&1; then
+        echo "skip $label-$name: $cc not found"
+        return
+    fi
+    d=$tmp/$label-$name
     mkdir -p "$d/work"
     # Named like the guest's /t-NAME so argv[0]'s base name agrees.
     bin=$d/t-$name
-    if ! "$MUSL_GCC" -std=c17 -static -O2 -Wall -Wextra -Werror -o "$bin" "$src" 2>"$d/cc.err"; then
-        fail "native-$name"
+    if ! "$cc" -std=c17 -static -O2 -Wall -Wextra -Werror -o "$bin" "$src" 2>"$d/cc.err"; then
+        fail "$label-$name"
         sed 's/^/    /' "$d/cc.err" >&2
         return
     fi
     # The guest starts in / with only its configured environment; files:
     # folders and scratch space are found through DATA_DIR and WORK_DIR.
-    # Word splitting of the env and args lists is intended: values hold no
-    # spaces.
+    # Word splitting of the env and args lists (and of an empty RUNNER) is
+    # intended: values hold no spaces.
     # The outer 2>/dev/null silences the shell's own "Segmentation fault"
     # notice for the crash tests; the program's stderr is in $d/err.
     # shellcheck disable=SC2046,SC2086
     status=$({
         (cd / && exec timeout "$GUEST_TIMEOUT" env -i $(merged_env "$src") \
-            DATA_DIR="$gdir/data" WORK_DIR="$d/work" "$bin" $(meta "$src" args) \
+            DATA_DIR="$gdir/data" WORK_DIR="$d/work" $runner "$bin" $(meta "$src" args) \
             >"$d/out" 2>"$d/err" </dev/null)
         echo $?
     } 2>/dev/null)
-    if check_output "native-$name" exact "$d/out" "$expected" "$src" &&
-        check_status "native-$name" "$status" "$want_status"; then
-        echo "ok native-$name"
+    if check_output "$label-$name" exact "$d/out" "$expected" "$src" &&
+        check_status "$label-$name" "$status" "$want_status"; then
+        echo "ok $label-$name"
     else
-        fail "native-$name"
+        fail "$label-$name"
         [ -s "$d/err" ] && sed 's/^/    stderr: /' "$d/err" >&2
     fi
 }
 
+# native_aarch64_test NAME SRC EXPECTED STATUS: the native check for aarch64,
+# where this machine can run aarch64 programs.
+native_aarch64_test() {
+    if [ "$host_arch" = aarch64 ]; then
+        return # native-NAME already ran on aarch64.
+    fi
+    why=$(meta "$2" native-aarch64)
+    if [ "${why%% *}" = no ]; then
+        echo "skip native-aarch64-$1: marked native-aarch64: $why"
+        return
+    fi
+    if ! command -v "$QEMU_AARCH64" >/dev/null 2>&1; then
+        echo "skip native-aarch64-$1: $QEMU_AARCH64 not found (apt-get install qemu-user)"
+        return
+    fi
+    native_test "$1" "$2" "$3" "$4" native-aarch64 "$MUSL_GCC_AARCH64" aarch64 "$QEMU_AARCH64"
+}
+
+# write_unikfile SRC IMAGE FILE ARCHES: the Unikfile for SRC, for every
+# architecture in ARCHES at once.
 write_unikfile() {
-    src=$1 image=$2 f=$3
+    src=$1 image=$2 f=$3 wu_arches=$4
     {
         echo "name: $image"
         echo "build:"
@@ -212,30 +307,39 @@ write_unikfile() {
         if [ -n "$mem" ]; then
             echo "memory: $mem"
         fi
+        echo "arch: [$(echo "$wu_arches" | sed 's/ /, /g')]"
     } >"$f"
 }
 
-guest_test() {
-    name=$1 src=$2 expected=$3 want_status=$4
-    if [ ! -x "$UNIKIT" ] || [ -z "$(find "$UNIKIT_LIBDIR" -name kernel.o 2>/dev/null)" ]; then
-        echo "skip guest-$name: unikit not built"
-        return
-    fi
-    image=t-$(printf '%s' "$name" | tr '[:upper:]' '[:lower:]')
+# guest_build NAME SRC IMAGE ARCHES: one `unikit build` for every
+# architecture in ARCHES; on failure every one of them fails.
+guest_build() {
+    name=$1 src=$2 image=$3 gb_arches=$4
     d=$tmp/guest-$name
     mkdir -p "$d/ctx"
     cp "$src" "$gdir/guest.h" "$d/ctx/"
     for w in $(meta "$src" files); do
         cp -R "$gdir/$w" "$d/ctx/$w"
     done
-    write_unikfile "$src" "$image" "$d/ctx/Unikfile"
-    if ! timeout 300 "$UNIKIT" build "$d/ctx" >"$d/build.out" 2>"$d/build.err" </dev/null; then
-        fail "guest-$name"
-        echo "  guest-$name: unikit build failed:" >&2
-        cat "$d/build.out" "$d/build.err" | sed 's/^/    /' >&2
-        return
+    write_unikfile "$src" "$image" "$d/ctx/Unikfile" "$gb_arches"
+    if timeout 300 "$UNIKIT" build "$d/ctx" >"$d/build.out" 2>"$d/build.err" </dev/null; then
+        return 0
     fi
-    set -- run
+    for a in $gb_arches; do
+        fail "guest-$a-$name"
+    done
+    echo "  guest-$name: unikit build failed:" >&2
+    cat "$d/build.out" "$d/build.err" | sed 's/^/    /' >&2
+    return 1
+}
+
+# guest_run NAME SRC EXPECTED STATUS IMAGE ARCH
+guest_run() {
+    name=$1 src=$2 expected=$3 want_status=$4 image=$5 arch=$6
+    label=guest-$arch-$name
+    d=$tmp/$label
+    mkdir -p "$d"
+    set -- run --arch "$arch"
     for kv in $(meta "$src" run-env); do
         set -- "$@" -e "$kv"
     done
@@ -251,22 +355,44 @@ guest_test() {
         mv "$d/out.prog" "$d/out"
     fi
     ok=0
-    check_output "guest-$name" $mode "$d/out" "$expected" "$src" || ok=1
-    check_status "guest-$name" "$status" "$want_status" || ok=1
+    check_output "$label" $mode "$d/out" "$expected" "$src" || ok=1
+    check_status "$label" "$status" "$want_status" || ok=1
     # The tool runs under ASan/UBSan: any report there is a failure too.
     if grep -Eq 'Sanitizer|runtime error:' "$d/err"; then
-        echo "  guest-$name: sanitizer report from unikit" >&2
+        echo "  $label: sanitizer report from unikit" >&2
         ok=1
     fi
     if [ $status -eq 124 ]; then
-        echo "  guest-$name: timed out after ${GUEST_TIMEOUT}s" >&2
+        echo "  $label: timed out after ${GUEST_TIMEOUT}s" >&2
     fi
     if [ $ok -eq 0 ]; then
-        echo "ok guest-$name"
+        echo "ok $label"
     else
-        fail "guest-$name"
+        fail "$label"
         [ -s "$d/err" ] && sed 's/^/    stderr: /' "$d/err" >&2
     fi
+}
+
+guest_tests() {
+    name=$1 src=$2 expected=$3 want_status=$4
+    printf '%s' "$skipped_arches" | while read -r a why; do
+        echo "skip guest-$a-$name: $why"
+    done
+    gt_arches=""
+    for a in $arches; do
+        if for_arch "$src" "$a"; then
+            gt_arches="$gt_arches $a"
+        else
+            echo "skip guest-$a-$name: for $(meta "$src" arch) only"
+        fi
+    done
+    gt_arches=${gt_arches# }
+    [ -n "$gt_arches" ] || return
+    image=t-$(printf '%s' "$name" | tr '[:upper:]' '[:lower:]')
+    guest_build "$name" "$src" "$image" "$gt_arches" || return
+    for a in $gt_arches; do
+        guest_run "$name" "$src" "$expected" "$want_status" "$image" "$a"
+    done
 }
 
 if [ $# -eq 0 ]; then
@@ -282,8 +408,9 @@ for arg in "$@"; do
         continue
     fi
     want_status=$(meta "$src" exit)
-    native_test "$name" "$src" "$expected" "${want_status:-0}"
-    guest_test "$name" "$src" "$expected" "${want_status:-0}"
+    native_test "$name" "$src" "$expected" "${want_status:-0}" native "$MUSL_GCC" "$host_arch"
+    native_aarch64_test "$name" "$src" "$expected" "${want_status:-0}"
+    guest_tests "$name" "$src" "$expected" "${want_status:-0}"
 done
 
 [ $failures -eq 0 ]

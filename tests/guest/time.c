@@ -1,3 +1,4 @@
+// native-aarch64: no (qemu-aarch64 answers nanosleep with a bad pointer with EINVAL)
 // Clocks and sleeping: clock_gettime clock_getres gettimeofday time nanosleep
 // clock_nanosleep, each issued as a real syscall (musl would use the vDSO on
 // Linux), with EINVAL and EFAULT.
@@ -61,7 +62,11 @@ static void test_gettime(void)
     check("time agrees", r == (long)tt && r >= real_sec && r - real_sec < 5);
     check("time null pointer", syscall(SYS_time, NULL) >= real_sec);
 #else
-    printf("time: ok\ntime agrees: yes\ntime null pointer: yes\n");
+    /* No time call here (aarch64): the realtime clock read as time(2) reads it. */
+    struct timespec now;
+    long r = want("time", syscall(SYS_clock_gettime, (long)CLOCK_REALTIME, &now), 0);
+    check("time agrees", r == 0 && now.tv_sec >= real_sec && now.tv_sec - real_sec < 5);
+    check("time null pointer", time(NULL) >= real_sec);
 #endif
 
     struct timespec res = {0, 0};
