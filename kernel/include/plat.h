@@ -27,6 +27,17 @@ uint64_t plat_wallclock_at_boot_ns(void);
 /* Cycle counter rate in Hz (calibrated on first call). */
 uint64_t plat_cycles_hz(void);
 
+/* A device the machine offers, as its firmware tables describe it. */
+struct plat_device {
+    const char *compatible; /* "virtio,mmio" */
+    uintptr_t base;         /* physical address of its registers */
+    size_t size;
+    unsigned irq; /* for irq_register() (irq.h) */
+};
+
+/* The machine's devices; returns the count (at most max are stored). */
+size_t plat_devices(struct plat_device *out, size_t max);
+
 /*
  * Powers off and makes the monitor exit, with status as its exit status
  * where the platform can carry it. The record (lines such as "exit 3")

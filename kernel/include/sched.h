@@ -1,0 +1,86 @@
+/*
+ * Threads, and the one wait/wake mechanism everything that blocks uses:
+ * futexes, pipes, sockets, poll/epoll, sleeps and device interrupts.
+ *
+ * The kernel runs with interrupts masked, except where a CPU with nothing
+ * to run waits for one. So kernel code is never preempted: a condition
+ * checked and a waiter queued in the same stretch of code cannot miss a
+ * wake-up, and interrupt handlers only mark threads runnable. Preemption
+ * happens when a timer interrupt lands in the program.
+ *
+ * A thread that blocks queues a struct waiter (usually on its own kernel
+ * stack) on every wait queue it cares about, then sleeps once:
+ *
+ *     struct waiter w;
+ *     waitq_add(&pipe->readers, &w);
+ *     while (!pipe_has_data(pipe) && (rc = sched_sleep(deadline)) == 0)
+ *         ;
+ *     waitq_remove(&pipe->readers, &w);
+ *
+ * wait_event() below is that loop for the common single-queue case.
+ */
+#ifndef UNIKIT_SCHED_H
+#define UNIKIT_SCHED_H
+
+#include "errno.h"
+#include "types.h"
+
+struct thread;
+
+struct waiter {
+    struct waiter *next, *prev;
+    struct thread *thread;
+};
+
+struct waitq {
+    struct waiter *head, *tail;
+};
+
+#define WAITQ_INIT {0, 0}
+
+void waitq_init(struct waitq *q);
+/* Queues w for the current thread. */
+void waitq_add(struct waitq *q, struct waiter *w);
+void waitq_remove(struct waitq *q, struct waiter *w);
+/* Makes the threads of the first n waiters (or all) runnable; they stay
+ * queued until they remove themselves. Callable from interrupt handlers.
+ * Returns how many threads were woken. */
+int waitq_wake(struct waitq *q, int n);
+static inline int waitq_wake_all(struct waitq *q)
+{
+    return waitq_wake(q, 1 << 30);
+}
+
+/*
+ * Blocks the current thread until a queue it waits on is woken, the
+ * monotonic clock reaches deadline_ns (0: no deadline), or a signal is
+ * pending for it. 0, -ETIMEDOUT or -EINTR. Spurious returns of 0 happen:
+ * callers re-check their condition.
+ */
+int sched_sleep(uint64_t deadline_ns);
+
+/* Sleeps on q until cond holds: 0, -ETIMEDOUT or -EINTR. */
+#define wait_event(q, cond, deadline_ns)                                                           \
+    ({                                                                                             \
+        int wait_rc_ = 0;                                                                          \
+        if (!(cond)) {                                                                             \
+            struct waiter wait_w_;                                                                 \
+            waitq_add((q), &wait_w_);                                                              \
+            while (!(cond) && (wait_rc_ = sched_sleep(deadline_ns)) == 0)                          \
+                ;                                                                                  \
+            waitq_remove((q), &wait_w_);                                                           \
+        }                                                                                          \
+        wait_rc_;                                                                                  \
+    })
+
+/* Gives the CPU to another runnable thread, if there is one. */
+void sched_yield(void);
+
+/*
+ * Kernel threads (a network stack's timers and input, for example): fn
+ * runs on its own kernel stack with interrupts masked, like all kernel
+ * code, and must block (sched_sleep, wait_event) to let others run.
+ */
+struct thread *kthread_create(const char *name, void (*fn)(void *arg), void *arg);
+
+#endif
