@@ -11,6 +11,10 @@ void arch_cpu_init(void);
 /* Kernel page tables: the direct map of [0, ram_end) and the kernel image. */
 void arch_paging_init(uintptr_t ram_end);
 
+/* Device registers at physical address pa, uncached, reached through
+ * phys_to_virt() afterwards (the direct map). */
+void arch_map_mmio(uintptr_t pa, size_t size);
+
 /* Program mappings in the lower half. prot uses VM_READ/VM_WRITE/VM_EXEC. */
 int arch_map_page(uintptr_t va, uintptr_t pa, int prot);
 /* Removes a mapping; returns its physical page, or 0 if none was mapped. */

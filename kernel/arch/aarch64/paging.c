@@ -48,6 +48,13 @@ void arch_paging_init(uintptr_t ram_end)
     tlb_flush_all();
 }
 
+/* boot.S maps the first GiB, where virt puts every device, as Device memory. */
+void arch_map_mmio(uintptr_t pa, size_t size)
+{
+    if (pa + size > RAM_BASE)
+        panic("device registers at %lx are out of reach", pa);
+}
+
 static uint64_t *pte_slot(uintptr_t va, bool create)
 {
     uint64_t *table = ttbr0_l0;

@@ -12,6 +12,8 @@
 
 #define PTE_P    (1UL << 0)
 #define PTE_W    (1UL << 1)
+#define PTE_PWT  (1UL << 3)
+#define PTE_PCD  (1UL << 4)
 #define PTE_PS   (1UL << 7)
 #define PTE_NX   (1UL << 63)
 #define PTE_ADDR 0x000ffffffffff000UL
@@ -39,6 +41,27 @@ static void direct_map_extend(uintptr_t ram_end)
         for (size_t i = 0; i < 512; i++)
             pd[i] = (gib + i * (2UL << 20)) | PTE_P | PTE_W | PTE_PS | PTE_NX;
         boot_pdpt_low[slot] = pd_pa | PTE_P | PTE_W;
+    }
+}
+
+/* Device pages live above RAM (the LAPIC, IOAPIC and virtio-mmio near
+ * 4 GiB): they get uncached 2 MiB entries in the direct map. */
+void arch_map_mmio(uintptr_t pa, size_t size)
+{
+    for (uintptr_t p = ALIGN_DOWN(pa, 2UL << 20); p < pa + size; p += 2UL << 20) {
+        uint64_t *pdpte = &boot_pdpt_low[p / GIB];
+        if (p / GIB >= 512)
+            panic("device registers at %lx are out of reach", pa);
+        if (!(*pdpte & PTE_P)) {
+            uintptr_t pd_pa = page_alloc(1);
+            if (!pd_pa)
+                panic("out of memory mapping devices");
+            memset(phys_to_virt(pd_pa), 0, PAGE_SIZE);
+            *pdpte = pd_pa | PTE_P | PTE_W;
+        }
+        uint64_t *pd = table_at(*pdpte);
+        pd[(p / (2UL << 20)) & 511] = p | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | PTE_NX;
+        __asm__ volatile("invlpg (%0)" ::"r"(phys_to_virt(p)) : "memory");
     }
 }
 
