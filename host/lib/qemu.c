@@ -70,7 +70,7 @@ static void add_machine(struct strvec *a, const struct qemu_boot *b, const char 
     } else {
         strvec_push(a, "qemu-system-aarch64");
         strvec_push(a, "-M");
-        strvec_push(a, "virt");
+        strvec_push(a, "virt,gic-version=3"); /* kernel/plat/virt/aarch64/gic.c */
         strvec_push(a, "-cpu");
         strvec_push(a, strcmp(accel, "kvm") == 0 ? "host" : "max");
         /* The kernel's exit record and status (kernel/plat/virt/aarch64/virt.c). */

@@ -2,6 +2,7 @@
 #include "arch.h"
 #include "clock.h"
 #include "plat.h"
+#include "sched.h"
 
 static bool precise_time_used;
 
@@ -23,13 +24,13 @@ uint64_t clock_realtime_coarse_ns(void)
     return plat_wallclock_at_boot_ns();
 }
 
-/*
- * With one thread and no timer interrupt yet, sleeping is waiting: the
- * CPU spins politely until the deadline. The scheduler replaces this with
- * a timer wake-up.
- */
-void clock_sleep_until(uint64_t deadline_ns)
+/* Sleeps until the deadline; a signal for the thread ends it early (-EINTR). */
+int clock_sleep_until(uint64_t deadline_ns)
 {
-    while (clock_monotonic_ns() < deadline_ns)
-        arch_cpu_relax();
+    while (clock_monotonic_ns() < deadline_ns) {
+        int rc = sched_sleep(deadline_ns);
+        if (rc == -EINTR)
+            return rc;
+    }
+    return 0;
 }

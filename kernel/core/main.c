@@ -9,6 +9,7 @@
 #include "plat.h"
 #include "proc.h"
 #include "random.h"
+#include "sched.h"
 #include "vfs.h"
 #include "vm.h"
 
@@ -42,6 +43,8 @@ noreturn_fn void kmain(uint32_t boot_info)
     plat_init((void *)(uintptr_t)boot_info);
     arch_cpu_init();
     memory_init();
+    plat_irq_init();
+    sched_init();
     random_init();
     vm_init();
     files_init();

@@ -9,6 +9,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "sched.h"
 #include "vfs.h"
 
 #define PIPE_INITIAL 4096
@@ -19,6 +20,7 @@ struct pipe {
     uint8_t *buf;
     size_t cap, head, count; /* data is buf[head .. head+count) modulo cap */
     unsigned readers, writers;
+    struct waitq readable, writable; /* readers wait for data, writers for room */
 };
 
 static const struct inode_ops pipe_iops;
@@ -35,30 +37,19 @@ bool vfs_is_pipe(struct file *f)
     return f->ops == &pipe_read_ops || f->ops == &pipe_write_ops;
 }
 
-/*
- * The kernel has one thread, so nothing can run to fill or drain the pipe
- * while this one waits: a blocking wait here would last forever. This is
- * where the scheduler's wait queue plugs in once there are threads.
- */
-static noreturn_fn void pipe_deadlock(const char *what)
-{
-    panic("deadlock: the program %s and no other thread can %s it", what,
-          what[0] == 'r' ? "fill" : "drain");
-}
-
 static ssize_t pipe_read(struct file *f, void *buf, size_t len, off_t off)
 {
     (void)off;
     struct pipe *p = pipe_of(f);
     if (len == 0)
         return 0;
-    if (p->count == 0) {
-        if (p->writers == 0)
-            return 0;
-        if (f->flags & VFS_O_NONBLOCK)
-            return -EAGAIN;
-        pipe_deadlock("reads (blocking) from an empty pipe");
-    }
+    if (p->count == 0 && p->writers && (f->flags & VFS_O_NONBLOCK))
+        return -EAGAIN;
+    int rc = wait_event(&p->readable, p->count || !p->writers, 0);
+    if (rc)
+        return rc;
+    if (p->count == 0)
+        return 0; /* no writer left: end of file */
     size_t n = MIN(len, p->count);
     size_t first = MIN(n, p->cap - p->head);
     memcpy(buf, p->buf + p->head, first);
@@ -67,6 +58,7 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len, off_t off)
     p->count -= n;
     if (p->count == 0)
         p->head = 0;
+    waitq_wake_all(&p->writable);
     return (ssize_t)n;
 }
 
@@ -101,31 +93,40 @@ static void pipe_put_bytes(struct pipe *p, const uint8_t *src, size_t n)
     p->count += n;
 }
 
+/* Room for the next piece of a write: all of it when it is small enough to
+ * be atomic (PIPE_BUF), else any. */
+static bool pipe_has_room(struct pipe *p, size_t want)
+{
+    size_t space = p->cap - p->count;
+    return space >= MIN(want, (size_t)PIPE_ATOMIC) && space > 0;
+}
+
 static ssize_t pipe_write(struct file *f, const void *buf, size_t len, off_t off)
 {
     (void)off;
     struct pipe *p = pipe_of(f);
-    if (len == 0)
-        return 0;
-    /* Linux also raises SIGPIPE here; that belongs to the signal layer. */
-    if (p->readers == 0)
-        return -EPIPE;
-    pipe_grow(p, len);
-    if (!p->buf)
-        return -ENOMEM;
-    size_t space = p->cap - p->count;
-    bool atomic = len <= PIPE_ATOMIC;
-    if (space == 0 || (atomic && space < len)) {
-        if (f->flags & VFS_O_NONBLOCK)
-            return -EAGAIN;
-        pipe_deadlock("writes (blocking) to a full pipe");
+    size_t done = 0;
+    /* Linux also raises SIGPIPE on EPIPE; that belongs to the signal layer. */
+    while (done < len) {
+        if (p->readers == 0)
+            return done ? (ssize_t)done : -EPIPE;
+        pipe_grow(p, len - done);
+        if (!p->buf)
+            return done ? (ssize_t)done : -ENOMEM;
+        if (!pipe_has_room(p, len - done)) {
+            if (f->flags & VFS_O_NONBLOCK)
+                return done ? (ssize_t)done : -EAGAIN;
+            int rc = wait_event(&p->writable, pipe_has_room(p, len - done) || !p->readers, 0);
+            if (rc)
+                return done ? (ssize_t)done : rc;
+            continue;
+        }
+        size_t n = MIN(len - done, p->cap - p->count);
+        pipe_put_bytes(p, (const uint8_t *)buf + done, n);
+        done += n;
+        waitq_wake_all(&p->readable);
     }
-    size_t n = MIN(len, space);
-    pipe_put_bytes(p, buf, n);
-    /* A blocking writer waits until all is written; with one thread, never. */
-    if (n < len && !(f->flags & VFS_O_NONBLOCK))
-        pipe_deadlock("writes (blocking) to a full pipe");
-    return (ssize_t)n;
+    return (ssize_t)done;
 }
 
 static ssize_t pipe_nread(struct file *f)
@@ -150,12 +151,16 @@ static unsigned pipe_poll_write(struct file *f)
 
 static void pipe_release_read(struct file *f)
 {
-    pipe_of(f)->readers--;
+    struct pipe *p = pipe_of(f);
+    p->readers--;
+    waitq_wake_all(&p->writable);
 }
 
 static void pipe_release_write(struct file *f)
 {
-    pipe_of(f)->writers--;
+    struct pipe *p = pipe_of(f);
+    p->writers--;
+    waitq_wake_all(&p->readable);
 }
 
 static void pipe_evict(struct inode *ip)

@@ -4,6 +4,7 @@
 #ifndef UNIKIT_ARCH_H
 #define UNIKIT_ARCH_H
 
+#include "arch_regs.h"
 #include "types.h"
 
 /* CPU set-up after boot: descriptor tables, traps, syscall entry, FPU/SSE. */
@@ -27,6 +28,35 @@ uintptr_t arch_next_mapped(uintptr_t va, uintptr_t end);
 
 /* Jumps to the program with a clean register file; never returns. */
 noreturn_fn void arch_enter_program(uintptr_t entry, uintptr_t sp);
+
+/* ---- threads ----
+ * Each thread has a kernel stack; entries from the program save its
+ * registers (arch_regs.h) at the top of it. */
+static inline struct arch_regs *arch_regs_at(uintptr_t kstack_top)
+{
+    return (struct arch_regs *)kstack_top - 1;
+}
+/* The kernel stack the next entry from the program lands on. */
+void arch_set_kernel_stack(uintptr_t top);
+/* Saves the running kernel context's callee-saved registers and stack
+ * pointer in *save_sp and resumes the context saved at next_sp. */
+void arch_switch(uintptr_t *save_sp, uintptr_t next_sp);
+/* Prepares a fresh kernel stack: arch_switch to the returned stack
+ * pointer calls start(arg), which must never return. */
+uintptr_t arch_kstack_init(uintptr_t kstack_top, void (*start)(void *), void *arg);
+/* Returns to the program with the registers saved at the top of the
+ * current kernel stack. */
+noreturn_fn void arch_return_to_program(void);
+/* The program's floating-point and vector registers (the kernel uses none). */
+extern size_t arch_fpu_state_size; /* bytes, at most ARCH_FPU_STATE_MAX */
+#define ARCH_FPU_STATE_MAX 2048
+void arch_fpu_save(void *state); /* state 64-byte aligned */
+void arch_fpu_restore(const void *state);
+
+/* ---- timer ----
+ * One-shot: timer_interrupt() (sched.h) runs once the monotonic clock
+ * passes deadline_ns; 0 cancels. */
+void arch_timer_arm(uint64_t deadline_ns);
 /* The thread pointer register (FS base on x86_64, TPIDR_EL0 on aarch64). */
 void arch_set_tls(uintptr_t tp);
 uintptr_t arch_get_tls(void);
@@ -42,7 +72,8 @@ bool arch_random64(uint64_t *out);
 void arch_irq_disable(void);
 void arch_irq_enable(void);
 void arch_cpu_relax(void);
-/* Waits for the next interrupt. */
+/* With interrupts masked: unmasks them, waits for one, masks them again,
+ * with no window for an interrupt to slip by before the wait. */
 void arch_wait(void);
 
 /* CPU feature bits as the program sees them in AT_HWCAP. */

@@ -13,7 +13,8 @@ uint64_t clock_realtime_ns(void);
  * not cost the program a calibration it may never need.
  */
 uint64_t clock_realtime_coarse_ns(void);
-/* Sleeps until the monotonic clock reaches deadline_ns. */
-void clock_sleep_until(uint64_t deadline_ns);
+/* Sleeps until the monotonic clock reaches deadline_ns: 0, or -EINTR when
+ * a signal for the thread came first. */
+int clock_sleep_until(uint64_t deadline_ns);
 
 #endif

@@ -47,4 +47,6 @@
 #define ENOTSUP      95
 #define EOPNOTSUPP   95
 
+#define ETIMEDOUT    110
+
 #endif

@@ -18,4 +18,10 @@ typedef void (*irq_handler)(void *arg);
  * after fn returns. */
 int irq_register(unsigned irq, irq_handler fn, void *arg);
 
+/* How many lines have handlers: with none, only timers can wake the CPU. */
+int irq_count(void);
+
+/* For the platform: runs the handler of line irq (interrupts masked). */
+void irq_dispatch(unsigned irq);
+
 #endif

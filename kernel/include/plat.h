@@ -35,6 +35,14 @@ struct plat_device {
     unsigned irq; /* for irq_register() (irq.h) */
 };
 
+/* Interrupt controllers: set up, everything masked, before the first
+ * irq_register(); then one line routed to irq_dispatch() and unmasked. */
+void plat_irq_init(void);
+int plat_irq_unmask(unsigned irq);
+/* Where the controller says which line fired (aarch64's GIC): the
+ * architecture's interrupt entry calls this to dispatch and acknowledge. */
+void plat_irq_handle(void);
+
 /* The machine's devices; returns the count (at most max are stored). */
 size_t plat_devices(struct plat_device *out, size_t max);
 

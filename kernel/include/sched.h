@@ -22,10 +22,31 @@
 #ifndef UNIKIT_SCHED_H
 #define UNIKIT_SCHED_H
 
+#include "arch.h"
 #include "errno.h"
 #include "types.h"
 
-struct thread;
+struct thread {
+    int tid;
+    enum { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD } state;
+    const char *name;
+    uintptr_t ksp;        /* saved by arch_switch */
+    uintptr_t kstack;     /* lowest address of the kernel stack */
+    uintptr_t kstack_top; /* the program's registers sit just below */
+    uintptr_t tls;        /* the program's thread pointer */
+    int *clear_child_tid; /* zeroed and futex-woken at exit (set_tid_address) */
+    bool woken;           /* a waitq_wake since the last sched_sleep */
+    bool is_kthread;
+    void (*kthread_fn)(void *);
+    void *kthread_arg;
+    uint64_t deadline; /* of the current sleep; 0: none */
+    struct thread *run_next, *sleep_next, *all_next;
+    uint64_t sig_pending, sig_blocked; /* the Linux layer's, bit n-1 for signal n */
+    uint8_t fpu[ARCH_FPU_STATE_MAX] __attribute__((aligned(64)));
+};
+
+/* The thread running on this CPU. */
+extern struct thread *current;
 
 struct waiter {
     struct waiter *next, *prev;
@@ -36,7 +57,10 @@ struct waitq {
     struct waiter *head, *tail;
 };
 
-#define WAITQ_INIT {0, 0}
+#define WAITQ_INIT                                                                                 \
+    {                                                                                              \
+        0, 0                                                                                       \
+    }
 
 void waitq_init(struct waitq *q);
 /* Queues w for the current thread. */
@@ -76,11 +100,41 @@ int sched_sleep(uint64_t deadline_ns);
 /* Gives the CPU to another runnable thread, if there is one. */
 void sched_yield(void);
 
+/* Makes a blocked thread runnable. */
+void thread_wake(struct thread *t);
+
+/*
+ * A new program thread whose registers start as a copy of the current
+ * thread's, as clone() leaves a child: the caller edits them through
+ * arch_regs_at(t->kstack_top) before thread_start(). NULL when out of memory.
+ */
+struct thread *thread_clone(void);
+void thread_start(struct thread *t);
+/* Ends the current thread; the machine powers off when it was the last
+ * program thread (with status). */
+noreturn_fn void thread_exit(int status);
+/* Number of program threads alive. */
+int thread_count(void);
+struct thread *thread_find(int tid);
+
+/* Boot: turns the boot context into the program's first thread. */
+void sched_init(void);
+
 /*
  * Kernel threads (a network stack's timers and input, for example): fn
  * runs on its own kernel stack with interrupts masked, like all kernel
  * code, and must block (sched_sleep, wait_event) to let others run.
  */
 struct thread *kthread_create(const char *name, void (*fn)(void *arg), void *arg);
+
+/* ---- for the architecture's entry code ---- */
+
+/* The timer armed with arch_timer_arm() fired (interrupts masked). */
+void timer_interrupt(void);
+/* True when the program just interrupted should give up the CPU. */
+bool sched_preempt_pending(void);
+/* Called on the thread's kernel stack, its registers saved at the top:
+ * lets the next thread run; returns when this one is picked again. */
+void sched_preempt(void);
 
 #endif

@@ -255,4 +255,8 @@ struct linux_iovec {
 
 #define UIO_MAXIOV 1024
 
+struct linux_timespec {
+    long tv_sec, tv_nsec;
+};
+
 #endif

@@ -5,6 +5,7 @@
  * fault takes the default action, as when no handler is installed.
  */
 #include "lib.h"
+#include "sched.h"
 #include "syscalls.h"
 
 #define NSIG        64
@@ -31,7 +32,6 @@ struct linux_stack {
 };
 
 static struct linux_sigaction actions[NSIG + 1];
-static uint64_t blocked;
 static struct linux_stack altstack = {NULL, SS_DISABLE, 0};
 
 static uint64_t unblockable(void)
@@ -66,7 +66,7 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, const uint64_t *, set, uint64_t *, old
         return -EFAULT;
     if (old && !user_writable(old, sizeof(*old)))
         return -EFAULT;
-    uint64_t prev = blocked;
+    uint64_t prev = current->sig_blocked, blocked = prev;
     if (set) {
         switch (how) {
         case SIG_BLOCK:
@@ -81,7 +81,7 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, const uint64_t *, set, uint64_t *, old
         default:
             return -EINVAL;
         }
-        blocked &= ~unblockable();
+        current->sig_blocked = blocked & ~unblockable();
     }
     if (old)
         *old = prev;

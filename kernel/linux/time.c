@@ -1,4 +1,5 @@
 /* Clocks and sleeping. */
+#include "abi.h"
 #include "clock.h"
 #include "lib.h"
 #include "syscalls.h"
@@ -13,10 +14,6 @@
 #define CLOCK_BOOTTIME           7
 #define TIMER_ABSTIME            1
 #define NSEC_PER_SEC             1000000000L
-
-struct linux_timespec {
-    long tv_sec, tv_nsec;
-};
 
 struct linux_timeval {
     long tv_sec, tv_usec;
@@ -109,16 +106,24 @@ static long read_timespec(const struct linux_timespec *ts, uint64_t *ns)
     return 0;
 }
 
+/* Sleeps until deadline (monotonic); on a signal, -EINTR and the time left in rem. */
+static long sleep_until(uint64_t deadline, struct linux_timespec *rem)
+{
+    long rc = clock_sleep_until(deadline);
+    if (rem && user_writable(rem, sizeof(*rem))) {
+        uint64_t now = clock_monotonic_ns(), left = rc && deadline > now ? deadline - now : 0;
+        *rem = (struct linux_timespec){(long)(left / NSEC_PER_SEC), (long)(left % NSEC_PER_SEC)};
+    }
+    return rc;
+}
+
 SYSCALL_DEFINE2(nanosleep, const struct linux_timespec *, req, struct linux_timespec *, rem)
 {
     uint64_t ns;
     long err = read_timespec(req, &ns);
     if (err)
         return err;
-    clock_sleep_until(clock_monotonic_ns() + ns);
-    if (rem && user_writable(rem, sizeof(*rem)))
-        *rem = (struct linux_timespec){0, 0};
-    return 0;
+    return sleep_until(clock_monotonic_ns() + ns, rem);
 }
 
 SYSCALL_DEFINE4(clock_nanosleep, int, id, int, flags, const struct linux_timespec *, req,
@@ -132,8 +137,5 @@ SYSCALL_DEFINE4(clock_nanosleep, int, id, int, flags, const struct linux_timespe
         return err;
     uint64_t mono = clock_monotonic_ns();
     uint64_t delay = flags & TIMER_ABSTIME ? (ns > now ? ns - now : 0) : ns;
-    clock_sleep_until(mono + delay);
-    if (rem && !(flags & TIMER_ABSTIME) && user_writable(rem, sizeof(*rem)))
-        *rem = (struct linux_timespec){0, 0};
-    return 0;
+    return sleep_until(mono + delay, flags & TIMER_ABSTIME ? NULL : rem);
 }

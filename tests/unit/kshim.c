@@ -20,6 +20,7 @@
 #include "mm.h"
 #include "plat.h"
 #include "random.h"
+#include "sched.h"
 #include "syscalls.h"
 
 /* Tests declare these themselves (extern) to reach the shim. */
@@ -29,6 +30,49 @@ char kshim_panic_msg[256];
 bool kshim_console_capture;
 char kshim_console[4096];
 size_t kshim_console_len;
+
+/* One thread and nothing else: a wait that needs someone to wake it is the
+ * deadlock the kernel's scheduler reports the same way. */
+static struct thread shim_thread;
+struct thread *current = &shim_thread;
+
+void waitq_add(struct waitq *q, struct waiter *w)
+{
+    w->thread = current;
+    w->next = NULL;
+    w->prev = q->tail;
+    if (q->tail)
+        q->tail->next = w;
+    else
+        q->head = w;
+    q->tail = w;
+}
+
+void waitq_remove(struct waitq *q, struct waiter *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        q->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        q->tail = w->prev;
+}
+
+int waitq_wake(struct waitq *q, int n)
+{
+    int woken = 0;
+    for (struct waiter *w = q->head; w && woken < n; w = w->next)
+        woken++;
+    return woken;
+}
+
+int sched_sleep(uint64_t deadline_ns)
+{
+    (void)deadline_ns;
+    panic("deadlock: every thread is blocked, with no timer or device to wake one");
+}
 
 void *kmalloc(size_t size)
 {
@@ -131,10 +175,11 @@ uint64_t clock_realtime_coarse_ns(void)
     return host_clock_ns(CLOCK_REALTIME_COARSE);
 }
 
-void clock_sleep_until(uint64_t deadline_ns)
+int clock_sleep_until(uint64_t deadline_ns)
 {
     while (clock_monotonic_ns() < deadline_ns)
         ;
+    return 0;
 }
 
 static bool bad_ptr(const void *p)

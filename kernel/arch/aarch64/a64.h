@@ -24,8 +24,9 @@
 #define MAIR_DEVICE   0 /* attribute index: Device-nGnRnE */
 #define MAIR_NORMAL   1 /* attribute index: Normal, write-back */
 
-/* Program runs in EL1 on SP_EL0 ("EL1t"), interrupts masked. */
-#define SPSR_EL1T_MASKED 0x3c4
+/* Program runs in EL1 on SP_EL0 ("EL1t"): D, A and F masked, IRQs taken. */
+#define SPSR_EL1T      0x344
+#define SPSR_MODE_EL1T 0x4
 
 #ifndef __ASSEMBLY__
 #include "types.h"
@@ -56,6 +57,7 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
 }
 
 void trap_dispatch(struct trap_frame *tf);
+void a64_irq(struct trap_frame *tf);
 #endif
 
 #endif

@@ -1,7 +1,10 @@
 /* aarch64 CPU services for core code. */
 #include "a64.h"
 #include "arch.h"
+#include "irq.h"
 #include "lib.h"
+#include "plat.h"
+#include "sched.h"
 
 #define HWCAP_FP    (1UL << 0)
 #define HWCAP_ASIMD (1UL << 1)
@@ -71,5 +74,70 @@ void arch_cpu_relax(void)
 
 void arch_wait(void)
 {
-    __asm__ volatile("wfi" ::: "memory");
+    /* A pending interrupt ends wfi even while masked; unmasking then takes it. */
+    __asm__ volatile("wfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
+}
+
+/* ---- threads -------------------------------------------------------------------- */
+
+extern uint64_t a64_kstack_top; /* entry.S: where arch_enter/return_to_program put SP_EL1 */
+extern char kstack_trampoline[];
+
+size_t arch_fpu_state_size = 32 * 16 + 16; /* q0-q31, FPSR, FPCR */
+
+void arch_set_kernel_stack(uintptr_t top)
+{
+    a64_kstack_top = top;
+}
+
+/* The frame arch_switch pops, lowest first: x19 ... x28, x29, x30. */
+uintptr_t arch_kstack_init(uintptr_t kstack_top, void (*start)(void *), void *arg)
+{
+    uint64_t *sp = (uint64_t *)((uintptr_t)arch_regs_at(kstack_top) & ~15UL) - 12;
+    memset(sp, 0, 12 * sizeof(*sp));
+    sp[0] = (uintptr_t)arg;                /* x19 */
+    sp[1] = (uintptr_t)start;              /* x20 */
+    sp[11] = (uintptr_t)kstack_trampoline; /* x30 */
+    return (uintptr_t)sp;
+}
+
+/* ---- the generic timer's virtual timer: the scheduler's one-shot ---------------- */
+
+#define TIMER_PPI    27 /* the virtual timer's interrupt (INTID) */
+#define CNTV_CTL_ON  1
+#define CNTV_CTL_OFF 0
+
+static bool timer_ready;
+
+static void timer_fired(void *arg)
+{
+    (void)arg;
+    write_sysreg(cntv_ctl_el0, CNTV_CTL_OFF);
+    timer_interrupt();
+}
+
+void arch_timer_arm(uint64_t deadline_ns)
+{
+    if (!deadline_ns) {
+        write_sysreg(cntv_ctl_el0, CNTV_CTL_OFF);
+        return;
+    }
+    if (!timer_ready) {
+        if (irq_register(TIMER_PPI, timer_fired, NULL) < 0)
+            panic("no interrupt line for the timer");
+        timer_ready = true;
+    }
+    uint64_t cval = arch_boot_cycles + muldiv64(deadline_ns, plat_cycles_hz(), 1000000000u);
+    write_sysreg(cntv_cval_el0, cval);
+    write_sysreg(cntv_ctl_el0, CNTV_CTL_ON);
+    __asm__ volatile("isb");
+}
+
+/* ---- interrupts (entry.S) ------------------------------------------------------- */
+
+void a64_irq(struct trap_frame *tf)
+{
+    plat_irq_handle();
+    if ((tf->spsr & 0xf) == SPSR_MODE_EL1T && sched_preempt_pending())
+        sched_preempt();
 }

@@ -45,11 +45,11 @@
     .globl exception_vectors
 exception_vectors:
     VECTOR trap_entry       /* current EL, SP0: synchronous (the program) */
-    VECTOR trap_entry       /* IRQ */
+    VECTOR irq_entry        /* IRQ */
     VECTOR trap_entry       /* FIQ */
     VECTOR trap_entry       /* SError */
     VECTOR trap_entry       /* current EL, SPx: synchronous (the kernel) */
-    VECTOR trap_entry
+    VECTOR irq_entry        /* IRQ: only where the kernel waits for one */
     VECTOR trap_entry
     VECTOR trap_entry
     VECTOR trap_entry       /* lower EL, AArch64: never used */
@@ -65,6 +65,16 @@ trap_entry:
     SAVE_FRAME
     mov x0, sp
     bl trap_dispatch
+    b restore_frame
+
+/* Interrupts: from the program the frame lands at the top of the thread's
+ * kernel stack (SP_EL1 is empty while the program runs), so a64_irq() may
+ * switch threads before this returns. */
+irq_entry:
+    SAVE_FRAME
+    mov x0, sp
+    bl a64_irq
+restore_frame:
     ldp x0, x1, [sp, #16 * 16]
     msr elr_el1, x0
     msr spsr_el1, x1
@@ -88,18 +98,105 @@ trap_entry:
     add sp, sp, #FRAME_SIZE
     eret
 
+/* arch_return_to_program(): the frame at the top of this thread's kernel stack. */
+    .globl arch_return_to_program
+arch_return_to_program:
+    ldr x0, =a64_kstack_top
+    ldr x0, [x0]
+    sub sp, x0, #FRAME_SIZE
+    b restore_frame
+
+/* arch_switch(save_sp, next_sp): callee-saved x19-x30 on the stack, the
+ * stack pointer in *save_sp; then the same, reversed, from next_sp. */
+    .globl arch_switch
+arch_switch:
+    stp x29, x30, [sp, #-16]!
+    stp x27, x28, [sp, #-16]!
+    stp x25, x26, [sp, #-16]!
+    stp x23, x24, [sp, #-16]!
+    stp x21, x22, [sp, #-16]!
+    stp x19, x20, [sp, #-16]!
+    mov x9, sp
+    str x9, [x0]
+    mov sp, x1
+    ldp x19, x20, [sp], #16
+    ldp x21, x22, [sp], #16
+    ldp x23, x24, [sp], #16
+    ldp x25, x26, [sp], #16
+    ldp x27, x28, [sp], #16
+    ldp x29, x30, [sp], #16
+    ret
+
+/* Where a fresh kernel stack (arch_kstack_init) first returns to. */
+    .globl kstack_trampoline
+kstack_trampoline:
+    mov x0, x19
+    blr x20
+    brk #0
+
+/* The program's FP/SIMD registers: q0-q31, then FPSR and FPCR. */
+    .globl arch_fpu_save
+arch_fpu_save:
+    stp q0, q1, [x0, #0 * 32]
+    stp q2, q3, [x0, #1 * 32]
+    stp q4, q5, [x0, #2 * 32]
+    stp q6, q7, [x0, #3 * 32]
+    stp q8, q9, [x0, #4 * 32]
+    stp q10, q11, [x0, #5 * 32]
+    stp q12, q13, [x0, #6 * 32]
+    stp q14, q15, [x0, #7 * 32]
+    stp q16, q17, [x0, #8 * 32]
+    stp q18, q19, [x0, #9 * 32]
+    stp q20, q21, [x0, #10 * 32]
+    stp q22, q23, [x0, #11 * 32]
+    stp q24, q25, [x0, #12 * 32]
+    stp q26, q27, [x0, #13 * 32]
+    stp q28, q29, [x0, #14 * 32]
+    stp q30, q31, [x0, #15 * 32]
+    mrs x1, fpsr
+    mrs x2, fpcr
+    add x0, x0, #16 * 32
+    stp x1, x2, [x0]
+    ret
+
+    .globl arch_fpu_restore
+arch_fpu_restore:
+    ldp q0, q1, [x0, #0 * 32]
+    ldp q2, q3, [x0, #1 * 32]
+    ldp q4, q5, [x0, #2 * 32]
+    ldp q6, q7, [x0, #3 * 32]
+    ldp q8, q9, [x0, #4 * 32]
+    ldp q10, q11, [x0, #5 * 32]
+    ldp q12, q13, [x0, #6 * 32]
+    ldp q14, q15, [x0, #7 * 32]
+    ldp q16, q17, [x0, #8 * 32]
+    ldp q18, q19, [x0, #9 * 32]
+    ldp q20, q21, [x0, #10 * 32]
+    ldp q22, q23, [x0, #11 * 32]
+    ldp q24, q25, [x0, #12 * 32]
+    ldp q26, q27, [x0, #13 * 32]
+    ldp q28, q29, [x0, #14 * 32]
+    ldp q30, q31, [x0, #15 * 32]
+    add x0, x0, #16 * 32
+    ldp x1, x2, [x0]
+    msr fpsr, x1
+    msr fpcr, x2
+    ret
+
 /*
  * arch_enter_program(entry, sp): the program's stack in SP_EL0, the
- * kernel's syscall stack in SP_EL1, and an exception return into EL1t
- * with a clean register file.
+ * thread's kernel stack in SP_EL1, and an exception return into EL1t
+ * (interrupts unmasked, so the timer can preempt) with a clean register
+ * file.
  */
     .globl arch_enter_program
 arch_enter_program:
     msr sp_el0, x1
     msr elr_el1, x0
-    mov x2, #SPSR_EL1T_MASKED
+    mov x2, #SPSR_EL1T
     msr spsr_el1, x2
-    ldr x2, =syscall_stack_top
+    ldr x2, =a64_kstack_top
+    ldr x2, [x2]
     mov sp, x2
     mov x0, #0
     mov x1, #0
@@ -136,9 +233,14 @@ arch_enter_program:
 
     .section .bss
     .balign 16
-syscall_stack:
+boot_kstack:
     .skip 32768
-    .globl syscall_stack_top
-syscall_stack_top:
+boot_kstack_top:
+
+    .data
+    .balign 8
+    .globl a64_kstack_top
+a64_kstack_top:
+    .quad boot_kstack_top
 
     .section .note.GNU-stack, "", %progbits

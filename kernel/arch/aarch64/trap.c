@@ -21,7 +21,6 @@
 #define EC_FP_EXC      0x2c
 #define EC_BRK         0x3c
 #define SPSR_MODE_MASK 0xf
-#define SPSR_EL1T      0x4
 
 #define SIGILL  4
 #define SIGTRAP 5
@@ -36,7 +35,7 @@ static unsigned exception_class(const struct trap_frame *tf)
 
 static bool from_program(const struct trap_frame *tf)
 {
-    return (tf->spsr & SPSR_MODE_MASK) == SPSR_EL1T;
+    return (tf->spsr & SPSR_MODE_MASK) == SPSR_MODE_EL1T;
 }
 
 static void do_syscall(struct trap_frame *tf)

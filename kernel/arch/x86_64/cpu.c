@@ -31,14 +31,19 @@ struct idt_entry {
 
 extern uint64_t boot_gdt[];
 extern const uint64_t trap_stubs[32];
+extern const uint64_t irq_stubs[VECTOR_IRQ_MAX - VECTOR_TIMER + 1];
+extern const uint64_t irq_spurious_stub;
+extern char kstack_trampoline[];
 extern char syscall_entry[];
 
 static struct tss tss;
-static struct idt_entry idt[32];
+static struct idt_entry idt[256];
 static struct percpu percpu0;
 static uint8_t trap_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 static uint8_t double_fault_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
-static uint8_t syscall_stack[KSTACK_SIZE] __attribute__((aligned(16)));
+static uint8_t irq_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+/* The first thread's kernel stack, until the scheduler gives it its own. */
+static uint8_t boot_kstack[KSTACK_SIZE] __attribute__((aligned(16)));
 static unsigned long hwcap;
 
 static void tss_init(void)
@@ -48,12 +53,26 @@ static void tss_init(void)
 
     tss.ist[0] = (uintptr_t)trap_stack + sizeof(trap_stack);
     tss.ist[1] = (uintptr_t)double_fault_stack + sizeof(double_fault_stack);
+    tss.ist[2] = (uintptr_t)irq_stack + sizeof(irq_stack);
     tss.iomap_base = sizeof(tss);
     /* A 64-bit TSS descriptor: available TSS (type 9), present. */
     boot_gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
                             ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
     boot_gdt[GDT_TSS / 8 + 1] = base >> 32;
     __asm__ volatile("ltr %w0" ::"r"(GDT_TSS));
+}
+
+/* An interrupt gate: IF is clear on entry. ist: 1 exceptions, 2 double fault, 3 interrupts. */
+static void set_gate(int v, uint64_t off, uint8_t ist)
+{
+    idt[v] = (struct idt_entry){
+        .offset_low = off & 0xffff,
+        .selector = GDT_KERNEL_CS,
+        .ist = ist,
+        .type = 0x8e, /* present, ring 0, interrupt gate */
+        .offset_mid = off >> 16 & 0xffff,
+        .offset_high = off >> 32,
+    };
 }
 
 static void idt_init(void)
@@ -63,24 +82,18 @@ static void idt_init(void)
         uint64_t base;
     } __attribute__((packed)) idtr = {sizeof(idt) - 1, (uintptr_t)idt};
 
-    for (int v = 0; v < 32; v++) {
-        uint64_t off = trap_stubs[v];
-        idt[v] = (struct idt_entry){
-            .offset_low = off & 0xffff,
-            .selector = GDT_KERNEL_CS,
-            .ist = v == 8 ? 2 : 1, /* a double fault gets a stack of its own */
-            .type = 0x8e,          /* present, ring 0, interrupt gate */
-            .offset_mid = off >> 16 & 0xffff,
-            .offset_high = off >> 32,
-        };
-    }
+    for (int v = 0; v < 32; v++)
+        set_gate(v, trap_stubs[v], v == 8 ? 2 : 1);
+    for (int v = VECTOR_TIMER; v <= VECTOR_IRQ_MAX; v++)
+        set_gate(v, irq_stubs[v - VECTOR_TIMER], 3);
+    set_gate(VECTOR_SPURIOUS, irq_spurious_stub, 3);
     __asm__ volatile("lidt %0" ::"m"(idtr));
 }
 
 void syscall_init(void)
 {
     percpu0.self = &percpu0;
-    percpu0.kstack_top = (uintptr_t)syscall_stack + sizeof(syscall_stack);
+    percpu0.kstack_top = (uintptr_t)boot_kstack + sizeof(boot_kstack);
     wrmsr(MSR_GS_BASE, (uintptr_t)&percpu0);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
     wrmsr(MSR_STAR, (uint64_t)GDT_KERNEL_CS << 32);
@@ -88,6 +101,10 @@ void syscall_init(void)
     /* Cleared on entry: TF, IF, DF, IOPL, NT, AC. */
     wrmsr(MSR_FMASK, 0x47700);
 }
+
+size_t arch_fpu_state_size = 512; /* fxsave's */
+static bool use_xsave;
+static uint64_t xsave_mask;
 
 /* The program may use SSE (and AVX where the CPU has it); the kernel never does. */
 static void fpu_init(void)
@@ -106,9 +123,14 @@ static void fpu_init(void)
     if (xsave)
         cr4 |= CR4_OSXSAVE;
     __asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
+    use_xsave = xsave;
     if (xsave) {
-        uint64_t xcr0 = 0x3 | (avx ? 0x4 : 0); /* x87, SSE, and AVX state */
-        __asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)));
+        xsave_mask = 0x3 | (avx ? 0x4 : 0); /* x87, SSE, and AVX state */
+        __asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)xsave_mask), "d"(0));
+        cpuid(0xd, 0, r);
+        arch_fpu_state_size = r[1]; /* for the features enabled in XCR0 */
+        if (arch_fpu_state_size > ARCH_FPU_STATE_MAX)
+            panic("the CPU's xsave area (%zu bytes) is larger than expected", arch_fpu_state_size);
     }
     __asm__ volatile("fninit");
 }
@@ -119,6 +141,43 @@ void arch_cpu_init(void)
     idt_init();
     syscall_init();
     fpu_init();
+}
+
+void arch_fpu_save(void *state)
+{
+    if (use_xsave)
+        __asm__ volatile("xsave64 (%0)" ::"r"(state), "a"((uint32_t)xsave_mask), "d"(0) : "memory");
+    else
+        __asm__ volatile("fxsave64 (%0)" ::"r"(state) : "memory");
+}
+
+void arch_fpu_restore(const void *state)
+{
+    if (use_xsave)
+        __asm__ volatile("xrstor64 (%0)" ::"r"(state), "a"((uint32_t)xsave_mask), "d"(0)
+                         : "memory");
+    else
+        __asm__ volatile("fxrstor64 (%0)" ::"r"(state) : "memory");
+}
+
+void arch_set_kernel_stack(uintptr_t top)
+{
+    percpu0.kstack_top = top;
+}
+
+/* The frame arch_switch pops: r15 r14 r13 r12 rbx rbp, then the return
+ * address, after which the trampoline's %rsp is 16-byte aligned for its call. */
+uintptr_t arch_kstack_init(uintptr_t kstack_top, void (*start)(void *), void *arg)
+{
+    uint64_t *sp = (uint64_t *)((uintptr_t)arch_regs_at(kstack_top) & ~15UL);
+    *--sp = (uintptr_t)kstack_trampoline;
+    *--sp = 0;                /* rbp */
+    *--sp = 0;                /* rbx */
+    *--sp = (uintptr_t)arg;   /* r12 */
+    *--sp = (uintptr_t)start; /* r13 */
+    *--sp = 0;                /* r14 */
+    *--sp = 0;                /* r15 */
+    return (uintptr_t)sp;
 }
 
 void arch_set_tls(uintptr_t tp)

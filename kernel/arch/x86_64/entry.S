@@ -103,49 +103,144 @@ trap_stubs:
     .quad trap_\n
     .endr
 
+/* ---- interrupts ------------------------------------------------------------
+ * Vectors 32-63 and the spurious vector 255, on IST3: an interrupt may land
+ * while the program runs on its own stack, whose red zone must survive.
+ * x86_irq() returns nonzero when the interrupted program should give up
+ * the CPU: the frame then moves to the top of the thread's kernel stack,
+ * where a switch away and back can keep it, and leaves from there. */
+.macro IRQ n
+    .balign 16
+irq_\n:
+    pushq $0
+    pushq $\n
+    jmp irq_common
+.endm
+    .text
+    .irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,255
+    IRQ \n
+    .endr
+
+.macro SAVE_REGS
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+.endm
+
+irq_common:
+    SAVE_REGS
+    movq %rsp, %rdi
+    call x86_irq
+    testl %eax, %eax
+    jz restore_regs
+    movq %rsp, %rsi
+    movq %gs:PERCPU_KSTACK_TOP, %rdi
+    subq $REGS_SIZE, %rdi
+    movq %rdi, %rdx
+    movl $(REGS_SIZE / 8), %ecx
+    rep movsq
+    movq %rdx, %rsp
+    movq %rsp, %rdi
+    call x86_preempt
+    jmp restore_regs
+
+    .section .rodata
+    .balign 8
+    .globl irq_stubs
+irq_stubs:
+    .irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
+    .quad irq_\n
+    .endr
+    .globl irq_spurious_stub
+irq_spurious_stub:
+    .quad irq_255
+
 /* ---- system calls ----------------------------------------------------------
  * `syscall` leaves the return address in %rcx and the flags in %r11, and
- * clears IF, DF, TF and AC (MSR_FMASK). Linux preserves every register but
- * %rax, %rcx and %r11; C code may clobber %rdi %rsi %rdx %r8-%r10, so
- * those are saved. The frame is struct syscall_args { nr, a[6] }. */
+ * clears IF, DF, TF and AC (MSR_FMASK). The whole register file is saved
+ * as struct arch_regs at the top of the thread's kernel stack, the same
+ * frame an interrupt leaves, so that clone can copy it and a signal frame
+ * can hold it; every way back to the program restores it with iretq. */
     .text
     .globl syscall_entry
 syscall_entry:
     movq %rsp, %gs:PERCPU_USER_RSP
     movq %gs:PERCPU_KSTACK_TOP, %rsp
-    pushq %rcx
-    pushq %r11
-    pushq %rdi
-    pushq %rsi
-    pushq %rdx
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    subq $8, %rsp       /* keeps %rsp 16-byte aligned at the call */
-    /* struct syscall_args, lowest address first */
-    pushq %r9
-    pushq %r8
-    pushq %r10
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rax
+    pushq $GDT_KERNEL_DS        /* ss */
+    pushq %gs:PERCPU_USER_RSP   /* rsp */
+    pushq %r11                  /* rflags */
+    pushq $GDT_KERNEL_CS        /* cs */
+    pushq %rcx                  /* rip */
+    pushq $0                    /* error */
+    pushq $-1                   /* vector: none, a system call */
+    SAVE_REGS
     movq %rsp, %rdi
-    call syscall_dispatch
-    addq $64, %rsp
+    call x86_syscall
+restore_regs:
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
     popq %r10
     popq %r9
     popq %r8
-    popq %rdx
-    popq %rsi
+    popq %rbp
     popq %rdi
-    popq %r11
+    popq %rsi
+    popq %rdx
     popq %rcx
-    /* Restore the flags here, on the kernel stack, not below the red zone. */
-    pushq %r11
-    popfq
-    movq %gs:PERCPU_USER_RSP, %rsp
-    jmp *%rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp
+    iretq
+
+/* arch_return_to_program(): the frame at the top of this thread's kernel stack. */
+    .globl arch_return_to_program
+arch_return_to_program:
+    movq %gs:PERCPU_KSTACK_TOP, %rsp
+    subq $REGS_SIZE, %rsp
+    jmp restore_regs
+
+/* arch_switch(save_sp, next_sp): callee-saved registers on the stack, the
+ * stack pointer in *save_sp; then the same, reversed, from next_sp. */
+    .globl arch_switch
+arch_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+
+/* Where a fresh kernel stack (arch_kstack_init) first returns to. */
+    .globl kstack_trampoline
+kstack_trampoline:
+    movq %r12, %rdi
+    call *%r13
+    ud2
 
 /* arch_enter_program(entry, sp): a clean start as execve would leave it. */
     .globl arch_enter_program
@@ -166,8 +261,8 @@ arch_enter_program:
     xorl %r13d, %r13d
     xorl %r14d, %r14d
     xorl %r15d, %r15d
-    /* Interrupts stay off until the kernel has a device that needs them. */
-    pushq $0x2
+    /* Interrupts on: the timer may preempt the program. */
+    pushq $0x202
     popfq
     jmp *%rcx
 

@@ -5,8 +5,12 @@
  * kernel itself is a panic.
  */
 #include "arch.h"
+#include "arch_regs.h"
+#include "irq.h"
 #include "lib.h"
 #include "proc.h"
+#include "sched.h"
+#include "syscalls.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -113,4 +117,36 @@ void trap_dispatch(struct trap_frame *tf)
     report_location(tf->rip);
     dump_registers(tf);
     proc_kill(sig, what);
+}
+
+/* ---- system calls and interrupts (entry.S) ---------------------------------- */
+
+void x86_syscall(struct arch_regs *r)
+{
+    struct syscall_args args = {
+        .nr = (long)r->rax,
+        .a = {(long)r->rdi, (long)r->rsi, (long)r->rdx, (long)r->r10, (long)r->r8, (long)r->r9},
+    };
+    r->rax = (uint64_t)syscall_dispatch(&args);
+}
+
+/* Nonzero: the interrupted program gives up the CPU (entry.S calls x86_preempt). */
+int x86_irq(struct arch_regs *r)
+{
+    if (r->vector == VECTOR_TIMER) {
+        lapic_eoi();
+        timer_interrupt();
+    } else if (r->vector >= VECTOR_IRQ_BASE && r->vector <= VECTOR_IRQ_MAX) {
+        irq_dispatch((unsigned)(r->vector - VECTOR_IRQ_BASE));
+        lapic_eoi();
+    } else {
+        return 0; /* spurious: no EOI */
+    }
+    return r->rip < KERNEL_VMA && sched_preempt_pending();
+}
+
+void x86_preempt(struct arch_regs *r)
+{
+    (void)r;
+    sched_preempt();
 }

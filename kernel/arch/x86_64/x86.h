@@ -34,6 +34,14 @@
 #define PERCPU_KSTACK_TOP 8
 #define PERCPU_USER_RSP   16
 
+#define REGS_SIZE (22 * 8) /* struct arch_regs */
+
+/* Interrupt vectors. */
+#define VECTOR_TIMER    32
+#define VECTOR_IRQ_BASE 48 /* IOAPIC input n arrives as VECTOR_IRQ_BASE + n */
+#define VECTOR_IRQ_MAX  63
+#define VECTOR_SPURIOUS 255
+
 #ifndef __ASSEMBLY__
 #include "types.h"
 
@@ -111,6 +119,9 @@ static inline void invlpg(uintptr_t va)
     __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
 }
 
+/* The local APIC, mapped and enabled on first use. */
+void lapic_enable(void);
+void lapic_eoi(void);
 void trap_init(void);
 void syscall_init(void);
 void trap_dispatch(struct trap_frame *tf);

@@ -1,0 +1,67 @@
+/*
+ * The program's registers as the kernel saves them on every entry from
+ * the program (system call, interrupt), at the top of the running thread's
+ * kernel stack. The Linux layer reads and edits them for clone and for
+ * signal frames; the layout belongs to kernel/arch/ARCH/entry.S.
+ */
+#ifndef UNIKIT_ARCH_REGS_H
+#define UNIKIT_ARCH_REGS_H
+
+#include "types.h"
+
+#if defined(__x86_64__)
+
+struct arch_regs {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+static inline void arch_regs_set_return(struct arch_regs *r, uint64_t v)
+{
+    r->rax = v;
+}
+static inline uint64_t arch_regs_sp(const struct arch_regs *r)
+{
+    return r->rsp;
+}
+static inline void arch_regs_set_sp(struct arch_regs *r, uint64_t sp)
+{
+    r->rsp = sp;
+}
+static inline uint64_t arch_regs_pc(const struct arch_regs *r)
+{
+    return r->rip;
+}
+
+#elif defined(__aarch64__)
+
+struct arch_regs {
+    uint64_t x[31];
+    uint64_t sp; /* SP_EL0 */
+    uint64_t elr, spsr, esr, far;
+};
+
+static inline void arch_regs_set_return(struct arch_regs *r, uint64_t v)
+{
+    r->x[0] = v;
+}
+static inline uint64_t arch_regs_sp(const struct arch_regs *r)
+{
+    return r->sp;
+}
+static inline void arch_regs_set_sp(struct arch_regs *r, uint64_t sp)
+{
+    r->sp = sp;
+}
+static inline uint64_t arch_regs_pc(const struct arch_regs *r)
+{
+    return r->elr;
+}
+
+#else
+#error "unknown architecture"
+#endif
+
+#endif
