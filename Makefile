@@ -19,7 +19,8 @@ HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h)
 
 .PHONY: all demo test unit-test guest-test cli-test bench install clean deps format
 
-all: bin/unikit $(foreach a,$(KARCHES),lib/unikit/$(a)/kernel.o lib/unikit/$(a)/kernel.ld)
+all: bin/unikit $(foreach a,$(KARCHES),lib/unikit/$(a)/kernel.o lib/unikit/$(a)/kernel.ld \
+	lib/unikit/$(a)/net.o)
 
 bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
 	@mkdir -p $(@D)
@@ -49,9 +50,28 @@ KDRIVERS_aarch64 := kernel/drivers/pl011.c
 
 kernel_srcs = $(wildcard kernel/arch/$(1)/*.c kernel/arch/$(1)/*.S) \
 	$(wildcard kernel/plat/virt/*.c kernel/plat/virt/$(1)/*.c) \
-	$(KDRIVERS_$(1)) $(wildcard kernel/core/*.c kernel/lib/*.c kernel/linux/*.c kernel/linux/$(1)/*.c)
+	$(KDRIVERS_$(1)) $(filter-out $(NET_KERNEL_SRCS),$(wildcard kernel/core/*.c kernel/lib/*.c \
+	kernel/linux/*.c kernel/linux/$(1)/*.c))
 kernel_objs = $(patsubst %,build/kernel/$(1)/%.o,$(call kernel_srcs,$(1))) \
 	build/kernel/$(1)/syscall_table.c.o
+
+# ---- the network object -------------------------------------------------------
+# lwIP (Debian's source package, unpacked into build/lwip by scripts/deps.sh),
+# the virtio drivers, the glue and the socket calls make lib/unikit/ARCH/net.o,
+# which `unikit build` links only into images of programs that use sockets.
+LWIP_DIR := build/lwip
+LWIP_SRCS := $(addprefix $(LWIP_DIR)/src/core/,init.c def.c inet_chksum.c ip.c mem.c memp.c \
+	netif.c pbuf.c stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c \
+	ipv4/dhcp.c ipv4/etharp.c ipv4/icmp.c ipv4/ip4.c ipv4/ip4_addr.c ipv4/ip4_frag.c) \
+	$(LWIP_DIR)/src/netif/ethernet.c
+NET_KERNEL_SRCS := kernel/linux/net.c
+NET_SRCS := $(wildcard kernel/net/*.c kernel/drivers/virtio*.c) $(NET_KERNEL_SRCS)
+NET_INC := -Ikernel/net/include -I$(LWIP_DIR)/src/include
+NET_HDRS := $(wildcard kernel/net/include/*.h kernel/net/include/arch/*.h kernel/net/*.h)
+net_objs = $(patsubst %,build/net/$(1)/%.o,$(NET_SRCS) $(LWIP_SRCS))
+
+$(LWIP_SRCS):
+	sh scripts/deps.sh
 
 define kernel_rules
 KINC_$(1) := -isystem $$(shell $(KCC_$(1)) -print-file-name=include)
@@ -68,6 +88,17 @@ build/kernel/$(1)/syscall_table.c.o: build/kernel/$(1)/syscall_table.c kernel/li
 	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $$(KINC_$(1)) $(KCFLAGS_$(1)) -Ikernel/linux -c -o $$@ $$<
 # One relocatable object: `unikit build` links it with the program's blobs.
 lib/unikit/$(1)/kernel.o: $(call kernel_objs,$(1))
+	@mkdir -p $$(@D)
+	$(KLD_$(1)) -r -o $$@ $$^
+# lwIP is not ours: its warnings do not fail the build.
+build/net/$(1)/$(LWIP_DIR)/%.c.o: $(LWIP_DIR)/%.c $(NET_HDRS)
+	@mkdir -p $$(@D)
+	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $$(KINC_$(1)) $(KCFLAGS_$(1)) $(NET_INC) -Wno-error -w \
+		-c -o $$@ $$<
+build/net/$(1)/%.c.o: %.c $(NET_HDRS) $(wildcard kernel/include/*.h kernel/linux/*.h) | $(LWIP_SRCS)
+	@mkdir -p $$(@D)
+	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $$(KINC_$(1)) $(KCFLAGS_$(1)) $(NET_INC) -c -o $$@ $$<
+lib/unikit/$(1)/net.o: $(call net_objs,$(1))
 	@mkdir -p $$(@D)
 	$(KLD_$(1)) -r -o $$@ $$^
 lib/unikit/$(1)/kernel.ld: kernel/arch/$(1)/kernel.ld
@@ -123,7 +154,7 @@ install: all
 	install -m 755 bin/unikit $(DESTDIR)$(PREFIX)/bin/unikit
 	for a in $(KARCHES); do \
 		install -d $(DESTDIR)$(PREFIX)/lib/unikit/$$a; \
-		install -m 644 lib/unikit/$$a/kernel.o lib/unikit/$$a/kernel.ld $(DESTDIR)$(PREFIX)/lib/unikit/$$a/; \
+		install -m 644 lib/unikit/$$a/kernel.o lib/unikit/$$a/kernel.ld lib/unikit/$$a/net.o $(DESTDIR)$(PREFIX)/lib/unikit/$$a/; \
 	done
 
 format:

@@ -1,5 +1,6 @@
 #include "image.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,8 @@ static int compile_program(const struct unikfile *uf, const struct toolchain *tc
 static const char etc_passwd[] = "root:x:0:0:root:/:/bin/sh\n";
 static const char etc_group[] = "root:x:0:\n";
 static const char etc_hosts[] = "127.0.0.1\tlocalhost\n::1\tlocalhost\n";
+/* musl's resolver asks QEMU's user network, whose DNS proxy is at 10.0.2.3. */
+static const char etc_resolv[] = "nameserver 10.0.2.3\n";
 
 /* A `files:` entry: a folder goes in recursively, a file as itself. */
 static int add_mapping(struct cpio_writer *w, const struct unikfile_mapping *m)
@@ -94,6 +97,8 @@ static int write_files(const struct unikfile *uf, const char *program, const cha
     int rc = cpio_add_data(w, "/etc/passwd", 0644, etc_passwd, sizeof(etc_passwd) - 1);
     rc = rc ? rc : cpio_add_data(w, "/etc/group", 0644, etc_group, sizeof(etc_group) - 1);
     rc = rc ? rc : cpio_add_data(w, "/etc/hosts", 0644, etc_hosts, sizeof(etc_hosts) - 1);
+    rc = rc ? rc
+            : cpio_add_data(w, "/etc/resolv.conf", 0644, etc_resolv, sizeof(etc_resolv) - 1);
     rc = rc ? rc : cpio_add_host_file(w, uf->cmd[0], program);
     for (size_t i = 0; !rc && i < uf->nfiles; i++)
         rc = add_mapping(w, &uf->files[i]);
@@ -152,12 +157,75 @@ out:
     return rc;
 }
 
+/* Functions whose presence means the program uses sockets (musl defines
+   them; a static program links only those it calls). */
+static const char *const socket_symbols[] = {"socket", "socketpair", "connect", "bind",
+                                             "accept", "accept4", "getaddrinfo",
+                                             "gethostbyname", NULL};
+
+static bool is_socket_symbol(const char *name)
+{
+    for (size_t i = 0; socket_symbols[i]; i++)
+        if (strcmp(name, socket_symbols[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool symtab_has_socket(FILE *f, const Elf64_Shdr *symtab, const Elf64_Shdr *strtab)
+{
+    char *names = malloc(strtab->sh_size + 1);
+    Elf64_Sym *syms = malloc(symtab->sh_size);
+    bool found = false;
+    if (names && syms && fseek(f, (long)strtab->sh_offset, SEEK_SET) == 0 &&
+        fread(names, 1, strtab->sh_size, f) == strtab->sh_size &&
+        fseek(f, (long)symtab->sh_offset, SEEK_SET) == 0 &&
+        fread(syms, 1, symtab->sh_size, f) == symtab->sh_size) {
+        names[strtab->sh_size] = 0;
+        for (size_t i = 0; i < symtab->sh_size / sizeof(*syms) && !found; i++)
+            found = syms[i].st_name < strtab->sh_size && syms[i].st_shndx != SHN_UNDEF &&
+                    is_socket_symbol(names + syms[i].st_name);
+    }
+    free(names);
+    free(syms);
+    return found;
+}
+
+/* Searches the program's ELF64 symbol table for socket functions. A program
+   without one (stripped) is assumed to need the network: it may. */
+static bool program_uses_sockets(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    Elf64_Ehdr eh;
+    bool uses = true, found_symtab = false;
+    if (!f || fread(&eh, sizeof(eh), 1, f) != 1 || eh.e_shentsize != sizeof(Elf64_Shdr))
+        goto out;
+    Elf64_Shdr *sh = calloc(eh.e_shnum, sizeof(*sh));
+    if (!sh || fseek(f, (long)eh.e_shoff, SEEK_SET) != 0 ||
+        fread(sh, sizeof(*sh), eh.e_shnum, f) != eh.e_shnum) {
+        free(sh);
+        goto out;
+    }
+    for (size_t i = 0; i < eh.e_shnum && !found_symtab; i++) {
+        if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh.e_shnum)
+            continue;
+        found_symtab = true;
+        uses = symtab_has_socket(f, &sh[i], &sh[sh[i].sh_link]);
+    }
+    free(sh);
+out:
+    if (f)
+        fclose(f);
+    return uses || !found_symtab;
+}
+
 static int link_image(const struct toolchain *tc, const char *arch, const char *workdir,
-                      const char *out, char *err, size_t errlen)
+                      const char *out, bool net, char *err, size_t errlen)
 {
     char *libdir = unikit_libdir();
     char *script = xasprintf("%s/%s/kernel.ld", libdir, arch);
     char *kernel = xasprintf("%s/%s/kernel.o", libdir, arch);
+    /* The network stack goes in only for programs that use sockets. */
+    char *netobj = xasprintf("%s/%s/net.o", libdir, arch);
     char *blobs = xasprintf("%s/blobs.o", workdir);
     int rc = -1;
     FILE *probe = fopen(kernel, "rb");
@@ -170,12 +238,13 @@ static int link_image(const struct toolchain *tc, const char *arch, const char *
     char *argv[] = {(char *)tc->ld, "-T",          script, "--gc-sections",
                     "-nostdlib",    "-s",          "-z",   "max-page-size=4096",
                     "-z",           "noexecstack", "-o",   (char *)out,
-                    kernel,         blobs,         NULL};
+                    kernel,         blobs,         net ? netobj : NULL, NULL};
     rc = run_program(argv, true, err, errlen) == 0 ? 0 : -1;
 out:
     free(libdir);
     free(script);
     free(kernel);
+    free(netobj);
     free(blobs);
     return rc;
 }
@@ -205,7 +274,7 @@ int image_build(const struct unikfile *uf, const char *arch, const char *workdir
     if (write_files(uf, program, cpio_path, err, errlen) < 0 ||
         write_config(uf, config_path, err, errlen) < 0 ||
         assemble_blobs(tc, workdir, err, errlen) < 0 ||
-        link_image(tc, arch, workdir, out_path, err, errlen) < 0)
+        link_image(tc, arch, workdir, out_path, program_uses_sockets(program), err, errlen) < 0)
         goto out;
     rc = 0;
 out:

@@ -102,6 +102,82 @@ static void push_option_path(struct strvec *a, const char *prefix, const char *p
     free(buf);
 }
 
+/* The network object's assertion format (kernel/net/include/arch/cc.h)
+   is in every image that has lwIP, and in no other. */
+static const char net_marker[] = "lwIP: %s (%s:%d)";
+
+bool qemu_image_has_net(const char *image)
+{
+    FILE *f = fopen(image, "rb");
+    if (!f)
+        return false;
+    /* Read in chunks that overlap by the marker's length, so none is split. */
+    char buf[65536];
+    size_t keep = 0, n;
+    bool has = false;
+    while (!has && (n = fread(buf + keep, 1, sizeof(buf) - keep, f)) > 0) {
+        n += keep;
+        has = memmem(buf, n, net_marker, sizeof(net_marker) - 1) != NULL;
+        keep = n < sizeof(net_marker) ? n : sizeof(net_marker);
+        memmove(buf, buf + n - keep, keep);
+    }
+    fclose(f);
+    return has;
+}
+
+int qemu_parse_port(const char *spec, int *host, int *guest, bool *udp, char *err, size_t errlen)
+{
+    char proto[8] = "tcp";
+    int n = 0;
+    if (sscanf(spec, "%d:%d%n", host, guest, &n) != 2 ||
+        (spec[n] && (spec[n] != '/' || sscanf(spec + n + 1, "%7s", proto) != 1)) ||
+        (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0) || *host < 1 || *host > 65535 ||
+        *guest < 1 || *guest > 65535) {
+        snprintf(err, errlen, "invalid port mapping '%s' (want HOST:GUEST[/tcp|/udp])", spec);
+        return -1;
+    }
+    *udp = strcmp(proto, "udp") == 0;
+    return 0;
+}
+
+/* The user-mode network (no root, no tap): forwards for -p, and the
+   static address's network for --ip. The guest's DHCP address is the
+   network's .15, where hostfwd sends by default. */
+static void add_network(struct strvec *a, const struct qemu_boot *b)
+{
+    char *netdev = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&netdev, &len);
+    const char *slash = b->ip ? strchr(b->ip, '/') : NULL;
+    fputs("user,id=net0", f);
+    if (slash) {
+        unsigned o[4], prefix;
+        if (sscanf(b->ip, "%u.%u.%u.%u/%u", &o[0], &o[1], &o[2], &o[3], &prefix) == 5 &&
+            prefix > 0 && prefix < 31) {
+            uint32_t ip = o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3];
+            uint32_t net = ip & (0xffffffffu << (32 - prefix));
+            fprintf(f, ",net=%u.%u.%u.%u/%u,dhcpstart=%.*s", net >> 24, net >> 16 & 255,
+                    net >> 8 & 255, net & 255, prefix, (int)(slash - b->ip), b->ip);
+        }
+    }
+    for (size_t i = 0; b->ports && b->ports[i]; i++) {
+        int host, guest;
+        bool udp;
+        char err[128];
+        if (qemu_parse_port(b->ports[i], &host, &guest, &udp, err, sizeof(err)) == 0)
+            fprintf(f, ",hostfwd=%s::%d-%.*s:%d", udp ? "udp" : "tcp", host,
+                    slash ? (int)(slash - b->ip) : 0, slash ? b->ip : "", guest);
+    }
+    fclose(f);
+    strvec_push(a, "-global");
+    strvec_push(a, "virtio-mmio.force-legacy=false");
+    strvec_push(a, "-netdev");
+    strvec_push(a, netdev);
+    strvec_push(a, "-device");
+    strvec_push(a, "virtio-net-device,netdev=net0");
+    free(netdev);
+}
+
 /* The console on stdout; with console_log, copied into that file as well. */
 static void add_console(struct strvec *a, const struct qemu_boot *b)
 {
@@ -135,10 +211,16 @@ static void build_argv(struct strvec *a, const struct qemu_boot *b, const char *
     }
     strvec_push(a, "-m");
     strvec_pushf(a, "%lluk", (unsigned long long)(b->memory / 1024));
+    bool net = qemu_image_has_net(b->image);
+    if (net)
+        add_network(a, b);
     strvec_push(a, "-kernel");
     strvec_push(a, b->image);
     strvec_push(a, "-append");
-    strvec_push(a, cmdline);
+    if (net && b->ip)
+        strvec_pushf(a, "%s net.ip=%s", cmdline, b->ip);
+    else
+        strvec_push(a, cmdline);
 }
 
 /*

@@ -47,6 +47,66 @@
 #define ENOTSUP      95
 #define EOPNOTSUPP   95
 
-#define ETIMEDOUT    110
+/* Sockets (kernel/net/). Guarded: other services may define some too. */
+#ifndef ENOTSOCK
+#define ENOTSOCK 88
+#endif
+#ifndef EDESTADDRREQ
+#define EDESTADDRREQ 89
+#endif
+#ifndef EMSGSIZE
+#define EMSGSIZE 90
+#endif
+#ifndef ENOPROTOOPT
+#define ENOPROTOOPT 92
+#endif
+#ifndef EPROTONOSUPPORT
+#define EPROTONOSUPPORT 93
+#endif
+#ifndef EAFNOSUPPORT
+#define EAFNOSUPPORT 97
+#endif
+#ifndef EADDRINUSE
+#define EADDRINUSE 98
+#endif
+#ifndef EADDRNOTAVAIL
+#define EADDRNOTAVAIL 99
+#endif
+#ifndef ENETDOWN
+#define ENETDOWN 100
+#endif
+#ifndef ENETUNREACH
+#define ENETUNREACH 101
+#endif
+#ifndef ECONNABORTED
+#define ECONNABORTED 103
+#endif
+#ifndef ECONNRESET
+#define ECONNRESET 104
+#endif
+#ifndef ENOBUFS
+#define ENOBUFS 105
+#endif
+#ifndef EISCONN
+#define EISCONN 106
+#endif
+#ifndef ENOTCONN
+#define ENOTCONN 107
+#endif
+#ifndef ETIMEDOUT
+#define ETIMEDOUT 110
+#endif
+#ifndef ECONNREFUSED
+#define ECONNREFUSED 111
+#endif
+#ifndef EHOSTUNREACH
+#define EHOSTUNREACH 113
+#endif
+#ifndef EALREADY
+#define EALREADY 114
+#endif
+#ifndef EINPROGRESS
+#define EINPROGRESS 115
+#endif
 
 #endif

@@ -31,9 +31,17 @@
 #define SEMIHOST_EXIT                0x18
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
+#define MAX_DEVICES    64
+#define GIC_SPI        0
+#define GIC_SPI_INTID0 32
+
 static char cmdline[CMDLINE_MAX];
 static struct plat_mem_range ranges[MAX_RANGES];
 static size_t nranges;
+/* virtio-mmio transports (QEMU's virt lists 32, most with no device behind). */
+static struct plat_device devices[MAX_DEVICES];
+static size_t ndevices;
+static struct plat_device node_device; /* the node being read */
 
 static uint32_t be32(const void *p)
 {
@@ -57,7 +65,23 @@ static void fdt_property(const char *node, const char *name, const uint8_t *valu
         }
     } else if (strcmp(node, "chosen") == 0 && strcmp(name, "bootargs") == 0) {
         strlcpy(cmdline, (const char *)value, MIN((size_t)len + 1, sizeof(cmdline)));
+    } else if (strcmp(name, "compatible") == 0 && len >= 11 &&
+               memcmp(value, "virtio,mmio", 11) == 0) {
+        node_device.compatible = "virtio,mmio";
+    } else if (strcmp(name, "reg") == 0 && len >= 16) {
+        node_device.base = be64(value);
+        node_device.size = be64(value + 8);
+    } else if (strcmp(name, "interrupts") == 0 && len >= 12 && be32(value) == GIC_SPI) {
+        node_device.irq = be32(value + 4) + GIC_SPI_INTID0;
     }
+}
+
+/* A depth-1 node ended: keep it if it was a device we drive. */
+static void fdt_node_end(void)
+{
+    if (node_device.compatible && node_device.base && ndevices < MAX_DEVICES)
+        devices[ndevices++] = node_device;
+    node_device = (struct plat_device){0};
 }
 
 static void fdt_parse(const uint8_t *fdt)
@@ -79,6 +103,8 @@ static void fdt_parse(const uint8_t *fdt)
                 node = (const char *)p;
             p += ALIGN_UP(strnlen((const char *)p, end - p) + 1, 4);
         } else if (token == FDT_END_NODE) {
+            if (depth == 2)
+                fdt_node_end();
             depth--;
         } else if (token == FDT_PROP) {
             uint32_t len = be32(p), name_off = be32(p + 4);
@@ -159,4 +185,11 @@ noreturn_fn void plat_poweroff(const char *record, int status)
     semihost(SEMIHOST_EXIT, block);
     for (;;)
         __asm__ volatile("wfi");
+}
+
+size_t plat_devices(struct plat_device *out, size_t max)
+{
+    size_t n = MIN(max, ndevices);
+    memcpy(out, devices, n * sizeof(*out));
+    return n;
 }

@@ -1,0 +1,70 @@
+/*
+ * The network stack (kernel/net/): lwIP on the machine's network device,
+ * and sockets as files (vfs.h). Types and flags here are the stack's own;
+ * kernel/linux/net.c translates the Linux ABI to them.
+ *
+ * The stack starts with the first socket: a program that never opens one
+ * never touches the network device. Addresses come from DHCP, or from
+ * "net.ip=ADDR/PREFIX" and "net.gw=ADDR" on the boot command line.
+ */
+#ifndef UNIKIT_NET_H
+#define UNIKIT_NET_H
+
+#include "types.h"
+
+struct file;
+struct waitq;
+
+#define NET_STREAM 1
+#define NET_DGRAM  2
+
+/* An IPv4 endpoint: ip in network byte order, port in host byte order. */
+struct net_addr {
+    uint32_t ip;
+    uint16_t port;
+};
+
+/* send/recv flags */
+#define NET_DONTWAIT 0x1
+#define NET_PEEK     0x2
+
+/* shutdown */
+#define NET_SHUT_RD 0x1
+#define NET_SHUT_WR 0x2
+
+enum net_opt {
+    NET_OPT_REUSEADDR,
+    NET_OPT_KEEPALIVE,
+    NET_OPT_RCVBUF,
+    NET_OPT_SNDBUF,
+    NET_OPT_NODELAY,
+    NET_OPT_ERROR, /* reading it clears it */
+    NET_OPT_TYPE,
+    NET_OPT_ACCEPTCONN,
+};
+
+/* Brings the stack up (once): -ENETDOWN when the machine has no network
+ * device. Waits for DHCP to give an address. */
+int net_start(void);
+
+/* A new socket file; flags: VFS_O_NONBLOCK. */
+int net_socket(int type, unsigned flags, struct file **out);
+bool net_is_socket(struct file *f);
+int net_bind(struct file *f, const struct net_addr *a);
+int net_listen(struct file *f, int backlog);
+int net_accept(struct file *f, unsigned flags, struct file **out, struct net_addr *peer);
+/* -EINPROGRESS for a non-blocking stream socket; SO_ERROR says how it ended. */
+int net_connect(struct file *f, const struct net_addr *a);
+ssize_t net_sendto(struct file *f, const void *buf, size_t len, int flags,
+                   const struct net_addr *to);
+ssize_t net_recvfrom(struct file *f, void *buf, size_t len, int flags, struct net_addr *from);
+int net_shutdown(struct file *f, int how);
+int net_name(struct file *f, bool peer, struct net_addr *out);
+int net_setopt(struct file *f, enum net_opt opt, int value);
+int net_getopt(struct file *f, enum net_opt opt, int *value);
+
+/* Woken whenever any socket's readiness may have changed: poll, select and
+ * epoll sleep on it. Others whose readiness changes (eventfd) wake it too. */
+struct waitq *net_poll_queue(void);
+
+#endif

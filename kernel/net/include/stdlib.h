@@ -1,0 +1,2 @@
+/* lwIP includes <stdlib.h>: the kernel library stands in for libc. */
+#include "lib.h"

@@ -1,0 +1,2 @@
+/* lwIP includes <string.h>: the kernel library stands in for libc. */
+#include "lib.h"

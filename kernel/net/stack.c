@@ -1,0 +1,209 @@
+/*
+ * lwIP brought up on the machine's network device: the netif glue, the
+ * address (DHCP, or net.ip= on the command line), and the "net" kernel
+ * thread that feeds received frames to lwIP and runs its timers. Every
+ * lwIP call happens with interrupts masked (as all kernel code runs), so
+ * this thread and the socket calls never overlap inside lwIP.
+ */
+#include "clock.h"
+#include "dev.h"
+#include "errno.h"
+#include "lib.h"
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/timeouts.h"
+#include "net.h"
+#include "netif/ethernet.h"
+#include "plat.h"
+#include "sched.h"
+#include "stack.h"
+
+#define ADDRESS_WAIT_NS (10ULL * 1000000000) /* DHCP on the user network takes milliseconds */
+#define FRAME_MAX       1518
+
+static struct netif nif;
+static struct net_dev *dev;
+static struct waitq net_wq = WAITQ_INIT;  /* the net thread sleeps here */
+static struct waitq addr_wq = WAITQ_INIT; /* net_start waits here for an address */
+static struct waitq poll_wq = WAITQ_INIT;
+static bool work_pending;
+static int started; /* 0: not yet, 1: up, -errno: failed */
+
+struct waitq *net_poll_queue(void)
+{
+    return &poll_wq;
+}
+
+uint32_t net_local_ip(void)
+{
+    return ip4_addr_get_u32(netif_ip4_addr(&nif));
+}
+
+void net_kick(void)
+{
+    work_pending = true;
+    waitq_wake_all(&net_wq);
+}
+
+/* From the device's interrupt handler. */
+static void dev_notify(void *arg)
+{
+    (void)arg;
+    net_kick();
+}
+
+static err_t link_output(struct netif *n, struct pbuf *p)
+{
+    static uint8_t frame[FRAME_MAX];
+    (void)n;
+    if (p->tot_len > sizeof(frame))
+        return ERR_BUF;
+    const void *data = p->payload;
+    if (p->next)
+        data = frame, pbuf_copy_partial(p, frame, p->tot_len, 0);
+    /* A full ring drains in microseconds: the host takes frames as they come. */
+    for (int tries = 0; tries < 1000000; tries++) {
+        int rc = dev->send(dev, data, p->tot_len);
+        if (rc != -EAGAIN)
+            return rc == 0 ? ERR_OK : ERR_IF;
+        arch_cpu_relax();
+    }
+    return ERR_MEM;
+}
+
+static err_t netif_setup(struct netif *n)
+{
+    n->name[0] = 'e';
+    n->name[1] = 'n';
+    n->output = etharp_output;
+    n->linkoutput = link_output;
+    n->mtu = dev->mtu;
+    n->hwaddr_len = 6;
+    memcpy(n->hwaddr, dev->mac, 6);
+    n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+    return ERR_OK;
+}
+
+static void status_changed(struct netif *n)
+{
+    if (!ip4_addr_isany_val(*netif_ip4_addr(n)))
+        waitq_wake_all(&addr_wq);
+}
+
+/* Feeds every frame the device holds to lwIP. */
+static void input_frames(void)
+{
+    static uint8_t frame[FRAME_MAX];
+    size_t len;
+    while ((len = dev->recv(dev, frame, sizeof(frame))) > 0) {
+        struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+        if (!p)
+            continue; /* dropped: TCP will retransmit */
+        pbuf_take(p, frame, (u16_t)len);
+        if (nif.input(p, &nif) != ERR_OK)
+            pbuf_free(p);
+    }
+}
+
+static uint64_t next_timer_deadline(void)
+{
+    u32_t ms = sys_timeouts_sleeptime();
+    if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+        return 0;
+    return clock_monotonic_ns() + (uint64_t)ms * 1000000 + 1;
+}
+
+static void net_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        wait_event(&net_wq, work_pending, next_timer_deadline());
+        work_pending = false;
+        input_frames();
+        sys_check_timeouts();
+    }
+}
+
+/* Parses "A.B.C.D" into network byte order; false when malformed. */
+static bool parse_ip(const char *s, const char **end, ip4_addr_t *out)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        uint32_t part = 0;
+        while (*s >= '0' && *s <= '9')
+            part = part * 10 + (uint32_t)(*s++ - '0');
+        if (part > 255 || (i < 3 && *s++ != '.'))
+            return false;
+        v = v << 8 | part;
+    }
+    *end = s;
+    ip4_addr_set_u32(out, lwip_htonl(v));
+    return true;
+}
+
+/* "net.ip=ADDR/PREFIX" and "net.gw=ADDR" from the command line; false: use DHCP. */
+static bool static_address(ip4_addr_t *ip, ip4_addr_t *mask, ip4_addr_t *gw)
+{
+    const char *p = strstr(plat_cmdline(), "net.ip="), *end;
+    if (!p || !parse_ip(p + 7, &end, ip) || *end != '/')
+        return false;
+    unsigned prefix = 0;
+    for (end++; *end >= '0' && *end <= '9'; end++)
+        prefix = prefix * 10 + (unsigned)(*end - '0');
+    if (prefix == 0 || prefix > 32)
+        return false;
+    ip4_addr_set_u32(mask, lwip_htonl(0xffffffffu << (32 - prefix)));
+    /* QEMU's user network puts its gateway at .2 of the network. */
+    ip4_addr_set_u32(gw, (ip4_addr_get_u32(ip) & ip4_addr_get_u32(mask)) | lwip_htonl(2));
+    const char *g = strstr(plat_cmdline(), "net.gw=");
+    if (g)
+        parse_ip(g + 7, &end, gw);
+    return true;
+}
+
+static int stack_up(void)
+{
+    dev = virtio_net_probe();
+    if (!dev)
+        return -ENETDOWN;
+    lwip_init();
+    ip4_addr_t ip, mask, gw;
+    bool fixed = static_address(&ip, &mask, &gw);
+    if (!fixed)
+        ip4_addr_set_zero(&ip), ip4_addr_set_zero(&mask), ip4_addr_set_zero(&gw);
+    if (!netif_add(&nif, &ip, &mask, &gw, NULL, netif_setup, ethernet_input))
+        return -ENETDOWN;
+    netif_set_status_callback(&nif, status_changed);
+    netif_set_default(&nif);
+    netif_set_up(&nif);
+    dev->notify = dev_notify;
+    if (!kthread_create("net", net_thread, NULL))
+        return -ENOMEM;
+    if (!fixed && dhcp_start(&nif) != ERR_OK)
+        return -ENETDOWN;
+    net_kick();
+    return 0;
+}
+
+int net_start(void)
+{
+    if (started)
+        return started < 0 ? started : 0;
+    started = stack_up();
+    if (started == 0)
+        started = 1;
+    if (started < 0) {
+        kprintf("unikit: warning: no network: %s\n",
+                started == -ENETDOWN ? "no network device" : "out of memory");
+        return started;
+    }
+    uint64_t deadline = clock_monotonic_ns() + ADDRESS_WAIT_NS;
+    wait_event(&addr_wq, !ip4_addr_isany_val(*netif_ip4_addr(&nif)), deadline);
+    if (ip4_addr_isany_val(*netif_ip4_addr(&nif)))
+        kprintf("unikit: warning: DHCP gave no address yet\n");
+    return 0;
+}
