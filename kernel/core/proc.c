@@ -59,24 +59,34 @@ noreturn_fn void proc_exit(int status)
 
 static const char *signal_name(int sig)
 {
-    switch (sig) {
-    case 4:
-        return "SIGILL";
-    case 5:
-        return "SIGTRAP";
-    case 6:
-        return "SIGABRT";
-    case 7:
-        return "SIGBUS";
-    case 8:
-        return "SIGFPE";
-    case 9:
-        return "SIGKILL";
-    case 11:
-        return "SIGSEGV (segmentation fault)";
-    default:
-        return "a signal";
-    }
+    static const char *const names[] = {
+        [1] = "SIGHUP",
+        [2] = "SIGINT",
+        [3] = "SIGQUIT",
+        [4] = "SIGILL",
+        [5] = "SIGTRAP",
+        [6] = "SIGABRT",
+        [7] = "SIGBUS",
+        [8] = "SIGFPE",
+        [9] = "SIGKILL",
+        [10] = "SIGUSR1",
+        [11] = "SIGSEGV (segmentation fault)",
+        [12] = "SIGUSR2",
+        [13] = "SIGPIPE",
+        [14] = "SIGALRM",
+        [15] = "SIGTERM",
+        [16] = "SIGSTKFLT",
+        [24] = "SIGXCPU",
+        [25] = "SIGXFSZ",
+        [26] = "SIGVTALRM",
+        [27] = "SIGPROF",
+        [29] = "SIGIO",
+        [30] = "SIGPWR",
+        [31] = "SIGSYS",
+    };
+    if (sig > 0 && (size_t)sig < ARRAY_SIZE(names) && names[sig])
+        return names[sig];
+    return "a signal";
 }
 
 noreturn_fn void proc_kill(int sig, const char *why)

@@ -380,3 +380,11 @@ struct thread *thread_find(int tid)
             return t;
     return NULL;
 }
+
+struct thread *thread_next(struct thread *prev)
+{
+    for (struct thread *t = prev ? prev->all_next : all_threads; t; t = t->all_next)
+        if (t->state != THREAD_DEAD && !t->is_kthread)
+            return t;
+    return NULL;
+}

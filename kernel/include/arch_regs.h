@@ -22,6 +22,10 @@ static inline void arch_regs_set_return(struct arch_regs *r, uint64_t v)
 {
     r->rax = v;
 }
+static inline uint64_t arch_regs_return(const struct arch_regs *r)
+{
+    return r->rax;
+}
 static inline uint64_t arch_regs_sp(const struct arch_regs *r)
 {
     return r->rsp;
@@ -33,6 +37,13 @@ static inline void arch_regs_set_sp(struct arch_regs *r, uint64_t sp)
 static inline uint64_t arch_regs_pc(const struct arch_regs *r)
 {
     return r->rip;
+}
+/* Makes the program run its last system call again: back over the 2-byte
+ * `syscall`, with the number the entry kept in the error slot. */
+static inline void arch_regs_restart_syscall(struct arch_regs *r)
+{
+    r->rip -= 2;
+    r->rax = r->error;
 }
 
 #elif defined(__aarch64__)
@@ -47,6 +58,10 @@ static inline void arch_regs_set_return(struct arch_regs *r, uint64_t v)
 {
     r->x[0] = v;
 }
+static inline uint64_t arch_regs_return(const struct arch_regs *r)
+{
+    return r->x[0];
+}
 static inline uint64_t arch_regs_sp(const struct arch_regs *r)
 {
     return r->sp;
@@ -58,6 +73,13 @@ static inline void arch_regs_set_sp(struct arch_regs *r, uint64_t sp)
 static inline uint64_t arch_regs_pc(const struct arch_regs *r)
 {
     return r->elr;
+}
+/* Makes the program run its last system call again: back over `svc #0`,
+ * with the first argument the entry kept in far (unused by a system call). */
+static inline void arch_regs_restart_syscall(struct arch_regs *r)
+{
+    r->elr -= 4;
+    r->x[0] = r->far;
 }
 
 #else

@@ -42,6 +42,9 @@ struct thread {
     uint64_t deadline; /* of the current sleep; 0: none */
     struct thread *run_next, *sleep_next, *all_next;
     uint64_t sig_pending, sig_blocked; /* the Linux layer's, bit n-1 for signal n */
+    uintptr_t sigalt_sp;               /* sigaltstack: base, size, SS_* flags */
+    size_t sigalt_size;
+    int sigalt_flags;
     uint8_t fpu[ARCH_FPU_STATE_MAX] __attribute__((aligned(64)));
 };
 
@@ -116,6 +119,8 @@ noreturn_fn void thread_exit(int status);
 /* Number of program threads alive. */
 int thread_count(void);
 struct thread *thread_find(int tid);
+/* The program threads alive, one after another: NULL starts, NULL ends. */
+struct thread *thread_next(struct thread *prev);
 
 /* Boot: turns the boot context into the program's first thread. */
 void sched_init(void);

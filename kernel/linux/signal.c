@@ -1,43 +1,144 @@
 /*
- * Signal state. Handlers and masks are recorded as Linux would keep them,
- * so libc start-up and programs that install handlers run; delivery
- * (raise, kill, faults to handlers) comes with the scheduler. Until then a
- * fault takes the default action, as when no handler is installed.
+ * Signals: actions (one table, shared by all threads as CLONE_SIGHAND
+ * makes it), per-thread masks, pending sets and alternate stacks, and
+ * delivery when the thread next returns to the program: after a system
+ * call or an interrupt, or at once for a fault. The frame a handler sees
+ * is Linux's (ARCH/sigframe.c), so runtimes that read the ucontext (Go's
+ * preemption, its nil-pointer panics) work.
  */
 #include "lib.h"
+#include "proc.h"
 #include "sched.h"
+#include "signal.h"
 #include "syscalls.h"
 
-#define NSIG        64
-#define SIGKILL     9
-#define SIGSTOP     19
 #define SIG_BLOCK   0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define SS_ONSTACK  1
-#define SS_DISABLE  2
 #define MINSIGSTKSZ 2048
-
-struct linux_sigaction {
-    void *handler;
-    unsigned long flags;
-    void *restorer;
-    uint64_t mask;
-};
-
-struct linux_stack {
-    void *sp;
-    int flags;
-    unsigned long size;
-};
+#define PROGRAM_PID 1
 
 static struct linux_sigaction actions[NSIG + 1];
-static struct linux_stack altstack = {NULL, SS_DISABLE, 0};
+
+static uint64_t sigbit(int sig)
+{
+    return 1ULL << (sig - 1);
+}
 
 static uint64_t unblockable(void)
 {
-    return 1ULL << (SIGKILL - 1) | 1ULL << (SIGSTOP - 1);
+    return sigbit(SIGKILL) | sigbit(SIGSTOP);
 }
+
+/* Signals whose default action is to do nothing (no job control here). */
+static bool ignored_by_default(int sig)
+{
+    switch (sig) {
+    case SIGCHLD:
+    case SIGCONT:
+    case SIGURG:
+    case SIGWINCH:
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool ignored(int sig)
+{
+    void *h = actions[sig].handler;
+    return sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)));
+}
+
+/* Marks sig pending for t and interrupts its sleep if it can take it now. */
+static void send_signal(struct thread *t, int sig)
+{
+    if (ignored(sig))
+        return;
+    t->sig_pending |= sigbit(sig);
+    if (!(t->sig_blocked & sigbit(sig)) || sig == SIGKILL)
+        thread_wake(t);
+}
+
+/* A process-directed signal goes to a thread that does not block it. */
+static void send_to_process(int sig)
+{
+    struct thread *t = current;
+    for (struct thread *c = thread_next(NULL); c; c = thread_next(c)) {
+        if (!(c->sig_blocked & sigbit(sig))) {
+            t = c;
+            break;
+        }
+    }
+    send_signal(t, sig);
+}
+
+static int lowest_deliverable(struct thread *t)
+{
+    uint64_t ready = t->sig_pending & (~t->sig_blocked | unblockable());
+    return ready ? __builtin_ctzll(ready) + 1 : 0;
+}
+
+/* Where a handler's frame goes: the alternate stack when asked for and not on it already. */
+static uintptr_t frame_stack(const struct arch_regs *r, const struct linux_sigaction *act)
+{
+    struct thread *t = current;
+    uintptr_t sp = arch_regs_sp(r);
+    bool on_alt = sp > t->sigalt_sp && sp <= t->sigalt_sp + t->sigalt_size;
+    if ((act->flags & SA_ONSTACK) && !(t->sigalt_flags & SS_DISABLE) && t->sigalt_size && !on_alt)
+        return t->sigalt_sp + t->sigalt_size;
+    return sigframe_stack_below(r);
+}
+
+static bool run_handler(struct arch_regs *r, int sig, const struct linux_siginfo *info)
+{
+    struct thread *t = current;
+    struct linux_sigaction act = actions[sig];
+    struct linux_stack alt = {(void *)t->sigalt_sp, t->sigalt_flags, t->sigalt_size};
+    if (!sigframe_setup(r, sig, info, &act, t->sig_blocked, frame_stack(r, &act), &alt))
+        return false;
+    t->sig_blocked |= act.mask | (act.flags & SA_NODEFER ? 0 : sigbit(sig));
+    t->sig_blocked &= ~unblockable();
+    if (act.flags & SA_RESETHAND)
+        actions[sig].handler = SIG_DFL;
+    return true;
+}
+
+void signal_deliver(struct arch_regs *r, bool after_syscall)
+{
+    int sig;
+    while ((sig = lowest_deliverable(current)) != 0) {
+        current->sig_pending &= ~sigbit(sig);
+        if (ignored(sig))
+            continue;
+        if (actions[sig].handler == SIG_DFL || sig == SIGKILL)
+            proc_kill(sig, "it has no handler");
+        struct linux_siginfo info = {.signo = sig, .code = SI_TKILL};
+        info.kill.pid = PROGRAM_PID;
+        if (after_syscall && (long)arch_regs_return(r) == -EINTR &&
+            (actions[sig].flags & SA_RESTART))
+            arch_regs_restart_syscall(r);
+        if (!run_handler(r, sig, &info))
+            proc_kill(SIGSEGV, "no room on the stack for a signal frame");
+        return; /* one frame at a time: the next waits for this handler's return */
+    }
+}
+
+bool signal_fault(struct arch_regs *r, int sig, int code, uintptr_t addr)
+{
+    void *h = actions[sig].handler;
+    if (h == SIG_DFL || h == SIG_IGN || (current->sig_blocked & sigbit(sig)))
+        return false; /* Linux too kills a thread that blocks or ignores its own fault */
+    struct linux_siginfo info = {.signo = sig, .code = code};
+    info.addr = (void *)addr;
+    return run_handler(r, sig, &info);
+}
+
+/* ---- system calls --------------------------------------------------------------- */
 
 SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct linux_sigaction *, act,
                 struct linux_sigaction *, old, unsigned long, setsize)
@@ -52,8 +153,11 @@ SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct linux_sigaction *, act,
         return -EFAULT;
     if (old)
         *old = actions[sig];
-    if (act)
+    if (act) {
         actions[sig] = *act;
+        if (ignored(sig)) /* pending ones are dropped, as Linux does */
+            current->sig_pending &= ~sigbit(sig);
+    }
     return 0;
 }
 
@@ -88,22 +192,92 @@ SYSCALL_DEFINE4(rt_sigprocmask, int, how, const uint64_t *, set, uint64_t *, old
     return 0;
 }
 
+SYSCALL_DEFINE2(rt_sigpending, uint64_t *, set, unsigned long, setsize)
+{
+    if (setsize != sizeof(uint64_t))
+        return -EINVAL;
+    if (!user_writable(set, sizeof(*set)))
+        return -EFAULT;
+    *set = current->sig_pending & current->sig_blocked;
+    return 0;
+}
+
 SYSCALL_DEFINE2(sigaltstack, const struct linux_stack *, ss, struct linux_stack *, old)
 {
+    struct thread *t = current;
     if (ss && !user_readable(ss, sizeof(*ss)))
         return -EFAULT;
     if (old && !user_writable(old, sizeof(*old)))
         return -EFAULT;
-    struct linux_stack prev = altstack;
+    struct linux_stack prev = {(void *)t->sigalt_sp, t->sigalt_flags, t->sigalt_size};
+    if (!t->sigalt_size)
+        prev.flags = SS_DISABLE;
     if (ss) {
         if (ss->flags & ~(SS_DISABLE | SS_ONSTACK))
             return -EINVAL;
         if (!(ss->flags & SS_DISABLE) && ss->size < MINSIGSTKSZ)
             return -ENOMEM;
-        altstack = *ss;
-        altstack.flags &= SS_DISABLE;
+        t->sigalt_sp = (uintptr_t)ss->sp;
+        t->sigalt_size = ss->flags & SS_DISABLE ? 0 : ss->size;
+        t->sigalt_flags = ss->flags & SS_DISABLE;
     }
     if (old)
         *old = prev;
+    return 0;
+}
+
+SYSCALL_DEFINE0(rt_sigreturn)
+{
+    struct arch_regs *r = arch_regs_at(current->kstack_top);
+    struct linux_stack alt;
+    uint64_t mask;
+    if (!sigframe_restore(r, &mask, &alt))
+        proc_kill(SIGSEGV, "rt_sigreturn with no signal frame on the stack");
+    current->sig_blocked = mask & ~unblockable();
+    /* The registers are the frame's now, the return value register too:
+       the dispatcher stores this result there, so give back what it holds. */
+    return (long)arch_regs_return(r);
+}
+
+static long check_signal(int sig)
+{
+    return sig < 0 || sig > NSIG ? -EINVAL : 0;
+}
+
+SYSCALL_DEFINE2(kill, int, pid, int, sig)
+{
+    long rc = check_signal(sig);
+    if (rc)
+        return rc;
+    if (pid != PROGRAM_PID && pid != 0 && pid != -1)
+        return -ESRCH;
+    if (sig)
+        send_to_process(sig);
+    return 0;
+}
+
+SYSCALL_DEFINE3(tgkill, int, tgid, int, tid, int, sig)
+{
+    long rc = check_signal(sig);
+    if (rc)
+        return rc;
+    struct thread *t = thread_find(tid);
+    if (tgid != PROGRAM_PID || !t)
+        return -ESRCH;
+    if (sig)
+        send_signal(t, sig);
+    return 0;
+}
+
+SYSCALL_DEFINE2(tkill, int, tid, int, sig)
+{
+    long rc = check_signal(sig);
+    if (rc)
+        return rc;
+    struct thread *t = thread_find(tid);
+    if (!t)
+        return -ESRCH;
+    if (sig)
+        send_signal(t, sig);
     return 0;
 }

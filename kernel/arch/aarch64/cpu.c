@@ -5,6 +5,7 @@
 #include "lib.h"
 #include "plat.h"
 #include "sched.h"
+#include "signal.h"
 
 #define HWCAP_FP    (1UL << 0)
 #define HWCAP_ASIMD (1UL << 1)
@@ -138,6 +139,9 @@ void arch_timer_arm(uint64_t deadline_ns)
 void a64_irq(struct trap_frame *tf)
 {
     plat_irq_handle();
-    if ((tf->spsr & 0xf) == SPSR_MODE_EL1T && sched_preempt_pending())
+    if ((tf->spsr & 0xf) != SPSR_MODE_EL1T)
+        return;
+    if (sched_preempt_pending())
         sched_preempt();
+    signal_deliver((struct arch_regs *)tf, false);
 }

@@ -9,6 +9,7 @@
 #include "arch.h"
 #include "lib.h"
 #include "proc.h"
+#include "signal.h"
 #include "syscalls.h"
 #include "vm.h"
 
@@ -45,7 +46,9 @@ static void do_syscall(struct trap_frame *tf)
         .a = {(long)tf->x[0], (long)tf->x[1], (long)tf->x[2], (long)tf->x[3], (long)tf->x[4],
               (long)tf->x[5]},
     };
+    tf->far = tf->x[0]; /* the first argument, should a signal handler make it restart */
     tf->x[0] = (uint64_t)syscall_dispatch(&args);
+    signal_deliver((struct arch_regs *)tf, true);
 }
 
 /* Data and instruction aborts: translation faults in an area are demand paging. */
@@ -77,6 +80,15 @@ static int exception_signal(unsigned ec)
     }
 }
 
+/* siginfo's si_code: SEGV_MAPERR or SEGV_ACCERR for aborts, else the first code. */
+static int fault_code(const struct trap_frame *tf)
+{
+    unsigned ec = exception_class(tf);
+    if (ec == EC_DABT_SAME || ec == EC_IABT_SAME)
+        return ((tf->esr & 0x3c) == 0x04) ? 1 : 2;
+    return 1;
+}
+
 static void describe(const struct trap_frame *tf, char *buf, size_t size)
 {
     unsigned ec = exception_class(tf);
@@ -103,6 +115,8 @@ static void dump_registers(const struct trap_frame *tf)
             tf->esr);
 }
 
+_Static_assert(sizeof(struct trap_frame) == sizeof(struct arch_regs), "one frame layout");
+
 void trap_dispatch(struct trap_frame *tf)
 {
     unsigned ec = exception_class(tf);
@@ -122,6 +136,8 @@ void trap_dispatch(struct trap_frame *tf)
         dump_registers(tf);
         panic("fault in the kernel");
     }
+    if (signal_fault((struct arch_regs *)tf, exception_signal(ec), fault_code(tf), tf->far))
+        return;
     kprintf("unikit: program crashed: %s\n", what);
     if (proc_symbol(tf->elr, &sym, &off))
         kprintf("unikit:   at pc 0x%lx <%s+0x%lx>\n", tf->elr, sym, off);

@@ -10,6 +10,7 @@
 #include "lib.h"
 #include "proc.h"
 #include "sched.h"
+#include "signal.h"
 #include "syscalls.h"
 #include "vm.h"
 #include "x86.h"
@@ -58,6 +59,15 @@ static int exception_signal(uint64_t vector)
     default:
         return SIGSEGV;
     }
+}
+
+/* siginfo's si_code for the fault: SEGV_MAPERR or SEGV_ACCERR for page
+ * faults, the first code of each other signal (FPE_INTDIV, ILL_ILLOPC...). */
+static int fault_code(const struct trap_frame *tf)
+{
+    if (tf->vector == 14)
+        return tf->error & 1 ? 2 : 1;
+    return 1;
 }
 
 static void dump_registers(const struct trap_frame *tf)
@@ -113,6 +123,9 @@ void trap_dispatch(struct trap_frame *tf)
         panic("fault in the kernel");
     }
     int sig = exception_signal(tf->vector);
+    if (signal_fault((struct arch_regs *)tf, sig, fault_code(tf),
+                     tf->vector == 14 ? read_cr2() : tf->rip))
+        return;
     kprintf("unikit: program crashed: %s\n", what);
     report_location(tf->rip);
     dump_registers(tf);
@@ -121,13 +134,17 @@ void trap_dispatch(struct trap_frame *tf)
 
 /* ---- system calls and interrupts (entry.S) ---------------------------------- */
 
+_Static_assert(sizeof(struct trap_frame) == sizeof(struct arch_regs), "one frame layout");
+
 void x86_syscall(struct arch_regs *r)
 {
     struct syscall_args args = {
         .nr = (long)r->rax,
         .a = {(long)r->rdi, (long)r->rsi, (long)r->rdx, (long)r->r10, (long)r->r8, (long)r->r9},
     };
+    r->error = r->rax; /* the number, should a signal handler make it restart */
     r->rax = (uint64_t)syscall_dispatch(&args);
+    signal_deliver(r, true);
 }
 
 /* Nonzero: the interrupted program gives up the CPU (entry.S calls x86_preempt). */
@@ -142,11 +159,16 @@ int x86_irq(struct arch_regs *r)
     } else {
         return 0; /* spurious: no EOI */
     }
-    return r->rip < KERNEL_VMA && sched_preempt_pending();
+    if (r->rip >= KERNEL_VMA)
+        return 0;
+    if (sched_preempt_pending())
+        return 1;
+    signal_deliver(r, false);
+    return 0;
 }
 
 void x86_preempt(struct arch_regs *r)
 {
-    (void)r;
     sched_preempt();
+    signal_deliver(r, false);
 }
