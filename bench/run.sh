@@ -97,6 +97,7 @@ for arch in $ARCHES; do
 done
 
 lifecycle=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/lifecycle.sh)
+threads=$(UNIKIT="$UNIKIT" sh bench/threads.sh)
 
 report=$(cat <<REPORT
 # unikit benchmarks
@@ -116,6 +117,8 @@ $rows
 Baseline: the same hello as a Linux process, started the same way: $native µs.
 
 $lifecycle
+
+$threads
 REPORT
 )
 echo "$report"

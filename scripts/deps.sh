@@ -11,12 +11,13 @@ cd "$(dirname "$0")/.."
 packages="
 gcc make binutils
 musl-tools musl-dev
-gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu musl-dev:arm64
+gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu musl-dev:arm64 libc6-dev-arm64-cross
 libyaml-dev libjansson-dev libssl-dev libcurl4-openssl-dev libarchive-dev
 qemu-system-x86 qemu-system-arm qemu-user
 python3
 cpio skopeo docker-registry
 curl wrk
+golang-go
 "
 
 # lwIP is built into the kernel's network object from Debian's source

@@ -284,3 +284,18 @@ SYSCALL_DEFINE6(futex, uint32_t *, uaddr, int, op, uint32_t, val, const struct l
         return -ENOSYS;
     }
 }
+
+/* Restartable sequences and clone3: glibc and musl try them and fall back
+ * (to no rseq, to clone) on ENOSYS, which is all they need here: one CPU
+ * makes rseq's per-CPU data pointless. No warning: nothing is missing. */
+SYSCALL_DEFINE4(rseq, void *, rseq, uint32_t, len, int, flags, uint32_t, sig)
+{
+    (void)rseq, (void)len, (void)flags, (void)sig;
+    return -ENOSYS;
+}
+
+SYSCALL_DEFINE2(clone3, void *, args, size_t, size)
+{
+    (void)args, (void)size;
+    return -ENOSYS;
+}
