@@ -19,6 +19,18 @@ static long read_program(void *ctx, void *buf, size_t len, uint64_t off)
     return vfs_pread(ctx, buf, len, (off_t)off);
 }
 
+/*
+ * /proc/self/exe, the one /proc entry runtimes need at start (Go's
+ * os.Executable, glibc's $ORIGIN): a symbolic link to the program, so that
+ * readlink, stat and open all work. Failing to make it is not fatal.
+ */
+static void link_proc_self_exe(const char *path)
+{
+    vfs_mkdir(NULL, "/proc", 0555);
+    vfs_mkdir(NULL, "/proc/self", 0555);
+    vfs_symlink(path, NULL, "/proc/self/exe");
+}
+
 noreturn_fn void exec_program(const char *path, const struct boot_config *cfg)
 {
     struct file *f;
@@ -33,6 +45,7 @@ noreturn_fn void exec_program(const char *path, const struct boot_config *cfg)
         plat_poweroff("panic", PANIC_STATUS);
     program_file = f;
     program_base = img.base;
+    link_proc_self_exe(path);
     vm_brk_init(img.brk);
     uintptr_t sp = exec_build_stack(&img, cfg->argv, cfg->envp, path);
     main_cycles = arch_cycles();

@@ -189,6 +189,24 @@ static void test_sched(void)
          syscall(SYS_sched_getaffinity, 0L, sizeof set, BAD_KERNEL), EFAULT);
 }
 
+/* /proc/self/exe names the running program (Go's os.Executable reads it). */
+static void test_proc_self_exe(void)
+{
+    char path[256];
+    struct stat st;
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n < 0) {
+        want("readlink /proc/self/exe", -1, 0);
+        return;
+    }
+    path[n] = '\0';
+    check("/proc/self/exe is an absolute path", path[0] == '/');
+    /* Not compared with stat("/proc/self/exe"): qemu-aarch64 (the native
+       aarch64 run) answers that one with the emulator itself. */
+    check("/proc/self/exe names the program's file",
+          stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) && st.st_size > 0);
+}
+
 int main(void)
 {
     test_ids();
@@ -197,5 +215,6 @@ int main(void)
     test_sysinfo();
     test_limits();
     test_sched();
+    test_proc_self_exe();
     return guest_done();
 }
