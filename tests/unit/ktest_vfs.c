@@ -16,6 +16,7 @@
 /* From kshim.c. */
 extern jmp_buf *kshim_panic_jmp;
 extern char kshim_panic_msg[256];
+extern int kshim_deadlocks;
 extern bool kshim_console_capture;
 extern char kshim_console[4096];
 extern size_t kshim_console_len;
@@ -26,11 +27,12 @@ extern size_t kshim_console_len;
     X(write)                                                                                       \
     X(readv)                                                                                       \
     X(writev)                                                                                      \
-    X(pread64) X(pwrite64) X(open) X(openat) X(close) X(lseek) X(fstat) X(stat) X(lstat)           \
-        X(newfstatat) X(statx) X(getdents64) X(access) X(faccessat) X(readlink) X(getcwd) X(chdir) \
-            X(fchdir) X(mkdir) X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat2) X(fcntl)      \
-                X(dup) X(dup2) X(dup3) X(pipe) X(pipe2) X(ioctl) X(umask) X(ftruncate) X(truncate) \
-                    X(fsync) X(symlink) X(sendfile) X(close_range) X(link)
+    X(pread64)                                                                                     \
+    X(pwrite64) X(open) X(openat) X(close) X(lseek) X(fstat) X(stat) X(lstat) X(newfstatat)        \
+        X(statx) X(getdents64) X(access) X(faccessat) X(readlink) X(getcwd) X(chdir) X(fchdir)     \
+            X(mkdir) X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat2) X(fcntl) X(dup) X(dup2) \
+                X(dup3) X(pipe) X(pipe2) X(ioctl) X(umask) X(ftruncate) X(truncate) X(fsync)       \
+                    X(symlink) X(sendfile) X(close_range) X(link)
 #define DECLARE(n) long sys_##n(const struct syscall_args *);
 HANDLERS(DECLARE)
 
@@ -645,18 +647,12 @@ static void test_pipes(void)
     CHECK(write_str(p[1], "x") == -EPIPE);
     CHECK(SYS1(close, p[1]) == 0);
 
-    /* A blocking read that nothing could ever satisfy stops the machine. */
+    /* A blocking read that nothing could ever satisfy sleeps for good: the
+       kernel's scheduler stops the machine then; the shim counts it. */
     CHECK(SYS1(pipe, p) == 0);
-    jmp_buf j;
-    volatile bool panicked = false;
-    kshim_panic_jmp = &j;
-    if (setjmp(j) == 0)
-        SYS3(read, p[0], buf, 1);
-    else
-        panicked = true;
-    kshim_panic_jmp = NULL;
-    CHECK(panicked);
-    CHECK_CONTAINS(kshim_panic_msg, "deadlock");
+    int deadlocks = kshim_deadlocks;
+    CHECK(SYS3(read, p[0], buf, 1) == -EINTR);
+    CHECK(kshim_deadlocks == deadlocks + 1);
     CHECK(SYS1(close, p[0]) == 0 && SYS1(close, p[1]) == 0);
 }
 
