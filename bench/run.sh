@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench: image sizes and boot times for examples/hello on each
-# architecture, and the lifecycle and registry figures of bench/lifecycle.sh,
+# architecture, the lifecycle and registry figures of bench/lifecycle.sh,
+# HTTP requests per second of examples/httpd (bench/net.sh),
 # each beside a baseline measured in the same run. Prints a
 # Markdown report and writes it to bench/RESULTS.md. Not a test: nothing
 # here passes or fails on speed.
@@ -98,6 +99,7 @@ done
 
 lifecycle=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/lifecycle.sh)
 threads=$(UNIKIT="$UNIKIT" sh bench/threads.sh)
+net=$(UNIKIT="$UNIKIT" sh bench/net.sh)
 
 report=$(cat <<REPORT
 # unikit benchmarks
@@ -119,6 +121,8 @@ Baseline: the same hello as a Linux process, started the same way: $native µs.
 $lifecycle
 
 $threads
+
+$net
 REPORT
 )
 echo "$report"

@@ -20,7 +20,7 @@ static void build_usage(FILE *out)
                  "  -q, --quiet      print nothing but errors\n");
 }
 
-static struct image_config config_of(const struct unikfile *uf, const char *arch)
+static struct image_config config_of(const struct unikfile *uf, const char *arch, bool net)
 {
     return (struct image_config){
         .arch = (char *)arch,
@@ -29,6 +29,7 @@ static struct image_config config_of(const struct unikfile *uf, const char *arch
         .ports = uf->ports,
         .memory = uf->memory,
         .created = time(NULL),
+        .net = net,
     };
 }
 
@@ -45,8 +46,9 @@ static int build_arch(struct store *s, const struct unikfile *uf, const char *re
         goto out;
     }
     char *image = xasprintf("%s/image.elf", workdir);
-    if (image_build(uf, arch, workdir, image, err, sizeof(err)) == 0) {
-        struct image_config cfg = config_of(uf, arch);
+    bool net = false;
+    if (image_build(uf, arch, workdir, image, &net, err, sizeof(err)) == 0) {
+        struct image_config cfg = config_of(uf, arch, net);
         rc = store_put(s, ref, &cfg, image, err, sizeof(err));
     }
     if (rc < 0) {

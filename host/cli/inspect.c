@@ -49,6 +49,8 @@ static json_t *instance_json(const struct instance *inst)
     json_object_set_new(config, "Env", strv_array(c->env));
     json_object_set_new(config, "Memory", json_integer((json_int_t)c->memory));
     json_object_set_new(config, "Ports", strv_array(c->ports));
+    json_object_set_new(config, "Publish", strv_array(c->publish));
+    json_object_set_new(config, "IP", c->ip ? json_string(c->ip) : json_null());
     json_object_set_new(config, "Accel", c->accel ? json_string(c->accel) : json_null());
     json_object_set_new(config, "AutoRemove", json_boolean(c->auto_remove));
     json_object_set_new(config, "Detach", json_boolean(c->detach));
@@ -79,6 +81,7 @@ static json_t *manifest_json(const struct store_image *img)
     json_object_set_new(config, "Env", strv_array(img->config.env));
     json_object_set_new(config, "Memory", json_integer((json_int_t)img->config.memory));
     json_object_set_new(config, "Ports", strv_array(img->config.ports));
+    json_object_set_new(config, "Network", json_boolean(img->config.net));
     json_t *j = json_object();
     json_object_set_new(j, "Arch", json_string(img->config.arch));
     json_object_set_new(j, "Digest", json_string(img->digest));

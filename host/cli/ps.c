@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "instance.h"
+#include "network.h"
 #include "util.h"
 
 struct ps_options {
@@ -79,14 +80,35 @@ static void status_text(const struct instance *inst, char *buf, size_t len)
     }
 }
 
-/* The image's ports as docker shows exposed ones: "80/tcp, 53/udp". */
-static void ports_text(char **ports, char *buf, size_t len)
+/* True when a -p mapping forwards to the image's port ("80", "53/udp"). */
+static bool published(char **publish, const char *port)
+{
+    char text[64], want[32];
+    snprintf(want, sizeof(want), ">%s%s", port, strchr(port, '/') ? "" : "/tcp");
+    for (size_t i = 0; publish && publish[i]; i++) {
+        network_port_text(publish[i], text, sizeof(text));
+        char *arrow = strchr(text, '-');
+        if (arrow && strcmp(arrow + 1, want) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* As docker shows them: the -p mappings, "0.0.0.0:8080->80/tcp", then the
+ * image's other ports, "53/udp". */
+static void ports_text(const struct instance_config *c, char *buf, size_t len)
 {
     size_t used = 0;
+    char text[64];
     buf[0] = '\0';
-    for (size_t i = 0; ports && ports[i] && used < len; i++)
-        used += (size_t)snprintf(buf + used, len - used, "%s%s%s", i ? ", " : "", ports[i],
-                                 strchr(ports[i], '/') ? "" : "/tcp");
+    for (size_t i = 0; c->publish && c->publish[i] && used < len; i++) {
+        network_port_text(c->publish[i], text, sizeof(text));
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", text);
+    }
+    for (size_t i = 0; c->ports && c->ports[i] && used < len; i++)
+        if (!published(c->publish, c->ports[i]))
+            used += (size_t)snprintf(buf + used, len - used, "%s%s%s", used ? ", " : "",
+                                     c->ports[i], strchr(c->ports[i], '/') ? "" : "/tcp");
 }
 
 static void print_json(const struct instance *inst, const char *status, const char *ports)
@@ -120,7 +142,7 @@ static void print_row(const struct instance *inst, const struct ps_options *o)
 {
     char status[128], ports[512];
     status_text(inst, status, sizeof(status));
-    ports_text(inst->config.ports, ports, sizeof(ports));
+    ports_text(&inst->config, ports, sizeof(ports));
     if (o->quiet)
         printf("%.*s\n", INSTANCE_SHORT_LEN, inst->id);
     else if (o->json)

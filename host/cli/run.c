@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "instance.h"
+#include "network.h"
 #include "qemu.h"
 #include "unikfile.h"
 #include "util.h"
@@ -19,6 +20,8 @@
 
 struct run_options {
     struct strvec env;
+    struct strvec publish; /* -p */
+    const char *ip;        /* --ip */
     uint64_t memory;
     const char *arch;
     const char *accel;
@@ -38,6 +41,8 @@ static void run_usage(FILE *out)
             "      --rm            remove the instance when it exits\n"
             "  -e, --env K=V       set an environment variable (K alone: take it from here)\n"
             "  -m, --memory SIZE   guest memory, e.g. 64M (default: the Unikfile's, else 64M)\n"
+            "  -p, --publish H:G   forward host port H to guest port G (HOST:GUEST[/tcp|/udp])\n"
+            "      --ip ADDR/N     a static address instead of DHCP, e.g. 10.0.2.20/24\n"
             "      --arch ARCH     which of the image's architectures to boot\n"
             "      --accel ACCEL   kvm or tcg (default: kvm when /dev/kvm is usable)\n");
 }
@@ -68,11 +73,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
                                          {"detach", no_argument, NULL, 'd'},
                                          {"name", required_argument, NULL, 'n'},
                                          {"rm", no_argument, NULL, 'r'},
+                                         {"publish", required_argument, NULL, 'p'},
+                                         {"ip", required_argument, NULL, 'I'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+de:m:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+de:m:p:h", opts, NULL)) != -1) {
         int64_t size;
         switch (c) {
         case 'e':
@@ -98,6 +105,12 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case 'r':
             o->auto_remove = true;
+            break;
+        case 'p':
+            strvec_push(&o->publish, optarg);
+            break;
+        case 'I':
+            o->ip = optarg;
             break;
         case 'A':
             if (strcmp(optarg, "kvm") != 0 && strcmp(optarg, "tcg") != 0) {
@@ -152,6 +165,24 @@ static int find_image(struct store *s, const char *name, const char *arch, struc
     return rc;
 }
 
+/* -p and --ip need an image that has the network, and ports free now. */
+static int check_network(const struct run_options *o, const char *image, bool net)
+{
+    char err[512];
+    if ((o->publish.v || o->ip) && !net) {
+        cli_error("image %s does not use the network (its program opens no socket): "
+                  "%s needs one that does",
+                  image, o->publish.v ? "-p" : "--ip");
+        return -1;
+    }
+    if ((o->ip && network_check_ip(o->ip, err, sizeof(err)) < 0) ||
+        network_check_ports(o->publish.v, err, sizeof(err)) < 0) {
+        cli_error("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* The image's env with the -e overrides applied, as the guest will see it. */
 static void effective_env(char **image_env, char **overrides, struct strvec *out)
 {
@@ -180,6 +211,8 @@ static int new_instance(const struct run_options *o, const struct store_image *i
         .cmd = boot->argv,
         .env = env.v ? env.v : empty,
         .ports = img->config.ports,
+        .publish = o->publish.v,
+        .ip = (char *)o->ip,
         .memory = boot->memory,
         .accel = (char *)o->accel,
         .auto_remove = o->auto_remove,
@@ -362,6 +395,8 @@ int cmd_run(int argc, char **argv)
         cli_error("image '%s' has no cmd", argv[first]);
         goto out_image;
     }
+    if (check_network(&o, img.ref, img.config.net) < 0)
+        goto out_image;
     program_argv(&img.config, argc - first - 1, argv + first + 1, &prog);
     /* Benchmarks only (bench/run.sh): boot another kernel file the same way. */
     const char *bench_image = getenv("UNIKIT_BENCH_IMAGE");
@@ -376,6 +411,9 @@ int cmd_run(int argc, char **argv)
         .env = o.env.v,
         .accel = o.accel,
         .boot_timing = timing && *timing == '1',
+        .net = img.config.net,
+        .ports = o.publish.v,
+        .ip = o.ip,
     };
     if (new_instance(&o, &img, &boot, &inst) < 0)
         goto out_image;
@@ -386,6 +424,7 @@ out_image:
 out:
     strvec_free(&prog);
     strvec_free(&o.env);
+    strvec_free(&o.publish);
     store_close(&s);
     return code;
 }

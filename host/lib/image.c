@@ -97,8 +97,7 @@ static int write_files(const struct unikfile *uf, const char *program, const cha
     int rc = cpio_add_data(w, "/etc/passwd", 0644, etc_passwd, sizeof(etc_passwd) - 1);
     rc = rc ? rc : cpio_add_data(w, "/etc/group", 0644, etc_group, sizeof(etc_group) - 1);
     rc = rc ? rc : cpio_add_data(w, "/etc/hosts", 0644, etc_hosts, sizeof(etc_hosts) - 1);
-    rc = rc ? rc
-            : cpio_add_data(w, "/etc/resolv.conf", 0644, etc_resolv, sizeof(etc_resolv) - 1);
+    rc = rc ? rc : cpio_add_data(w, "/etc/resolv.conf", 0644, etc_resolv, sizeof(etc_resolv) - 1);
     rc = rc ? rc : cpio_add_host_file(w, uf->cmd[0], program);
     for (size_t i = 0; !rc && i < uf->nfiles; i++)
         rc = add_mapping(w, &uf->files[i]);
@@ -157,11 +156,12 @@ out:
     return rc;
 }
 
-/* Functions whose presence means the program uses sockets (musl defines
-   them; a static program links only those it calls). */
-static const char *const socket_symbols[] = {"socket", "socketpair", "connect", "bind",
-                                             "accept", "accept4", "getaddrinfo",
-                                             "gethostbyname", NULL};
+/* Functions whose presence means the program uses sockets: the C
+   libraries' (a static program links only those it calls), and the Go
+   runtime's (its syscall and net packages). */
+static const char *const socket_symbols[] = {
+    "socket",      "socketpair",    "connect",    "bind",           "accept",         "accept4",
+    "getaddrinfo", "gethostbyname", "net.socket", "syscall.socket", "syscall.Socket", NULL};
 
 static bool is_socket_symbol(const char *name)
 {
@@ -235,10 +235,22 @@ static int link_image(const struct toolchain *tc, const char *arch, const char *
     }
     fclose(probe);
     /* -s: an image carries no symbols of its own; the program keeps its. */
-    char *argv[] = {(char *)tc->ld, "-T",          script, "--gc-sections",
-                    "-nostdlib",    "-s",          "-z",   "max-page-size=4096",
-                    "-z",           "noexecstack", "-o",   (char *)out,
-                    kernel,         blobs,         net ? netobj : NULL, NULL};
+    char *argv[] = {(char *)tc->ld,
+                    "-T",
+                    script,
+                    "--gc-sections",
+                    "-nostdlib",
+                    "-s",
+                    "-z",
+                    "max-page-size=4096",
+                    "-z",
+                    "noexecstack",
+                    "-o",
+                    (char *)out,
+                    kernel,
+                    blobs,
+                    net ? netobj : NULL,
+                    NULL};
     rc = run_program(argv, true, err, errlen) == 0 ? 0 : -1;
 out:
     free(libdir);
@@ -250,7 +262,7 @@ out:
 }
 
 int image_build(const struct unikfile *uf, const char *arch, const char *workdir,
-                const char *out_path, char *err, size_t errlen)
+                const char *out_path, bool *net, char *err, size_t errlen)
 {
     const struct toolchain *tc = toolchain_for(arch);
     if (!tc) {
@@ -271,10 +283,11 @@ int image_build(const struct unikfile *uf, const char *arch, const char *workdir
         snprintf(err, errlen, "%s", elf_err);
         goto out;
     }
+    *net = program_uses_sockets(program);
     if (write_files(uf, program, cpio_path, err, errlen) < 0 ||
         write_config(uf, config_path, err, errlen) < 0 ||
         assemble_blobs(tc, workdir, err, errlen) < 0 ||
-        link_image(tc, arch, workdir, out_path, program_uses_sockets(program), err, errlen) < 0)
+        link_image(tc, arch, workdir, out_path, *net, err, errlen) < 0)
         goto out;
     rc = 0;
 out:

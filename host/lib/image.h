@@ -6,14 +6,17 @@
 #ifndef UNIKIT_IMAGE_H
 #define UNIKIT_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "unikfile.h"
 
 /* Builds uf for arch into out_path (workdir holds the intermediate files).
- * Returns 0, or -1 with one line in err. Progress goes to stderr unless quiet. */
+ * *net says whether the network object went in (the program uses sockets),
+ * for the image's config: only such an image gets a NIC when run.
+ * Returns 0, or -1 with one line in err. */
 int image_build(const struct unikfile *uf, const char *arch, const char *workdir,
-                const char *out_path, char *err, size_t errlen);
+                const char *out_path, bool *net, char *err, size_t errlen);
 
 /* The compiler that builds static musl programs for arch ("musl-gcc", …). */
 const char *image_musl_compiler(const char *arch);

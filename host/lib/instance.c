@@ -194,6 +194,8 @@ static json_t *config_json(const struct instance *inst)
     json_object_set_new(j, "cmd", strv_json(c->cmd));
     json_object_set_new(j, "env", strv_json(c->env));
     json_object_set_new(j, "ports", strv_json(c->ports));
+    json_object_set_new(j, "publish", strv_json(c->publish));
+    json_object_set_new(j, "ip", c->ip ? json_string(c->ip) : json_null());
     json_object_set_new(j, "memory", json_integer((json_int_t)c->memory));
     json_object_set_new(j, "accel", c->accel ? json_string(c->accel) : json_null());
     json_object_set_new(j, "auto_remove", json_boolean(c->auto_remove));
@@ -212,6 +214,8 @@ static void config_from_json(json_t *j, struct instance *inst)
     c->cmd = json_strv(json_object_get(j, "cmd"));
     c->env = json_strv(json_object_get(j, "env"));
     c->ports = json_strv(json_object_get(j, "ports"));
+    c->publish = json_strv(json_object_get(j, "publish"));
+    c->ip = json_str_dup(j, "ip");
     c->memory = (uint64_t)json_int(j, "memory");
     c->accel = json_str_dup(j, "accel");
     c->auto_remove = json_is_true(json_object_get(j, "auto_remove"));
@@ -396,6 +400,8 @@ static void copy_config(struct instance_config *d, const struct instance_config 
     d->cmd = strv_dup(s->cmd);
     d->env = strv_dup(s->env);
     d->ports = strv_dup(s->ports);
+    d->publish = strv_dup(s->publish);
+    d->ip = s->ip ? xstrdup(s->ip) : NULL;
     d->memory = s->memory;
     d->accel = s->accel ? xstrdup(s->accel) : NULL;
     d->auto_remove = s->auto_remove;
@@ -686,6 +692,8 @@ void instance_free(struct instance *inst)
     strv_free(c->cmd);
     strv_free(c->env);
     strv_free(c->ports);
+    strv_free(c->publish);
+    free(c->ip);
     free(c->accel);
     free(inst->state.error);
     *inst = (struct instance){0};

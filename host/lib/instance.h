@@ -2,7 +2,7 @@
  * Instances: booted images, recorded under $UNIKIT_HOME/instances/ID/ so
  * that ps, logs, stop, kill, rm and inspect work from any shell.
  *
- *   config.json   what was asked for: image, cmd, env, memory, ports
+ *   config.json   what was asked for: image, cmd, env, memory, ports, -p, --ip
  *   state.json    status, the supervisor's and QEMU's pids, exit code, times
  *   console.log   the guest console
  *   control       the kernel's exit record; qemu.log: QEMU's own messages
@@ -32,9 +32,11 @@ struct instance_config {
     char *image;        /* the reference it was started from, "hello:latest" */
     char *image_digest; /* the manifest's digest */
     char *arch;
-    char **cmd;   /* the program's argv; NULL-terminated */
-    char **env;   /* the image's env with the -e overrides; NULL-terminated */
-    char **ports; /* from the image; NULL-terminated */
+    char **cmd;     /* the program's argv; NULL-terminated */
+    char **env;     /* the image's env with the -e overrides; NULL-terminated */
+    char **ports;   /* from the image; NULL-terminated */
+    char **publish; /* -p "HOST:GUEST[/tcp|/udp]"; NULL-terminated */
+    char *ip;       /* --ip "ADDR/PREFIX", or NULL for DHCP */
     uint64_t memory;
     char *accel; /* NULL: the best available */
     bool auto_remove;

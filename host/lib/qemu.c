@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "elfcheck.h"
-
+#include "network.h"
 #include "util.h"
 
 /* Control-channel ports the x86 kernel uses (kernel/plat/virt/x86_64/pvh.c). */
@@ -102,44 +102,6 @@ static void push_option_path(struct strvec *a, const char *prefix, const char *p
     free(buf);
 }
 
-/* The network object's assertion format (kernel/net/include/arch/cc.h)
-   is in every image that has lwIP, and in no other. */
-static const char net_marker[] = "lwIP: %s (%s:%d)";
-
-bool qemu_image_has_net(const char *image)
-{
-    FILE *f = fopen(image, "rb");
-    if (!f)
-        return false;
-    /* Read in chunks that overlap by the marker's length, so none is split. */
-    char buf[65536];
-    size_t keep = 0, n;
-    bool has = false;
-    while (!has && (n = fread(buf + keep, 1, sizeof(buf) - keep, f)) > 0) {
-        n += keep;
-        has = memmem(buf, n, net_marker, sizeof(net_marker) - 1) != NULL;
-        keep = n < sizeof(net_marker) ? n : sizeof(net_marker);
-        memmove(buf, buf + n - keep, keep);
-    }
-    fclose(f);
-    return has;
-}
-
-int qemu_parse_port(const char *spec, int *host, int *guest, bool *udp, char *err, size_t errlen)
-{
-    char proto[8] = "tcp";
-    int n = 0;
-    if (sscanf(spec, "%d:%d%n", host, guest, &n) != 2 ||
-        (spec[n] && (spec[n] != '/' || sscanf(spec + n + 1, "%7s", proto) != 1)) ||
-        (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0) || *host < 1 || *host > 65535 ||
-        *guest < 1 || *guest > 65535) {
-        snprintf(err, errlen, "invalid port mapping '%s' (want HOST:GUEST[/tcp|/udp])", spec);
-        return -1;
-    }
-    *udp = strcmp(proto, "udp") == 0;
-    return 0;
-}
-
 /* The user-mode network (no root, no tap): forwards for -p, and the
    static address's network for --ip. The guest's DHCP address is the
    network's .15, where hostfwd sends by default. */
@@ -161,12 +123,11 @@ static void add_network(struct strvec *a, const struct qemu_boot *b)
         }
     }
     for (size_t i = 0; b->ports && b->ports[i]; i++) {
-        int host, guest;
-        bool udp;
+        struct port_map m;
         char err[128];
-        if (qemu_parse_port(b->ports[i], &host, &guest, &udp, err, sizeof(err)) == 0)
-            fprintf(f, ",hostfwd=%s::%d-%.*s:%d", udp ? "udp" : "tcp", host,
-                    slash ? (int)(slash - b->ip) : 0, slash ? b->ip : "", guest);
+        if (network_parse_port(b->ports[i], &m, err, sizeof(err)) == 0)
+            fprintf(f, ",hostfwd=%s::%d-%.*s:%d", m.udp ? "udp" : "tcp", m.host,
+                    slash ? (int)(slash - b->ip) : 0, slash ? b->ip : "", m.guest);
     }
     fclose(f);
     strvec_push(a, "-global");
@@ -211,13 +172,12 @@ static void build_argv(struct strvec *a, const struct qemu_boot *b, const char *
     }
     strvec_push(a, "-m");
     strvec_pushf(a, "%lluk", (unsigned long long)(b->memory / 1024));
-    bool net = qemu_image_has_net(b->image);
-    if (net)
+    if (b->net)
         add_network(a, b);
     strvec_push(a, "-kernel");
     strvec_push(a, b->image);
     strvec_push(a, "-append");
-    if (net && b->ip)
+    if (b->net && b->ip)
         strvec_pushf(a, "%s net.ip=%s", cmdline, b->ip);
     else
         strvec_push(a, cmdline);

@@ -18,9 +18,11 @@ struct qemu_boot {
     char **env;        /* "K=V" overrides; NULL-terminated */
     const char *accel; /* "kvm", "tcg", or NULL for the best available */
     bool boot_timing;  /* ask the kernel for boot-to-main timing */
-    /* Networking, for images with the network object (qemu_image_has_net):
-       "HOST:GUEST[/tcp|/udp]" forwards, NULL-terminated or NULL; and a
-       static "ADDR/PREFIX" instead of DHCP, or NULL. */
+    /* Networking: net (the image's config says it has the network object)
+       gives it a NIC on QEMU's user network; ports are "HOST:GUEST[/tcp|/udp]"
+       forwards, NULL-terminated or NULL; ip a static "ADDR/PREFIX" instead
+       of DHCP, or NULL. run.c checks ports and ip before boot. */
+    bool net;
     char **ports;
     const char *ip;
     /* Instances (instance.h) set these; a plain boot leaves them zero. */
@@ -33,13 +35,6 @@ struct qemu_boot {
     void (*on_start)(pid_t qemu_pid, void *arg);
     void *on_start_arg;
 };
-
-/* True when the image carries the network stack (lib/unikit/ARCH/net.o):
-   only then does it get a NIC. */
-bool qemu_image_has_net(const char *image);
-
-/* Checks "HOST:GUEST[/tcp|/udp]"; fills the parts. -1 with one line in err. */
-int qemu_parse_port(const char *spec, int *host, int *guest, bool *udp, char *err, size_t errlen);
 
 struct qemu_result {
     int exit_code;             /* what `unikit run` exits with */

@@ -829,10 +829,11 @@ static json_t *config_json(const struct image_config *c, const char *created)
         json_decref(exposed);
         return NULL;
     }
-    return json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:o}, s:{s:s, s:I, s:o}}", "architecture",
+    return json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:o}, s:{s:s, s:I, s:o, s:b}}", "architecture",
                      store_oci_arch(c->arch), "os", "linux", "created", created, "config", "Cmd",
                      cmd, "Env", env, "ExposedPorts", exposed, "unikit", "arch",
-                     store_unikit_arch(c->arch), "memory", (json_int_t)c->memory, "ports", ports);
+                     store_unikit_arch(c->arch), "memory", (json_int_t)c->memory, "ports", ports,
+                     "net", (int)c->net);
 }
 
 static json_t *manifest_json(const struct blob_ref *config, const struct blob_ref *layer,
@@ -1073,6 +1074,8 @@ static int parse_config(json_t *doc, const char *digest, struct image_config *ou
         return fail(err, errlen, "image blob %s: corrupted (not a unikit image config)", digest);
     out->arch = xstrdup(arch);
     out->memory = (uint64_t)json_integer_value(memory);
+    /* Absent in images built before it was recorded: those get no NIC. */
+    out->net = json_is_true(json_object_get(unikit, "net"));
     return 0;
 }
 

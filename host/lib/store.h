@@ -25,6 +25,7 @@ struct image_config {
     char **ports; /* NULL-terminated */
     uint64_t memory;
     time_t created;
+    bool net; /* linked with the network object: it gets a NIC when run */
 };
 
 struct store_image {

@@ -149,6 +149,18 @@ static unsigned pipe_poll_write(struct file *f)
     return p->count < PIPE_CAPACITY ? VFS_POLL_OUT : 0;
 }
 
+/* Writes and the write end's close wake readable, reads and the read
+ * end's close writable: exactly when each end's poll answer changes. */
+static struct waitq *pipe_queue_read(struct file *f)
+{
+    return &pipe_of(f)->readable;
+}
+
+static struct waitq *pipe_queue_write(struct file *f)
+{
+    return &pipe_of(f)->writable;
+}
+
 static void pipe_release_read(struct file *f)
 {
     struct pipe *p = pipe_of(f);
@@ -178,6 +190,7 @@ static const struct file_ops pipe_read_ops = {
     .read = pipe_read,
     .nread = pipe_nread,
     .poll = pipe_poll_read,
+    .poll_queue = pipe_queue_read,
     .release = pipe_release_read,
 };
 
@@ -185,6 +198,7 @@ static const struct file_ops pipe_write_ops = {
     .write = pipe_write,
     .nread = pipe_nread,
     .poll = pipe_poll_write,
+    .poll_queue = pipe_queue_write,
     .release = pipe_release_write,
 };
 

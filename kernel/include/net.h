@@ -13,7 +13,6 @@
 #include "types.h"
 
 struct file;
-struct waitq;
 
 #define NET_STREAM 1
 #define NET_DGRAM  2
@@ -62,9 +61,5 @@ int net_shutdown(struct file *f, int how);
 int net_name(struct file *f, bool peer, struct net_addr *out);
 int net_setopt(struct file *f, enum net_opt opt, int value);
 int net_getopt(struct file *f, enum net_opt opt, int *value);
-
-/* Woken whenever any socket's readiness may have changed: poll, select and
- * epoll sleep on it. Others whose readiness changes (eventfd) wake it too. */
-struct waitq *net_poll_queue(void);
 
 #endif

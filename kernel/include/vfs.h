@@ -31,6 +31,7 @@ enum vfs_type {
 
 struct inode;
 struct file;
+struct waitq;
 
 /*
  * Called for each directory entry by vfs_readdir. next is the position just
@@ -82,7 +83,7 @@ struct inode {
     const struct file_ops *fops; /* what an open file of this inode does */
 };
 
-/* Poll bits (for poll/select once the scheduler has wait queues). */
+/* Poll bits: what file_ops.poll answers (poll.h waits for them). */
 #define VFS_POLL_IN  0x1
 #define VFS_POLL_OUT 0x2
 #define VFS_POLL_ERR 0x4
@@ -96,7 +97,11 @@ struct file_ops {
     off_t (*lseek)(struct file *f, off_t off, int whence);
     /* Bytes a read would return now (FIONREAD); NULL: not supported. */
     ssize_t (*nread)(struct file *f);
+    /* VFS_POLL_* bits now; NULL: always readable and writable. */
     unsigned (*poll)(struct file *f);
+    /* The wait queue woken whenever poll's answer may change (poll.h);
+     * NULL: it never changes while one waits. */
+    struct waitq *(*poll_queue)(struct file *f);
     void (*release)(struct file *f);
 };
 

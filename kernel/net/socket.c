@@ -44,10 +44,10 @@ static struct sock *sock_of(struct file *f)
     return container_of(f->inode, struct sock, inode);
 }
 
+/* Every change a blocked call or a poller may wait for wakes the one queue. */
 static void wake(struct sock *s)
 {
     waitq_wake_all(&s->wq);
-    waitq_wake_all(net_poll_queue());
 }
 
 static int lwip_errno(err_t e)
@@ -211,6 +211,11 @@ static unsigned sock_poll(struct file *f)
     return bits;
 }
 
+static struct waitq *sock_queue(struct file *f)
+{
+    return &sock_of(f)->wq;
+}
+
 static void tcp_release(struct sock *s)
 {
     if (s->rx)
@@ -278,6 +283,7 @@ static const struct file_ops sock_ops = {
     .write = sock_write,
     .nread = sock_nread,
     .poll = sock_poll,
+    .poll_queue = sock_queue,
     .release = sock_release,
 };
 

@@ -27,14 +27,8 @@ static struct netif nif;
 static struct net_dev *dev;
 static struct waitq net_wq = WAITQ_INIT;  /* the net thread sleeps here */
 static struct waitq addr_wq = WAITQ_INIT; /* net_start waits here for an address */
-static struct waitq poll_wq = WAITQ_INIT;
 static bool work_pending;
 static int started; /* 0: not yet, 1: up, -errno: failed */
-
-struct waitq *net_poll_queue(void)
-{
-    return &poll_wq;
-}
 
 uint32_t net_local_ip(void)
 {

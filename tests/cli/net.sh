@@ -1,12 +1,16 @@
 #!/bin/sh
-# Networking: a program that uses sockets gets lwIP and a NIC, and
-# exchanges UDP with a server on the host through QEMU's user network
-# (10.0.2.2); one that never opens a socket gets neither. One line per
+# Networking, on every architecture: examples/httpd served through
+# `unikit run -p`, curl as the client (GET, 404, HEAD, keep-alive, a 10 MB
+# file, 50 clients at once, peers that reset or abandon connections, a
+# burst of connects); a guest that connects out over TCP and one that
+# exchanges UDP with the host (10.0.2.2); `run -p` errors before boot; and
+# no NIC or lwIP for a program that never opens a socket. One line per
 # check: "ok net-X", "FAIL net-X" (details on stderr) or "skip net-X: why".
 #
 # Usage: sh tests/cli/net.sh
 # Environment: UNIKIT (default build/asan/bin/unikit), UNIKIT_LIBDIR (default
-# lib/unikit), CLI_TIMEOUT (60), KEEP_TMP=1 keeps the work folder.
+# lib/unikit), CLI_TIMEOUT (60), NET_ARCHES (x86_64 aarch64), KEEP_TMP=1
+# keeps the work folder.
 
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd -P)
@@ -16,24 +20,44 @@ case $UNIKIT in
 *) UNIKIT=$root/$UNIKIT ;;
 esac
 CLI_TIMEOUT=${CLI_TIMEOUT:-60}
+NET_ARCHES=${NET_ARCHES:-x86_64 aarch64}
 export UNIKIT_LIBDIR="${UNIKIT_LIBDIR:-$root/lib/unikit}"
+peer="python3 $root/tests/cli/fixtures/netpeer.py"
 marker='lwIP: %s (%s:%d)' # the network object's assertion format (kernel/net/include/arch/cc.h)
 
-tests="no-socket-no-lwip socket-has-lwip dhcp-x86_64 udp-x86_64"
+once_tests="no-socket-no-lwip socket-has-lwip port-taken no-net-publish bad-publish ps-ports"
+arch_tests="dhcp udp tcp-out get 404 head keepalive big-file concurrent reset half-open
+syn-flood"
+all_tests=$once_tests
+for a in $NET_ARCHES; do
+    for t in $arch_tests; do all_tests="$all_tests $t-$a"; done
+done
+
 why=""
 [ -x "$UNIKIT" ] || why="unikit not built ($UNIKIT)"
-for t in musl-gcc qemu-system-x86_64 python3; do
+for t in musl-gcc python3 curl sha256sum; do
     [ -z "$why" ] && ! command -v "$t" >/dev/null 2>&1 && why="$t not found"
 done
 [ -z "$why" ] && [ ! -f "$UNIKIT_LIBDIR/x86_64/net.o" ] && why="no net.o (run make)"
 if [ -n "$why" ]; then
-    for t in $tests; do echo "skip net-$t: $why"; done
+    for t in $all_tests; do echo "skip net-$t: $why"; done
     exit 0
 fi
 
 work=$(mktemp -d)
-[ -n "${KEEP_TMP:-}" ] || trap 'rm -rf "$work"' EXIT
 export UNIKIT_HOME="$work/home"
+bg_pids=""
+cleanup() {
+    for id in $("$UNIKIT" ps -q 2>/dev/null); do
+        "$UNIKIT" rm -f "$id" >/dev/null 2>&1
+    done
+    for pid in $bg_pids; do
+        kill "$pid" 2>/dev/null
+    done
+    [ -n "${KEEP_TMP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 fails=0
 fail() {
     echo "FAIL net-$1"
@@ -41,11 +65,20 @@ fail() {
     echo "  $*" >&2
     fails=$((fails + 1))
 }
+# check NAME DETAIL COMMAND...: ok when the command succeeds; DETAIL is
+# expanded after it ran (give it in single quotes).
+check() {
+    name=$1 detail=$2
+    shift 2
+    if "$@"; then echo "ok net-$name"; else fail "$name" "$(eval "echo \"$detail\"")"; fi
+}
 
 # Images are files in the store: which of them carry lwIP.
 images_with_lwip() {
     grep -rlF "$marker" "$UNIKIT_HOME" 2>/dev/null | wc -l
 }
+
+# ---- building: only a program with sockets gets the network ---------------
 
 if ! "$UNIKIT" build -q --arch x86_64 examples/hello >"$work/b1" 2>&1; then
     fail no-socket-no-lwip "building hello failed: $(cat "$work/b1")"
@@ -63,29 +96,145 @@ else
     echo "ok net-socket-has-lwip"
 fi
 
-out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --arch x86_64 udpping 2>&1)
-case $out in
-*"address 10.0.2.15"*) echo "ok net-dhcp-x86_64" ;;
-*) fail dhcp-x86_64 "expected the DHCP address 10.0.2.15, got: $out" ;;
-esac
+# httpd with a 10 MB file of random bytes besides the example's pages.
+cp -r examples/httpd "$work/httpd"
+head -c 10000000 /dev/urandom >"$work/httpd/www/big.bin"
+sed 's/^memory: .*/memory: 64M/; s/^name: .*/name: httpd-test/' examples/httpd/Unikfile \
+    >"$work/httpd/Unikfile"
+big_sum=$(sha256sum <"$work/httpd/www/big.bin" | cut -d' ' -f1)
+for dir in "$work/httpd" tests/cli/fixtures/net-udp tests/cli/fixtures/net-tcp; do
+    if ! "$UNIKIT" build -q "$dir" >"$work/b3" 2>&1; then
+        echo "building $dir failed: $(cat "$work/b3")" >&2
+        for t in $all_tests; do echo "FAIL net-$t"; done
+        exit 1
+    fi
+done
 
-# A UDP server on the host's loopback: the guest reaches it as 10.0.2.2.
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(float(sys.argv[2]))
-d, a = s.recvfrom(100)
-s.sendto(b"pong:" + d, a)
-' "$port" "$CLI_TIMEOUT" >"$work/server" 2>&1 &
-server=$!
-sleep 0.3
-out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --arch x86_64 udpping "$port" 2>&1)
-wait "$server"
-case $out in
-*"got pong:ping"*) echo "ok net-udp-x86_64" ;;
-*) fail udp-x86_64 "expected the host's reply 'pong:ping', got: $out $(cat "$work/server")" ;;
-esac
+# ---- run -p: mistakes are one line and 125, before boot ---------------------
+
+freeport() { $peer freeport "$@"; }
+
+# expect_125 NAME WANT_TEXT ARGS...: `unikit run ARGS` fails with 125 and one line.
+expect_125() {
+    name=$1 want=$2
+    shift 2
+    timeout "$CLI_TIMEOUT" "$UNIKIT" run "$@" >"$work/out" 2>"$work/err"
+    rc=$?
+    if [ "$rc" -ne 125 ] || [ "$(wc -l <"$work/err")" -ne 1 ] ||
+        ! grep -q "$want" "$work/err"; then
+        fail "$name" "expected exit 125 and one line with '$want'; got $rc: $(cat "$work/err")"
+    else
+        echo "ok net-$name"
+    fi
+}
+
+taken=$(freeport)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+print("listening", flush=True); time.sleep(float(sys.argv[2]))' "$taken" "$CLI_TIMEOUT" >"$work/taken" &
+bg_pids="$bg_pids $!"
+while ! grep -q listening "$work/taken" 2>/dev/null; do sleep 0.1; done
+expect_125 port-taken "port $taken/tcp on the host is already in use" --arch x86_64 \
+    -p "$taken:80" httpd-test
+expect_125 no-net-publish "does not use the network" --arch x86_64 -p "$(freeport):80" hello
+expect_125 bad-publish "expected HOST:GUEST" --arch x86_64 -p 80 httpd-test
+
+# ---- httpd, per architecture ------------------------------------------------
+
+# serve ARCH: boots httpd-test detached on a free port; sets $port and $id.
+serve() {
+    port=$(freeport)
+    id=$("$UNIKIT" run -d --arch "$1" -p "$port:80" httpd-test 2>"$work/err")
+    for _ in $(seq 300); do
+        curl -s -m 5 -o /dev/null "http://127.0.0.1:$port/" && return 0
+        sleep 0.2
+    done
+    echo "httpd ($1) never answered: $(cat "$work/err") $("$UNIKIT" logs "$id" 2>&1)" >&2
+    return 1
+}
+
+url() { echo "http://127.0.0.1:$port$1"; }
+get() { curl -s -m "$CLI_TIMEOUT" "$@"; }
+
+get_ok() { [ "$(get "$(url /)")" = "$(cat examples/httpd/www/index.html)" ]; }
+is_404() { [ "$(get -o /dev/null -w '%{http_code}' "$(url /missing.html)")" = 404 ]; }
+head_ok() {
+    get -I "$(url /hello.txt)" >"$work/head" &&
+        grep -q '^HTTP/1.1 200' "$work/head" &&
+        grep -qi "^Content-Length: $(wc -c <examples/httpd/www/hello.txt | tr -d ' ')" "$work/head" &&
+        [ "$(sed -n '/^\r$/,$p' "$work/head" | wc -c)" -le 2 ]
+}
+# Two URLs in one curl: the second reuses the first's connection.
+keepalive_ok() {
+    conns=$(get -o /dev/null -o /dev/null -w '%{num_connects}\n' "$(url /hello.txt)" \
+        "$(url /index.html)" | awk '{ s += $1 } END { print s }')
+    [ "$conns" = 1 ]
+}
+big_ok() { [ "$(get "$(url /big.bin)" | sha256sum | cut -d' ' -f1)" = "$big_sum" ]; }
+concurrent_ok() {
+    n=$(seq 50 | xargs -P 50 -I{} curl -s -m "$CLI_TIMEOUT" -o /dev/null -w '%{http_code}\n' \
+        "$(url /hello.txt)" | grep -c '^200$')
+    [ "$n" -eq 50 ]
+}
+survives() { $peer "$@" >"$work/peer" 2>&1 && get_ok; }
+
+tcp_out() {
+    tport=$(freeport)
+    $peer echo "$tport" "$CLI_TIMEOUT" >"$work/echo" 2>&1 &
+    epid=$!
+    bg_pids="$bg_pids $epid"
+    sleep 0.3
+    out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" tcpclient "$tport" 200000 2>&1)
+    wait "$epid"
+    case $out in
+    *"tcp echoed 200000 bytes from 10.0.2.2:$tport"*) return 0 ;;
+    *) echo "  guest: $out; host: $(cat "$work/echo")" >&2 && return 1 ;;
+    esac
+}
+
+udp_ping() {
+    uport=$(freeport udp)
+    $peer udp "$uport" "$CLI_TIMEOUT" >"$work/udp" 2>&1 &
+    upid=$!
+    bg_pids="$bg_pids $upid"
+    sleep 0.3
+    out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" udpping "$uport" 2>&1)
+    wait "$upid"
+    case $out in
+    *"got pong:ping"*) return 0 ;;
+    *) echo "  guest: $out; host: $(cat "$work/udp")" >&2 && return 1 ;;
+    esac
+}
+
+for arch in $NET_ARCHES; do
+    out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$arch" udpping 2>&1)
+    case $out in
+    *"address 10.0.2.15"*) echo "ok net-dhcp-$arch" ;;
+    *) fail "dhcp-$arch" "expected the DHCP address 10.0.2.15, got: $out" ;;
+    esac
+    check "udp-$arch" "no 'pong:ping' from the host" udp_ping "$arch"
+    check "tcp-out-$arch" "the host's echo server did not get its bytes back" tcp_out "$arch"
+
+    if ! serve "$arch"; then
+        for t in $arch_tests; do
+            case $t in dhcp | udp | tcp-out) ;; *) fail "$t-$arch" "httpd did not start" ;; esac
+        done
+        continue
+    fi
+    check "get-$arch" "GET / did not return index.html" get_ok
+    check "404-$arch" "GET of a missing file was not 404" is_404
+    check "head-$arch" 'HEAD: $(cat "$work/head")' head_ok
+    check "keepalive-$arch" 'two requests took ${conns:-?} connections, not 1' keepalive_ok
+    check "big-file-$arch" "the 10 MB file's SHA-256 differs" big_ok
+    check "concurrent-$arch" 'only ${n:-?} of 50 concurrent requests got 200' concurrent_ok
+    check "reset-$arch" 'after peers reset: $(cat "$work/peer")' survives reset "$port" 20
+    check "half-open-$arch" 'after half-open peers: $(cat "$work/peer")' survives halfopen "$port" 10
+    check "syn-flood-$arch" 'after 200 connects: $(cat "$work/peer")' survives synflood "$port" 200
+    if [ "$arch" = "$(echo "$NET_ARCHES" | cut -d' ' -f1)" ]; then
+        "$UNIKIT" ps >"$work/ps" 2>&1
+        check ps-ports 'ps: $(cat "$work/ps")' grep -q "0.0.0.0:$port->80/tcp" "$work/ps"
+    fi
+    "$UNIKIT" rm -f "$id" >/dev/null 2>&1
+done
 
 [ "$fails" -eq 0 ]
