@@ -1,0 +1,3 @@
+module unikit.example/go-http
+
+go 1.19

@@ -1,0 +1,142 @@
+#!/bin/sh
+# Real runtimes, unmodified, on both architectures: a C program built
+# with glibc -static (pthreads); Go programs built with CGO_ENABLED=0:
+# goroutines, channels, sleep, a recovered nil dereference; the net/http
+# server of examples/go-http answering curl through -p; and a Go HTTP
+# client fetching from a server this test runs on the host.
+# One line per check: "ok X", "FAIL X" (details on stderr) or "skip X: why".
+cd "$(dirname "$0")/../.." || exit 1
+root=$(pwd -P)
+UNIKIT=${UNIKIT:-build/asan/bin/unikit}
+case $UNIKIT in /*) ;; *) UNIKIT=$root/$UNIKIT ;; esac
+export UNIKIT_LIBDIR="${UNIKIT_LIBDIR:-$root/lib/unikit}"
+fixtures=$root/tests/cli/fixtures/runtimes
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export UNIKIT_HOME="$work/home"
+TIMEOUT=${CLI_TIMEOUT:-120}
+
+fail() {
+    echo "FAIL runtimes-$1"
+    shift
+    printf '  %s\n' "$@" >&2
+}
+
+# boot NAME ARCH BINARY EXPECTED: the binary as an image, its output compared.
+boot() {
+    dir=$work/$1-$2
+    mkdir -p "$dir"
+    cp "$3" "$dir/prog"
+    printf 'name: %s\nbuild:\n  binary: ./prog\narch: [%s]\nmemory: 256M\n' "$1" "$2" >"$dir/Unikfile"
+    if ! "$UNIKIT" build -q "$dir" >"$dir/build.log" 2>&1; then
+        fail "$1-$2" "unikit build failed:" "$(cat "$dir/build.log")"
+        return
+    fi
+    out=$(timeout "$TIMEOUT" "$UNIKIT" run --arch "$2" "$1" 2>"$dir/err")
+    status=$?
+    if [ $status -eq 0 ] && [ "$out" = "$4" ]; then
+        echo "ok runtimes-$1-$2"
+    else
+        fail "$1-$2" "exit $status; output:" "$out" "expected:" "$4" "stderr:" "$(cat "$dir/err")"
+    fi
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# go_build ARCH OUT DIR FILES...: a static Go binary, or a FAIL line.
+go_build() {
+    arch=$1 out=$2 dir=$3
+    shift 3
+    (cd "$dir" && HOME=$work GOCACHE=$work/gocache GOPATH=$work/gopath CGO_ENABLED=0 \
+        GOOS=linux GOARCH=$(goarch_for "$arch") go build -o "$out" "$@") \
+        >"$work/go.log" 2>&1
+}
+
+# The net/http server behind -p: curl must get its answer.
+go_http() {
+    arch=$1
+    if ! go_build "$arch" "$work/bin-http-$arch" "$root/examples/go-http" .; then
+        fail "go-http-$arch" "go build failed:" "$(cat "$work/go.log")"
+        return
+    fi
+    dir=$work/go-http-$arch
+    mkdir -p "$dir"
+    cp "$work/bin-http-$arch" "$dir/server"
+    sed "s/^memory:.*/memory: 256M\narch: [$arch]/" "$root/examples/go-http/Unikfile" >"$dir/Unikfile"
+    if ! "$UNIKIT" build -q "$dir" >"$dir/build.log" 2>&1; then
+        fail "go-http-$arch" "unikit build failed:" "$(cat "$dir/build.log")"
+        return
+    fi
+    port=$(free_port)
+    id=$("$UNIKIT" run -d --rm -p "$port:8080" --arch "$arch" go-http 2>"$dir/run.err")
+    body=""
+    i=0
+    while [ $i -lt "$TIMEOUT" ] && [ -z "$body" ]; do
+        body=$(curl -s --max-time 5 "http://127.0.0.1:$port/unikit" 2>/dev/null)
+        [ -z "$body" ] && sleep 1
+        i=$((i + 1))
+    done
+    "$UNIKIT" logs "$id" >"$dir/console" 2>&1
+    "$UNIKIT" kill "$id" >/dev/null 2>&1
+    case $body in
+    "hello from Go net/http on linux/$(goarch_for "$arch"), path /unikit") echo "ok runtimes-go-http-$arch" ;;
+    *) fail "go-http-$arch" "curl got: '$body'" "run: $(cat "$dir/run.err")" "console:" "$(cat "$dir/console")" ;;
+    esac
+}
+
+# A Go HTTP client in the guest fetches from a server on the host.
+go_client() {
+    arch=$1
+    if ! go_build "$arch" "$work/bin-client-$arch" "$fixtures" goclient.go; then
+        fail "go-client-$arch" "go build failed:" "$(cat "$work/go.log")"
+        return
+    fi
+    port=$(free_port)
+    mkdir -p "$work/www" && echo "served by the host" >"$work/www/index.txt"
+    (cd "$work/www" && exec python3 -m http.server --bind 127.0.0.1 "$port") >/dev/null 2>&1 &
+    server=$!
+    sleep 0.5
+    dir=$work/go-client-$arch
+    mkdir -p "$dir"
+    cp "$work/bin-client-$arch" "$dir/prog"
+    printf 'name: goclient\nbuild:\n  binary: ./prog\narch: [%s]\nmemory: 256M\n' "$arch" >"$dir/Unikfile"
+    "$UNIKIT" build -q "$dir" >"$dir/build.log" 2>&1
+    out=$(timeout "$TIMEOUT" "$UNIKIT" run --arch "$arch" goclient "http://10.0.2.2:$port/index.txt" 2>&1)
+    kill "$server" 2>/dev/null
+    case $out in
+    *"status 200 body served by the host"*) echo "ok runtimes-go-client-$arch" ;;
+    *) fail "go-client-$arch" "output: $out" ;;
+    esac
+}
+
+gcc_for() { [ "$1" = aarch64 ] && echo aarch64-linux-gnu-gcc || echo gcc; }
+goarch_for() { [ "$1" = aarch64 ] && echo arm64 || echo amd64; }
+
+for arch in x86_64 aarch64; do
+    cc=$(gcc_for "$arch")
+    if ! command -v "$cc" >/dev/null 2>&1 ||
+        ! "$cc" -static -O2 -o "$work/bin-glibc-$arch" "$fixtures/glibc-threads.c" -lpthread 2>"$work/cc.log"; then
+        echo "skip runtimes-glibc-$arch: $cc cannot link glibc statically here ($(head -n 1 "$work/cc.log"))"
+    else
+        boot glibc "$arch" "$work/bin-glibc-$arch" "glibc static: threads sum 12"
+    fi
+
+    if ! command -v go >/dev/null 2>&1; then
+        for t in go go-http go-client; do
+            echo "skip runtimes-$t-$arch: go is not installed (scripts/deps.sh installs golang-go)"
+        done
+        continue
+    fi
+    if ! go_build "$arch" "$work/bin-go-$arch" "$fixtures" gohello.go; then
+        fail "go-$arch" "go build failed:" "$(cat "$work/go.log")"
+        continue
+    fi
+    boot gohello "$arch" "$work/bin-go-$arch" "hello from Go on $(goarch_for "$arch") args 1
+channel sum 4999950000
+sleep at least 20ms and under 2s: true
+nil dereference recovered: true"
+    go_http "$arch"
+    go_client "$arch"
+done
