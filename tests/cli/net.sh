@@ -133,7 +133,11 @@ python3 -c 'import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
 print("listening", flush=True); time.sleep(float(sys.argv[2]))' "$taken" "$CLI_TIMEOUT" >"$work/taken" &
 bg_pids="$bg_pids $!"
-while ! grep -q listening "$work/taken" 2>/dev/null; do sleep 0.1; done
+i=0
+while ! grep -q listening "$work/taken" 2>/dev/null && [ $i -lt 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
 expect_125 port-taken "port $taken/tcp on the host is already in use" --arch x86_64 \
     -p "$taken:80" httpd-test
 expect_125 no-net-publish "does not use the network" --arch x86_64 -p "$(freeport):80" hello
@@ -178,12 +182,22 @@ concurrent_ok() {
 }
 survives() { $peer "$@" >"$work/peer" 2>&1 && get_ok; }
 
+# wait_ready FILE: until the peer writing FILE says it listens (its
+# interpreter can take a while to start), at most 30 s.
+wait_ready() {
+    i=0
+    while ! grep -q '^ready' "$1" 2>/dev/null && [ $i -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+
 tcp_out() {
     tport=$(freeport)
     $peer echo "$tport" "$CLI_TIMEOUT" >"$work/echo" 2>&1 &
     epid=$!
     bg_pids="$bg_pids $epid"
-    sleep 0.3
+    wait_ready "$work/echo"
     out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" tcpclient "$tport" 200000 2>&1)
     wait "$epid"
     case $out in
@@ -197,7 +211,7 @@ udp_ping() {
     $peer udp "$uport" "$CLI_TIMEOUT" >"$work/udp" 2>&1 &
     upid=$!
     bg_pids="$bg_pids $upid"
-    sleep 0.3
+    wait_ready "$work/udp"
     out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" udpping "$uport" 2>&1)
     wait "$upid"
     case $out in

@@ -97,7 +97,11 @@ go_client() {
     mkdir -p "$work/www" && echo "served by the host" >"$work/www/index.txt"
     (cd "$work/www" && exec python3 -m http.server --bind 127.0.0.1 "$port") >/dev/null 2>&1 &
     server=$!
-    sleep 0.5
+    i=0 # until it answers: the interpreter can take a while to start
+    while ! curl -s -o /dev/null "http://127.0.0.1:$port/index.txt" && [ $i -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
     dir=$work/go-client-$arch
     mkdir -p "$dir"
     cp "$work/bin-client-$arch" "$dir/prog"
