@@ -258,6 +258,16 @@ bool vm_handle_fault(uintptr_t addr, int access)
     return true;
 }
 
+bool vm_prefault(uintptr_t addr, size_t len, int access)
+{
+    if (!vm_range_ok(addr, len, access))
+        return false;
+    for (uintptr_t va = ALIGN_DOWN(addr, PAGE_SIZE); va < addr + len; va += PAGE_SIZE)
+        if (!arch_page_present(va) && !vm_handle_fault(va, access))
+            return false;
+    return true;
+}
+
 void vm_brk_init(uintptr_t start)
 {
     brk_start = brk_end = ALIGN_UP(start, PAGE_SIZE);

@@ -36,6 +36,11 @@ void vm_discard(uintptr_t addr, size_t len);
 bool vm_range_ok(uintptr_t addr, size_t len, int access);
 /* Resolves a page fault; true when handled (demand page), false for a real fault. */
 bool vm_handle_fault(uintptr_t addr, int access);
+/* Maps every page of [addr, addr+len) now, for code that must not take a
+ * page fault while it writes there (an x86_64 exception handler, whose
+ * stack a nested fault would reuse); false where the range is not mapped
+ * with access. */
+bool vm_prefault(uintptr_t addr, size_t len, int access);
 /* Finds the area holding addr; returns its bounds and prot. */
 bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot);
 

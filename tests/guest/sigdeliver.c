@@ -123,6 +123,31 @@ static void test_segv_handler(void)
     install(SIGSEGV, SIG_DFL, 0);
 }
 
+/* A fault handled on an alternate stack the program never touched: the
+ * kernel writes the frame into pages that do not exist yet. */
+static char fresh_altstack[1 << 17];
+
+static void test_segv_on_fresh_altstack(void)
+{
+    stack_t ss = {.ss_sp = fresh_altstack, .ss_size = sizeof fresh_altstack, .ss_flags = 0};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigaltstack(&ss, NULL);
+    sigaction(SIGSEGV, &sa, NULL);
+    got_signo = 0;
+    if (sigsetjmp(jump, 1) == 0) {
+        *bad_pointer = 2;
+        check("SIGSEGV on a fresh alternate stack: handler ran", 0);
+    } else {
+        check("SIGSEGV on a fresh alternate stack: handler ran", got_signo == SIGSEGV);
+    }
+    install(SIGSEGV, SIG_DFL, 0);
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, NULL);
+}
+
 /* A thread signalled while it computes: its registers must be intact after. */
 static atomic_int ready, stop;
 
@@ -206,6 +231,7 @@ int main(void)
     test_blocked_until_unblocked();
     test_altstack();
     test_segv_handler();
+    test_segv_on_fresh_altstack();
     test_thread_signal();
     test_restart();
     return guest_done();

@@ -10,6 +10,7 @@
 #include "lib.h"
 #include "signal.h"
 #include "syscalls.h"
+#include "vm.h"
 
 #define FPSIMD_MAGIC 0x46508001u
 #define NZCV_MASK    0xf0000000ull
@@ -90,7 +91,7 @@ bool sigframe_setup(struct arch_regs *r, int sig, const struct linux_siginfo *in
 {
     struct frame_record *rec = (struct frame_record *)((sp - sizeof(*rec)) & ~15UL);
     struct rt_sigframe *f = (struct rt_sigframe *)(((uintptr_t)rec - sizeof(*f)) & ~15UL);
-    if (!user_writable(f, sp - (uintptr_t)f))
+    if (!vm_prefault((uintptr_t)f, sp - (uintptr_t)f, VM_WRITE))
         return false;
     memset(f, 0, sizeof(*f));
     f->info = *info;

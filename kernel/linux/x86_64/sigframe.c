@@ -8,6 +8,7 @@
 #include "lib.h"
 #include "signal.h"
 #include "syscalls.h"
+#include "vm.h"
 
 #define RED_ZONE    128
 #define FXSAVE_SIZE 512
@@ -79,7 +80,7 @@ bool sigframe_setup(struct arch_regs *r, int sig, const struct linux_siginfo *in
         return false; /* x86_64 has no vDSO trampoline here: libcs always give one */
     uintptr_t fx = (sp - FXSAVE_SIZE) & ~63UL;
     struct rt_sigframe *f = (struct rt_sigframe *)(((fx - sizeof(*f)) & ~15UL) - 8);
-    if (!user_writable(f, (uintptr_t)sp - (uintptr_t)f))
+    if (!vm_prefault((uintptr_t)f, (uintptr_t)sp - (uintptr_t)f, VM_WRITE))
         return false;
     __asm__ volatile("fxsave64 (%0)" ::"r"(fx) : "memory");
     memset(f, 0, sizeof(*f));
