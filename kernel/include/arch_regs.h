@@ -40,6 +40,10 @@ static inline uint64_t arch_regs_pc(const struct arch_regs *r)
 }
 /* Makes the program run its last system call again: back over the 2-byte
  * `syscall`, with the number the entry kept in the error slot. */
+static inline long arch_regs_syscall_nr(const struct arch_regs *r)
+{
+    return (long)r->error;
+}
 static inline void arch_regs_restart_syscall(struct arch_regs *r)
 {
     r->rip -= 2;
@@ -76,6 +80,10 @@ static inline uint64_t arch_regs_pc(const struct arch_regs *r)
 }
 /* Makes the program run its last system call again: back over `svc #0`,
  * with the first argument the entry kept in far (unused by a system call). */
+static inline long arch_regs_syscall_nr(const struct arch_regs *r)
+{
+    return (long)r->x[8];
+}
 static inline void arch_regs_restart_syscall(struct arch_regs *r)
 {
     r->elr -= 4;

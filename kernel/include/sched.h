@@ -42,6 +42,8 @@ struct thread {
     uint64_t deadline; /* of the current sleep; 0: none */
     struct thread *run_next, *sleep_next, *all_next;
     uint64_t sig_pending, sig_blocked; /* the Linux layer's, bit n-1 for signal n */
+    uint64_t sig_saved;                /* the mask to restore after a ppoll-style wait */
+    bool sig_restore;
     uintptr_t sigalt_sp;               /* sigaltstack: base, size, SS_* flags */
     size_t sigalt_size;
     int sigalt_flags;

@@ -20,6 +20,13 @@ void syscall_warn_once(long nr, const char *name, const char *what)
     kprintf("unikit: warning: %s (system call %ld) %s\n", name, nr, what);
 }
 
+const char *syscall_name(long nr)
+{
+    if (nr < 0 || (size_t)nr >= syscall_table_size)
+        return NULL;
+    return syscall_table[nr].name;
+}
+
 long syscall_dispatch(const struct syscall_args *args)
 {
     long nr = args->nr;

@@ -15,6 +15,7 @@
 #include "mm.h"
 #include "poll.h"
 #include "sched.h"
+#include "signal.h"
 #include "syscalls.h"
 #include "vfs.h"
 
@@ -270,13 +271,14 @@ SYSCALL_DEFINE3(poll, struct linux_pollfd *, fds, unsigned, nfds, int, timeout_m
                       timeout_ms == 0);
 }
 
-SYSCALL_DEFINE4(ppoll, struct linux_pollfd *, fds, unsigned, nfds, const struct linux_timespec *,
-                ts, const void *, sigmask)
+SYSCALL_DEFINE5(ppoll, struct linux_pollfd *, fds, unsigned, nfds, const struct linux_timespec *,
+                ts, const uint64_t *, sigmask, size_t, setsize)
 {
     uint64_t deadline;
     bool zero;
-    (void)sigmask; /* signals are not delivered during the wait yet */
     int rc = timespec_deadline(ts, &deadline, &zero);
+    if (rc == 0)
+        rc = (int)signal_wait_mask(sigmask, setsize);
     return rc < 0 ? rc : poll_until(fds, nfds, deadline, zero);
 }
 
@@ -361,14 +363,24 @@ SYSCALL_DEFINE5(select, int, nfds, unsigned long *, in, unsigned long *, out, un
     return select_until(nfds, &sets, deadline_after_ns(ns), ns == 0);
 }
 
+/* pselect6's sixth argument points at the mask and its size, not at the mask. */
+struct pselect_mask {
+    const uint64_t *mask;
+    size_t size;
+};
+
 SYSCALL_DEFINE6(pselect6, int, nfds, unsigned long *, in, unsigned long *, out, unsigned long *, ex,
-                const struct linux_timespec *, ts, const void *, sigmask)
+                const struct linux_timespec *, ts, const struct pselect_mask *, sigmask)
 {
     struct fdsets sets = {in, out, ex};
     uint64_t deadline;
     bool zero;
-    (void)sigmask; /* signals are not delivered during the wait yet */
     int rc = timespec_deadline(ts, &deadline, &zero);
+    if (rc == 0 && sigmask) {
+        if (!user_readable(sigmask, sizeof(*sigmask)))
+            return -EFAULT;
+        rc = (int)signal_wait_mask(sigmask->mask, sigmask->size);
+    }
     return rc < 0 ? rc : select_until(nfds, &sets, deadline, zero);
 }
 
@@ -546,10 +558,12 @@ SYSCALL_DEFINE4(epoll_wait, int, epfd, struct linux_epoll_event *, events, int, 
         timeout_ms == 0);
 }
 
-SYSCALL_DEFINE5(epoll_pwait, int, epfd, struct linux_epoll_event *, events, int, max, int,
-                timeout_ms, const void *, sigmask)
+SYSCALL_DEFINE6(epoll_pwait, int, epfd, struct linux_epoll_event *, events, int, max, int,
+                timeout_ms, const uint64_t *, sigmask, size_t, setsize)
 {
-    (void)sigmask; /* signals are not delivered during the wait yet */
+    long rc = signal_wait_mask(sigmask, setsize);
+    if (rc < 0)
+        return rc;
     return epoll_wait_until(
         epfd, events, max, deadline_after_ns(timeout_ms < 0 ? -1 : timeout_ms * (int64_t)NS_PER_MS),
         timeout_ms == 0);

@@ -94,13 +94,21 @@ static uintptr_t frame_stack(const struct arch_regs *r, const struct linux_sigac
     return sigframe_stack_below(r);
 }
 
+/* The mask the handler's return restores: the one from before a
+ * ppoll-style wait, if the signal interrupted one. */
+static uint64_t mask_to_restore(struct thread *t)
+{
+    return t->sig_restore ? t->sig_saved : t->sig_blocked;
+}
+
 static bool run_handler(struct arch_regs *r, int sig, const struct linux_siginfo *info)
 {
     struct thread *t = current;
     struct linux_sigaction act = actions[sig];
     struct linux_stack alt = {(void *)t->sigalt_sp, t->sigalt_flags, t->sigalt_size};
-    if (!sigframe_setup(r, sig, info, &act, t->sig_blocked, frame_stack(r, &act), &alt))
+    if (!sigframe_setup(r, sig, info, &act, mask_to_restore(t), frame_stack(r, &act), &alt))
         return false;
+    t->sig_restore = false;
     t->sig_blocked |= act.mask | (act.flags & SA_NODEFER ? 0 : sigbit(sig));
     t->sig_blocked &= ~unblockable();
     if (act.flags & SA_RESETHAND)
@@ -108,7 +116,23 @@ static bool run_handler(struct arch_regs *r, int sig, const struct linux_siginfo
     return true;
 }
 
-void signal_deliver(struct arch_regs *r, bool after_syscall)
+/* Linux never restarts the waits and sleeps that take a timeout (their
+ * time would start again): they return EINTR even under SA_RESTART. */
+static bool restartable(long nr)
+{
+    static const char *const never[] = {
+        "poll",          "ppoll",           "select",    "pselect6",
+        "epoll_wait",    "epoll_pwait",     "nanosleep", "clock_nanosleep",
+        "rt_sigsuspend", "rt_sigtimedwait", "pause",
+    };
+    const char *name = syscall_name(nr);
+    for (size_t i = 0; name && i < ARRAY_SIZE(never); i++)
+        if (strcmp(name, never[i]) == 0)
+            return false;
+    return true;
+}
+
+static void deliver_one(struct arch_regs *r, bool after_syscall)
 {
     int sig;
     while ((sig = lowest_deliverable(current)) != 0) {
@@ -120,11 +144,20 @@ void signal_deliver(struct arch_regs *r, bool after_syscall)
         struct linux_siginfo info = {.signo = sig, .code = SI_TKILL};
         info.kill.pid = PROGRAM_PID;
         if (after_syscall && (long)arch_regs_return(r) == -EINTR &&
-            (actions[sig].flags & SA_RESTART))
+            (actions[sig].flags & SA_RESTART) && restartable(arch_regs_syscall_nr(r)))
             arch_regs_restart_syscall(r);
         if (!run_handler(r, sig, &info))
             proc_kill(SIGSEGV, "no room on the stack for a signal frame");
         return; /* one frame at a time: the next waits for this handler's return */
+    }
+}
+
+void signal_deliver(struct arch_regs *r, bool after_syscall)
+{
+    deliver_one(r, after_syscall);
+    if (current->sig_restore) { /* no handler ran: the wait's mask ends here */
+        current->sig_blocked = current->sig_saved;
+        current->sig_restore = false;
     }
 }
 
@@ -136,6 +169,20 @@ bool signal_fault(struct arch_regs *r, int sig, int code, uintptr_t addr)
     struct linux_siginfo info = {.signo = sig, .code = code};
     info.addr = (void *)addr;
     return run_handler(r, sig, &info);
+}
+
+long signal_wait_mask(const uint64_t *umask, size_t setsize)
+{
+    if (!umask)
+        return 0;
+    if (setsize != sizeof(uint64_t))
+        return -EINVAL;
+    if (!user_readable(umask, sizeof(*umask)))
+        return -EFAULT;
+    current->sig_saved = current->sig_blocked;
+    current->sig_restore = true;
+    current->sig_blocked = *umask & ~unblockable();
+    return 0;
 }
 
 /* ---- system calls --------------------------------------------------------------- */

@@ -84,6 +84,10 @@ bool sigframe_restore(struct arch_regs *r, uint64_t *mask, struct linux_stack *a
 /* The program's stack pointer when it entered the kernel, less any red zone. */
 uintptr_t sigframe_stack_below(const struct arch_regs *r);
 
+/* ppoll, pselect6, epoll_pwait: blocks *umask (when given) for the wait;
+ * the old mask returns when the call does, after any handler it let run. */
+long signal_wait_mask(const uint64_t *umask, size_t setsize);
+
 /* For the architecture's traps and entry code (via proc.h's callers): */
 /* Delivers a pending, unblocked signal before r returns to the program;
  * after_syscall: r holds a system call's result, which -EINTR and a

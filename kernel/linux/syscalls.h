@@ -30,6 +30,8 @@ extern const size_t syscall_table_size;
 
 /* Called by the arch syscall entry with the number and arguments. */
 long syscall_dispatch(const struct syscall_args *args);
+/* The table's name for a system call number; NULL if none. */
+const char *syscall_name(long nr);
 
 #define SC_ARG(t, i) ((t)(args->a[i]))
 

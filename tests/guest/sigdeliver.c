@@ -5,6 +5,7 @@
 // registers (and FP state) of the interrupted code survive a handler; a
 // blocked read returns EINTR, or carries on with SA_RESTART.
 #include "guest.h"
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -225,6 +226,27 @@ static void test_restart(void)
     check("with SA_RESTART the read goes on and gets the data", interrupt_read(SA_RESTART) == 'x');
 }
 
+/* ppoll's mask: a blocked, pending signal is let in for the wait only. */
+static void test_ppoll_mask(void)
+{
+    sigset_t block, during, after;
+    struct timespec ts = {5, 0};
+    install(SIGUSR1, on_signal, 0);
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    got = 0;
+    raise(SIGUSR1);
+    sigemptyset(&during);
+    int rc = ppoll(NULL, 0, &ts, &during);
+    int e = errno;
+    sigprocmask(SIG_BLOCK, NULL, &after);
+    check("ppoll: the mask let the pending signal in (EINTR, handler ran)",
+          rc == -1 && e == EINTR && got == 1);
+    check("ppoll: the old mask is back afterwards", sigismember(&after, SIGUSR1) == 1);
+    sigprocmask(SIG_UNBLOCK, &block, NULL);
+}
+
 int main(void)
 {
     test_raise_and_kill();
@@ -234,5 +256,6 @@ int main(void)
     test_segv_on_fresh_altstack();
     test_thread_signal();
     test_restart();
+    test_ppoll_mask();
     return guest_done();
 }
