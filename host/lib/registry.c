@@ -216,6 +216,69 @@ static char *basic_header(const char *user, const char *password)
     return header;
 }
 
+/* ---- URLs ---------------------------------------------------------------- */
+
+/* "scheme://host:port" of URL, lowercased, the port explicit; NULL when URL does not parse. */
+static char *url_origin(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *origin = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        origin = xasprintf("%s://%s:%s", scheme, host, port);
+        for (char *p = origin; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return origin;
+}
+
+/* Credentials go only where they were earned: the registry's own scheme, host and port. */
+static bool same_origin(const char *a, const char *b)
+{
+    char *oa = a ? url_origin(a) : NULL, *ob = b ? url_origin(b) : NULL;
+    bool same = oa && ob && strcmp(oa, ob) == 0;
+    free(oa);
+    free(ob);
+    return same;
+}
+
+static bool scheme_allowed(const struct registry *r, const char *scheme)
+{
+    return strcmp(scheme, "https") == 0 || (strcmp(scheme, "http") == 0 && r->plain_ok);
+}
+
+/*
+ * An upload session's Location, resolved against the request it answered as
+ * RFC 3986 says (it may be relative: "session?state=…", "/v2/…", "//host/…").
+ * Plain HTTP is refused unless this registry may use it. NULL on error.
+ */
+static char *resolve_location(struct registry *r, const char *request_url, const char *location,
+                              char *err, size_t errlen)
+{
+    CURLU *u = curl_url();
+    char *url = NULL, *scheme = NULL, *out = NULL;
+    if (!u || curl_url_set(u, CURLUPART_URL, request_url, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_URL, location, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+        fail(err, errlen, "registry %s: unusable upload location '%s'", r->name, location);
+    else if (!scheme_allowed(r, scheme))
+        fail(err, errlen, "registry %s: refusing upload location '%s' (not HTTPS)", r->name,
+             location);
+    else
+        out = xstrdup(url);
+    curl_free(url);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return out;
+}
+
 /* ---- one HTTP exchange --------------------------------------------------- */
 
 static size_t read_body(char *buf, size_t size, size_t nitems, void *arg)
@@ -438,7 +501,8 @@ static void perform(struct exchange *x)
     struct curl_slist *headers = curl_slist_append(NULL, "Expect:");
     for (struct curl_slist *h = x->headers; h; h = h->next)
         headers = curl_slist_append(headers, h->data);
-    if (r->auth)
+    /* An upload Location may name other storage: the registry's credentials stay home. */
+    if (r->auth && same_origin(x->url, r->base))
         headers = curl_slist_append(headers, r->auth);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     x->curl_err[0] = '\0';
@@ -585,9 +649,14 @@ static int fetch_token(struct registry *r, const struct bearer *b, char *err, si
         !(strncmp(b->realm, "http://", 7) == 0 && r->plain_ok))
         return fail(err, errlen, "registry %s: refusing token service '%s' (not HTTPS)", r->name,
                     b->realm);
-    /* The token request carries the user's password, never an old token. */
-    replace(&r->auth, r->user ? basic_header(r->user, r->password) : NULL);
+    /* The token service (often another host) gets the user's password, never an old token. */
+    replace(&r->auth, NULL);
     struct exchange x = {.r = r, .method = "GET", .url = token_url(r, b), .out = {.fd = -1}};
+    if (r->user) {
+        char *basic = basic_header(r->user, r->password);
+        x.headers = curl_slist_append(NULL, basic);
+        free(basic);
+    }
     perform(&x);
     int rc = 0;
     if (x.cc != CURLE_OK)
@@ -740,14 +809,6 @@ int registry_blob_exists(struct registry *r, const char *repo, const char *diges
     return rc;
 }
 
-/* An upload session's Location may be relative to the registry. */
-static char *absolute_location(struct registry *r, const char *location)
-{
-    if (strncmp(location, "http://", 7) == 0 || strncmp(location, "https://", 8) == 0)
-        return xstrdup(location);
-    return xasprintf("%s%s%s", r->base, location[0] == '/' ? "" : "/", location);
-}
-
 /* POST …/blobs/uploads/[?query]: 201 (mounted), or 202 with the session's Location. */
 static int start_upload(struct registry *r, const char *repo, const char *query, char **location,
                         char *err, size_t errlen)
@@ -759,7 +820,7 @@ static int start_upload(struct registry *r, const char *repo, const char *query,
     if (rc == 0 && x.cc == CURLE_OK && x.status == 201)
         rc = 1;
     else if (rc == 0 && x.cc == CURLE_OK && x.status == 202 && x.location)
-        *location = absolute_location(r, x.location);
+        rc = (*location = resolve_location(r, x.url, x.location, err, errlen)) ? 0 : -1;
     else if (rc == 0)
         rc = http_error(&x, "starting an upload", err, errlen);
     exchange_free(&x);
@@ -807,9 +868,12 @@ static int send_chunk(struct registry *r, char **location, int fd, uint64_t offs
     x.headers = curl_slist_append(x.headers, range);
     free(range);
     int rc = request(&x, err, errlen);
-    if (rc == 0 && x.cc == CURLE_OK && x.status == 202 && x.location)
-        replace(location, absolute_location(r, x.location));
-    else if (rc == 0)
+    if (rc == 0 && x.cc == CURLE_OK && x.status == 202 && x.location) {
+        char *next = resolve_location(r, x.url, x.location, err, errlen);
+        rc = next ? 0 : -1;
+        if (next)
+            replace(location, next);
+    } else if (rc == 0)
         rc = http_error(&x, digest, err, errlen);
     exchange_free(&x);
     return rc;

@@ -18,7 +18,7 @@ T=60
 local_tests="tag rmi rmi-unknown save-load corrupted-blob"
 registry_tests="push pull-run pull-again mount chunked down not-found basic-auth"
 skopeo_tests="skopeo-inspect skopeo-copy skopeo-push"
-fake_tests="token bad-digest truncated resume"
+fake_tests="token bad-digest truncated resume upload-elsewhere upload-relative"
 
 skip_all() { # why tests...
     why=$1
@@ -384,4 +384,39 @@ if start_fake truncate-once "$tmp/layout"; then
     fi
 else
     echo "skip registry-resume: the fake registry did not start"
+fi
+
+# fake_push MODE HOME NAME: push NAME (hello, tagged for the fake) with Basic credentials.
+fake_push() {
+    u "$2" tag hello "127.0.0.1:$fport/$3"
+    UNIKIT_REGISTRY_USER=tester UNIKIT_REGISTRY_PASSWORD=secret u "$2" push "127.0.0.1:$fport/$3"
+}
+
+# An upload Location on another host (absolute, then network-path //host/...)
+# must not get the registry's credentials; the fake refuses uploads that do.
+if start_fake upload-elsewhere "$tmp/layout"; then
+    G=$(new_home g1)
+    u "$G" load -i "$tmp/hello.tar"
+    fake_push upload-elsewhere "$G" team/hello:1
+    if [ "$status" -eq 0 ] && grep -q "($((2 * narch)) blobs uploaded" "$out"; then
+        pass upload-elsewhere
+    else
+        fail upload-elsewhere "push whose uploads go to another host: exit $status"
+    fi
+else
+    echo "skip registry-upload-elsewhere: the fake registry did not start"
+fi
+
+# A relative Location ("session-1?state=x") resolves against the POST's URL.
+if start_fake upload-relative "$tmp/layout"; then
+    G=$(new_home g2)
+    u "$G" load -i "$tmp/hello.tar"
+    fake_push upload-relative "$G" team/hello:1
+    if [ "$status" -eq 0 ] && grep -q "($((2 * narch)) blobs uploaded" "$out"; then
+        pass upload-relative
+    else
+        fail upload-relative "push with relative upload locations: exit $status"
+    fi
+else
+    echo "skip registry-upload-relative: the fake registry did not start"
 fi
