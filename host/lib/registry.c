@@ -42,6 +42,7 @@
 #define DOWNLOAD_TRIES  3            /* a cut-short download resumes this often */
 #define STALL_SECONDS   60L          /* a transfer with no bytes this long fails */
 #define CONNECT_SECONDS 30L
+#define MAX_REDIRECTS   10L
 
 struct registry {
     CURL *curl;
@@ -449,6 +450,21 @@ static int show_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_o
     return 0;
 }
 
+/*
+ * Blob downloads may be redirected to storage; nothing else should be. A
+ * redirect may not leave HTTPS unless this registry may use plain HTTP, and
+ * (CURLOPT_UNRESTRICTED_AUTH being off) libcurl keeps our Authorization
+ * header from any other host it leads to.
+ */
+static void set_redirects(CURL *c, const struct exchange *x)
+{
+    bool follow = strcmp(x->method, "GET") == 0 || strcmp(x->method, "HEAD") == 0;
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, x->r->plain_ok ? "http,https" : "https");
+    curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
+}
+
 static void set_method(CURL *c, struct exchange *x)
 {
     if (strcmp(x->method, "HEAD") == 0) {
@@ -467,9 +483,7 @@ static void set_method(CURL *c, struct exchange *x)
     } else if (strcmp(x->method, "GET") != 0) {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, x->method);
     }
-    /* Blob downloads may be redirected to storage; nothing else should be. */
-    bool follow = strcmp(x->method, "GET") == 0 || strcmp(x->method, "HEAD") == 0;
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
+    set_redirects(c, x);
 }
 
 static void perform(struct exchange *x)
