@@ -18,7 +18,7 @@ T=60
 local_tests="tag rmi rmi-unknown save-load corrupted-blob"
 registry_tests="push pull-run pull-again mount chunked down not-found basic-auth"
 skopeo_tests="skopeo-inspect skopeo-copy skopeo-push"
-fake_tests="token bad-digest truncated resume upload-elsewhere upload-relative"
+fake_tests="token bad-digest truncated resume upload-elsewhere upload-relative mount-refused"
 
 skip_all() { # why tests...
     why=$1
@@ -407,7 +407,8 @@ else
     echo "skip registry-upload-elsewhere: the fake registry did not start"
 fi
 
-# A relative Location ("session-1?state=x") resolves against the POST's URL.
+# A relative Location ("session-1?state=x") resolves against the POST's URL;
+# a refused cross-repository mount (403) falls back to an upload.
 if start_fake upload-relative "$tmp/layout"; then
     G=$(new_home g2)
     u "$G" load -i "$tmp/hello.tar"
@@ -417,6 +418,12 @@ if start_fake upload-relative "$tmp/layout"; then
     else
         fail upload-relative "push with relative upload locations: exit $status"
     fi
+    fake_push upload-relative "$G" team/copy:1
+    if [ "$status" -eq 0 ] && grep -q "($((2 * narch)) blobs uploaded, 0 mounted" "$out"; then
+        pass mount-refused
+    else
+        fail mount-refused "push after a refused mount must upload instead: exit $status"
+    fi
 else
-    echo "skip registry-upload-relative: the fake registry did not start"
+    skip_all "the fake registry did not start" upload-relative mount-refused
 fi
