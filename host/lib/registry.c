@@ -119,6 +119,12 @@ static bool is_registry_component(const char *s, size_t len)
            (len == strlen("localhost") && strncmp(s, "localhost", len) == 0);
 }
 
+/* docker.io and index.docker.io are names of one registry, Docker Hub. */
+static bool is_docker_hub(const char *registry)
+{
+    return strcmp(registry, DOCKER_HUB) == 0 || strcmp(registry, "index.docker.io") == 0;
+}
+
 /* The store's rules for names and tags (lowercase, lengths) apply here too. */
 static int store_normal_form(const char *ref, char **out)
 {
@@ -136,14 +142,17 @@ int registry_parse_ref(const char *ref, struct registry_ref *out, char *err, siz
     const char *slash = strchr(name, '/');
     out->name = name;
     out->tag = xstrdup(colon + 1);
+    const char *path = name; /* the repository as written, after any registry */
     if (slash && slash < colon && is_registry_component(name, (size_t)(slash - name))) {
         out->registry = xasprintf("%.*s", (int)(slash - name), name);
-        out->repo = xasprintf("%.*s", (int)(colon - slash - 1), slash + 1);
-    } else {
-        out->registry = xstrdup(DOCKER_HUB);
-        out->repo = slash && slash < colon ? xasprintf("%.*s", (int)(colon - name), name)
-                                           : xasprintf("library/%.*s", (int)(colon - name), name);
+        path = slash + 1;
     }
+    if (!out->registry || is_docker_hub(out->registry))
+        replace(&out->registry, xstrdup(DOCKER_HUB));
+    /* Docker Hub's official images live under library/, however they are named. */
+    const char *inner = memchr(path, '/', (size_t)(colon - path));
+    bool official = strcmp(out->registry, DOCKER_HUB) == 0 && !inner;
+    out->repo = xasprintf("%s%.*s", official ? "library/" : "", (int)(colon - path), path);
     return 0;
 }
 
