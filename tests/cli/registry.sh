@@ -15,7 +15,7 @@ export UNIKIT_LIBDIR="$root/lib/unikit"
 fake_py=$root/tests/cli/fixtures/registry-fake.py
 T=60
 
-local_tests="tag rmi rmi-unknown save-load corrupted-blob"
+local_tests="tag tag-ipv6 rmi rmi-unknown save-load corrupted-blob"
 registry_tests="push pull-run pull-again mount chunked down not-found basic-auth"
 skopeo_tests="skopeo-inspect skopeo-copy skopeo-push"
 fake_tests="token bad-digest truncated resume upload-elsewhere upload-relative mount-refused"
@@ -169,6 +169,17 @@ if [ "$st" -eq 0 ] && grep -q '^hello-copy:2 ' "$out" && grep -q '^hello ' "$out
 else
     fail tag "tag hello hello-copy:2 exited $st, or images/run do not show it"
 fi
+
+# A bracketed IPv6 registry with a port (README names [::1] as a loopback registry).
+u "$A" tag hello '[::1]:5000/hello:1'
+st=$status
+u "$A" images
+if [ "$st" -eq 0 ] && grep -Fq '[::1]:5000/hello:1 ' "$out"; then
+    pass tag-ipv6
+else
+    fail tag-ipv6 "tag hello '[::1]:5000/hello:1' exited $st, or images does not show it"
+fi
+u "$A" rmi '[::1]:5000/hello:1'
 
 blobs_before=$(ls "$A/images/blobs/sha256" | wc -l)
 u "$A" rmi hello-copy:2

@@ -40,6 +40,8 @@ static void other_registries(void)
     expect_ref("localhost:5000/hello:1", "localhost:5000", "hello", "1");
     expect_ref("ghcr.io/team/app/hello", "ghcr.io", "team/app/hello", "latest");
     expect_ref("localhost/hello", "localhost", "hello", "latest");
+    expect_ref("[::1]:5000/hello:1", "[::1]:5000", "hello", "1");
+    expect_ref("[::1]/team/hello", "[::1]", "team/hello", "latest");
     expect_ref("hello@sha256:00", NULL, NULL, NULL);
 }
 
