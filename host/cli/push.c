@@ -190,18 +190,18 @@ int cmd_push(int argc, char **argv)
     bool insecure = false;
     int at = cli_registry_options(argc, argv, &insecure, push_usage);
     if (at < 0)
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     struct store s = {0};
     struct registry_ref ref;
     struct push p = {.s = &s, .ref = &ref};
     if (registry_parse_ref(argv[at], &ref, p.err, sizeof p.err) != 0) {
         cli_error("%s", p.err);
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     }
     int rc = cli_open_store(&s) == 0 ? push(&p, insecure) : -2;
     if (rc == -1)
         cli_error("%s", p.err);
     store_close(&s);
     registry_ref_free(&ref);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : EXIT_UNIKIT_ERROR;
 }

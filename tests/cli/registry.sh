@@ -15,7 +15,7 @@ export UNIKIT_LIBDIR="$root/lib/unikit"
 fake_py=$root/tests/cli/fixtures/registry-fake.py
 T=60
 
-local_tests="tag tag-ipv6 rmi rmi-unknown save-load corrupted-blob"
+local_tests="tag tag-ipv6 rmi rmi-unknown tag-unknown save-unknown load-bad save-load corrupted-blob"
 registry_tests="push pull-run pull-again mount chunked down not-found basic-auth"
 skopeo_tests="skopeo-inspect skopeo-copy skopeo-push"
 fake_tests="token bad-digest truncated resume upload-elsewhere upload-relative mount-refused"
@@ -76,7 +76,7 @@ store_state() {
 
 lines() { awk 'END { print NR }' "$1"; }
 
-# expect_error NAME HOME PATTERN ARGS...: exit 1, one stderr line matching PATTERN, store unchanged.
+# expect_error NAME HOME PATTERN ARGS...: exit 125, one stderr line matching PATTERN, store unchanged.
 expect_error() {
     name=$1 h=$2 pattern=$3
     shift 3
@@ -84,7 +84,7 @@ expect_error() {
     u "$h" "$@"
     after=$(store_state "$h")
     why=""
-    [ "$status" -eq 1 ] || why="$why exit status $status, wanted 1;"
+    [ "$status" -eq 125 ] || why="$why exit status $status, wanted 125;"
     [ "$(lines "$err")" -eq 1 ] || why="$why stderr has $(lines "$err") lines, wanted 1;"
     grep -Eiq -e "$pattern" "$err" || why="$why stderr does not match /$pattern/;"
     [ "$before" = "$after" ] || why="$why the store changed;"
@@ -195,6 +195,10 @@ fi
 expect_error rmi-unknown "$A" "no such image: nope" rmi nope
 u "$A" rmi -f nope
 [ "$status" -eq 0 ] || fail rmi-unknown "rmi -f nope exited $status, wanted 0"
+expect_error tag-unknown "$A" "no such image: nope" tag nope other:1
+expect_error save-unknown "$A" "nope" save -o "$tmp/nope.tar" nope
+echo "not an archive" >"$tmp/bad.tar"
+expect_error load-bad "$A" "bad.tar" load -i "$tmp/bad.tar"
 
 L=$(new_home load)
 u "$A" save hello -o "$tmp/hello.tar"
