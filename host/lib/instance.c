@@ -234,6 +234,7 @@ static json_t *state_json(const struct instance_state *s)
                         s->status == INSTANCE_EXITED ? json_integer(s->exit_code) : json_null());
     json_object_set_new(j, "started_at", time_json(&s->started));
     json_object_set_new(j, "finished_at", time_json(&s->finished));
+    json_object_set_new(j, "error", s->error ? json_string(s->error) : json_null());
     return j;
 }
 
@@ -250,6 +251,7 @@ static void state_from_json(json_t *j, struct instance_state *s)
     s->exit_code = json_is_integer(code) ? (int)json_integer_value(code) : INSTANCE_EXIT_UNKNOWN;
     s->started = parse_time(json_string_value(json_object_get(j, "started_at")));
     s->finished = parse_time(json_string_value(json_object_get(j, "finished_at")));
+    s->error = json_str_dup(j, "error");
 }
 
 int instance_save_state(const struct instance *inst)

@@ -51,7 +51,7 @@ struct instance_state {
     int exit_code;            /* when exited; INSTANCE_EXIT_UNKNOWN if lost */
     struct timespec started;  /* zero until started */
     struct timespec finished; /* zero until exited, or when unknown */
-    char *error;              /* why the exit is unknown; NULL otherwise */
+    char *error;              /* why QEMU failed, or the exit is unknown; NULL otherwise */
 };
 
 struct instance {

@@ -19,7 +19,7 @@ export UNIKIT_LIBDIR="$root/lib/unikit"
 
 tests="run-detached ps-up logs ps-json short-id inspect name-clash rm-running logs-follow stop
 stop-exited inspect-exit-code kill rm rm-force run-rm run-detached-rm detached-exit-0
-foreground-instance unknown-id supervisor-killed"
+foreground-instance unknown-id supervisor-killed detached-qemu-fails"
 
 skip_all() {
     for t in $tests; do
@@ -390,4 +390,19 @@ if [ "$status" -eq 0 ] && wait_for 30 logs_have s ready; then
 else
     fail supervisor-killed "run -d --name s forever did not start"
     show
+fi
+
+# QEMU failing at once (no KVM) is run -d's own error, and the instance
+# stays, exited with 125 and QEMU's message.
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    echo "skip lifecycle-detached-qemu-fails: /dev/kvm is usable here"
+elif expect_error detached-qemu-fails "kvm" run -d --name nokvm --accel kvm hello; then
+    u inspect nokvm
+    if status_is nokvm '^Exited \(125\)' && grep -q '"Error": ".*kvm' "$out"; then
+        pass detached-qemu-fails
+    else
+        fail detached-qemu-fails "the instance must stay, exited (125) with QEMU's error:" \
+            "ps -a says '$(ps_status nokvm)'"
+        show
+    fi
 fi
