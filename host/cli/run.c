@@ -319,6 +319,7 @@ static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_f
                      size_t errlen)
 {
     struct supervision sv = {inst, notify_fd, false};
+    qemu_catch_stop(); /* until record_exit ignores them */
     char *log = instance_log_path(inst);
     boot->state_dir = inst->dir;
     boot->die_with_parent = true;

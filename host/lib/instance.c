@@ -639,8 +639,13 @@ bool instance_kill(struct instance *inst)
         instance_signal_qemu(inst, SIGKILL);
         return true;
     }
+    /*
+     * Never SIGKILL the supervisor: it would die before recording the exit
+     * (137) or honouring --rm. Without a QEMU yet, its stop handler kills
+     * QEMU as soon as it starts.
+     */
     if (!instance_signal_qemu(inst, SIGKILL))
-        instance_signal_supervisor(inst, SIGKILL);
+        instance_signal_supervisor(inst, SIGTERM);
     return instance_wait_exit(inst, KILL_WAIT_SECONDS);
 }
 

@@ -256,6 +256,14 @@ static void forward_stop(int sig)
         kill(running_qemu, SIGTERM);
 }
 
+void qemu_catch_stop(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = forward_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 /* Installed before QEMU starts, so a stop that comes early is not lost. */
 static void catch_stop(struct sigaction *old_int, struct sigaction *old_term)
 {
