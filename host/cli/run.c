@@ -360,6 +360,14 @@ static void redirect_stdio(const struct instance *inst)
         dup2(out, 1), dup2(out, 2), close(out);
 }
 
+/* The detached supervisor takes over from `run -d`, which may be interrupted. */
+static void record_supervisor(struct instance *inst)
+{
+    inst->state.supervisor_pid = getpid();
+    inst->state.supervisor_start = instance_proc_start(inst->state.supervisor_pid);
+    instance_save_state(inst);
+}
+
 /* What the supervisor said: "started", or why QEMU could not start. */
 static int await_start(int fd, struct instance *inst)
 {
@@ -403,6 +411,7 @@ static int run_detached(struct instance *inst, struct qemu_boot *boot)
         if (setsid() < 0 || fork() != 0)
             _exit(0);
         redirect_stdio(inst);
+        record_supervisor(inst);
         char err[1024];
         int code = supervise(inst, boot, fds[1], err, sizeof(err));
         if (code < 0) /* into the console log, for `logs` */

@@ -450,6 +450,9 @@ int instance_create(const char *home, const char *name, const struct instance_co
         clock_gettime(CLOCK_REALTIME, &out->created);
         copy_config(&out->config, cfg);
         out->state.exit_code = INSTANCE_EXIT_UNKNOWN;
+        /* The creator supervises until it says otherwise; if it dies, refresh can tell. */
+        out->state.supervisor_pid = getpid();
+        out->state.supervisor_start = instance_proc_start(out->state.supervisor_pid);
         rc = write_new(out, err, errlen);
     }
     if (lock >= 0)
@@ -593,20 +596,25 @@ bool instance_signal_qemu(const struct instance *inst, int sig)
     return instance_qemu_alive(inst) && kill(inst->state.qemu_pid, sig) == 0;
 }
 
+bool instance_active(const struct instance *inst)
+{
+    return inst->state.status == INSTANCE_RUNNING || inst->state.status == INSTANCE_CREATED;
+}
+
 void instance_refresh(struct instance *inst)
 {
     json_t *j = read_json(inst->dir, "state.json");
     if (j)
         state_from_json(j, &inst->state);
     json_decref(j);
-    if (inst->state.status != INSTANCE_RUNNING || instance_supervisor_alive(inst))
+    if (!instance_active(inst) || instance_supervisor_alive(inst))
         return;
     /* It may have recorded the exit between the two reads. */
     j = read_json(inst->dir, "state.json");
     if (j)
         state_from_json(j, &inst->state);
     json_decref(j);
-    if (inst->state.status != INSTANCE_RUNNING)
+    if (!instance_active(inst) || instance_supervisor_alive(inst))
         return;
     inst->state.status = INSTANCE_EXITED;
     inst->state.exit_code = INSTANCE_EXIT_UNKNOWN;
@@ -621,7 +629,7 @@ bool instance_wait_exit(struct instance *inst, double seconds)
         if (access(inst->dir, F_OK) != 0)
             return true;
         instance_refresh(inst);
-        if (inst->state.status != INSTANCE_RUNNING)
+        if (!instance_active(inst))
             return true;
         if (waited >= seconds)
             return false;
@@ -635,7 +643,7 @@ bool instance_wait_exit(struct instance *inst, double seconds)
 bool instance_kill(struct instance *inst)
 {
     instance_refresh(inst);
-    if (inst->state.status != INSTANCE_RUNNING) {
+    if (!instance_active(inst)) {
         instance_signal_qemu(inst, SIGKILL);
         return true;
     }
@@ -652,7 +660,7 @@ bool instance_kill(struct instance *inst)
 bool instance_stop(struct instance *inst, double timeout)
 {
     instance_refresh(inst);
-    if (inst->state.status != INSTANCE_RUNNING) {
+    if (!instance_active(inst)) {
         instance_signal_qemu(inst, SIGKILL);
         return true;
     }
