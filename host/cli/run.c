@@ -233,6 +233,7 @@ struct supervision {
     struct instance *inst;
     int notify_fd; /* the waiting `run -d`, told once QEMU runs; -1 in the foreground */
     bool started;  /* QEMU was spawned: from here on the instance is kept, whatever happens */
+    char *unsaved; /* why the running state could not be recorded; QEMU was killed */
 };
 
 /* How long `run -d` gives QEMU to fail (no KVM, a bad option) before it says started. */
@@ -285,7 +286,13 @@ static void record_start(pid_t qemu_pid, void *arg)
     st->qemu_start = instance_proc_start(qemu_pid);
     clock_gettime(CLOCK_REALTIME, &st->started);
     sv->started = true;
-    instance_save_state(sv->inst);
+    /* An instance nobody can see running must not run: stop and kill could not reach it. */
+    if (instance_save_state(sv->inst) < 0) {
+        sv->unsaved = xasprintf("cannot record the state of instance %.12s in %s: %s", sv->inst->id,
+                                sv->inst->dir, strerror(errno));
+        kill(qemu_pid, SIGKILL);
+        return;
+    }
     /* A QEMU that dies at once is run -d's own error, told after supervise records it. */
     if (sv->notify_fd >= 0 && survives_start(qemu_pid, sv->inst))
         notify_started(sv);
@@ -318,7 +325,7 @@ static void record_exit(struct instance *inst, int code, const char *error)
 static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_fd, char *err,
                      size_t errlen)
 {
-    struct supervision sv = {inst, notify_fd, false};
+    struct supervision sv = {inst, notify_fd, false, NULL};
     qemu_catch_stop(); /* until record_exit ignores them */
     char *log = instance_log_path(inst);
     boot->state_dir = inst->dir;
@@ -330,6 +337,11 @@ static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_f
     struct qemu_result res;
     int rc = qemu_run(boot, &res, err, errlen);
     free(log);
+    if (sv.unsaved) {
+        snprintf(err, errlen, "%s", sv.unsaved);
+        free(sv.unsaved);
+        rc = -1;
+    }
     if (rc < 0 && !sv.started) {
         char ignored[256];
         instance_remove(inst, ignored, sizeof(ignored));
