@@ -249,7 +249,10 @@ int cmd_save(int argc, char **argv)
     struct save sv = {.s = &s, .blobs = json_object()};
     sv.index =
         json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", INDEX_MEDIA, "manifests");
-    int rc = save(&sv, argc - first, argv + first, output);
+    /* Held throughout, so an rmi or gc meanwhile cannot delete blobs the archive names. */
+    int rc = store_lock(&s, sv.err, sizeof sv.err);
+    if (rc == 0)
+        rc = save(&sv, argc - first, argv + first, output);
     if (rc != 0)
         cli_error("%s", sv.err);
     if (sv.a)
