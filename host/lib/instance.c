@@ -149,6 +149,16 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+/* As store.c does: the folder's own fsync makes a rename into it durable. */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
 /* Temporary file in the same folder, fsync, rename: readers never see half a file. */
 static int write_json_atomic(const char *dir, const char *name, json_t *j)
 {
@@ -164,6 +174,8 @@ static int write_json_atomic(const char *dir, const char *name, json_t *j)
         rc = ok && rename(tmp, path) == 0 ? 0 : -1;
         if (rc < 0)
             unlink(tmp);
+        else /* the rename itself, so a crash cannot bring the old state back */
+            sync_dir(dir);
     }
     free(text);
     free(tmp);
