@@ -230,10 +230,10 @@ int cmd_load(int argc, char **argv)
 {
     const char *input = NULL;
     if (parse_load(argc, argv, &input) < 0)
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     struct store s = {0};
     if (cli_open_store(&s) < 0)
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     struct load l = {.s = &s, .source = input ? input : "stdin", .a = archive_read_new()};
     int rc = store_lock(&s, l.err, sizeof l.err);
     if (rc == 0)
@@ -246,5 +246,5 @@ int cmd_load(int argc, char **argv)
     archive_read_free(l.a);
     free(l.index);
     store_close(&s);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : EXIT_UNIKIT_ERROR;
 }

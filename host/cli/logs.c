@@ -46,7 +46,7 @@ static void follow(struct instance *inst, int fd)
         if (access(inst->dir, F_OK) != 0)
             break;
         instance_refresh(inst);
-        if (inst->state.status != INSTANCE_RUNNING)
+        if (!instance_active(inst))
             break;
         nanosleep(&step, NULL);
     }

@@ -241,17 +241,17 @@ int cmd_pull(int argc, char **argv)
     bool insecure = false;
     int at = cli_registry_options(argc, argv, &insecure, pull_usage);
     if (at < 0)
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     struct store s = {0};
     struct registry_ref ref;
     struct pull p = {.s = &s, .ref = &ref};
     if (registry_parse_ref(argv[at], &ref, p.err, sizeof p.err) != 0) {
         cli_error("%s", p.err);
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     }
     if (cli_open_store(&s) < 0) {
         registry_ref_free(&ref);
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     }
     p.manifests = json_object();
     int rc = pull(&p, insecure);
@@ -260,5 +260,5 @@ int cmd_pull(int argc, char **argv)
     json_decref(p.manifests);
     store_close(&s);
     registry_ref_free(&ref);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : EXIT_UNIKIT_ERROR;
 }

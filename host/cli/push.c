@@ -80,18 +80,21 @@ static bool lists(json_t *array, const char *digest)
     return false;
 }
 
-/* 1 when a mount from some repository worked, 0 when none did. */
+/*
+ * 1 when a mount from some repository worked, 0 when none did. A mount is
+ * only a shortcut: registries refuse it (401, 403, 404, 405) where the user
+ * may not read the source or mounting is off, and the upload still works.
+ */
 static int try_mounts(struct push *p, const char *digest)
 {
     const char *repo;
     json_t *blobs;
+    char ignored[256];
     json_object_foreach(p->sources, repo, blobs)
     {
-        if (!lists(blobs, digest))
-            continue;
-        int rc = registry_blob_mount(p->reg, p->ref->repo, digest, repo, p->err, sizeof p->err);
-        if (rc != 0)
-            return rc;
+        if (lists(blobs, digest) &&
+            registry_blob_mount(p->reg, p->ref->repo, digest, repo, ignored, sizeof ignored) == 1)
+            return 1;
     }
     return 0;
 }
@@ -187,18 +190,18 @@ int cmd_push(int argc, char **argv)
     bool insecure = false;
     int at = cli_registry_options(argc, argv, &insecure, push_usage);
     if (at < 0)
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     struct store s = {0};
     struct registry_ref ref;
     struct push p = {.s = &s, .ref = &ref};
     if (registry_parse_ref(argv[at], &ref, p.err, sizeof p.err) != 0) {
         cli_error("%s", p.err);
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     }
     int rc = cli_open_store(&s) == 0 ? push(&p, insecure) : -2;
     if (rc == -1)
         cli_error("%s", p.err);
     store_close(&s);
     registry_ref_free(&ref);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : EXIT_UNIKIT_ERROR;
 }

@@ -42,7 +42,7 @@ static int remove_one(struct instance *inst, bool force)
 {
     char err[1024];
     instance_refresh(inst);
-    if (inst->state.status == INSTANCE_RUNNING && !force) {
+    if (instance_active(inst) && !force) {
         cli_error("instance %.12s (%s) is running; stop it first, or use rm -f", inst->id,
                   inst->name);
         return -1;

@@ -65,10 +65,10 @@ int cmd_rmi(int argc, char **argv)
     int first = parse_rmi(argc, argv, &force);
     struct store s = {0};
     if (first < 0 || cli_open_store(&s) < 0)
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     int failed = 0;
     for (int i = first; i < argc; i++)
         failed |= remove_one(&s, argv[i], force) != 0;
     store_close(&s);
-    return failed ? 1 : 0;
+    return failed ? EXIT_UNIKIT_ERROR : 0;
 }

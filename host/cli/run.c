@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,7 +232,47 @@ static int new_instance(const struct run_options *o, const struct store_image *i
 struct supervision {
     struct instance *inst;
     int notify_fd; /* the waiting `run -d`, told once QEMU runs; -1 in the foreground */
+    bool started;  /* QEMU was spawned: from here on the instance is kept, whatever happens */
+    char *unsaved; /* why the running state could not be recorded; QEMU was killed */
 };
+
+/* How long `run -d` gives QEMU to fail (no KVM, a bad option) before it says started. */
+#define START_WAIT_MS 300
+
+/*
+ * Whether QEMU is still up after START_WAIT_MS, or the guest has printed
+ * sooner (it booted). QEMU's exit is only peeked at (WNOWAIT): qemu_run reaps it.
+ */
+static bool survives_start(pid_t qemu_pid, const struct instance *inst)
+{
+    char *console = instance_log_path(inst);
+    struct stat st;
+    off_t initial = stat(console, &st) == 0 ? st.st_size : 0;
+    bool up = true;
+    struct timespec step = {0, 10 * 1000 * 1000};
+    for (int ms = 0; ms < START_WAIT_MS; ms += 10) {
+        siginfo_t info = {0};
+        if (waitid(P_PID, (id_t)qemu_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            info.si_pid == qemu_pid) {
+            up = false;
+            break;
+        }
+        if (stat(console, &st) == 0 && st.st_size > initial)
+            break;
+        nanosleep(&step, NULL);
+    }
+    free(console);
+    return up;
+}
+
+static void notify_started(struct supervision *sv)
+{
+    if (sv->notify_fd < 0)
+        return;
+    (void)!write(sv->notify_fd, "started", 7);
+    close(sv->notify_fd);
+    sv->notify_fd = -1;
+}
 
 /* QEMU is running: record who waits for it, then let `run -d` return. */
 static void record_start(pid_t qemu_pid, void *arg)
@@ -244,21 +285,29 @@ static void record_start(pid_t qemu_pid, void *arg)
     st->qemu_pid = qemu_pid;
     st->qemu_start = instance_proc_start(qemu_pid);
     clock_gettime(CLOCK_REALTIME, &st->started);
-    instance_save_state(sv->inst);
-    if (sv->notify_fd >= 0) {
-        (void)!write(sv->notify_fd, "started", 7);
-        close(sv->notify_fd);
-        sv->notify_fd = -1;
+    sv->started = true;
+    /* An instance nobody can see running must not run: stop and kill could not reach it. */
+    if (instance_save_state(sv->inst) < 0) {
+        sv->unsaved = xasprintf("cannot record the state of instance %.12s in %s: %s", sv->inst->id,
+                                sv->inst->dir, strerror(errno));
+        kill(qemu_pid, SIGKILL);
+        return;
     }
+    /* A QEMU that dies at once is run -d's own error, told after supervise records it. */
+    if (sv->notify_fd >= 0 && survives_start(qemu_pid, sv->inst))
+        notify_started(sv);
 }
 
-static void record_exit(struct instance *inst, int code)
+/* error: why QEMU failed (the exit code is then 125), or NULL. */
+static void record_exit(struct instance *inst, int code, const char *error)
 {
     /* A second stop must not cut the record short. */
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     inst->state.status = INSTANCE_EXITED;
     inst->state.exit_code = code;
+    free(inst->state.error);
+    inst->state.error = error ? xstrdup(error) : NULL;
     clock_gettime(CLOCK_REALTIME, &inst->state.finished);
     char err[1024];
     if (inst->config.auto_remove)
@@ -269,13 +318,15 @@ static void record_exit(struct instance *inst, int code)
 
 /*
  * Boots and waits, recording the instance's life. Returns the program's
- * status, or -1 with err when QEMU could not start (the instance, which
- * never ran, is removed).
+ * status, or -1 with err when QEMU could not start or failed: an instance
+ * that never got a QEMU is removed; one whose QEMU failed is kept, exited
+ * with 125 and the error, so ps, logs and inspect tell what happened.
  */
 static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_fd, char *err,
                      size_t errlen)
 {
-    struct supervision sv = {inst, notify_fd};
+    struct supervision sv = {inst, notify_fd, false, NULL};
+    qemu_catch_stop(); /* until record_exit ignores them */
     char *log = instance_log_path(inst);
     boot->state_dir = inst->dir;
     boot->die_with_parent = true;
@@ -286,14 +337,25 @@ static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_f
     struct qemu_result res;
     int rc = qemu_run(boot, &res, err, errlen);
     free(log);
-    if (rc < 0) {
+    if (sv.unsaved) {
+        snprintf(err, errlen, "%s", sv.unsaved);
+        free(sv.unsaved);
+        rc = -1;
+    }
+    if (rc < 0 && !sv.started) {
         char ignored[256];
         instance_remove(inst, ignored, sizeof(ignored));
-        return -1;
+    } else if (rc < 0) {
+        record_exit(inst, EXIT_UNIKIT_ERROR, err);
     }
+    if (rc < 0 && sv.notify_fd >= 0) /* `run -d` still waits: the error is its to report */
+        (void)!write(sv.notify_fd, err, strlen(err));
+    if (rc < 0)
+        return -1;
     if (boot->boot_timing && res.boot_to_main_ns >= 0)
         fprintf(stderr, "unikit: boot to main: %lld ns\n", res.boot_to_main_ns);
-    record_exit(inst, res.exit_code);
+    record_exit(inst, res.exit_code, NULL);
+    notify_started(&sv); /* a guest that ended within START_WAIT_MS did start */
     return res.exit_code;
 }
 
@@ -308,6 +370,14 @@ static void redirect_stdio(const struct instance *inst)
         dup2(in, 0), close(in);
     if (out >= 0)
         dup2(out, 1), dup2(out, 2), close(out);
+}
+
+/* The detached supervisor takes over from `run -d`, which may be interrupted. */
+static void record_supervisor(struct instance *inst)
+{
+    inst->state.supervisor_pid = getpid();
+    inst->state.supervisor_start = instance_proc_start(inst->state.supervisor_pid);
+    instance_save_state(inst);
 }
 
 /* What the supervisor said: "started", or why QEMU could not start. */
@@ -353,10 +423,11 @@ static int run_detached(struct instance *inst, struct qemu_boot *boot)
         if (setsid() < 0 || fork() != 0)
             _exit(0);
         redirect_stdio(inst);
+        record_supervisor(inst);
         char err[1024];
         int code = supervise(inst, boot, fds[1], err, sizeof(err));
-        if (code < 0)
-            (void)!write(fds[1], err, strlen(err));
+        if (code < 0) /* into the console log, for `logs` */
+            fprintf(stderr, "unikit: %s\n", err);
         return code < 0 ? EXIT_UNIKIT_ERROR : code;
     }
     close(fds[1]);

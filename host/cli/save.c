@@ -238,18 +238,21 @@ int cmd_save(int argc, char **argv)
     const char *output = NULL;
     int first = parse_save(argc, argv, &output);
     if (first < 0)
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     if (!output && isatty(STDOUT_FILENO)) {
         cli_error("refusing to write an archive to a terminal; use -o FILE or redirect stdout");
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     }
     struct store s = {0};
     if (cli_open_store(&s) < 0)
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     struct save sv = {.s = &s, .blobs = json_object()};
     sv.index =
         json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", INDEX_MEDIA, "manifests");
-    int rc = save(&sv, argc - first, argv + first, output);
+    /* Held throughout, so an rmi or gc meanwhile cannot delete blobs the archive names. */
+    int rc = store_lock(&s, sv.err, sizeof sv.err);
+    if (rc == 0)
+        rc = save(&sv, argc - first, argv + first, output);
     if (rc != 0)
         cli_error("%s", sv.err);
     if (sv.a)
@@ -257,5 +260,5 @@ int cmd_save(int argc, char **argv)
     json_decref(sv.index);
     json_decref(sv.blobs);
     store_close(&s);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : EXIT_UNIKIT_ERROR;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util.h"
 
 int cmd_tag(int argc, char **argv)
 {
@@ -13,15 +14,15 @@ int cmd_tag(int argc, char **argv)
     }
     if (argc != 3) {
         cli_error("tag takes two names: SOURCE TARGET");
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     }
     struct store s = {0};
     char err[1024];
     if (cli_open_store(&s) < 0)
-        return 1;
+        return EXIT_UNIKIT_ERROR;
     int rc = store_tag(&s, argv[1], argv[2], err, sizeof err);
     if (rc != 0)
         cli_error("%s", err);
     store_close(&s);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : EXIT_UNIKIT_ERROR;
 }

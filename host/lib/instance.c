@@ -149,6 +149,16 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+/* As store.c does: the folder's own fsync makes a rename into it durable. */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
 /* Temporary file in the same folder, fsync, rename: readers never see half a file. */
 static int write_json_atomic(const char *dir, const char *name, json_t *j)
 {
@@ -164,6 +174,8 @@ static int write_json_atomic(const char *dir, const char *name, json_t *j)
         rc = ok && rename(tmp, path) == 0 ? 0 : -1;
         if (rc < 0)
             unlink(tmp);
+        else /* the rename itself, so a crash cannot bring the old state back */
+            sync_dir(dir);
     }
     free(text);
     free(tmp);
@@ -234,6 +246,7 @@ static json_t *state_json(const struct instance_state *s)
                         s->status == INSTANCE_EXITED ? json_integer(s->exit_code) : json_null());
     json_object_set_new(j, "started_at", time_json(&s->started));
     json_object_set_new(j, "finished_at", time_json(&s->finished));
+    json_object_set_new(j, "error", s->error ? json_string(s->error) : json_null());
     return j;
 }
 
@@ -250,6 +263,7 @@ static void state_from_json(json_t *j, struct instance_state *s)
     s->exit_code = json_is_integer(code) ? (int)json_integer_value(code) : INSTANCE_EXIT_UNKNOWN;
     s->started = parse_time(json_string_value(json_object_get(j, "started_at")));
     s->finished = parse_time(json_string_value(json_object_get(j, "finished_at")));
+    s->error = json_str_dup(j, "error");
 }
 
 int instance_save_state(const struct instance *inst)
@@ -448,6 +462,9 @@ int instance_create(const char *home, const char *name, const struct instance_co
         clock_gettime(CLOCK_REALTIME, &out->created);
         copy_config(&out->config, cfg);
         out->state.exit_code = INSTANCE_EXIT_UNKNOWN;
+        /* The creator supervises until it says otherwise; if it dies, refresh can tell. */
+        out->state.supervisor_pid = getpid();
+        out->state.supervisor_start = instance_proc_start(out->state.supervisor_pid);
         rc = write_new(out, err, errlen);
     }
     if (lock >= 0)
@@ -591,20 +608,25 @@ bool instance_signal_qemu(const struct instance *inst, int sig)
     return instance_qemu_alive(inst) && kill(inst->state.qemu_pid, sig) == 0;
 }
 
+bool instance_active(const struct instance *inst)
+{
+    return inst->state.status == INSTANCE_RUNNING || inst->state.status == INSTANCE_CREATED;
+}
+
 void instance_refresh(struct instance *inst)
 {
     json_t *j = read_json(inst->dir, "state.json");
     if (j)
         state_from_json(j, &inst->state);
     json_decref(j);
-    if (inst->state.status != INSTANCE_RUNNING || instance_supervisor_alive(inst))
+    if (!instance_active(inst) || instance_supervisor_alive(inst))
         return;
     /* It may have recorded the exit between the two reads. */
     j = read_json(inst->dir, "state.json");
     if (j)
         state_from_json(j, &inst->state);
     json_decref(j);
-    if (inst->state.status != INSTANCE_RUNNING)
+    if (!instance_active(inst) || instance_supervisor_alive(inst))
         return;
     inst->state.status = INSTANCE_EXITED;
     inst->state.exit_code = INSTANCE_EXIT_UNKNOWN;
@@ -619,7 +641,7 @@ bool instance_wait_exit(struct instance *inst, double seconds)
         if (access(inst->dir, F_OK) != 0)
             return true;
         instance_refresh(inst);
-        if (inst->state.status != INSTANCE_RUNNING)
+        if (!instance_active(inst))
             return true;
         if (waited >= seconds)
             return false;
@@ -633,19 +655,24 @@ bool instance_wait_exit(struct instance *inst, double seconds)
 bool instance_kill(struct instance *inst)
 {
     instance_refresh(inst);
-    if (inst->state.status != INSTANCE_RUNNING) {
+    if (!instance_active(inst)) {
         instance_signal_qemu(inst, SIGKILL);
         return true;
     }
+    /*
+     * Never SIGKILL the supervisor: it would die before recording the exit
+     * (137) or honouring --rm. Without a QEMU yet, its stop handler kills
+     * QEMU as soon as it starts.
+     */
     if (!instance_signal_qemu(inst, SIGKILL))
-        instance_signal_supervisor(inst, SIGKILL);
+        instance_signal_supervisor(inst, SIGTERM);
     return instance_wait_exit(inst, KILL_WAIT_SECONDS);
 }
 
 bool instance_stop(struct instance *inst, double timeout)
 {
     instance_refresh(inst);
-    if (inst->state.status != INSTANCE_RUNNING) {
+    if (!instance_active(inst)) {
         instance_signal_qemu(inst, SIGKILL);
         return true;
     }

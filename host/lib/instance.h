@@ -51,7 +51,7 @@ struct instance_state {
     int exit_code;            /* when exited; INSTANCE_EXIT_UNKNOWN if lost */
     struct timespec started;  /* zero until started */
     struct timespec finished; /* zero until exited, or when unknown */
-    char *error;              /* why the exit is unknown; NULL otherwise */
+    char *error;              /* why QEMU failed, or the exit is unknown; NULL otherwise */
 };
 
 struct instance {
@@ -83,10 +83,17 @@ int instance_save_state(const struct instance *inst);
 
 /*
  * Re-reads state.json and checks the supervisor is still the process that
- * was recorded: a running instance whose supervisor is gone (or whose pid
- * now belongs to another process) reads as exited, exit code unknown.
+ * was recorded: a created or running instance whose supervisor is gone (or
+ * whose pid now belongs to another process) reads as exited, exit code unknown.
  */
 void instance_refresh(struct instance *inst);
+
+/*
+ * Created (its supervisor about to start QEMU) or running: what stop, kill
+ * and rm must treat as live. After instance_refresh, only while the
+ * supervisor is.
+ */
+bool instance_active(const struct instance *inst);
 
 /* Whether the recorded supervisor or QEMU process is still that process. */
 bool instance_supervisor_alive(const struct instance *inst);

@@ -210,15 +210,19 @@ static bool read_record(const char *path, struct qemu_result *res)
     return found;
 }
 
-static void show_file(const char *path)
+/* QEMU's last message (its last non-empty line, which says why it stopped), or "". */
+static void last_line(const char *path, char *out, size_t len)
 {
     FILE *f = fopen(path, "r");
     char line[512];
-    if (!f)
-        return;
-    while (fgets(line, sizeof(line), f))
-        fprintf(stderr, "qemu: %s", line);
-    fclose(f);
+    out[0] = '\0';
+    while (f && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0])
+            snprintf(out, len, "%s", line);
+    }
+    if (f)
+        fclose(f);
 }
 
 static pid_t spawn_qemu(char **argv, int stderr_fd, bool die_with_parent)
@@ -250,6 +254,14 @@ static void forward_stop(int sig)
     stop_signal = sig;
     if (running_qemu > 0)
         kill(running_qemu, SIGTERM);
+}
+
+void qemu_catch_stop(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = forward_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* Installed before QEMU starts, so a stop that comes early is not lost. */
@@ -311,9 +323,10 @@ static int interpret_end(const struct qemu_boot *boot, int status, const char *c
         return 0;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        show_file(log);
-        snprintf(err, errlen, "%s failed to boot %s (exit status %d)", qemu, boot->image,
-                 WEXITSTATUS(status));
+        char why[512];
+        last_line(log, why, sizeof(why));
+        snprintf(err, errlen, "%s failed to boot %s (exit status %d)%s%s", qemu, boot->image,
+                 WEXITSTATUS(status), why[0] ? ": " : "", why);
         return -1;
     }
     fprintf(stderr, "unikit: the guest stopped without reporting an exit status "

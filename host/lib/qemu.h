@@ -47,6 +47,14 @@ struct qemu_result {
  * gives 128+N too (137 for SIGKILL). */
 int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, size_t errlen);
 
+/*
+ * Catches SIGINT and SIGTERM as qemu_run does (a stop before QEMU starts
+ * stops it as soon as it does), and leaves them caught after qemu_run
+ * returns: a supervisor calls it first, so no stop kills it before it has
+ * recorded the exit.
+ */
+void qemu_catch_stop(void);
+
 /* The kernel command line for argv/env, %XX-encoding what needs it. */
 char *qemu_cmdline(char **argv, char **env, bool boot_timing);
 

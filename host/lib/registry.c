@@ -42,6 +42,7 @@
 #define DOWNLOAD_TRIES  3            /* a cut-short download resumes this often */
 #define STALL_SECONDS   60L          /* a transfer with no bytes this long fails */
 #define CONNECT_SECONDS 30L
+#define MAX_REDIRECTS   10L
 
 struct registry {
     CURL *curl;
@@ -118,6 +119,12 @@ static bool is_registry_component(const char *s, size_t len)
            (len == strlen("localhost") && strncmp(s, "localhost", len) == 0);
 }
 
+/* docker.io and index.docker.io are names of one registry, Docker Hub. */
+static bool is_docker_hub(const char *registry)
+{
+    return strcmp(registry, DOCKER_HUB) == 0 || strcmp(registry, "index.docker.io") == 0;
+}
+
 /* The store's rules for names and tags (lowercase, lengths) apply here too. */
 static int store_normal_form(const char *ref, char **out)
 {
@@ -135,14 +142,17 @@ int registry_parse_ref(const char *ref, struct registry_ref *out, char *err, siz
     const char *slash = strchr(name, '/');
     out->name = name;
     out->tag = xstrdup(colon + 1);
+    const char *path = name; /* the repository as written, after any registry */
     if (slash && slash < colon && is_registry_component(name, (size_t)(slash - name))) {
         out->registry = xasprintf("%.*s", (int)(slash - name), name);
-        out->repo = xasprintf("%.*s", (int)(colon - slash - 1), slash + 1);
-    } else {
-        out->registry = xstrdup(DOCKER_HUB);
-        out->repo = slash && slash < colon ? xasprintf("%.*s", (int)(colon - name), name)
-                                           : xasprintf("library/%.*s", (int)(colon - name), name);
+        path = slash + 1;
     }
+    if (!out->registry || is_docker_hub(out->registry))
+        replace(&out->registry, xstrdup(DOCKER_HUB));
+    /* Docker Hub's official images live under library/, however they are named. */
+    const char *inner = memchr(path, '/', (size_t)(colon - path));
+    bool official = strcmp(out->registry, DOCKER_HUB) == 0 && !inner;
+    out->repo = xasprintf("%s%.*s", official ? "library/" : "", (int)(colon - path), path);
     return 0;
 }
 
@@ -214,6 +224,69 @@ static char *basic_header(const char *user, const char *password)
     free(b64);
     free(plain);
     return header;
+}
+
+/* ---- URLs ---------------------------------------------------------------- */
+
+/* "scheme://host:port" of URL, lowercased, the port explicit; NULL when URL does not parse. */
+static char *url_origin(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *origin = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        origin = xasprintf("%s://%s:%s", scheme, host, port);
+        for (char *p = origin; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return origin;
+}
+
+/* Credentials go only where they were earned: the registry's own scheme, host and port. */
+static bool same_origin(const char *a, const char *b)
+{
+    char *oa = a ? url_origin(a) : NULL, *ob = b ? url_origin(b) : NULL;
+    bool same = oa && ob && strcmp(oa, ob) == 0;
+    free(oa);
+    free(ob);
+    return same;
+}
+
+static bool scheme_allowed(const struct registry *r, const char *scheme)
+{
+    return strcmp(scheme, "https") == 0 || (strcmp(scheme, "http") == 0 && r->plain_ok);
+}
+
+/*
+ * An upload session's Location, resolved against the request it answered as
+ * RFC 3986 says (it may be relative: "session?state=…", "/v2/…", "//host/…").
+ * Plain HTTP is refused unless this registry may use it. NULL on error.
+ */
+static char *resolve_location(struct registry *r, const char *request_url, const char *location,
+                              char *err, size_t errlen)
+{
+    CURLU *u = curl_url();
+    char *url = NULL, *scheme = NULL, *out = NULL;
+    if (!u || curl_url_set(u, CURLUPART_URL, request_url, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_URL, location, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+        fail(err, errlen, "registry %s: unusable upload location '%s'", r->name, location);
+    else if (!scheme_allowed(r, scheme))
+        fail(err, errlen, "registry %s: refusing upload location '%s' (not HTTPS)", r->name,
+             location);
+    else
+        out = xstrdup(url);
+    curl_free(url);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return out;
 }
 
 /* ---- one HTTP exchange --------------------------------------------------- */
@@ -386,6 +459,21 @@ static int show_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_o
     return 0;
 }
 
+/*
+ * Blob downloads may be redirected to storage; nothing else should be. A
+ * redirect may not leave HTTPS unless this registry may use plain HTTP, and
+ * (CURLOPT_UNRESTRICTED_AUTH being off) libcurl keeps our Authorization
+ * header from any other host it leads to.
+ */
+static void set_redirects(CURL *c, const struct exchange *x)
+{
+    bool follow = strcmp(x->method, "GET") == 0 || strcmp(x->method, "HEAD") == 0;
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, x->r->plain_ok ? "http,https" : "https");
+    curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
+}
+
 static void set_method(CURL *c, struct exchange *x)
 {
     if (strcmp(x->method, "HEAD") == 0) {
@@ -404,9 +492,7 @@ static void set_method(CURL *c, struct exchange *x)
     } else if (strcmp(x->method, "GET") != 0) {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, x->method);
     }
-    /* Blob downloads may be redirected to storage; nothing else should be. */
-    bool follow = strcmp(x->method, "GET") == 0 || strcmp(x->method, "HEAD") == 0;
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
+    set_redirects(c, x);
 }
 
 static void perform(struct exchange *x)
@@ -438,7 +524,8 @@ static void perform(struct exchange *x)
     struct curl_slist *headers = curl_slist_append(NULL, "Expect:");
     for (struct curl_slist *h = x->headers; h; h = h->next)
         headers = curl_slist_append(headers, h->data);
-    if (r->auth)
+    /* An upload Location may name other storage: the registry's credentials stay home. */
+    if (r->auth && same_origin(x->url, r->base))
         headers = curl_slist_append(headers, r->auth);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     x->curl_err[0] = '\0';
@@ -585,9 +672,14 @@ static int fetch_token(struct registry *r, const struct bearer *b, char *err, si
         !(strncmp(b->realm, "http://", 7) == 0 && r->plain_ok))
         return fail(err, errlen, "registry %s: refusing token service '%s' (not HTTPS)", r->name,
                     b->realm);
-    /* The token request carries the user's password, never an old token. */
-    replace(&r->auth, r->user ? basic_header(r->user, r->password) : NULL);
+    /* The token service (often another host) gets the user's password, never an old token. */
+    replace(&r->auth, NULL);
     struct exchange x = {.r = r, .method = "GET", .url = token_url(r, b), .out = {.fd = -1}};
+    if (r->user) {
+        char *basic = basic_header(r->user, r->password);
+        x.headers = curl_slist_append(NULL, basic);
+        free(basic);
+    }
     perform(&x);
     int rc = 0;
     if (x.cc != CURLE_OK)
@@ -740,14 +832,6 @@ int registry_blob_exists(struct registry *r, const char *repo, const char *diges
     return rc;
 }
 
-/* An upload session's Location may be relative to the registry. */
-static char *absolute_location(struct registry *r, const char *location)
-{
-    if (strncmp(location, "http://", 7) == 0 || strncmp(location, "https://", 8) == 0)
-        return xstrdup(location);
-    return xasprintf("%s%s%s", r->base, location[0] == '/' ? "" : "/", location);
-}
-
 /* POST …/blobs/uploads/[?query]: 201 (mounted), or 202 with the session's Location. */
 static int start_upload(struct registry *r, const char *repo, const char *query, char **location,
                         char *err, size_t errlen)
@@ -759,7 +843,7 @@ static int start_upload(struct registry *r, const char *repo, const char *query,
     if (rc == 0 && x.cc == CURLE_OK && x.status == 201)
         rc = 1;
     else if (rc == 0 && x.cc == CURLE_OK && x.status == 202 && x.location)
-        *location = absolute_location(r, x.location);
+        rc = (*location = resolve_location(r, x.url, x.location, err, errlen)) ? 0 : -1;
     else if (rc == 0)
         rc = http_error(&x, "starting an upload", err, errlen);
     exchange_free(&x);
@@ -807,9 +891,12 @@ static int send_chunk(struct registry *r, char **location, int fd, uint64_t offs
     x.headers = curl_slist_append(x.headers, range);
     free(range);
     int rc = request(&x, err, errlen);
-    if (rc == 0 && x.cc == CURLE_OK && x.status == 202 && x.location)
-        replace(location, absolute_location(r, x.location));
-    else if (rc == 0)
+    if (rc == 0 && x.cc == CURLE_OK && x.status == 202 && x.location) {
+        char *next = resolve_location(r, x.url, x.location, err, errlen);
+        rc = next ? 0 : -1;
+        if (next)
+            replace(location, next);
+    } else if (rc == 0)
         rc = http_error(&x, digest, err, errlen);
     exchange_free(&x);
     return rc;

@@ -43,7 +43,8 @@ void registry_close(struct registry *r);
 /* 1 when repo has the blob, 0 when not. */
 int registry_blob_exists(struct registry *r, const char *repo, const char *digest, char *err,
                          size_t errlen);
-/* Links a blob from another repository of the registry: 1 mounted, 0 not (upload instead). */
+/* Links a blob from another repository of the registry: 1 mounted, 0 not, -1 refused or failed
+ * (either way, upload instead). */
 int registry_blob_mount(struct registry *r, const char *repo, const char *digest, const char *from,
                         char *err, size_t errlen);
 /* Uploads the file at path as the blob digest (in chunks when it is large). */

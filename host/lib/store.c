@@ -461,25 +461,48 @@ static bool path_component_valid(const char *s, size_t len)
     return true;
 }
 
-/* A registry: a host name, optionally ":PORT". */
-static bool registry_valid(const char *s, size_t len)
+/* A host name: [a-z0-9] with . - inside. */
+static bool hostname_valid(const char *s, size_t len)
 {
-    const char *colon = memchr(s, ':', len);
-    size_t host_len = colon ? (size_t)(colon - s) : len;
-    if (host_len == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[host_len - 1]))
+    if (len == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[len - 1]))
         return false;
-    for (size_t i = 0; i < host_len; i++)
+    for (size_t i = 0; i < len; i++)
         if (!is_lower_alnum(s[i]) && s[i] != '.' && s[i] != '-')
             return false;
-    if (!colon)
-        return true;
-    size_t port_len = len - host_len - 1;
-    if (port_len == 0 || port_len > 5)
+    return true;
+}
+
+/* An IPv6 literal in brackets, "[::1]", as docker's reference grammar has it. */
+static bool ipv6_literal_valid(const char *s, size_t len)
+{
+    if (len < 3 || s[0] != '[' || s[len - 1] != ']')
         return false;
-    for (size_t i = host_len + 1; i < len; i++)
+    for (size_t i = 1; i + 1 < len; i++)
+        if (!isxdigit((unsigned char)s[i]) && s[i] != ':')
+            return false;
+    return true;
+}
+
+static bool port_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > 5)
+        return false;
+    for (size_t i = 0; i < len; i++)
         if (!isdigit((unsigned char)s[i]))
             return false;
     return true;
+}
+
+/* A registry: a host name or a bracketed IPv6 address, optionally ":PORT". */
+static bool registry_valid(const char *s, size_t len)
+{
+    /* An IPv6 address has colons of its own: the port's comes after the ']'. */
+    const char *close = s[0] == '[' ? memchr(s, ']', len) : NULL;
+    const char *host_end = close ? close + 1 : s;
+    const char *colon = memchr(host_end, ':', len - (size_t)(host_end - s));
+    size_t host_len = colon ? (size_t)(colon - s) : len;
+    bool host_ok = s[0] == '[' ? ipv6_literal_valid(s, host_len) : hostname_valid(s, host_len);
+    return host_ok && (!colon || port_valid(colon + 1, len - host_len - 1));
 }
 
 static bool name_valid(const char *name, size_t len)

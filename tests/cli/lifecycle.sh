@@ -19,7 +19,8 @@ export UNIKIT_LIBDIR="$root/lib/unikit"
 
 tests="run-detached ps-up logs ps-json short-id inspect name-clash rm-running logs-follow stop
 stop-exited inspect-exit-code kill rm rm-force run-rm run-detached-rm detached-exit-0
-foreground-instance unknown-id supervisor-killed"
+foreground-instance unknown-id supervisor-killed detached-qemu-fails
+created"
 
 skip_all() {
     for t in $tests; do
@@ -390,4 +391,56 @@ if [ "$status" -eq 0 ] && wait_for 30 logs_have s ready; then
 else
     fail supervisor-killed "run -d --name s forever did not start"
     show
+fi
+
+# QEMU failing at once (no KVM) is run -d's own error, and the instance
+# stays, exited with 125 and QEMU's message.
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    echo "skip lifecycle-detached-qemu-fails: /dev/kvm is usable here"
+elif expect_error detached-qemu-fails "kvm" run -d --name nokvm --accel kvm hello; then
+    u inspect nokvm
+    if status_is nokvm '^Exited \(125\)' && grep -q '"Error": ".*kvm' "$out"; then
+        pass detached-qemu-fails
+    else
+        fail detached-qemu-fails "the instance must stay, exited (125) with QEMU's error:" \
+            "ps -a says '$(ps_status nokvm)'"
+        show
+    fi
+fi
+
+# An instance still "created" (its supervisor alive, QEMU not started yet)
+# counts as live for rm; once that supervisor is gone it reads as
+# "Exited (unknown)". A sleep stands in for the supervisor.
+# set_created NAME PID: rewrite NAME's state.json as created, supervised by PID.
+set_created() {
+    u inspect "$1"
+    dir=$(jv StateDir)
+    python3 - "$dir/state.json" "$2" <<'PY'
+import json, sys
+path, pid = sys.argv[1], int(sys.argv[2])
+start = int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[19])
+state = {"status": "created", "supervisor_pid": pid, "supervisor_start": start,
+         "qemu_pid": 0, "qemu_start": 0, "exit_code": None}
+json.dump(state, open(path, "w"))
+PY
+}
+u run --name made hello
+if [ "$status" -ne 0 ] || ! command -v python3 >/dev/null 2>&1; then
+    echo "skip lifecycle-created: no python3, or run --name made hello failed"
+else
+    sleep 30 &
+    sleeper=$!
+    set_created made "$sleeper"
+    u rm made
+    rm_status=$status
+    created_ps=$(ps_status made)
+    kill "$sleeper"
+    wait "$sleeper" 2>/dev/null
+    if [ "$rm_status" -eq 125 ] && [ "$created_ps" = "Created" ] &&
+        status_is made '^Exited \(unknown\)'; then
+        pass created
+    else
+        fail created "rm of a created instance exited $rm_status (wanted 125); ps -a said" \
+            "'$created_ps' (wanted Created), then '$(ps_status made)' (wanted Exited (unknown))"
+    fi
 fi

@@ -15,10 +15,10 @@ export UNIKIT_LIBDIR="$root/lib/unikit"
 fake_py=$root/tests/cli/fixtures/registry-fake.py
 T=60
 
-local_tests="tag rmi rmi-unknown save-load corrupted-blob"
+local_tests="tag tag-ipv6 rmi rmi-unknown tag-unknown save-unknown load-bad save-load corrupted-blob"
 registry_tests="push pull-run pull-again mount chunked down not-found basic-auth"
 skopeo_tests="skopeo-inspect skopeo-copy skopeo-push"
-fake_tests="token bad-digest truncated resume"
+fake_tests="token bad-digest truncated resume upload-elsewhere upload-relative mount-refused"
 
 skip_all() { # why tests...
     why=$1
@@ -76,7 +76,7 @@ store_state() {
 
 lines() { awk 'END { print NR }' "$1"; }
 
-# expect_error NAME HOME PATTERN ARGS...: exit 1, one stderr line matching PATTERN, store unchanged.
+# expect_error NAME HOME PATTERN ARGS...: exit 125, one stderr line matching PATTERN, store unchanged.
 expect_error() {
     name=$1 h=$2 pattern=$3
     shift 3
@@ -84,7 +84,7 @@ expect_error() {
     u "$h" "$@"
     after=$(store_state "$h")
     why=""
-    [ "$status" -eq 1 ] || why="$why exit status $status, wanted 1;"
+    [ "$status" -eq 125 ] || why="$why exit status $status, wanted 125;"
     [ "$(lines "$err")" -eq 1 ] || why="$why stderr has $(lines "$err") lines, wanted 1;"
     grep -Eiq -e "$pattern" "$err" || why="$why stderr does not match /$pattern/;"
     [ "$before" = "$after" ] || why="$why the store changed;"
@@ -170,6 +170,17 @@ else
     fail tag "tag hello hello-copy:2 exited $st, or images/run do not show it"
 fi
 
+# A bracketed IPv6 registry with a port (README names [::1] as a loopback registry).
+u "$A" tag hello '[::1]:5000/hello:1'
+st=$status
+u "$A" images
+if [ "$st" -eq 0 ] && grep -Fq '[::1]:5000/hello:1 ' "$out"; then
+    pass tag-ipv6
+else
+    fail tag-ipv6 "tag hello '[::1]:5000/hello:1' exited $st, or images does not show it"
+fi
+u "$A" rmi '[::1]:5000/hello:1'
+
 blobs_before=$(ls "$A/images/blobs/sha256" | wc -l)
 u "$A" rmi hello-copy:2
 st=$status
@@ -184,6 +195,10 @@ fi
 expect_error rmi-unknown "$A" "no such image: nope" rmi nope
 u "$A" rmi -f nope
 [ "$status" -eq 0 ] || fail rmi-unknown "rmi -f nope exited $status, wanted 0"
+expect_error tag-unknown "$A" "no such image: nope" tag nope other:1
+expect_error save-unknown "$A" "nope" save -o "$tmp/nope.tar" nope
+echo "not an archive" >"$tmp/bad.tar"
+expect_error load-bad "$A" "bad.tar" load -i "$tmp/bad.tar"
 
 L=$(new_home load)
 u "$A" save hello -o "$tmp/hello.tar"
@@ -384,4 +399,46 @@ if start_fake truncate-once "$tmp/layout"; then
     fi
 else
     echo "skip registry-resume: the fake registry did not start"
+fi
+
+# fake_push MODE HOME NAME: push NAME (hello, tagged for the fake) with Basic credentials.
+fake_push() {
+    u "$2" tag hello "127.0.0.1:$fport/$3"
+    UNIKIT_REGISTRY_USER=tester UNIKIT_REGISTRY_PASSWORD=secret u "$2" push "127.0.0.1:$fport/$3"
+}
+
+# An upload Location on another host (absolute, then network-path //host/...)
+# must not get the registry's credentials; the fake refuses uploads that do.
+if start_fake upload-elsewhere "$tmp/layout"; then
+    G=$(new_home g1)
+    u "$G" load -i "$tmp/hello.tar"
+    fake_push upload-elsewhere "$G" team/hello:1
+    if [ "$status" -eq 0 ] && grep -q "($((2 * narch)) blobs uploaded" "$out"; then
+        pass upload-elsewhere
+    else
+        fail upload-elsewhere "push whose uploads go to another host: exit $status"
+    fi
+else
+    echo "skip registry-upload-elsewhere: the fake registry did not start"
+fi
+
+# A relative Location ("session-1?state=x") resolves against the POST's URL;
+# a refused cross-repository mount (403) falls back to an upload.
+if start_fake upload-relative "$tmp/layout"; then
+    G=$(new_home g2)
+    u "$G" load -i "$tmp/hello.tar"
+    fake_push upload-relative "$G" team/hello:1
+    if [ "$status" -eq 0 ] && grep -q "($((2 * narch)) blobs uploaded" "$out"; then
+        pass upload-relative
+    else
+        fail upload-relative "push with relative upload locations: exit $status"
+    fi
+    fake_push upload-relative "$G" team/copy:1
+    if [ "$status" -eq 0 ] && grep -q "($((2 * narch)) blobs uploaded, 0 mounted" "$out"; then
+        pass mount-refused
+    else
+        fail mount-refused "push after a refused mount must upload instead: exit $status"
+    fi
+else
+    skip_all "the fake registry did not start" upload-relative mount-refused
 fi
