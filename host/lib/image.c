@@ -234,13 +234,16 @@ static int link_image(const struct toolchain *tc, const char *arch, const char *
         goto out;
     }
     fclose(probe);
-    /* -s: an image carries no symbols of its own; the program keeps its. */
+    /* -s: an image carries no symbols of its own; the program keeps its.
+       -n: segments are not padded to page boundaries in the file (QEMU
+       loads them by their addresses), which saves up to 4 KiB each. */
     char *argv[] = {(char *)tc->ld,
                     "-T",
                     script,
                     "--gc-sections",
                     "-nostdlib",
                     "-s",
+                    "-n",
                     "-z",
                     "max-page-size=4096",
                     "-z",

@@ -22,25 +22,21 @@ void syscall_warn_once(long nr, const char *name, const char *what)
 
 const char *syscall_name(long nr)
 {
-    if (nr < 0 || (size_t)nr >= syscall_table_size)
+    if (nr < 0 || (size_t)nr >= syscall_table_size || !syscall_name_at[nr])
         return NULL;
-    return syscall_table[nr].name;
+    return syscall_names + syscall_name_at[nr];
 }
 
 long syscall_dispatch(const struct syscall_args *args)
 {
     long nr = args->nr;
-    if (nr >= 0 && (size_t)nr < syscall_table_size) {
-        const struct syscall_entry *e = &syscall_table[nr];
-        if (e->fn)
-            return e->fn(args);
-        if (e->name)
-            syscall_warn_once(nr, e->name, "is not implemented; returning ENOSYS");
-        else
-            syscall_warn_once(nr, "unknown", "does not exist; returning ENOSYS");
-        return -ENOSYS;
-    }
-    syscall_warn_once(nr, "unknown", "does not exist; returning ENOSYS");
+    if (nr >= 0 && (size_t)nr < syscall_table_size && syscall_fns[nr])
+        return syscall_fns[nr](args);
+    const char *name = syscall_name(nr);
+    if (name)
+        syscall_warn_once(nr, name, "is not implemented; returning ENOSYS");
+    else
+        syscall_warn_once(nr, "unknown", "does not exist; returning ENOSYS");
     return -ENOSYS;
 }
 

@@ -19,13 +19,12 @@ struct syscall_args {
 
 typedef long (*syscall_fn)(const struct syscall_args *);
 
-struct syscall_entry {
-    syscall_fn fn;
-    const char *name;
-};
-
-/* Generated: indexed by syscall number; fn NULL where unimplemented. */
-extern const struct syscall_entry syscall_table[];
+/* Generated (scripts/gen-syscall-table.sh), indexed by syscall number:
+ * the handler, NULL where unimplemented, and the name, at
+ * syscall_names + syscall_name_at[nr] (offset 0: no such call). */
+extern const syscall_fn syscall_fns[];
+extern const char syscall_names[];
+extern const uint16_t syscall_name_at[];
 extern const size_t syscall_table_size;
 
 /* Called by the arch syscall entry with the number and arguments. */
