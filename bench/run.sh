@@ -1,10 +1,10 @@
 #!/bin/sh
 # make bench: image sizes and boot times for examples/hello on each
-# architecture, the lifecycle and registry figures of bench/lifecycle.sh,
-# HTTP requests per second of examples/httpd (bench/net.sh),
-# each beside a baseline measured in the same run. Prints a
-# Markdown report and writes it to bench/RESULTS.md. Not a test: nothing
-# here passes or fails on speed.
+# architecture, then bench/lifecycle.sh (run -d, stop, push, pull),
+# bench/threads.sh (futexes, thread creation), bench/net.sh (httpd under
+# wrk) and bench/gohttp.sh (Go net/http under wrk), each beside a baseline
+# measured in the same run. Prints a Markdown report and writes it to
+# bench/RESULTS.md. Not a test: nothing here passes or fails on speed.
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-20}
@@ -100,6 +100,7 @@ done
 lifecycle=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/lifecycle.sh)
 threads=$(UNIKIT="$UNIKIT" sh bench/threads.sh)
 net=$(UNIKIT="$UNIKIT" sh bench/net.sh)
+gohttp=$(UNIKIT="$UNIKIT" sh bench/gohttp.sh)
 
 report=$(cat <<REPORT
 # unikit benchmarks
@@ -123,6 +124,8 @@ $lifecycle
 $threads
 
 $net
+
+$gohttp
 REPORT
 )
 echo "$report"
