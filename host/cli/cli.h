@@ -26,6 +26,13 @@ int cmd_load(int argc, char **argv);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens the store at $UNIKIT_HOME; prints the error and returns -1 on failure. */
 int cli_open_store(struct store *s);
+struct instance;
+/*
+ * stop, kill, rm: runs fn on the instance each of names[0..count) names,
+ * printing the name when fn returns 0 (fn prints its own error otherwise)
+ * and one line for a name that matches no instance; 0, or 125 if any failed.
+ */
+int cli_each_instance(char **names, int count, int (*fn)(struct instance *, void *), void *ctx);
 /* push and pull: parses [--insecure] NAME; the index of NAME in argv, or -1. */
 int cli_registry_options(int argc, char **argv, bool *insecure, void (*usage)(FILE *));
 

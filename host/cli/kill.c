@@ -7,6 +7,15 @@
 #include "instance.h"
 #include "util.h"
 
+static int kill_one(struct instance *inst, void *unused_ctx)
+{
+    (void)unused_ctx;
+    if (instance_kill(inst))
+        return 0;
+    cli_error("instance %.12s did not record its exit", inst->id);
+    return -1;
+}
+
 int cmd_kill(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -18,24 +27,5 @@ int cmd_kill(int argc, char **argv)
         cli_error("kill needs at least one instance name or id");
         return EXIT_UNIKIT_ERROR;
     }
-    char *home = unikit_home();
-    int code = 0;
-    for (int i = 1; i < argc; i++) {
-        struct instance inst;
-        char err[1024];
-        if (instance_find(home, argv[i], &inst, err, sizeof(err)) < 0) {
-            cli_error("%s", err);
-            code = EXIT_UNIKIT_ERROR;
-            continue;
-        }
-        if (instance_kill(&inst)) {
-            printf("%s\n", argv[i]);
-        } else {
-            cli_error("instance %.12s did not record its exit", inst.id);
-            code = EXIT_UNIKIT_ERROR;
-        }
-        instance_free(&inst);
-    }
-    free(home);
-    return code;
+    return cli_each_instance(argv + 1, argc - 1, kill_one, NULL);
 }

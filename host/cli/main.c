@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "instance.h"
 #include "util.h"
 
 #define UNIKIT_VERSION "0.1.0"
@@ -52,6 +53,28 @@ int cli_open_store(struct store *s)
     if (rc < 0)
         cli_error("%s", err);
     return rc;
+}
+
+int cli_each_instance(char **names, int count, int (*fn)(struct instance *, void *), void *ctx)
+{
+    char *home = unikit_home();
+    int code = 0;
+    for (int i = 0; i < count; i++) {
+        struct instance inst;
+        char err[1024];
+        if (instance_find(home, names[i], &inst, err, sizeof(err)) < 0) {
+            cli_error("%s", err);
+            code = EXIT_UNIKIT_ERROR;
+            continue;
+        }
+        if (fn(&inst, ctx) == 0)
+            printf("%s\n", names[i]);
+        else
+            code = EXIT_UNIKIT_ERROR;
+        instance_free(&inst);
+    }
+    free(home);
+    return code;
 }
 
 static void usage(FILE *out)

@@ -38,8 +38,9 @@ static int parse_rm(int argc, char **argv, bool *force)
     return optind;
 }
 
-static int remove_one(struct instance *inst, bool force)
+static int remove_one(struct instance *inst, void *forced)
 {
+    bool force = *(bool *)forced;
     char err[1024];
     instance_refresh(inst);
     if (instance_active(inst) && !force) {
@@ -65,22 +66,5 @@ int cmd_rm(int argc, char **argv)
     int first = parse_rm(argc, argv, &force);
     if (first < 0)
         return EXIT_UNIKIT_ERROR;
-    char *home = unikit_home();
-    int code = 0;
-    for (int i = first; i < argc; i++) {
-        struct instance inst;
-        char err[1024];
-        if (instance_find(home, argv[i], &inst, err, sizeof(err)) < 0) {
-            cli_error("%s", err);
-            code = EXIT_UNIKIT_ERROR;
-            continue;
-        }
-        if (remove_one(&inst, force) == 0)
-            printf("%s\n", argv[i]);
-        else
-            code = EXIT_UNIKIT_ERROR;
-        instance_free(&inst);
-    }
-    free(home);
-    return code;
+    return cli_each_instance(argv + first, argc - first, remove_one, &force);
 }

@@ -49,30 +49,19 @@ static int parse_stop(int argc, char **argv, double *timeout)
     return optind;
 }
 
+static int stop_one(struct instance *inst, void *timeout)
+{
+    if (instance_stop(inst, *(double *)timeout))
+        return 0;
+    cli_error("instance %.12s did not record its exit", inst->id);
+    return -1;
+}
+
 int cmd_stop(int argc, char **argv)
 {
     double timeout = DEFAULT_STOP_SECONDS;
     int first = parse_stop(argc, argv, &timeout);
     if (first < 0)
         return EXIT_UNIKIT_ERROR;
-    char *home = unikit_home();
-    int code = 0;
-    for (int i = first; i < argc; i++) {
-        struct instance inst;
-        char err[1024];
-        if (instance_find(home, argv[i], &inst, err, sizeof(err)) < 0) {
-            cli_error("%s", err);
-            code = EXIT_UNIKIT_ERROR;
-            continue;
-        }
-        if (instance_stop(&inst, timeout)) {
-            printf("%s\n", argv[i]);
-        } else {
-            cli_error("instance %.12s did not record its exit", inst.id);
-            code = EXIT_UNIKIT_ERROR;
-        }
-        instance_free(&inst);
-    }
-    free(home);
-    return code;
+    return cli_each_instance(argv + first, argc - first, stop_one, &timeout);
 }
