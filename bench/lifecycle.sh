@@ -7,6 +7,7 @@
 # Environment: UNIKIT, UNIKIT_HOME (a scratch store), RUNS.
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 : "${UNIKIT:?}" "${UNIKIT_HOME:?}" "${RUNS:?}"
 work="$(mktemp -d)"
 registry_pid=
@@ -15,10 +16,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 
 # elapsed_us CMD...: the wall time of one run, in microseconds.
 elapsed_us() {

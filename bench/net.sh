@@ -9,6 +9,7 @@
 # WRK_SECONDS (10), WRK_CONNECTIONS (16), ACCEL (unikit's default).
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 : "${UNIKIT:?}" "${UNIKIT_HOME:?}"
 NET_ARCHES=${NET_ARCHES:-x86_64}
 WRK_SECONDS=${WRK_SECONDS:-10}
@@ -27,28 +28,6 @@ if ! command -v wrk >/dev/null 2>&1; then
     printf '## HTTP (examples/httpd)\n\nSkipped: wrk is not installed (apt-get install wrk).\n'
     exit 0
 fi
-
-freeport() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
-
-# Waits (bounded) until something answers HTTP on the port.
-await_http() {
-    for _ in $(seq 300); do
-        curl -s -m 5 -o /dev/null "http://127.0.0.1:$1/" && return 0
-        sleep 0.2
-    done
-    return 1
-}
-
-# wrk_run PORT: "REQ_PER_SEC P99_MS" for the index page.
-wrk_run() {
-    wrk -t2 -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" --latency "http://127.0.0.1:$1/" >"$work/wrk"
-    rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk")
-    # "99%  1.23ms" (or us, or s): in milliseconds.
-    p99=$(awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-        print (u == "us" ? v / 1000 : u == "s" ? v * 1000 : v) }' "$work/wrk")
-    echo "${rps:-0} ${p99:-0}"
-}
 
 musl-gcc -static -O2 -o "$work/httpd" examples/httpd/httpd.c
 port=$(freeport)

@@ -7,17 +7,13 @@
 # bench/RESULTS.md. Not a test: nothing here passes or fails on speed.
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 RUNS=${RUNS:-20}
 ARCHES=${ARCHES:-x86_64 aarch64}
 UNIKIT=${UNIKIT:-$PWD/bin/unikit}
 export UNIKIT_HOME="$(mktemp -d)"
 work="$(mktemp -d)"
 trap 'rm -rf "$UNIKIT_HOME" "$work"' EXIT
-
-now_ns() { date +%s%N; }
-
-# Median of the numbers on stdin.
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 # Wall time of a command in microseconds, RUNS times, one per line.
 time_runs() {
@@ -30,8 +26,6 @@ time_runs() {
         i=$((i + 1))
     done
 }
-
-ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 
 # The image file of hello for an architecture, from the OCI store.
 layer_of() {

@@ -6,13 +6,11 @@
 # Environment: UNIKIT, UNIKIT_HOME (a scratch store), THREAD_RUNS (5).
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 : "${UNIKIT:?}" "${UNIKIT_HOME:?}"
 RUNS=${THREAD_RUNS:-5}
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 
 # runs CMD...: the program's two figures, RUNS times, into $work/futex and $work/create.
 runs() {
