@@ -140,9 +140,11 @@ static void print_json(const struct instance *inst, const char *status, const ch
 
 static void print_row(const struct instance *inst, const struct ps_options *o)
 {
-    char status[128], ports[512];
+    char status[128], ports[512] = "";
     status_text(inst, status, sizeof(status));
-    ports_text(&inst->config, ports, sizeof(ports));
+    /* As docker: an instance that no longer runs forwards nothing. */
+    if (instance_active(inst))
+        ports_text(&inst->config, ports, sizeof(ports));
     if (o->quiet)
         printf("%.*s\n", INSTANCE_SHORT_LEN, inst->id);
     else if (o->json)

@@ -25,7 +25,8 @@ export UNIKIT_LIBDIR="${UNIKIT_LIBDIR:-$root/lib/unikit}"
 peer="python3 $root/tests/cli/fixtures/netpeer.py"
 marker='lwIP: %s (%s:%d)' # the network object's assertion format (kernel/net/include/arch/cc.h)
 
-once_tests="no-socket-no-lwip socket-has-lwip port-taken no-net-publish bad-publish ps-ports"
+once_tests="no-socket-no-lwip socket-has-lwip port-taken no-net-publish bad-publish ps-ports
+ps-ports-exited"
 arch_tests="dhcp udp tcp-out get 404 head keepalive big-file concurrent reset half-open
 syn-flood"
 all_tests=$once_tests
@@ -247,6 +248,11 @@ for arch in $NET_ARCHES; do
     if [ "$arch" = "$(echo "$NET_ARCHES" | cut -d' ' -f1)" ]; then
         "$UNIKIT" ps >"$work/ps" 2>&1
         check ps-ports 'ps: $(cat "$work/ps")' grep -q "0.0.0.0:$port->80/tcp" "$work/ps"
+        # As docker: an exited instance shows no ports.
+        "$UNIKIT" kill "$id" >/dev/null 2>&1
+        "$UNIKIT" ps -a >"$work/ps" 2>&1
+        check ps-ports-exited 'ps -a: $(cat "$work/ps")' eval \
+            "grep -q '^$(echo "$id" | cut -c1-12) .*Exited' '$work/ps' && ! grep -q -- '->80/tcp' '$work/ps'"
     fi
     "$UNIKIT" rm -f "$id" >/dev/null 2>&1
 done
