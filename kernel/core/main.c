@@ -27,12 +27,60 @@ static void memory_init(void)
     arch_paging_init(ranges[n - 1].end);
 }
 
+/* "A.B.C.D/P" at s: the address and prefix; false when malformed. */
+static bool parse_cidr(const char *s, uint32_t *addr, unsigned *prefix)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned part = 0, digits = 0;
+        for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+            part = part * 10 + (unsigned)(*s - '0');
+        if (!digits || part > 255 || *s++ != (i < 3 ? '.' : '/'))
+            return false;
+        v = v << 8 | part;
+    }
+    *prefix = 0;
+    for (; *s >= '0' && *s <= '9'; s++)
+        *prefix = *prefix * 10 + (unsigned)(*s - '0');
+    *addr = v;
+    return *prefix >= 1 && *prefix <= 30;
+}
+
+/*
+ * `unikit run --ip` moves QEMU's user network, and its DNS proxy with it
+ * to the network's .3: the resolv.conf the builder wrote names 10.0.2.3,
+ * so it is rewritten before the program can read it. A resolv.conf the
+ * image ships itself is left alone.
+ */
+static void follow_user_network_dns(void)
+{
+    static const char builders[] = "nameserver 10.0.2.3\n";
+    const char *p = strstr(plat_cmdline(), "net.ip=");
+    uint32_t ip;
+    unsigned prefix;
+    struct file *f;
+    char old[sizeof(builders)] = {0}, line[40];
+    if (!p || !parse_cidr(p + 7, &ip, &prefix))
+        return;
+    uint32_t dns = (ip & (0xffffffffu << (32 - prefix))) | 3;
+    if (vfs_openat(NULL, "/etc/resolv.conf", VFS_O_READ | VFS_O_WRITE, 0, &f) < 0)
+        return;
+    if (vfs_pread(f, old, sizeof(old), 0) == (ssize_t)(sizeof(builders) - 1) &&
+        strcmp(old, builders) == 0) {
+        int n = snprintf(line, sizeof(line), "nameserver %u.%u.%u.%u\n", dns >> 24, dns >> 16 & 255,
+                         dns >> 8 & 255, dns & 255);
+        vfs_pwrite(f, line, (size_t)n, 0);
+    }
+    file_put(f);
+}
+
 static void files_init(void)
 {
     vfs_init();
     size_t len = (size_t)(__unikit_files_end - __unikit_files_start);
     if (len && cpio_unpack(__unikit_files_start, len) < 0)
         panic("the image's file archive is corrupted");
+    follow_user_network_dns();
     fd_init_stdio();
 }
 

@@ -25,8 +25,8 @@ export UNIKIT_LIBDIR="${UNIKIT_LIBDIR:-$root/lib/unikit}"
 peer="python3 $root/tests/cli/fixtures/netpeer.py"
 marker='lwIP: %s (%s:%d)' # the network object's assertion format (kernel/net/include/arch/cc.h)
 
-once_tests="no-socket-no-lwip socket-has-lwip port-taken no-net-publish bad-publish ps-ports
-ps-ports-exited"
+once_tests="no-socket-no-lwip socket-has-lwip port-taken no-net-publish bad-publish bad-ip
+static-ip ps-ports ps-ports-exited"
 arch_tests="dhcp udp tcp-out get 404 head keepalive big-file concurrent reset half-open
 syn-flood"
 all_tests=$once_tests
@@ -143,6 +143,17 @@ expect_125 port-taken "port $taken/tcp on the host is already in use" --arch x86
     -p "$taken:80" httpd-test
 expect_125 no-net-publish "does not use the network" --arch x86_64 -p "$(freeport):80" hello
 expect_125 bad-publish "expected HOST:GUEST" --arch x86_64 -p 80 httpd-test
+expect_125 bad-ip "expected ADDR/PREFIX" --arch x86_64 --ip 10.0.5 httpd-test
+
+# --ip moves the user network: the address, and the resolver at its .3.
+static_ip_ok() {
+    out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch x86_64 --ip 10.0.5.20/24 udpping 2>&1)
+    case $out in
+    *"address 10.0.5.20"*"resolv.conf: nameserver 10.0.5.3"*) return 0 ;;
+    *) echo "  $out" >&2 && return 1 ;;
+    esac
+}
+check static-ip "--ip 10.0.5.20/24: wrong address or resolver" static_ip_ok
 
 # ---- httpd, per architecture ------------------------------------------------
 
