@@ -1,11 +1,31 @@
 /*
- * Ways into the kernel after boot: CPU exceptions and the `syscall`
+ * Ways into the kernel after boot: CPU exceptions, interrupts and the `syscall`
  * instruction. The program runs in ring 0 too, so neither switches
- * privilege; both switch stacks so that the program's red zone (128 bytes
+ * privilege; all switch stacks so that the program's red zone (128 bytes
  * below its %rsp, which the ABI lets it use without moving %rsp) is never
  * overwritten.
  */
 #include "x86.h"
+
+/* The general registers, in struct arch_regs order (the last pushed first). */
+.macro SAVE_REGS
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+.endm
 
 /* ---- exceptions ------------------------------------------------------------
  * Every vector enters through IST1 (a dedicated stack, see trap_init), with
@@ -59,41 +79,10 @@ TRAP_ERR   30
 TRAP_NOERR 31
 
 trap_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    cld
+    SAVE_REGS
     movq %rsp, %rdi
     call trap_dispatch
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
-    addq $16, %rsp
-    iretq
+    jmp restore_regs
 
     .section .rodata
     .balign 8
@@ -120,25 +109,6 @@ irq_\n:
     .irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,255
     IRQ \n
     .endr
-
-.macro SAVE_REGS
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    cld
-.endm
 
 irq_common:
     SAVE_REGS
