@@ -27,25 +27,6 @@ static void memory_init(void)
     arch_paging_init(ranges[n - 1].end);
 }
 
-/* "A.B.C.D/P" at s: the address and prefix; false when malformed. */
-static bool parse_cidr(const char *s, uint32_t *addr, unsigned *prefix)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned part = 0, digits = 0;
-        for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
-            part = part * 10 + (unsigned)(*s - '0');
-        if (!digits || part > 255 || *s++ != (i < 3 ? '.' : '/'))
-            return false;
-        v = v << 8 | part;
-    }
-    *prefix = 0;
-    for (; *s >= '0' && *s <= '9'; s++)
-        *prefix = *prefix * 10 + (unsigned)(*s - '0');
-    *addr = v;
-    return *prefix >= 1 && *prefix <= 30;
-}
-
 /*
  * `unikit run --ip` moves QEMU's user network, and its DNS proxy with it
  * to the network's .3: the resolv.conf the builder wrote names 10.0.2.3,
@@ -60,7 +41,7 @@ static void follow_user_network_dns(void)
     unsigned prefix;
     struct file *f;
     char old[sizeof(builders)] = {0}, line[40];
-    if (!p || !parse_cidr(p + 7, &ip, &prefix))
+    if (!p || !ipv4_parse_cidr(p + 7, &ip, &prefix) || prefix < 1 || prefix > 30)
         return;
     uint32_t dns = (ip & (0xffffffffu << (32 - prefix))) | 3;
     if (vfs_openat(NULL, "/etc/resolv.conf", VFS_O_READ | VFS_O_WRITE, 0, &f) < 0)

@@ -19,6 +19,11 @@ size_t strlcpy(char *dst, const char *src, size_t size);
 char *strstr(const char *hay, const char *needle);
 
 /* printf subset: %d %i %u %x %X %p %s %c %%, flags 0 and -, width, l/ll/z. */
+/* "A.B.C.D" (host byte order; *end after it) and "A.B.C.D/PREFIX" (the
+ * prefix as written: callers bound it); false when malformed. */
+bool ipv4_parse(const char *s, const char **end, uint32_t *addr);
+bool ipv4_parse_cidr(const char *s, uint32_t *addr, unsigned *prefix);
+
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Formatted output to the console. */

@@ -120,42 +120,21 @@ static void net_thread(void *arg)
     }
 }
 
-/* Parses "A.B.C.D" into network byte order; false when malformed. */
-static bool parse_ip(const char *s, const char **end, ip4_addr_t *out)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        uint32_t part = 0;
-        while (*s >= '0' && *s <= '9')
-            part = part * 10 + (uint32_t)(*s++ - '0');
-        if (part > 255 || (i < 3 && *s++ != '.'))
-            return false;
-        v = v << 8 | part;
-    }
-    *end = s;
-    ip4_addr_set_u32(out, lwip_htonl(v));
-    return true;
-}
-
 /* "net.ip=ADDR/PREFIX" and "net.gw=ADDR" from the command line; false: use DHCP. */
 static bool static_address(ip4_addr_t *ip, ip4_addr_t *mask, ip4_addr_t *gw)
 {
     const char *p = strstr(plat_cmdline(), "net.ip="), *end;
-    if (!p || !parse_ip(p + 7, &end, ip) || *end != '/')
+    uint32_t addr;
+    unsigned prefix;
+    if (!p || !ipv4_parse_cidr(p + 7, &addr, &prefix) || prefix == 0 || prefix > 32)
         return false;
-    unsigned prefix = 0;
-    for (end++; *end >= '0' && *end <= '9'; end++)
-        prefix = prefix * 10 + (unsigned)(*end - '0');
-    if (prefix == 0 || prefix > 32)
-        return false;
+    ip4_addr_set_u32(ip, lwip_htonl(addr));
     ip4_addr_set_u32(mask, lwip_htonl(0xffffffffu << (32 - prefix)));
     /* QEMU's user network puts its gateway at .2 of the network. */
     ip4_addr_set_u32(gw, (ip4_addr_get_u32(ip) & ip4_addr_get_u32(mask)) | lwip_htonl(2));
     const char *g = strstr(plat_cmdline(), "net.gw=");
-    if (g)
-        parse_ip(g + 7, &end, gw);
+    if (g && ipv4_parse(g + 7, &end, &addr))
+        ip4_addr_set_u32(gw, lwip_htonl(addr));
     return true;
 }
 
