@@ -27,3 +27,11 @@ wrk_run() {
         print (u == "us" ? v / 1000 : u == "s" ? v * 1000 : v) }' "$work/wrk")
     echo "${rps:-0} ${p99:-0}"
 }
+
+# For a script that runs a server as a process ($native_pid) and as a
+# guest ($guest): stops whichever still runs and removes $work (its EXIT trap).
+stop_servers() {
+    [ -n "${native_pid:-}" ] && kill "$native_pid" 2>/dev/null
+    [ -n "${guest:-}" ] && "$UNIKIT" rm -f "$guest" >/dev/null 2>&1
+    rm -rf "$work"
+}

@@ -17,12 +17,7 @@ WRK_CONNECTIONS=${WRK_CONNECTIONS:-16}
 work="$(mktemp -d)"
 native_pid=
 guest=
-cleanup() {
-    [ -n "$native_pid" ] && kill "$native_pid" 2>/dev/null
-    [ -n "$guest" ] && "$UNIKIT" rm -f "$guest" >/dev/null 2>&1
-    rm -rf "$work"
-}
-trap cleanup EXIT
+trap stop_servers EXIT
 
 if ! command -v wrk >/dev/null 2>&1; then
     printf '## HTTP (examples/httpd)\n\nSkipped: wrk is not installed (apt-get install wrk).\n'
