@@ -45,7 +45,8 @@ KDRIVERS_x86_64 := kernel/drivers/uart16550.c
 
 KCC_aarch64     := aarch64-linux-gnu-gcc
 KLD_aarch64     := aarch64-linux-gnu-ld
-KCFLAGS_aarch64 := -mgeneral-regs-only -fno-pie -mcmodel=small -fno-asynchronous-unwind-tables
+KCFLAGS_aarch64 := -mgeneral-regs-only -fno-pie -mcmodel=small -fno-asynchronous-unwind-tables \
+                   -mno-outline-atomics
 KDRIVERS_aarch64 := kernel/drivers/pl011.c
 
 kernel_srcs = $(wildcard kernel/arch/$(1)/*.c kernel/arch/$(1)/*.S) \

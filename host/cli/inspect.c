@@ -48,6 +48,7 @@ static json_t *instance_json(const struct instance *inst)
     json_object_set_new(config, "Cmd", strv_array(c->cmd));
     json_object_set_new(config, "Env", strv_array(c->env));
     json_object_set_new(config, "Memory", json_integer((json_int_t)c->memory));
+    json_object_set_new(config, "Cpus", json_integer((json_int_t)c->cpus));
     json_object_set_new(config, "Ports", strv_array(c->ports));
     json_object_set_new(config, "Publish", strv_array(c->publish));
     json_object_set_new(config, "IP", c->ip ? json_string(c->ip) : json_null());

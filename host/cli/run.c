@@ -24,6 +24,7 @@ struct run_options {
     struct strvec publish; /* -p */
     const char *ip;        /* --ip */
     uint64_t memory;
+    unsigned cpus; /* 0: the default, one */
     const char *arch;
     const char *accel;
     const char *name;
@@ -42,10 +43,12 @@ static void run_usage(FILE *out)
             "      --rm            remove the instance when it exits\n"
             "  -e, --env K=V       set an environment variable (K alone: take it from here)\n"
             "  -m, --memory SIZE   guest memory, e.g. 64M (default: the Unikfile's, else 64M)\n"
+            "      --cpus N        virtual CPUs for the program's threads (default 1, at most %d)\n"
             "  -p, --publish H:G   forward host port H to guest port G (HOST:GUEST[/tcp|/udp])\n"
             "      --ip ADDR/N     a static address instead of DHCP, e.g. 10.0.2.20/24\n"
             "      --arch ARCH     which of the image's architectures to boot\n"
-            "      --accel ACCEL   kvm or tcg (default: kvm when /dev/kvm is usable)\n");
+            "      --accel ACCEL   kvm or tcg (default: kvm when /dev/kvm is usable)\n",
+            QEMU_MAX_CPUS);
 }
 
 /* -e K=V, or -e K to pass this shell's value, as docker does. */
@@ -65,19 +68,28 @@ static int add_env(struct run_options *o, const char *arg)
     return 0;
 }
 
+static int parse_cpus(const char *arg, unsigned *cpus)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(arg, &end, 10);
+    if (errno || end == arg || *end || *arg == '-' || n < 1 || n > QEMU_MAX_CPUS) {
+        cli_error("--cpus '%s': expected a number from 1 to %d", arg, QEMU_MAX_CPUS);
+        return -1;
+    }
+    *cpus = (unsigned)n;
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-    static const struct option opts[] = {{"env", required_argument, NULL, 'e'},
-                                         {"memory", required_argument, NULL, 'm'},
-                                         {"arch", required_argument, NULL, 'a'},
-                                         {"accel", required_argument, NULL, 'A'},
-                                         {"detach", no_argument, NULL, 'd'},
-                                         {"name", required_argument, NULL, 'n'},
-                                         {"rm", no_argument, NULL, 'r'},
-                                         {"publish", required_argument, NULL, 'p'},
-                                         {"ip", required_argument, NULL, 'I'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"env", required_argument, NULL, 'e'},     {"memory", required_argument, NULL, 'm'},
+        {"cpus", required_argument, NULL, 'c'},    {"arch", required_argument, NULL, 'a'},
+        {"accel", required_argument, NULL, 'A'},   {"detach", no_argument, NULL, 'd'},
+        {"name", required_argument, NULL, 'n'},    {"rm", no_argument, NULL, 'r'},
+        {"publish", required_argument, NULL, 'p'}, {"ip", required_argument, NULL, 'I'},
+        {"help", no_argument, NULL, 'h'},          {0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+de:m:p:h", opts, NULL)) != -1) {
@@ -94,6 +106,10 @@ static int parse_options(int argc, char **argv, struct run_options *o)
                 return -1;
             }
             o->memory = (uint64_t)size;
+            break;
+        case 'c':
+            if (parse_cpus(optarg, &o->cpus) < 0)
+                return -1;
             break;
         case 'a':
             o->arch = optarg;
@@ -215,6 +231,7 @@ static int new_instance(const struct run_options *o, const struct store_image *i
         .publish = o->publish.v,
         .ip = (char *)o->ip,
         .memory = boot->memory,
+        .cpus = boot->cpus,
         .accel = (char *)o->accel,
         .auto_remove = o->auto_remove,
         .detach = o->detach,
@@ -478,6 +495,7 @@ int cmd_run(int argc, char **argv)
         .memory = o.memory            ? o.memory
                   : img.config.memory ? img.config.memory
                                       : DEFAULT_MEMORY,
+        .cpus = o.cpus ? o.cpus : 1,
         .argv = prog.v,
         .env = o.env.v,
         .accel = o.accel,

@@ -209,6 +209,7 @@ static json_t *config_json(const struct instance *inst)
     json_object_set_new(j, "publish", strv_json(c->publish));
     json_object_set_new(j, "ip", c->ip ? json_string(c->ip) : json_null());
     json_object_set_new(j, "memory", json_integer((json_int_t)c->memory));
+    json_object_set_new(j, "cpus", json_integer((json_int_t)c->cpus));
     json_object_set_new(j, "accel", c->accel ? json_string(c->accel) : json_null());
     json_object_set_new(j, "auto_remove", json_boolean(c->auto_remove));
     json_object_set_new(j, "detach", json_boolean(c->detach));
@@ -229,6 +230,7 @@ static void config_from_json(json_t *j, struct instance *inst)
     c->publish = json_strv(json_object_get(j, "publish"));
     c->ip = json_str_dup(j, "ip");
     c->memory = (uint64_t)json_int(j, "memory");
+    c->cpus = (unsigned)json_int(j, "cpus");
     c->accel = json_str_dup(j, "accel");
     c->auto_remove = json_is_true(json_object_get(j, "auto_remove"));
     c->detach = json_is_true(json_object_get(j, "detach"));
@@ -417,6 +419,7 @@ static void copy_config(struct instance_config *d, const struct instance_config 
     d->publish = strv_dup(s->publish);
     d->ip = s->ip ? xstrdup(s->ip) : NULL;
     d->memory = s->memory;
+    d->cpus = s->cpus;
     d->accel = s->accel ? xstrdup(s->accel) : NULL;
     d->auto_remove = s->auto_remove;
     d->detach = s->detach;

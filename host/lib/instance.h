@@ -38,6 +38,7 @@ struct instance_config {
     char **publish; /* -p "HOST:GUEST[/tcp|/udp]"; NULL-terminated */
     char *ip;       /* --ip "ADDR/PREFIX", or NULL for DHCP */
     uint64_t memory;
+    unsigned cpus;
     char *accel; /* NULL: the best available */
     bool auto_remove;
     bool detach;

@@ -172,6 +172,10 @@ static void build_argv(struct strvec *a, const struct qemu_boot *b, const char *
     }
     strvec_push(a, "-m");
     strvec_pushf(a, "%lluk", (unsigned long long)(b->memory / 1024));
+    if (b->cpus > 1) {
+        strvec_push(a, "-smp");
+        strvec_pushf(a, "%u", b->cpus);
+    }
     if (b->net)
         add_network(a, b);
     strvec_push(a, "-kernel");
@@ -343,6 +347,7 @@ static int interpret_end(const struct qemu_boot *boot, int status, const char *c
 #define X86_RAM_BASE      0x0ull
 #define AARCH64_RAM_BASE  0x40000000ull
 #define MIN_WORKING_SPACE (384ull << 10)
+#define PER_CPU_SPACE     (128ull << 10) /* a secondary CPU's stacks */
 
 static int check_memory(const struct qemu_boot *b, char *err, size_t errlen)
 {
@@ -350,7 +355,10 @@ static int check_memory(const struct qemu_boot *b, char *err, size_t errlen)
     if (elf_inspect(b->image, &info, err, errlen) < 0)
         return -1;
     uint64_t base = strcmp(b->arch, "aarch64") == 0 ? AARCH64_RAM_BASE : X86_RAM_BASE;
-    uint64_t need = info.load_end > base ? info.load_end - base + MIN_WORKING_SPACE : 0;
+    uint64_t cpus = b->cpus > 1 ? b->cpus : 1;
+    uint64_t need = info.load_end > base
+                        ? info.load_end - base + MIN_WORKING_SPACE + (cpus - 1) * PER_CPU_SPACE
+                        : 0;
     if (b->memory >= need)
         return 0;
     uint64_t mib = (need + (1u << 20) - 1) >> 20;

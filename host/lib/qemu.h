@@ -10,10 +10,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The kernel's MAX_CPUS (kernel/include/smp.h). */
+#define QEMU_MAX_CPUS 16
+
 struct qemu_boot {
     const char *arch;
     const char *image; /* the image file */
     uint64_t memory;   /* bytes */
+    unsigned cpus;     /* virtual CPUs, 1 to QEMU_MAX_CPUS (0 counts as 1) */
     char **argv;       /* the program's argv; NULL-terminated */
     char **env;        /* "K=V" overrides; NULL-terminated */
     const char *accel; /* "kvm", "tcg", or NULL for the best available */

@@ -10,6 +10,7 @@
 #include "proc.h"
 #include "random.h"
 #include "sched.h"
+#include "smp.h"
 #include "vfs.h"
 #include "vm.h"
 
@@ -71,6 +72,7 @@ noreturn_fn void kmain(uint32_t boot_info)
 
     plat_init((void *)(uintptr_t)boot_info);
     arch_cpu_init();
+    kernel_lock(); /* the other CPUs wait for it until the program starts */
     memory_init();
     plat_irq_init();
     sched_init();
@@ -78,5 +80,6 @@ noreturn_fn void kmain(uint32_t boot_info)
     vm_init();
     files_init();
     boot_config_load(&cfg, plat_cmdline());
+    smp_start();
     exec_program(cfg.argv[0], &cfg);
 }

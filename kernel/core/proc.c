@@ -7,6 +7,7 @@
 #include "lib.h"
 #include "plat.h"
 #include "proc.h"
+#include "smp.h"
 #include "vfs.h"
 #include "vm.h"
 
@@ -49,6 +50,7 @@ noreturn_fn void exec_program(const char *path, const struct boot_config *cfg)
     vm_brk_init(img.brk);
     uintptr_t sp = exec_build_stack(&img, cfg->argv, cfg->envp, path);
     main_cycles = arch_cycles();
+    kernel_unlock();
     arch_enter_program(img.entry, sp);
 }
 

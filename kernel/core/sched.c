@@ -1,13 +1,15 @@
 /*
- * Threads and the scheduler: one CPU, one FIFO run queue, a list of timed
- * sleepers ordered by deadline, and a one-shot timer armed for whichever
- * comes first, the earliest sleeper or the end of the running thread's time
- * slice when another thread is waiting for the CPU. With nothing to run the
- * CPU halts until an interrupt: no periodic tick.
+ * Threads and the scheduler: one FIFO run queue shared by every CPU, a
+ * list of timed sleepers ordered by deadline, and on each CPU a one-shot
+ * timer armed for whichever comes first, the earliest sleeper or the end
+ * of the running thread's time slice when another thread is waiting for
+ * a CPU. A CPU with nothing to run switches to its idle thread, which
+ * halts until an interrupt: no periodic tick.
  *
- * Kernel code runs with interrupts masked (sched.h), so nothing here needs
- * a lock: interrupt handlers run only where arch_wait() lets them, or on
- * top of the program.
+ * Kernel code runs with interrupts masked (sched.h) and, with more than
+ * one CPU, under the kernel lock (smp.h), so nothing here needs a lock of
+ * its own: interrupt handlers run only where the idle thread lets them,
+ * or on top of the program.
  */
 #include "arch.h"
 #include "arch_regs.h"
@@ -17,11 +19,10 @@
 #include "mm.h"
 #include "proc.h"
 #include "sched.h"
+#include "smp.h"
 
 #define KSTACK_PAGES  8 /* 32 KiB */
 #define TIME_SLICE_NS 10000000ull
-
-struct thread *current;
 
 static struct thread *run_head, *run_tail;
 static struct thread *sleepers; /* by deadline, earliest first */
@@ -29,11 +30,21 @@ static struct thread *all_threads;
 static struct thread *zombie; /* exited; freed by the next thread to run */
 static int next_tid = 1;
 static int program_threads;
-static bool need_resched;
-static uint64_t slice_end;
-static uint64_t armed; /* the timer's deadline; 0: disarmed */
 
 /* ---- queues ------------------------------------------------------------------ */
+
+/* A thread became runnable: an idle CPU, if there is one, comes for it. */
+static void wake_idle_cpu(void)
+{
+    for (unsigned i = 0; i < cpu_count; i++) {
+        struct cpu *cpu = &cpus[i];
+        if (cpu->idle && cpu != this_cpu()) {
+            cpu->idle = false; /* the next push wakes another */
+            smp_kick(cpu);
+            return;
+        }
+    }
+}
 
 static void runq_push(struct thread *t)
 {
@@ -43,6 +54,8 @@ static void runq_push(struct thread *t)
     else
         run_head = t;
     run_tail = t;
+    if (cpu_count > 1)
+        wake_idle_cpu();
 }
 
 static struct thread *runq_pop(void)
@@ -88,26 +101,36 @@ static void expire_sleepers(uint64_t now)
     }
 }
 
-/* The next moment the scheduler must look again. */
+/* The next moment this CPU's scheduler must look again. */
 static void rearm_timer(void)
 {
+    struct cpu *cpu = this_cpu();
     uint64_t at = sleepers ? sleepers->deadline : 0;
-    if (run_head && !slice_end) /* a thread is waiting: the running one's slice starts */
-        slice_end = clock_monotonic_ns() + TIME_SLICE_NS;
-    if (run_head && (!at || slice_end < at))
-        at = slice_end;
-    if (at != armed) {
-        armed = at;
+    if (run_head && !cpu->slice_end) /* a thread is waiting: the running one's slice starts */
+        cpu->slice_end = clock_monotonic_ns() + TIME_SLICE_NS;
+    if (run_head && (!at || cpu->slice_end < at))
+        at = cpu->slice_end;
+    if (at != cpu->armed) {
+        cpu->armed = at;
         arch_timer_arm(at);
     }
 }
 
+/*
+ * A blocked thread goes to the run queue, and the running thread's time
+ * slice starts so that the woken one gets a CPU even if this one never
+ * blocks. A thread running on another CPU is interrupted there, so that
+ * a signal sent to it is seen without waiting for its next system call.
+ */
 void thread_wake(struct thread *t)
 {
     t->woken = true;
     if (t->state == THREAD_BLOCKED) {
         t->state = THREAD_RUNNABLE;
         runq_push(t);
+        rearm_timer();
+    } else if (t->on_cpu && t->on_cpu != this_cpu()) {
+        smp_kick(t->on_cpu);
     }
 }
 
@@ -134,45 +157,76 @@ static void reap(void)
     }
 }
 
+/* Kernel threads never touch the program's FPU state or thread pointer. */
 static void switch_to(struct thread *next)
 {
-    struct thread *prev = current;
-    arch_fpu_save(prev->fpu);
-    prev->tls = arch_get_tls();
-    current = next;
+    struct cpu *cpu = this_cpu();
+    struct thread *prev = cpu->running;
+    if (!prev->is_kthread) {
+        arch_fpu_save(prev->fpu);
+        prev->tls = arch_get_tls();
+    }
+    prev->on_cpu = NULL;
+    next->on_cpu = cpu;
+    cpu->running = next;
     arch_set_kernel_stack(next->kstack_top);
-    arch_set_tls(next->tls);
+    if (!next->is_kthread)
+        arch_set_tls(next->tls);
     arch_switch(&prev->ksp, next->ksp);
-    /* Back in prev, switched to by someone else. */
+    /* Back in prev, switched to by someone else, maybe on another CPU. */
     reap();
-    arch_fpu_restore(current->fpu);
+    if (!current->is_kthread)
+        arch_fpu_restore(current->fpu);
 }
 
-/* Nothing to run: halt until an interrupt, unless nothing could ever come. */
-static void idle(void)
-{
-    rearm_timer();
-    if (!armed && !irq_count())
-        panic("deadlock: every thread is blocked, with no timer or device to wake one");
-    arch_wait();
-}
-
-/* Runs the next runnable thread; returns when the current one runs again. */
+/* Runs the next runnable thread, or this CPU's idle thread; returns when
+ * the current one runs again. */
 static void schedule(void)
 {
-    struct thread *next;
-    for (;;) {
-        expire_sleepers(sleepers ? clock_monotonic_ns() : 0);
-        next = runq_pop();
-        if (next)
-            break;
-        idle();
-    }
-    need_resched = false;
-    slice_end = 0;
+    struct cpu *cpu = this_cpu();
+    expire_sleepers(sleepers ? clock_monotonic_ns() : 0);
+    struct thread *next = runq_pop();
+    if (!next)
+        next = cpu->idle_thread;
+    cpu->need_resched = false;
+    cpu->slice_end = 0;
     rearm_timer();
     if (next != current)
         switch_to(next);
+}
+
+/* With no sleeper, no device and every other CPU idle, nothing could
+ * ever make a thread runnable again. */
+static bool deadlocked(void)
+{
+    if (sleepers || irq_count())
+        return false;
+    for (unsigned i = 0; i < cpu_count; i++)
+        if (&cpus[i] != this_cpu() && !cpus[i].idle)
+            return false;
+    return true;
+}
+
+/* Each CPU's idle thread: runs what becomes runnable, else halts until an
+ * interrupt, with the kernel lock left to the other CPUs meanwhile. */
+static noreturn_fn void idle_loop(void)
+{
+    struct cpu *cpu = this_cpu();
+    for (;;) {
+        expire_sleepers(sleepers ? clock_monotonic_ns() : 0);
+        if (run_head) {
+            schedule();
+            continue;
+        }
+        rearm_timer();
+        if (deadlocked())
+            panic("deadlock: every thread is blocked, with no timer or device to wake one");
+        cpu->idle = true;
+        kernel_unlock();
+        arch_wait();
+        kernel_lock();
+        cpu->idle = false;
+    }
 }
 
 int sched_sleep(uint64_t deadline_ns)
@@ -212,17 +266,18 @@ void sched_yield(void)
 
 void timer_interrupt(void)
 {
-    armed = 0;
+    struct cpu *cpu = this_cpu();
+    cpu->armed = 0;
     uint64_t now = clock_monotonic_ns();
     expire_sleepers(now);
-    if (run_head && now >= slice_end)
-        need_resched = true;
+    if (run_head && now >= cpu->slice_end)
+        cpu->need_resched = true;
     rearm_timer();
 }
 
 bool sched_preempt_pending(void)
 {
-    return need_resched;
+    return this_cpu()->need_resched;
 }
 
 void sched_preempt(void)
@@ -255,13 +310,44 @@ static struct thread *thread_alloc(const char *name)
     return t;
 }
 
+static noreturn_fn void start_idle(void *arg)
+{
+    (void)arg;
+    reap();
+    idle_loop();
+}
+
+struct thread *sched_idle_thread(struct cpu *cpu)
+{
+    struct thread *t = thread_alloc("idle");
+    if (!t)
+        return NULL;
+    t->tid = 0;
+    next_tid--;
+    t->is_kthread = true;
+    t->ksp = arch_kstack_init(t->kstack_top, start_idle, NULL);
+    cpu->idle_thread = t;
+    return t;
+}
+
+noreturn_fn void sched_run_idle(void)
+{
+    struct cpu *cpu = this_cpu();
+    cpu->running = cpu->idle_thread;
+    cpu->idle_thread->on_cpu = cpu;
+    arch_set_kernel_stack(cpu->idle_thread->kstack_top);
+    idle_loop();
+}
+
 void sched_init(void)
 {
+    struct cpu *cpu = this_cpu();
     struct thread *t = thread_alloc("main");
-    if (!t)
+    if (!t || !sched_idle_thread(cpu))
         panic("out of memory for the first thread");
     program_threads = 1;
-    current = t;
+    t->on_cpu = cpu;
+    cpu->running = t;
     arch_set_kernel_stack(t->kstack_top);
 }
 
@@ -270,6 +356,7 @@ static noreturn_fn void start_program_thread(void *arg)
     (void)arg;
     reap();
     arch_fpu_restore(current->fpu);
+    kernel_unlock();
     arch_return_to_program();
 }
 

@@ -31,13 +31,23 @@ static struct area *area_new(uintptr_t start, uintptr_t end, int prot)
     return a;
 }
 
+/* Unmaps in batches: a page is free for reuse only once no CPU can
+ * reach it through a stale TLB entry (arch_tlb_sync). */
 static void release_pages(uintptr_t start, uintptr_t end)
 {
-    for (uintptr_t va = arch_next_mapped(start, end); va < end;
-         va = arch_next_mapped(va + PAGE_SIZE, end)) {
+    uintptr_t batch[64];
+    size_t n = 0;
+    uintptr_t va = arch_next_mapped(start, end);
+    while (va < end) {
         uintptr_t pa = arch_unmap_page(va);
+        va = arch_next_mapped(va + PAGE_SIZE, end);
         if (pa)
-            page_free(pa, 1);
+            batch[n++] = pa;
+        if (n == ARRAY_SIZE(batch) || (n && va >= end)) {
+            arch_tlb_sync();
+            while (n)
+                page_free(batch[--n], 1);
+        }
     }
 }
 
@@ -164,6 +174,7 @@ int vm_protect(uintptr_t addr, size_t len, int prot)
         for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE)
             arch_protect_page(va, prot);
     }
+    arch_tlb_sync();
     return 0;
 }
 
@@ -194,9 +205,12 @@ void vm_move_pages(uintptr_t from, uintptr_t to, size_t len)
         return;
     for (size_t off = 0; off < ALIGN_UP(len, PAGE_SIZE); off += PAGE_SIZE) {
         uintptr_t pa = arch_unmap_page(from + off);
-        if (pa && arch_map_page(to + off, pa, prot) < 0)
+        if (pa && arch_map_page(to + off, pa, prot) < 0) {
+            arch_tlb_sync();
             page_free(pa, 1);
+        }
     }
+    arch_tlb_sync();
 }
 
 void vm_discard(uintptr_t addr, size_t len)

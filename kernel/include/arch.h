@@ -71,10 +71,25 @@ bool arch_random64(uint64_t *out);
 
 void arch_irq_disable(void);
 void arch_irq_enable(void);
+/* A CPU spinning for a lock: pause, and answer what other CPUs ask of it
+ * that cannot wait for the lock (a TLB shootdown). */
 void arch_cpu_relax(void);
 /* With interrupts masked: unmasks them, waits for one, masks them again,
  * with no window for an interrupt to slip by before the wait. */
 void arch_wait(void);
+
+/* ---- more CPUs (smp.h) ---- */
+struct cpu;
+/* Starts the secondary CPU cpu->hwid: it sets itself up on the stack at
+ * stack_top and calls smp_secondary_main(cpu). 0, or -1 when it cannot. */
+int arch_cpu_start(struct cpu *cpu, uintptr_t stack_top);
+/* Interrupts cpu (smp_kick()); the interrupt itself does nothing but
+ * bring it into the kernel. */
+void arch_ipi(struct cpu *cpu);
+/* After program mappings were removed or narrowed: no CPU may go on using
+ * the old ones once this returns (x86: shootdown by IPI; aarch64's
+ * broadcast TLB maintenance needs nothing more). */
+void arch_tlb_sync(void);
 
 /* CPU feature bits as the program sees them in AT_HWCAP. */
 unsigned long arch_hwcap(void);

@@ -27,6 +27,10 @@ uint64_t plat_wallclock_at_boot_ns(void);
 /* Cycle counter rate in Hz (calibrated on first call). */
 uint64_t plat_cycles_hz(void);
 
+/* The CPUs' hardware IDs (local APIC IDs, MPIDRs), the boot CPU first;
+ * returns the count (at most max are stored). */
+size_t plat_cpus(uint64_t *hwids, size_t max);
+
 /* A device the machine offers, as its firmware tables describe it. */
 struct plat_device {
     const char *compatible; /* "virtio,mmio" */

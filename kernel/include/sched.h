@@ -24,6 +24,7 @@
 
 #include "arch.h"
 #include "errno.h"
+#include "smp.h"
 #include "types.h"
 
 struct thread {
@@ -39,19 +40,20 @@ struct thread {
     bool is_kthread;
     void (*kthread_fn)(void *);
     void *kthread_arg;
-    uint64_t deadline; /* of the current sleep; 0: none */
+    uint64_t deadline;  /* of the current sleep; 0: none */
+    struct cpu *on_cpu; /* the CPU running it; NULL when none */
     struct thread *run_next, *sleep_next, *all_next;
     uint64_t sig_pending, sig_blocked; /* the Linux layer's, bit n-1 for signal n */
     uint64_t sig_saved;                /* the mask to restore after a ppoll-style wait */
     bool sig_restore;
-    uintptr_t sigalt_sp;               /* sigaltstack: base, size, SS_* flags */
+    uintptr_t sigalt_sp; /* sigaltstack: base, size, SS_* flags */
     size_t sigalt_size;
     int sigalt_flags;
     uint8_t fpu[ARCH_FPU_STATE_MAX] __attribute__((aligned(64)));
 };
 
 /* The thread running on this CPU. */
-extern struct thread *current;
+#define current (this_cpu()->running)
 
 struct waiter {
     struct waiter *next, *prev;
@@ -126,6 +128,10 @@ struct thread *thread_next(struct thread *prev);
 
 /* Boot: turns the boot context into the program's first thread. */
 void sched_init(void);
+/* A secondary CPU's idle thread, made before the CPU starts on its stack
+ * (NULL when out of memory); the CPU then calls sched_run_idle(). */
+struct thread *sched_idle_thread(struct cpu *cpu);
+noreturn_fn void sched_run_idle(void);
 
 /*
  * Kernel threads (a network stack's timers and input, for example): fn

@@ -3,6 +3,7 @@
 #include "arch.h"
 #include "lib.h"
 #include "proc.h"
+#include "smp.h"
 #include "syscalls.h"
 
 #define PROGRAM_PID 1
@@ -50,6 +51,6 @@ SYSCALL_DEFINE3(sched_getaffinity, int, pid, unsigned long, size, unsigned long 
         return -EINVAL;
     if (!user_writable(mask, sizeof(unsigned long)))
         return -EFAULT;
-    *mask = 1; /* one CPU */
+    *mask = (1UL << cpu_count) - 1; /* cpu_count <= MAX_CPUS < 64 */
     return sizeof(unsigned long);
 }

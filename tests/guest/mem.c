@@ -1,3 +1,4 @@
+// cpus: 1 2
 // native-aarch64: no (qemu-aarch64 accepts any madvise advice and differs on mremap to size 0)
 // Address space: brk mmap munmap mprotect mremap madvise, with EINVAL,
 // ENOMEM, EBADF and EFAULT, and Linux's zero-fill guarantees.

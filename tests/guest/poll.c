@@ -1,3 +1,4 @@
+// cpus: 1 2
 // Waiting for readiness without sockets (the kernel proper, not the network
 // object): poll, ppoll, select, pselect6, epoll_create1/ctl/wait/pwait and
 // eventfd2 on pipes and eventfds. Readiness right after a change, zero

@@ -24,6 +24,9 @@
 #                        differs from Linux there)
 #   // arch: x86_64         the architectures the test is for (default: all),
 #                        for a system call one architecture alone has
+#   // cpus: 1 2            boot once per count with `unikit run --cpus N`
+#                        (default: 1); a count above 1 names the check
+#                        guest-ARCH-NAME-cpusN
 # With any expect-* line the guest output need not equal NAME.out: each line
 # of NAME.out must appear in it as a whole line (kernel messages such as a
 # fault report or an ENOSYS warning may be mixed in). Otherwise the guest
@@ -333,13 +336,14 @@ guest_build() {
     return 1
 }
 
-# guest_run NAME SRC EXPECTED STATUS IMAGE ARCH
+# guest_run NAME SRC EXPECTED STATUS IMAGE ARCH CPUS
 guest_run() {
-    name=$1 src=$2 expected=$3 want_status=$4 image=$5 arch=$6
+    name=$1 src=$2 expected=$3 want_status=$4 image=$5 arch=$6 cpus=$7
     label=guest-$arch-$name
+    [ "$cpus" -eq 1 ] || label=$label-cpus$cpus
     d=$tmp/$label
     mkdir -p "$d"
-    set -- run --arch "$arch"
+    set -- run --arch "$arch" --cpus "$cpus"
     for kv in $(meta "$src" run-env); do
         set -- "$@" -e "$kv"
     done
@@ -391,7 +395,9 @@ guest_tests() {
     image=t-$(printf '%s' "$name" | tr '[:upper:]' '[:lower:]')
     guest_build "$name" "$src" "$image" "$gt_arches" || return
     for a in $gt_arches; do
-        guest_run "$name" "$src" "$expected" "$want_status" "$image" "$a"
+        for n in $(meta "$src" cpus | grep . || echo 1); do
+            guest_run "$name" "$src" "$expected" "$want_status" "$image" "$a" "$n"
+        done
     done
 }
 

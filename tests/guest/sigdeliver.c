@@ -1,3 +1,4 @@
+// cpus: 1 2
 // Signal delivery: handlers run for raise (tkill), kill and pthread_kill
 // (tgkill) with the signal number and siginfo; a blocked signal waits until
 // it is unblocked; SA_ONSTACK runs the handler on the alternate stack; a

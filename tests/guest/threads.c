@@ -1,3 +1,4 @@
+// cpus: 1 2
 // memory: 64M
 // Threads as pthreads use them: clone, futex (wait, wake, requeue through
 // condition variables), set_tid_address and the tid cleared at exit (join),

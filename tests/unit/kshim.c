@@ -36,8 +36,13 @@ size_t kshim_console_len;
  * machine for. Here it is counted and the sleep ends as if interrupted,
  * so the caller unwinds cleanly and the test can look. */
 static struct thread shim_thread;
-struct thread *current = &shim_thread;
+static struct cpu shim_cpu = {.running = &shim_thread};
 int kshim_deadlocks;
+
+struct cpu *arch_this_cpu(void)
+{
+    return &shim_cpu;
+}
 
 void thread_wake(struct thread *t)
 {

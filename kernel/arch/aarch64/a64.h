@@ -25,6 +25,11 @@
 #define MAIR_NORMAL   1 /* attribute index: Normal, write-back */
 
 /* Program runs in EL1 on SP_EL0 ("EL1t"): D, A and F masked, IRQs taken. */
+/* struct a64_percpu, which TPIDR_EL1 points at (the program, at EL1 too,
+ * leaves that register alone as it would under Linux, where it cannot
+ * reach it). */
+#define A64_PERCPU_KSTACK_TOP 0
+
 #define SPSR_EL1T      0x344
 #define SPSR_MODE_EL1T 0x4
 
@@ -55,6 +60,12 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
 {
     *(volatile uint32_t *)addr = v;
 }
+
+struct cpu;
+struct a64_percpu {
+    uint64_t kstack_top; /* where arch_enter/return_to_program put SP_EL1 */
+    struct cpu *cpu;
+};
 
 void trap_dispatch(struct trap_frame *tf);
 void a64_irq(struct trap_frame *tf);

@@ -6,14 +6,29 @@
 #include "plat.h"
 #include "sched.h"
 #include "signal.h"
+#include "smp.h"
 
 #define HWCAP_FP    (1UL << 0)
 #define HWCAP_ASIMD (1UL << 1)
 #define HWCAP_CPUID (1UL << 11) /* the program may read ID registers: it runs at EL1 */
 
+#define KSTACK_SIZE 32768
+
+static struct a64_percpu boot_percpu;
+/* The first thread's kernel stack, until the scheduler gives it its own. */
+static uint8_t boot_kstack[KSTACK_SIZE] __attribute__((aligned(16)));
+
+/* boot.S set up the vectors, FP/SIMD access and the MMU. */
 void arch_cpu_init(void)
 {
-    /* boot.S set up the vectors, FP/SIMD access and the MMU; nothing is left. */
+    boot_percpu.kstack_top = (uintptr_t)boot_kstack + sizeof(boot_kstack);
+    boot_percpu.cpu = &cpus[0];
+    write_sysreg(tpidr_el1, &boot_percpu);
+}
+
+struct cpu *arch_this_cpu(void)
+{
+    return ((struct a64_percpu *)read_sysreg(tpidr_el1))->cpu;
 }
 
 void arch_set_tls(uintptr_t tp)
@@ -81,14 +96,13 @@ void arch_wait(void)
 
 /* ---- threads -------------------------------------------------------------------- */
 
-extern uint64_t a64_kstack_top; /* entry.S: where arch_enter/return_to_program put SP_EL1 */
 extern char kstack_trampoline[];
 
 size_t arch_fpu_state_size = 32 * 16 + 16; /* q0-q31, FPSR, FPCR */
 
 void arch_set_kernel_stack(uintptr_t top)
 {
-    a64_kstack_top = top;
+    ((struct a64_percpu *)read_sysreg(tpidr_el1))->kstack_top = top;
 }
 
 /* The frame arch_switch pops, lowest first: x19 ... x28, x29, x30. */
@@ -138,10 +152,12 @@ void arch_timer_arm(uint64_t deadline_ns)
 
 void a64_irq(struct trap_frame *tf)
 {
+    kernel_lock();
     plat_irq_handle();
-    if ((tf->spsr & 0xf) != SPSR_MODE_EL1T)
-        return;
-    if (sched_preempt_pending())
-        sched_preempt();
-    signal_deliver((struct arch_regs *)tf, false);
+    if ((tf->spsr & 0xf) == SPSR_MODE_EL1T) {
+        if (sched_preempt_pending())
+            sched_preempt();
+        signal_deliver((struct arch_regs *)tf, false);
+    }
+    kernel_unlock();
 }

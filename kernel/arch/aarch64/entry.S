@@ -101,8 +101,8 @@ restore_frame:
 /* arch_return_to_program(): the frame at the top of this thread's kernel stack. */
     .globl arch_return_to_program
 arch_return_to_program:
-    ldr x0, =a64_kstack_top
-    ldr x0, [x0]
+    mrs x0, tpidr_el1           /* this CPU's struct a64_percpu */
+    ldr x0, [x0, #A64_PERCPU_KSTACK_TOP]
     sub sp, x0, #FRAME_SIZE
     b restore_frame
 
@@ -195,8 +195,8 @@ arch_enter_program:
     msr elr_el1, x0
     mov x2, #SPSR_EL1T
     msr spsr_el1, x2
-    ldr x2, =a64_kstack_top
-    ldr x2, [x2]
+    mrs x2, tpidr_el1
+    ldr x2, [x2, #A64_PERCPU_KSTACK_TOP]
     mov sp, x2
     mov x0, #0
     mov x1, #0
@@ -230,17 +230,5 @@ arch_enter_program:
     mov x29, #0
     mov x30, #0
     eret
-
-    .section .bss
-    .balign 16
-boot_kstack:
-    .skip 32768
-boot_kstack_top:
-
-    .data
-    .balign 8
-    .globl a64_kstack_top
-a64_kstack_top:
-    .quad boot_kstack_top
 
     .section .note.GNU-stack, "", %progbits

@@ -10,6 +10,7 @@
 #include "lib.h"
 #include "proc.h"
 #include "signal.h"
+#include "smp.h"
 #include "syscalls.h"
 #include "vm.h"
 
@@ -117,7 +118,7 @@ static void dump_registers(const struct trap_frame *tf)
 
 _Static_assert(sizeof(struct trap_frame) == sizeof(struct arch_regs), "one frame layout");
 
-void trap_dispatch(struct trap_frame *tf)
+static void handle_trap(struct trap_frame *tf)
 {
     unsigned ec = exception_class(tf);
     char what[128];
@@ -145,4 +146,13 @@ void trap_dispatch(struct trap_frame *tf)
         kprintf("unikit:   at pc 0x%lx\n", tf->elr);
     dump_registers(tf);
     proc_kill(exception_signal(ec), what);
+}
+
+/* A fault may come from kernel code touching a program page, with the
+ * kernel lock already held. */
+void trap_dispatch(struct trap_frame *tf)
+{
+    bool taken = kernel_enter();
+    handle_trap(tf);
+    kernel_leave(taken);
 }

@@ -4,6 +4,8 @@
  */
 #include "arch.h"
 #include "lib.h"
+#include "mm.h"
+#include "smp.h"
 #include "x86.h"
 
 struct tss {
@@ -28,6 +30,17 @@ struct idt_entry {
 
 #define IST_STACK_SIZE 16384
 #define KSTACK_SIZE    32768
+#define GDT_ENTRIES    5 /* null, code, data, and the TSS's two */
+
+/* What each CPU has of its own; GS base points at its percpu. */
+struct cpu_arch {
+    struct percpu percpu;
+    uint64_t gdt[GDT_ENTRIES];
+    struct tss tss;
+    uint8_t trap_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+    uint8_t double_fault_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+    uint8_t irq_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+};
 
 extern uint64_t boot_gdt[];
 extern const uint64_t trap_stubs[32];
@@ -36,29 +49,48 @@ extern const uint64_t irq_spurious_stub;
 extern char kstack_trampoline[];
 extern char syscall_entry[];
 
-static struct tss tss;
+struct percpu *x86_percpus[MAX_CPUS];
 static struct idt_entry idt[256];
-static struct percpu percpu0;
-static uint8_t trap_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
-static uint8_t double_fault_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
-static uint8_t irq_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+static struct cpu_arch boot_cpu_arch;
 /* The first thread's kernel stack, until the scheduler gives it its own. */
 static uint8_t boot_kstack[KSTACK_SIZE] __attribute__((aligned(16)));
 static unsigned long hwcap;
 
-static void tss_init(void)
+static struct percpu *this_percpu(void)
 {
-    uintptr_t base = (uintptr_t)&tss;
-    uint64_t limit = sizeof(tss) - 1;
+    struct percpu *p;
+    __asm__ volatile("mov %%gs:%c1, %0" : "=r"(p) : "i"(PERCPU_SELF));
+    return p;
+}
 
-    tss.ist[0] = (uintptr_t)trap_stack + sizeof(trap_stack);
-    tss.ist[1] = (uintptr_t)double_fault_stack + sizeof(double_fault_stack);
-    tss.ist[2] = (uintptr_t)irq_stack + sizeof(irq_stack);
-    tss.iomap_base = sizeof(tss);
+struct cpu *arch_this_cpu(void)
+{
+    struct cpu *c;
+    __asm__ volatile("mov %%gs:%c1, %0" : "=r"(c) : "i"(PERCPU_CPU));
+    return c;
+}
+
+/* This CPU's own GDT (a copy of the boot one) with its TSS in it. */
+static void gdt_tss_load(struct cpu_arch *ca)
+{
+    struct tss *tss = &ca->tss;
+    uintptr_t base = (uintptr_t)tss;
+    uint64_t limit = sizeof(*tss) - 1;
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) gdtr = {sizeof(ca->gdt) - 1, (uintptr_t)ca->gdt};
+
+    tss->ist[0] = (uintptr_t)ca->trap_stack + sizeof(ca->trap_stack);
+    tss->ist[1] = (uintptr_t)ca->double_fault_stack + sizeof(ca->double_fault_stack);
+    tss->ist[2] = (uintptr_t)ca->irq_stack + sizeof(ca->irq_stack);
+    tss->iomap_base = sizeof(*tss);
+    memcpy(ca->gdt, boot_gdt, GDT_TSS);
     /* A 64-bit TSS descriptor: available TSS (type 9), present. */
-    boot_gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
-                            ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
-    boot_gdt[GDT_TSS / 8 + 1] = base >> 32;
+    ca->gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+                           ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+    ca->gdt[GDT_TSS / 8 + 1] = base >> 32;
+    __asm__ volatile("lgdt %0" ::"m"(gdtr));
     __asm__ volatile("ltr %w0" ::"r"(GDT_TSS));
 }
 
@@ -75,26 +107,27 @@ static void set_gate(int v, uint64_t off, uint8_t ist)
     };
 }
 
-static void idt_init(void)
+static void idt_build(void)
 {
-    struct {
-        uint16_t limit;
-        uint64_t base;
-    } __attribute__((packed)) idtr = {sizeof(idt) - 1, (uintptr_t)idt};
-
     for (int v = 0; v < 32; v++)
         set_gate(v, trap_stubs[v], v == 8 ? 2 : 1);
     for (int v = VECTOR_TIMER; v <= VECTOR_IRQ_MAX; v++)
         set_gate(v, irq_stubs[v - VECTOR_TIMER], 3);
     set_gate(VECTOR_SPURIOUS, irq_spurious_stub, 3);
+}
+
+static void idt_load(void)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) idtr = {sizeof(idt) - 1, (uintptr_t)idt};
     __asm__ volatile("lidt %0" ::"m"(idtr));
 }
 
-void syscall_init(void)
+static void syscall_init(struct percpu *percpu)
 {
-    percpu0.self = &percpu0;
-    percpu0.kstack_top = (uintptr_t)boot_kstack + sizeof(boot_kstack);
-    wrmsr(MSR_GS_BASE, (uintptr_t)&percpu0);
+    wrmsr(MSR_GS_BASE, (uintptr_t)percpu);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
     wrmsr(MSR_STAR, (uint64_t)GDT_KERNEL_CS << 32);
     wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
@@ -135,12 +168,45 @@ static void fpu_init(void)
     __asm__ volatile("fninit");
 }
 
+static void cpu_setup(struct cpu_arch *ca, struct cpu *cpu)
+{
+    ca->percpu.self = &ca->percpu;
+    ca->percpu.cpu = cpu;
+    gdt_tss_load(ca);
+    idt_load();
+    syscall_init(&ca->percpu);
+    fpu_init();
+}
+
 void arch_cpu_init(void)
 {
-    tss_init();
-    idt_init();
-    syscall_init();
-    fpu_init();
+    idt_build();
+    boot_cpu_arch.percpu.kstack_top = (uintptr_t)boot_kstack + sizeof(boot_kstack);
+    x86_percpus[0] = &boot_cpu_arch.percpu;
+    cpu_setup(&boot_cpu_arch, &cpus[0]);
+}
+
+/* Set up by the CPU itself in x86_ap_main(). */
+void *x86_cpu_arch_alloc(unsigned index)
+{
+    size_t pages = ALIGN_UP(sizeof(struct cpu_arch), PAGE_SIZE) / PAGE_SIZE;
+    uintptr_t pa = page_alloc(pages);
+    if (!pa)
+        return NULL;
+    struct cpu_arch *ca = phys_to_virt(pa);
+    memset(ca, 0, sizeof(*ca));
+    x86_percpus[index] = &ca->percpu;
+    return ca;
+}
+
+/* Where the start-up trampoline (ap_start.S) leaves a secondary CPU: on its
+ * idle thread's stack, still on the trampoline's page tables. */
+noreturn_fn void x86_ap_main(struct cpu_arch *ca, struct cpu *cpu, uint64_t cr3)
+{
+    write_cr3(cr3);
+    cpu_setup(ca, cpu);
+    lapic_cpu_init();
+    smp_secondary_main(cpu);
 }
 
 void arch_fpu_save(void *state)
@@ -162,7 +228,7 @@ void arch_fpu_restore(const void *state)
 
 void arch_set_kernel_stack(uintptr_t top)
 {
-    percpu0.kstack_top = top;
+    this_percpu()->kstack_top = top;
 }
 
 /* The frame arch_switch pops: r15 r14 r13 r12 rbx rbp, then the return
@@ -235,6 +301,7 @@ void arch_irq_enable(void)
 void arch_cpu_relax(void)
 {
     __asm__ volatile("pause");
+    tlb_flush_answer();
 }
 
 void arch_wait(void)

@@ -16,6 +16,9 @@
 #define LAPIC_LVT_TIMER  0x320
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_DIV  0x3e0
+#define LAPIC_ICR_LOW    0x300
+#define LAPIC_ICR_HIGH   0x310
+#define ICR_PENDING      (1u << 12)
 #define SVR_ENABLE       (1u << 8)
 #define LVT_MASKED       (1u << 16)
 #define TIMER_DIV_1      0xb
@@ -28,15 +31,30 @@ static void lapic_write(unsigned reg, uint32_t v)
     lapic[reg / 4] = v;
 }
 
+/* Every CPU sees its own local APIC at the same address. */
+void lapic_cpu_init(void)
+{
+    lapic_write(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
+    lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+    lapic_write(LAPIC_LVT_TIMER, VECTOR_TIMER); /* one-shot */
+}
+
 void lapic_enable(void)
 {
     if (lapic)
         return;
     arch_map_mmio(LAPIC_BASE, PAGE_SIZE);
     lapic = phys_to_virt(LAPIC_BASE);
-    lapic_write(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
-    lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
-    lapic_write(LAPIC_LVT_TIMER, VECTOR_TIMER); /* one-shot */
+    lapic_cpu_init();
+}
+
+void lapic_send(uint32_t apic_id, uint32_t icr)
+{
+    lapic_enable();
+    lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
+    lapic_write(LAPIC_ICR_LOW, icr);
+    while (lapic[LAPIC_ICR_LOW / 4] & ICR_PENDING)
+        __asm__ volatile("pause");
 }
 
 void lapic_eoi(void)

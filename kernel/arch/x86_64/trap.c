@@ -11,6 +11,7 @@
 #include "proc.h"
 #include "sched.h"
 #include "signal.h"
+#include "smp.h"
 #include "syscalls.h"
 #include "vm.h"
 #include "x86.h"
@@ -107,7 +108,7 @@ static void report_location(uint64_t rip)
         kprintf("unikit:   at rip 0x%lx\n", rip);
 }
 
-void trap_dispatch(struct trap_frame *tf)
+static void handle_trap(struct trap_frame *tf)
 {
     char what[128];
 
@@ -132,6 +133,15 @@ void trap_dispatch(struct trap_frame *tf)
     proc_kill(sig, what);
 }
 
+/* A fault may come from kernel code touching a program page, with the
+ * kernel lock already held. */
+void trap_dispatch(struct trap_frame *tf)
+{
+    bool taken = kernel_enter();
+    handle_trap(tf);
+    kernel_leave(taken);
+}
+
 /* ---- system calls and interrupts (entry.S) ---------------------------------- */
 
 _Static_assert(sizeof(struct trap_frame) == sizeof(struct arch_regs), "one frame layout");
@@ -142,28 +152,36 @@ void x86_syscall(struct arch_regs *r)
         .nr = (long)r->rax,
         .a = {(long)r->rdi, (long)r->rsi, (long)r->rdx, (long)r->r10, (long)r->r8, (long)r->r9},
     };
+    kernel_lock();
     r->error = r->rax; /* the number, should a signal handler make it restart */
     r->rax = (uint64_t)syscall_dispatch(&args);
     signal_deliver(r, true);
+    kernel_unlock();
 }
 
 /* Nonzero: the interrupted program gives up the CPU (entry.S calls x86_preempt). */
 int x86_irq(struct arch_regs *r)
 {
-    if (r->vector == VECTOR_TIMER) {
+    if (r->vector == VECTOR_SPURIOUS)
+        return 0; /* no EOI */
+    if (r->vector == VECTOR_TLB_FLUSH) {
+        tlb_flush_answer();
         lapic_eoi();
-        timer_interrupt();
-    } else if (r->vector >= VECTOR_IRQ_BASE && r->vector <= VECTOR_IRQ_MAX) {
-        irq_dispatch((unsigned)(r->vector - VECTOR_IRQ_BASE));
-        lapic_eoi();
-    } else {
-        return 0; /* spurious: no EOI */
-    }
-    if (r->rip >= KERNEL_VMA)
         return 0;
-    if (sched_preempt_pending())
-        return 1;
-    signal_deliver(r, false);
+    }
+    kernel_lock();
+    lapic_eoi();
+    if (r->vector == VECTOR_TIMER)
+        timer_interrupt();
+    else if (r->vector >= VECTOR_IRQ_BASE && r->vector <= VECTOR_IRQ_MAX)
+        irq_dispatch((unsigned)(r->vector - VECTOR_IRQ_BASE));
+    /* VECTOR_KICK: coming in was the point. */
+    if (r->rip < KERNEL_VMA) {
+        if (sched_preempt_pending())
+            return 1; /* x86_preempt() lets the lock go */
+        signal_deliver(r, false);
+    }
+    kernel_unlock();
     return 0;
 }
 
@@ -171,4 +189,5 @@ void x86_preempt(struct arch_regs *r)
 {
     sched_preempt();
     signal_deliver(r, false);
+    kernel_unlock();
 }

@@ -7,6 +7,13 @@
 #define GDT_KERNEL_CS 0x08
 #define GDT_KERNEL_DS 0x10
 #define GDT_TSS       0x18
+#define AP_GDT_CODE32 0x18 /* only in ap_start.S's own GDT */
+
+/* Low pages for secondary CPU start-up (ap_start.S), kept out of the
+ * page allocator by the platform: the code, and its page table. */
+#define AP_BASE       0x8000
+#define AP_PAGE_TABLE 0x9000
+#define AP_LOW_END    0x10000
 
 #define MSR_EFER    0xc0000080
 #define MSR_STAR    0xc0000081
@@ -33,22 +40,28 @@
 #define PERCPU_SELF       0
 #define PERCPU_KSTACK_TOP 8
 #define PERCPU_USER_RSP   16
+#define PERCPU_CPU        24
 
 #define REGS_SIZE (22 * 8) /* struct arch_regs */
 
 /* Interrupt vectors. */
-#define VECTOR_TIMER    32
-#define VECTOR_IRQ_BASE 48 /* IOAPIC input n arrives as VECTOR_IRQ_BASE + n */
-#define VECTOR_IRQ_MAX  63
-#define VECTOR_SPURIOUS 255
+#define VECTOR_TIMER     32
+#define VECTOR_KICK      33 /* smp_kick() */
+#define VECTOR_TLB_FLUSH 34 /* arch_tlb_sync() */
+#define VECTOR_IRQ_BASE  48 /* IOAPIC input n arrives as VECTOR_IRQ_BASE + n */
+#define VECTOR_IRQ_MAX   63
+#define VECTOR_SPURIOUS  255
 
 #ifndef __ASSEMBLY__
 #include "types.h"
 
+struct cpu;
 struct percpu {
     struct percpu *self;
     uint64_t kstack_top;
     uint64_t user_rsp;
+    struct cpu *cpu;
+    int tlb_flush; /* set by another CPU: flush the TLB, then clear it */
 };
 
 /* Saved by the exception stubs in kernel/arch/x86_64/entry.S, in this order. */
@@ -119,12 +132,20 @@ static inline void invlpg(uintptr_t va)
     __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
 }
 
-/* The local APIC, mapped and enabled on first use. */
+/* The local APIC, mapped and enabled on first use; the others by
+ * lapic_cpu_init() as they start. */
 void lapic_enable(void);
+void lapic_cpu_init(void);
 void lapic_eoi(void);
-void trap_init(void);
-void syscall_init(void);
+/* Sends icr (vector and delivery mode) to the CPU with local APIC ID apic_id. */
+void lapic_send(uint32_t apic_id, uint32_t icr);
 void trap_dispatch(struct trap_frame *tf);
+/* Flushes this CPU's TLB if another CPU asked (arch_tlb_sync). */
+void tlb_flush_answer(void);
+/* A secondary CPU's own data, before it starts. */
+void *x86_cpu_arch_alloc(unsigned index);
+/* Each CPU's percpu, by struct cpu index. */
+extern struct percpu *x86_percpus[];
 #endif
 
 #endif

@@ -193,3 +193,10 @@ size_t plat_devices(struct plat_device *out, size_t max)
     memcpy(out, devices, n * sizeof(*out));
     return n;
 }
+
+size_t plat_cpus(uint64_t *hwids, size_t max)
+{
+    (void)max;
+    hwids[0] = 0;
+    return 1;
+}

@@ -8,13 +8,17 @@
 #include "plat.h"
 #include "../../../arch/x86_64/x86.h"
 
-#define PVH_MAGIC       0x336ec578
-#define E820_RAM        1
-#define COM1            0x3f8
-#define DEBUGCON_PORT   0xe9
-#define DEBUG_EXIT_PORT 0xf4
-#define MAX_RANGES      32
-#define CMDLINE_MAX     8192
+#define PVH_MAGIC        0x336ec578
+#define E820_RAM         1
+#define COM1             0x3f8
+#define FW_CFG_SELECT    0x510
+#define FW_CFG_DATA      0x511
+#define FW_CFG_SIGNATURE 0x00
+#define FW_CFG_NB_CPUS   0x05
+#define DEBUGCON_PORT    0xe9
+#define DEBUG_EXIT_PORT  0xf4
+#define MAX_RANGES       32
+#define CMDLINE_MAX      8192
 
 struct hvm_start_info {
     uint32_t magic;
@@ -51,9 +55,11 @@ static void read_memmap(const struct hvm_start_info *si)
 {
     const struct hvm_memmap_entry *e = boot_phys(si->memmap_paddr);
     for (uint32_t i = 0; i < si->memmap_entries && nranges < MAX_RANGES; i++) {
-        if (e[i].type != E820_RAM || e[i].size == 0)
+        /* The low pages are kept for secondary CPUs' start-up code. */
+        uint64_t start = MAX(e[i].addr, AP_LOW_END), end = e[i].addr + e[i].size;
+        if (e[i].type != E820_RAM || start >= end)
             continue;
-        ranges[nranges++] = (struct plat_mem_range){e[i].addr, e[i].addr + e[i].size};
+        ranges[nranges++] = (struct plat_mem_range){start, end};
     }
 }
 
@@ -88,6 +94,32 @@ size_t plat_memory(struct plat_mem_range *out, size_t max)
 void plat_console_write(const char *buf, size_t len)
 {
     uart16550_write(COM1, buf, len);
+}
+
+static void fw_cfg_read(uint16_t key, void *buf, size_t len)
+{
+    __asm__ volatile("outw %0, %1" ::"a"(key), "Nd"((uint16_t)FW_CFG_SELECT));
+    for (size_t i = 0; i < len; i++)
+        ((uint8_t *)buf)[i] = inb(FW_CFG_DATA);
+}
+
+/*
+ * QEMU's firmware configuration device says how many CPUs there are;
+ * with its default topology their local APIC IDs are 0 to n-1, the boot
+ * CPU 0. (The ACPI MADT would say the same, but unikit runs microvm with
+ * ACPI off, as it boots faster.)
+ */
+size_t plat_cpus(uint64_t *hwids, size_t max)
+{
+    char sig[4];
+    uint16_t n = 1;
+    fw_cfg_read(FW_CFG_SIGNATURE, sig, sizeof(sig));
+    if (memcmp(sig, "QEMU", 4) == 0)
+        fw_cfg_read(FW_CFG_NB_CPUS, &n, sizeof(n));
+    n = (uint16_t)MAX(1, MIN(n, max));
+    for (size_t i = 0; i < n; i++)
+        hwids[i] = i;
+    return n;
 }
 
 noreturn_fn void plat_poweroff(const char *record, int status)
