@@ -111,6 +111,19 @@ SYSCALL_DEFINE0(gettid)
     return current->tid;
 }
 
+/* sched_getcpu(): the CPU this thread runs on now (one NUMA node). */
+SYSCALL_DEFINE3(getcpu, unsigned *, cpu, unsigned *, node, void *, tcache)
+{
+    (void)tcache; /* unused since Linux 2.6.24 */
+    if ((cpu && !user_writable(cpu, sizeof(*cpu))) || (node && !user_writable(node, sizeof(*node))))
+        return -EFAULT;
+    if (cpu)
+        *cpu = this_cpu()->index;
+    if (node)
+        *node = 0;
+    return 0;
+}
+
 SYSCALL_DEFINE0(sched_yield)
 {
     sched_yield();
