@@ -1,14 +1,18 @@
 /*
  * The kernel lock and secondary CPU start-up (smp.h).
  *
- * The lock is a test-and-test-and-set lock, not a fair ticket lock: the
- * CPUs are usually virtual, and a host may stop any of them for a while.
- * A ticket lock then hands the kernel to a stopped CPU and every other
- * waits with it (measured: 3 vCPUs under TCG on 2 host cores took minutes
- * for what takes half a second with 2); here whichever CPU runs takes it.
- * While waiting, arch_cpu_relax() also answers requests that cannot wait
- * for the lock (x86's TLB shootdowns), since the holder may be the one
- * asking.
+ * The lock is a test-and-set lock with a claim for a CPU that has waited
+ * too long. The CPUs are usually virtual, and a host may stop any of
+ * them for a while: a fair ticket lock then hands the kernel to a stopped
+ * CPU and every other waits with it (measured: 3 vCPUs under TCG on 2
+ * host cores took minutes for what takes half a second with 2). A plain
+ * test-and-set lock lets whichever CPU runs take it, but a CPU looping on
+ * system calls can take it back each time before another notices (seen:
+ * a thread spinning on sched_yield kept a signal from being delivered on
+ * the other CPU). So a CPU that has spun STARVING_SPINS times claims the
+ * next turn; it is spinning, so it is running. While waiting,
+ * arch_cpu_relax() also answers requests that cannot wait for the lock
+ * (x86's TLB shootdowns), since the holder may be the one asking.
  */
 #include "arch.h"
 #include "clock.h"
@@ -19,21 +23,33 @@
 #include "smp.h"
 
 #define START_TIMEOUT_NS 2000000000ull
+#define STARVING_SPINS   1024
 
 struct cpu cpus[MAX_CPUS];
 unsigned cpu_count = 1;
 
 static struct {
     int held;
-    int owner; /* CPU index; -1: free */
-} klock = {0, -1};
+    int owner;    /* CPU index; -1: free */
+    int starving; /* the CPU whose turn is next; -1: none */
+} klock = {0, -1, -1};
 
 void kernel_lock(void)
 {
-    while (__atomic_exchange_n(&klock.held, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&klock.held, __ATOMIC_RELAXED))
-            arch_cpu_relax();
-    klock.owner = (int)this_cpu()->index;
+    int me = (int)this_cpu()->index;
+    for (unsigned spins = 0;; spins++) {
+        int claim = __atomic_load_n(&klock.starving, __ATOMIC_RELAXED);
+        if ((claim < 0 || claim == me) && !__atomic_load_n(&klock.held, __ATOMIC_RELAXED) &&
+            !__atomic_exchange_n(&klock.held, 1, __ATOMIC_ACQUIRE))
+            break;
+        if (spins >= STARVING_SPINS && claim < 0)
+            __atomic_compare_exchange_n(&klock.starving, &claim, me, false, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED);
+        arch_cpu_relax();
+    }
+    if (klock.starving == me)
+        __atomic_store_n(&klock.starving, -1, __ATOMIC_RELAXED);
+    klock.owner = me;
 }
 
 void kernel_unlock(void)

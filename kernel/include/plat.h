@@ -47,6 +47,13 @@ int plat_irq_unmask(unsigned irq);
  * architecture's interrupt entry calls this to dispatch and acknowledge. */
 void plat_irq_handle(void);
 
+/* Where the interrupt controller is the platform's (aarch64's GIC): this
+ * CPU's own part of it, set up once by each CPU before another starts or
+ * as it starts; and an interrupt to the CPU with hardware ID hwid
+ * (arch_ipi()). */
+void plat_irq_cpu_init(void);
+void plat_irq_send_ipi(uint64_t hwid);
+
 /* The machine's devices; returns the count (at most max are stored). */
 size_t plat_devices(struct plat_device *out, size_t max);
 

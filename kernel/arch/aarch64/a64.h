@@ -30,6 +30,14 @@
  * reach it). */
 #define A64_PERCPU_KSTACK_TOP 0
 
+/* struct a64_ap_boot (smp.c), read by secondary_start in boot.S. */
+#define AP_BOOT_TTBR0         0
+#define AP_BOOT_TTBR1         8
+#define AP_BOOT_STACK         16
+#define AP_BOOT_TTBR0_PROGRAM 24
+#define AP_BOOT_PERCPU        32
+#define AP_BOOT_CPU           40
+
 #define SPSR_EL1T      0x344
 #define SPSR_MODE_EL1T 0x4
 

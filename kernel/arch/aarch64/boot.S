@@ -22,6 +22,49 @@
 /* SCTLR_EL1: MMU, D-cache, I-cache, and the bits ARMv8.0 reserves as one. */
 #define SCTLR_VALUE ((1 << 0) | (1 << 2) | (1 << 12) | 0x30d00800)
 
+/* From EL2, if entered there: EL1 in AArch64, allowed to read the
+   counters, with interrupts masked. Then FP/SIMD for the program (the
+   kernel itself never touches it). */
+.macro drop_to_el1
+    mrs x0, CurrentEL
+    lsr x0, x0, #2
+    cmp x0, #2
+    b.ne 1f
+    mov x0, #(1 << 31)
+    msr hcr_el2, x0
+    mov x0, #3
+    msr cnthctl_el2, x0
+    msr cntvoff_el2, xzr
+    mov x0, #0x3c5          /* EL1h, interrupts masked */
+    msr spsr_el2, x0
+    adr x0, 1f
+    msr elr_el2, x0
+    eret
+1:  mov x0, #(3 << 20)
+    msr cpacr_el1, x0
+    isb
+.endm
+
+/* Turns the MMU on with TTBR0 = \ttbr0 and TTBR1 = \ttbr1 (registers). */
+.macro mmu_on ttbr0, ttbr1
+    ldr x0, =MAIR_VALUE
+    msr mair_el1, x0
+    ldr x0, =TCR_VALUE
+    mrs x1, id_aa64mmfr0_el1
+    and x1, x1, #7                          /* physical address size */
+    orr x0, x0, x1, lsl #32
+    msr tcr_el1, x0
+    msr ttbr0_el1, \ttbr0
+    msr ttbr1_el1, \ttbr1
+    isb
+    tlbi vmalle1
+    dsb nsh
+    isb
+    ldr x0, =SCTLR_VALUE
+    msr sctlr_el1, x0
+    isb
+.endm
+
 /* Until the MMU is on, the code runs at its physical address; adrp is
    PC-relative, so it yields physical addresses here without help. */
     .section .boot.text, "ax"
@@ -33,27 +76,7 @@ _start:
     add x1, x1, :lo12:arch_boot_cycles
     str x19, [x1]
 
-    mrs x0, CurrentEL
-    lsr x0, x0, #2
-    cmp x0, #2
-    b.ne at_el1
-    /* EL2: run EL1 in AArch64, let it read the counters, and drop to it. */
-    mov x0, #(1 << 31)
-    msr hcr_el2, x0
-    mov x0, #3
-    msr cnthctl_el2, x0
-    msr cntvoff_el2, xzr
-    mov x0, #0x3c5          /* EL1h, interrupts masked */
-    msr spsr_el2, x0
-    adr x0, at_el1
-    msr elr_el2, x0
-    eret
-
-at_el1:
-    /* FP/SIMD for the program; the kernel itself never touches it. */
-    mov x0, #(3 << 20)
-    msr cpacr_el1, x0
-    isb
+    drop_to_el1
     adrp x0, boot_stack_top
     add x0, x0, :lo12:boot_stack_top
     mov sp, x0
@@ -86,26 +109,49 @@ at_el1:
     orr x0, x24, #DESC_TABLE
     str x0, [x22, #511 * 8]                 /* 0xffffff8000000000 */
 
-    ldr x0, =MAIR_VALUE
-    msr mair_el1, x0
-    ldr x0, =TCR_VALUE
-    mrs x1, id_aa64mmfr0_el1
-    and x1, x1, #7                          /* physical address size */
-    orr x0, x0, x1, lsl #32
-    msr tcr_el1, x0
-    msr ttbr0_el1, x20
-    msr ttbr1_el1, x22
+    mmu_on x20, x22
+    ldr x0, =high
+    br x0
+
+/*
+ * Secondary CPUs arrive here from PSCI CPU_ON, MMU off, with the
+ * physical address of struct a64_ap_boot (smp.c) in x0: page tables
+ * whose TTBR0 half maps this code where it is, the kernel's TTBR1, and
+ * what the CPU needs once it runs at the kernel's addresses.
+ */
+    .globl secondary_start
+secondary_start:
+    mov x19, x0
+    drop_to_el1
+    ldr x20, [x19, #AP_BOOT_TTBR0]
+    ldr x21, [x19, #AP_BOOT_TTBR1]
+    mmu_on x20, x21
+    ldr x0, =secondary_high
+    br x0
+
+    .text
+secondary_high:
+    ldr x0, =exception_vectors
+    msr vbar_el1, x0
+    ldr x19, =a64_ap_boot
+    ldr x0, [x19, #AP_BOOT_STACK]
+    mov sp, x0
+    /* The program's half from now on, as on the boot CPU. */
+    ldr x0, [x19, #AP_BOOT_TTBR0_PROGRAM]
+    msr ttbr0_el1, x0
     isb
     tlbi vmalle1
     dsb nsh
     isb
-    ldr x0, =SCTLR_VALUE
-    msr sctlr_el1, x0
-    isb
-    ldr x0, =high
-    br x0
+    ldr x0, [x19, #AP_BOOT_PERCPU]
+    msr tpidr_el1, x0
+    mov x29, #0
+    mov x30, #0
+    ldr x0, [x19, #AP_BOOT_CPU]
+    bl a64_secondary_main
+1:  wfi
+    b 1b
 
-    .text
 high:
     ldr x0, =boot_stack_top
     mov sp, x0

@@ -32,6 +32,7 @@
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 #define MAX_DEVICES    64
+#define MAX_CPU_NODES  64
 #define GIC_SPI        0
 #define GIC_SPI_INTID0 32
 
@@ -42,6 +43,9 @@ static size_t nranges;
 static struct plat_device devices[MAX_DEVICES];
 static size_t ndevices;
 static struct plat_device node_device; /* the node being read */
+/* The /cpus/cpu@N nodes' MPIDRs. */
+static uint64_t cpu_ids[MAX_CPU_NODES];
+static size_t ncpu_ids;
 
 static uint32_t be32(const void *p)
 {
@@ -76,6 +80,17 @@ static void fdt_property(const char *node, const char *name, const uint8_t *valu
     }
 }
 
+/* A property of a /cpus child: its reg is the CPU's MPIDR affinity. */
+static void fdt_cpu_property(const char *name, const uint8_t *value, uint32_t len)
+{
+    if (strcmp(name, "reg") != 0 || ncpu_ids == MAX_CPU_NODES)
+        return;
+    if (len == 4)
+        cpu_ids[ncpu_ids++] = be32(value);
+    else if (len == 8)
+        cpu_ids[ncpu_ids++] = be64(value);
+}
+
 /* A depth-1 node ended: keep it if it was a device we drive. */
 static void fdt_node_end(void)
 {
@@ -91,7 +106,7 @@ static void fdt_parse(const uint8_t *fdt)
     uint32_t total = be32(fdt + 4);
     const uint8_t *p = fdt + be32(fdt + 8), *end = fdt + total;
     const char *strings = (const char *)fdt + be32(fdt + 12);
-    const char *node = "";
+    const char *node = "", *child = "";
     int depth = 0;
 
     while (p + 4 <= end) {
@@ -101,6 +116,8 @@ static void fdt_parse(const uint8_t *fdt)
             depth++;
             if (depth == 2)
                 node = (const char *)p;
+            else if (depth == 3)
+                child = (const char *)p;
             p += ALIGN_UP(strnlen((const char *)p, end - p) + 1, 4);
         } else if (token == FDT_END_NODE) {
             if (depth == 2)
@@ -110,6 +127,8 @@ static void fdt_parse(const uint8_t *fdt)
             uint32_t len = be32(p), name_off = be32(p + 4);
             if (depth == 2)
                 fdt_property(node, strings + name_off, p + 8, len);
+            else if (depth == 3 && strcmp(node, "cpus") == 0 && strncmp(child, "cpu@", 4) == 0)
+                fdt_cpu_property(strings + name_off, p + 8, len);
             p += 8 + ALIGN_UP(len, 4);
         } else if (token == FDT_END) {
             break;
@@ -194,9 +213,14 @@ size_t plat_devices(struct plat_device *out, size_t max)
     return n;
 }
 
+/* The boot CPU first, the others in the device tree's order. */
 size_t plat_cpus(uint64_t *hwids, size_t max)
 {
-    (void)max;
-    hwids[0] = 0;
-    return 1;
+    uint64_t self = read_sysreg(mpidr_el1) & 0xff00ffffffUL;
+    size_t n = 0;
+    hwids[n++] = self;
+    for (size_t i = 0; i < ncpu_ids && n < max; i++)
+        if (cpu_ids[i] != self)
+            hwids[n++] = cpu_ids[i];
+    return n;
 }
