@@ -458,6 +458,9 @@ static int truncate_inode(struct inode *ip, off_t size)
         return -EISDIR;
     if (ip->type != VFS_REG)
         return -EINVAL;
+    /* A generated file (/proc) has no bytes of its own to cut. */
+    if (!ip->fops || !ip->fops->write)
+        return -EACCES;
     if ((uint64_t)size > VFS_FILE_MAX)
         return -EFBIG;
     return ip->iops->setsize(ip, (uint64_t)size);
@@ -735,8 +738,8 @@ ssize_t vfs_readlink(struct inode *at, const char *path, char *buf, size_t size)
     return (ssize_t)n;
 }
 
-int vfs_mknod_device(const char *path, uint32_t mode, const struct file_ops *ops, uint32_t major,
-                     uint32_t minor)
+static int mknod_with_ops(const char *path, enum vfs_type type, uint32_t mode,
+                          const struct file_ops *ops, struct inode **out)
 {
     struct last_name ln;
     int err = resolve_parent(root, path, &ln);
@@ -744,14 +747,29 @@ int vfs_mknod_device(const char *path, uint32_t mode, const struct file_ops *ops
         return err;
     if (is_special(&ln) || lookup_last(&ln))
         return -EEXIST;
-    struct inode *ip;
-    err = ln.dir->iops->mknod(ln.dir, ln.name, ln.len, VFS_CHR, mode, &ip);
+    err = ln.dir->iops->mknod(ln.dir, ln.name, ln.len, type, mode, out);
     if (err)
         return err;
-    ip->fops = ops;
+    (*out)->fops = ops;
+    return 0;
+}
+
+int vfs_mknod_device(const char *path, uint32_t mode, const struct file_ops *ops, uint32_t major,
+                     uint32_t minor)
+{
+    struct inode *ip;
+    int err = mknod_with_ops(path, VFS_CHR, mode, ops, &ip);
+    if (err)
+        return err;
     ip->rdev_major = major;
     ip->rdev_minor = minor;
     return 0;
+}
+
+int vfs_mknod_generated(const char *path, uint32_t mode, const struct file_ops *ops)
+{
+    struct inode *ip;
+    return mknod_with_ops(path, VFS_REG, mode, ops, &ip);
 }
 
 /* ---- working directory and umask ------------------------------------------------ */

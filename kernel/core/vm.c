@@ -233,6 +233,16 @@ bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot)
     return false;
 }
 
+void vm_for_each_area(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, int prot), void *ctx)
+{
+    uintptr_t heap_end = ALIGN_UP(brk_end, PAGE_SIZE);
+    for (struct area *a = areas; a; a = a->next) {
+        bool heap = a->start >= brk_start && a->end <= heap_end;
+        if (fn(ctx, a->start, a->end, a->prot | (heap ? VM_HEAP : 0)))
+            return;
+    }
+}
+
 bool vm_range_ok(uintptr_t addr, size_t len, int access)
 {
     if (len == 0)

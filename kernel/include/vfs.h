@@ -215,6 +215,9 @@ int vfs_symlink(const char *target, struct inode *at, const char *path);
 ssize_t vfs_readlink(struct inode *at, const char *path, char *buf, size_t size);
 int vfs_mknod_device(const char *path, uint32_t mode, const struct file_ops *ops, uint32_t major,
                      uint32_t minor);
+/* A regular file of size 0 whose open files use ops: its content is made
+ * when read, as Linux's /proc files are. */
+int vfs_mknod_generated(const char *path, uint32_t mode, const struct file_ops *ops);
 
 /* The process's working directory and file-creation mask. */
 int vfs_chdir(struct inode *at, const char *path);

@@ -44,6 +44,13 @@ bool vm_prefault(uintptr_t addr, size_t len, int access);
 /* Finds the area holding addr; returns its bounds and prot. */
 bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot);
 
+/*
+ * Calls fn for each area in address order, until it returns nonzero; an
+ * area of the brk heap has VM_HEAP added to its prot. Areas are not merged:
+ * one mapping may come as several adjacent areas with the same prot.
+ */
+void vm_for_each_area(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, int prot), void *ctx);
+
 /* brk: the heap area starts right after the program's last segment. */
 void vm_brk_init(uintptr_t start);
 uintptr_t vm_brk(uintptr_t new_end);

@@ -1,9 +1,11 @@
 #!/bin/sh
-# Real runtimes, unmodified, on both architectures: a C program built
-# with glibc -static (pthreads); Go programs built with CGO_ENABLED=0:
-# goroutines, channels, sleep, a recovered nil dereference; the net/http
-# server of examples/go-http answering curl through -p; and a Go HTTP
-# client fetching from a server this test runs on the host.
+# Real runtimes, unmodified, on both architectures: examples/threads-demo
+# (musl pthreads, one thread per CPU) on one CPU and on two, where its
+# threads must run on two distinct CPUs; a C program built with glibc
+# -static (pthreads); Go programs built with CGO_ENABLED=0: goroutines,
+# channels, sleep, a recovered nil dereference; the net/http server of
+# examples/go-http answering curl through -p; and a Go HTTP client fetching
+# from a server this test runs on the host.
 # One line per check: "ok X", "FAIL X" (details on stderr) or "skip X: why".
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd -P)
@@ -115,10 +117,50 @@ go_client() {
     esac
 }
 
+# threads_demo ARCH CPUS: examples/threads-demo booted with CPUS vCPUs (1:
+# no --cpus, the default) must see that many online, count exactly what its
+# single-threaded pass counts, and have had its threads on CPUS distinct
+# CPUs (sched_getcpu).
+threads_demo() {
+    arch=$1 cpus=$2
+    label=threads-demo-$arch
+    set -- run --arch "$arch"
+    if [ "$cpus" -ne 1 ]; then
+        label=$label-cpus$cpus
+        set -- "$@" --cpus "$cpus"
+    fi
+    if [ -z "$demo_built" ]; then
+        fail "$label" "unikit build examples/threads-demo failed:" "$(cat "$work/demo-build.log")"
+        return
+    fi
+    timeout "$TIMEOUT" "$UNIKIT" "$@" threads-demo >"$work/$label.out" 2>"$work/$label.err"
+    status=$?
+    plural=s
+    [ "$cpus" -eq 1 ] && plural=""
+    why=""
+    [ $status -eq 0 ] || why="exit $status"
+    for line in "cpus online: $cpus" "threads ran on $cpus distinct CPU$plural"; do
+        grep -Fxq -e "$line" "$work/$label.out" || why="$why; no line '$line'"
+    done
+    grep -Eq '^result: [0-9]+ \(matches single-threaded: yes\)$' "$work/$label.out" ||
+        why="$why; no line 'result: N (matches single-threaded: yes)'"
+    if [ -z "$why" ]; then
+        echo "ok runtimes-$label"
+    else
+        fail "$label" "${why#; }; output:" "$(cat "$work/$label.out")" "stderr:" "$(cat "$work/$label.err")"
+    fi
+}
+
 gcc_for() { [ "$1" = aarch64 ] && echo aarch64-linux-gnu-gcc || echo gcc; }
 goarch_for() { [ "$1" = aarch64 ] && echo arm64 || echo amd64; }
 
+demo_built=""
+"$UNIKIT" build -q "$root/examples/threads-demo" >"$work/demo-build.log" 2>&1 && demo_built=yes
+
 for arch in x86_64 aarch64; do
+    threads_demo "$arch" 1
+    threads_demo "$arch" 2
+
     cc=$(gcc_for "$arch")
     if ! command -v "$cc" >/dev/null 2>&1 ||
         ! "$cc" -static -O2 -o "$work/bin-glibc-$arch" "$fixtures/glibc-threads.c" -lpthread 2>"$work/cc.log"; then

@@ -6,7 +6,9 @@
 // 100000 items must sum exactly; a barrier, an rwlock, thread-local
 // storage, detached threads, and a futex ping-pong that would hang on a
 // lost wake-up (the test runner's timeout bounds it); a thread spinning in
-// the program is preempted by the timer.
+// the program is preempted by the timer; threads asleep in read and in
+// nanosleep are cancelled (musl sends SIGCANCEL with tgkill, and its
+// handler must see the interrupted PC in the system call to act).
 #include "guest.h"
 #include <limits.h>
 #include <pthread.h>
@@ -299,6 +301,54 @@ static void test_pipe(void)
           total == 256 * 4096 && sum == expect && r == NULL);
 }
 
+/*
+ * Neither wait ends by itself: the join returns only once the cancel
+ * interrupted the call (a hang here is the runner's timeout). The read
+ * is restarted under SA_RESTART, so the handler must see the PC rewound
+ * into musl's cancellable range; nanosleep returns EINTR instead, which
+ * musl checks after the call.
+ */
+static int cancel_pipe[2];
+static atomic_int cancel_started;
+
+static void *cancel_reader(void *arg)
+{
+    char c;
+    (void)arg;
+    atomic_fetch_add(&cancel_started, 1);
+    read(cancel_pipe[0], &c, 1);
+    return NULL;
+}
+
+static void *cancel_sleeper(void *arg)
+{
+    struct timespec ts = {60, 0};
+    (void)arg;
+    atomic_fetch_add(&cancel_started, 1);
+    nanosleep(&ts, NULL);
+    return NULL;
+}
+
+static void test_cancel(const char *label, void *(*fn)(void *))
+{
+    pthread_t t;
+    void *r = NULL;
+    atomic_store(&cancel_started, 0);
+    if (pthread_create(&t, NULL, fn, NULL)) {
+        check(label, 0);
+        return;
+    }
+    /* Cancelling before the call also ends the thread: wait until it got
+     * close, then give it time to block so the test covers a sleeping thread. */
+    while (!atomic_load(&cancel_started))
+        sched_yield();
+    for (int i = 0; i < 100; i++)
+        sched_yield();
+    pthread_cancel(t);
+    pthread_join(t, &r);
+    check(label, r == PTHREAD_CANCELED);
+}
+
 int main(void)
 {
     test_pipe();
@@ -310,5 +360,13 @@ int main(void)
     test_detached();
     test_futex_pingpong();
     test_futex_errors();
+    if (pipe(cancel_pipe) != 0) {
+        check("pipe", 0);
+    } else {
+        test_cancel("pthread_cancel: a thread blocked in read is cancelled", cancel_reader);
+        close(cancel_pipe[0]);
+        close(cancel_pipe[1]);
+    }
+    test_cancel("pthread_cancel: a thread in nanosleep is cancelled", cancel_sleeper);
     return guest_done();
 }
