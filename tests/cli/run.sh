@@ -258,6 +258,11 @@ fi
 # ---- run errors ---------------------------------------------------------------
 
 expect_error unknown-image 125 'nosuchimage' run nosuchimage
+for n in 0 17 two -1; do
+    expect_error "cpus-$n" 125 "--cpus '$n': expected a number from 1 to 16" run --cpus "$n" hello
+done
+# Each CPU beyond the first needs stacks: memory enough for one is not for 16.
+expect_error cpus-memory 125 'too little memory' run -m 2M --cpus 16 hello
 
 # corrupt_test NAME HOW: a fresh store holding hello, whose image blob (the
 # biggest blob) is damaged by HOW; run must refuse it with status 125 and a
