@@ -56,13 +56,6 @@ static struct cpu_arch boot_cpu_arch;
 static uint8_t boot_kstack[KSTACK_SIZE] __attribute__((aligned(16)));
 static unsigned long hwcap;
 
-static struct percpu *this_percpu(void)
-{
-    struct percpu *p;
-    __asm__ volatile("mov %%gs:%c1, %0" : "=r"(p) : "i"(PERCPU_SELF));
-    return p;
-}
-
 struct cpu *arch_this_cpu(void)
 {
     struct cpu *c;

@@ -73,8 +73,7 @@ void arch_ipi(struct cpu *cpu)
 
 void tlb_flush_answer(void)
 {
-    struct percpu *me;
-    __asm__ volatile("mov %%gs:%c1, %0" : "=r"(me) : "i"(PERCPU_SELF));
+    struct percpu *me = this_percpu();
     if (__atomic_load_n(&me->tlb_flush, __ATOMIC_ACQUIRE)) {
         write_cr3(read_cr3());
         __atomic_store_n(&me->tlb_flush, 0, __ATOMIC_RELEASE);

@@ -72,6 +72,14 @@ struct trap_frame {
     uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/* This CPU's percpu, through GS base. */
+static inline struct percpu *this_percpu(void)
+{
+    struct percpu *p;
+    __asm__ volatile("mov %%gs:%c1, %0" : "=r"(p) : "i"(PERCPU_SELF));
+    return p;
+}
+
 static inline void outb(uint16_t port, uint8_t v)
 {
     __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
