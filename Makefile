@@ -19,8 +19,9 @@ HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h)
 
 .PHONY: all demo test unit-test guest-test cli-test bench install clean deps format
 
-all: bin/unikit $(foreach a,$(KARCHES),lib/unikit/$(a)/kernel.o lib/unikit/$(a)/kernel.ld \
-	lib/unikit/$(a)/net.o)
+LIB_FILES := kernel.o kernel.ld net.o kvm-probe.elf
+
+all: bin/unikit $(foreach a,$(KARCHES),$(addprefix lib/unikit/$(a)/,$(LIB_FILES)))
 
 bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
 	@mkdir -p $(@D)
@@ -105,6 +106,11 @@ lib/unikit/$(1)/net.o: $(call net_objs,$(1))
 lib/unikit/$(1)/kernel.ld: kernel/arch/$(1)/kernel.ld
 	@mkdir -p $$(@D)
 	cp $$< $$@
+# The guest `unikit run` boots once per host boot to learn whether KVM can
+# run unikit's guests (host/lib/accel.c).
+lib/unikit/$(1)/kvm-probe.elf: bin/unikit lib/unikit/$(1)/kernel.o lib/unikit/$(1)/kernel.ld \
+		lib/unikit/$(1)/net.o host/probe/kvm-probe.c host/probe/Unikfile
+	UNIKIT_LIBDIR=lib/unikit bin/unikit build -q --arch $(1) -o $$@ host/probe
 endef
 $(foreach a,$(KARCHES),$(eval $(call kernel_rules,$(a))))
 
@@ -155,7 +161,7 @@ install: all
 	install -m 755 bin/unikit $(DESTDIR)$(PREFIX)/bin/unikit
 	for a in $(KARCHES); do \
 		install -d $(DESTDIR)$(PREFIX)/lib/unikit/$$a; \
-		install -m 644 lib/unikit/$$a/kernel.o lib/unikit/$$a/kernel.ld lib/unikit/$$a/net.o $(DESTDIR)$(PREFIX)/lib/unikit/$$a/; \
+		install -m 644 $(addprefix lib/unikit/$$a/,$(LIB_FILES)) $(DESTDIR)$(PREFIX)/lib/unikit/$$a/; \
 	done
 
 format:

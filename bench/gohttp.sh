@@ -2,7 +2,7 @@
 # Part of make bench (bench/run.sh runs it): examples/go-http (Go's
 # net/http, CGO_ENABLED=0) under wrk, in the unikernel (`unikit run -p`)
 # and as a Linux process, in the same run: req/s, p99 and their ratio.
-# Under TCG the ratio says little; with a usable /dev/kvm, set ACCEL=kvm.
+# Under TCG the ratio says little; where `unikit info` says KVM works, it is used.
 # Environment: UNIKIT, UNIKIT_HOME (a scratch store); WRK_SECONDS (10),
 # WRK_CONNECTIONS (16), ACCEL (unikit's default).
 set -eu

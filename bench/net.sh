@@ -4,7 +4,7 @@
 # user network) beside the same httpd built with musl and run as a Linux
 # process, measured by wrk in the same run. Prints a Markdown section. Not
 # a test: nothing here passes or fails on speed. Under TCG the ratio says
-# little; with a usable /dev/kvm, run it with ACCEL=kvm.
+# little; where `unikit info` says KVM works, it is used.
 # Environment: UNIKIT, UNIKIT_HOME (a scratch store); NET_ARCHES (x86_64),
 # WRK_SECONDS (10), WRK_CONNECTIONS (16), ACCEL (unikit's default).
 set -eu

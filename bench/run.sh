@@ -82,8 +82,8 @@ ROWS
 
 musl-gcc -static -O2 -o "$work/hello-native" examples/hello/hello.c
 native=$(time_runs "$work/hello-native" world | median)
-accel=tcg
-[ -r /dev/kvm ] && [ -w /dev/kvm ] && accel=kvm
+# What `unikit run` chooses for this host's own architecture, and why.
+accel=$("$UNIKIT" info | sed -n "s/^  $(uname -m) *\([a-z]*\): \(.*\)/\1 (\2)/p")
 
 rows=""
 for arch in $ARCHES; do

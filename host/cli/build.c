@@ -1,4 +1,5 @@
-/* unikit build [-t NAME] [--arch ARCH] DIR */
+/* unikit build [-t NAME] [--arch ARCH] [-o FILE] DIR */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,13 @@
 
 static void build_usage(FILE *out)
 {
-    fprintf(out, "Usage: unikit build [-t NAME] [--arch ARCH] DIR\n\n"
+    fprintf(out, "Usage: unikit build [-t NAME] [--arch ARCH] [-o FILE] DIR\n\n"
                  "Builds DIR/Unikfile into an image and stores it.\n\n"
-                 "  -t, --tag NAME   store the image as NAME (default: the Unikfile's name)\n"
-                 "      --arch ARCH  build for ARCH only (x86_64, aarch64)\n"
-                 "  -q, --quiet      print nothing but errors\n");
+                 "  -t, --tag NAME     store the image as NAME (default: the Unikfile's name)\n"
+                 "      --arch ARCH    build for ARCH only (x86_64, aarch64)\n"
+                 "  -o, --output FILE  write the bootable image file of one architecture to\n"
+                 "                     FILE instead of storing it\n"
+                 "  -q, --quiet        print nothing but errors\n");
 }
 
 static struct image_config config_of(const struct unikfile *uf, const char *arch, bool net)
@@ -33,33 +36,71 @@ static struct image_config config_of(const struct unikfile *uf, const char *arch
     };
 }
 
+static void report_built(const char *what, const char *arch, const char *image)
+{
+    struct stat st;
+    char size[32] = "?";
+    if (stat(image, &st) == 0)
+        format_size((unsigned long long)st.st_size, size, sizeof(size));
+    printf("built %s (%s, %s)\n", what, arch, size);
+}
+
+/* A fresh build folder under parent; NULL with the error printed. */
+static char *make_workdir(const char *parent)
+{
+    mkdir_p(parent, 0700);
+    char *workdir = xasprintf("%s/build-XXXXXX", parent);
+    if (mkdtemp(workdir))
+        return workdir;
+    cli_error("%s: cannot create a build folder: %s", parent, strerror(errno));
+    free(workdir);
+    return NULL;
+}
+
+/* -o FILE: the image file itself, for one architecture, not stored. */
+static int build_file(const struct unikfile *uf, const char *arch, const char *output, bool quiet)
+{
+    if (!arch && uf->narch != 1) {
+        cli_error("%s: -o writes one architecture's image, and field 'arch' lists %zu: add --arch",
+                  uf->path, uf->narch);
+        return -1;
+    }
+    arch = arch ? arch : uf->arch[0];
+    const char *tmpdir = getenv("TMPDIR");
+    char *workdir = make_workdir(tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (!workdir)
+        return -1;
+    char err[1024];
+    bool net = false;
+    int rc = image_build(uf, arch, workdir, output, &net, err, sizeof(err));
+    if (rc < 0)
+        cli_error("%s", err);
+    else if (!quiet)
+        report_built(output, arch, output);
+    remove_tree(workdir);
+    free(workdir);
+    return rc;
+}
+
 static int build_arch(struct store *s, const struct unikfile *uf, const char *ref, const char *arch,
                       bool quiet)
 {
     char err[1024];
     char *tmp = xasprintf("%s/tmp", s->home);
-    mkdir_p(tmp, 0700);
-    char *workdir = xasprintf("%s/build-XXXXXX", tmp);
+    char *workdir = make_workdir(tmp);
     int rc = -1;
-    if (!mkdtemp(workdir)) {
-        cli_error("%s: cannot create a build folder", tmp);
+    if (!workdir)
         goto out;
-    }
     char *image = xasprintf("%s/image.elf", workdir);
     bool net = false;
     if (image_build(uf, arch, workdir, image, &net, err, sizeof(err)) == 0) {
         struct image_config cfg = config_of(uf, arch, net);
         rc = store_put(s, ref, &cfg, image, err, sizeof(err));
     }
-    if (rc < 0) {
+    if (rc < 0)
         cli_error("%s", err);
-    } else if (!quiet) {
-        struct stat st;
-        char size[32] = "?";
-        if (stat(image, &st) == 0)
-            format_size((unsigned long long)st.st_size, size, sizeof(size));
-        printf("built %s (%s, %s)\n", ref, arch, size);
-    }
+    else if (!quiet)
+        report_built(ref, arch, image);
     free(image);
     remove_tree(workdir);
 out:
@@ -70,22 +111,24 @@ out:
 
 int cmd_build(int argc, char **argv)
 {
-    static const struct option opts[] = {{"tag", required_argument, NULL, 't'},
-                                         {"arch", required_argument, NULL, 'a'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
-    const char *tag = NULL, *arch = NULL;
+    static const struct option opts[] = {
+        {"tag", required_argument, NULL, 't'},    {"arch", required_argument, NULL, 'a'},
+        {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {0}};
+    const char *tag = NULL, *arch = NULL, *output = NULL;
     bool quiet = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+t:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+t:o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 't':
             tag = optarg;
             break;
         case 'a':
             arch = optarg;
+            break;
+        case 'o':
+            output = optarg;
             break;
         case 'q':
             quiet = true;
@@ -111,6 +154,11 @@ int cmd_build(int argc, char **argv)
     if (rc < 0) {
         cli_error("%s", err);
         return 1;
+    }
+    if (output) {
+        rc = build_file(&uf, arch, output, quiet);
+        unikfile_free(&uf);
+        return rc < 0 ? 1 : 0;
     }
     char *ref = store_normalize_ref(tag ? tag : uf.name);
     struct store s = {0};

@@ -6,6 +6,8 @@
 
 #include "store.h"
 
+#define UNIKIT_VERSION "0.1.0"
+
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
@@ -14,6 +16,7 @@ int cmd_stop(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);

@@ -53,6 +53,8 @@ static json_t *instance_json(const struct instance *inst)
     json_object_set_new(config, "Publish", strv_array(c->publish));
     json_object_set_new(config, "IP", c->ip ? json_string(c->ip) : json_null());
     json_object_set_new(config, "Accel", c->accel ? json_string(c->accel) : json_null());
+    json_object_set_new(config, "AccelReason",
+                        c->accel_why ? json_string(c->accel_why) : json_null());
     json_object_set_new(config, "AutoRemove", json_boolean(c->auto_remove));
     json_object_set_new(config, "Detach", json_boolean(c->detach));
     char *log = instance_log_path(inst);

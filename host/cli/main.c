@@ -8,8 +8,6 @@
 #include "instance.h"
 #include "util.h"
 
-#define UNIKIT_VERSION "0.1.0"
-
 struct verb {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -25,6 +23,7 @@ static const struct verb verbs[] = {
     {"kill", cmd_kill, "Kill running instances"},
     {"rm", cmd_rm, "Remove instances"},
     {"inspect", cmd_inspect, "Show instances or images as JSON"},
+    {"info", cmd_info, "Show the host, its accelerators and the store"},
     {"images", cmd_images, "List images"},
     {"tag", cmd_tag, "Give an image another name"},
     {"rmi", cmd_rmi, "Remove images"},

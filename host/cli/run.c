@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "accel.h"
 #include "cli.h"
 #include "instance.h"
 #include "network.h"
@@ -26,7 +27,7 @@ struct run_options {
     uint64_t memory;
     unsigned cpus; /* 0: the default, one */
     const char *arch;
-    const char *accel;
+    const char *accel; /* --accel: NULL, "kvm" or "tcg" */
     const char *name;
     bool detach;
     bool auto_remove;
@@ -47,7 +48,8 @@ static void run_usage(FILE *out)
             "  -p, --publish H:G   forward host port H to guest port G (HOST:GUEST[/tcp|/udp])\n"
             "      --ip ADDR/N     a static address instead of DHCP, e.g. 10.0.2.20/24\n"
             "      --arch ARCH     which of the image's architectures to boot\n"
-            "      --accel ACCEL   kvm or tcg (default: kvm when /dev/kvm is usable)\n",
+            "      --accel ACCEL   kvm or tcg (default: kvm where it can run the guest;\n"
+            "                      `unikit info` says which and why)\n",
             QEMU_MAX_CPUS);
 }
 
@@ -216,7 +218,8 @@ static void effective_env(char **image_env, char **overrides, struct strvec *out
 }
 
 static int new_instance(const struct run_options *o, const struct store_image *img,
-                        const struct qemu_boot *boot, struct instance *inst)
+                        const struct qemu_boot *boot, const struct accel_choice *accel,
+                        struct instance *inst)
 {
     struct strvec env = {0};
     effective_env(img->config.env, o->env.v, &env);
@@ -232,7 +235,8 @@ static int new_instance(const struct run_options *o, const struct store_image *i
         .ip = (char *)o->ip,
         .memory = boot->memory,
         .cpus = boot->cpus,
-        .accel = (char *)o->accel,
+        .accel = (char *)accel->name,
+        .accel_why = (char *)accel->why,
         .auto_remove = o->auto_remove,
         .detach = o->detach,
     };
@@ -251,36 +255,16 @@ struct supervision {
     int notify_fd; /* the waiting `run -d`, told once QEMU runs; -1 in the foreground */
     bool started;  /* QEMU was spawned: from here on the instance is kept, whatever happens */
     char *unsaved; /* why the running state could not be recorded; QEMU was killed */
+    char *console; /* the console log, and its size when QEMU started */
+    off_t console_start;
+    unsigned ticks; /* of QEMU_TICK_MS since QEMU started */
 };
 
-/* How long `run -d` gives QEMU to fail (no KVM, a bad option) before it says started. */
-#define START_WAIT_MS 300
-
 /*
- * Whether QEMU is still up after START_WAIT_MS, or the guest has printed
- * sooner (it booted). QEMU's exit is only peeked at (WNOWAIT): qemu_run reaps it.
+ * How long `run -d` gives QEMU to fail (no KVM, a bad option, a guest
+ * stopped at once) before it says started, unless the guest prints sooner.
  */
-static bool survives_start(pid_t qemu_pid, const struct instance *inst)
-{
-    char *console = instance_log_path(inst);
-    struct stat st;
-    off_t initial = stat(console, &st) == 0 ? st.st_size : 0;
-    bool up = true;
-    struct timespec step = {0, 10 * 1000 * 1000};
-    for (int ms = 0; ms < START_WAIT_MS; ms += 10) {
-        siginfo_t info = {0};
-        if (waitid(P_PID, (id_t)qemu_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-            info.si_pid == qemu_pid) {
-            up = false;
-            break;
-        }
-        if (stat(console, &st) == 0 && st.st_size > initial)
-            break;
-        nanosleep(&step, NULL);
-    }
-    free(console);
-    return up;
-}
+#define START_WAIT_MS 300
 
 static void notify_started(struct supervision *sv)
 {
@@ -310,9 +294,27 @@ static void record_start(pid_t qemu_pid, void *arg)
         kill(qemu_pid, SIGKILL);
         return;
     }
-    /* A QEMU that dies at once is run -d's own error, told after supervise records it. */
-    if (sv->notify_fd >= 0 && survives_start(qemu_pid, sv->inst))
-        notify_started(sv);
+    struct stat console;
+    sv->console_start = stat(sv->console, &console) == 0 ? console.st_size : 0;
+}
+
+/*
+ * While `run -d` waits: it is told "started" once QEMU has run for
+ * START_WAIT_MS or the guest has printed. A QEMU that ends or stops the
+ * guest sooner is run -d's own error, told after supervise records it.
+ */
+static bool watch_start(pid_t qemu_pid, void *arg)
+{
+    struct supervision *sv = arg;
+    struct stat console;
+    (void)qemu_pid;
+    if (sv->notify_fd < 0)
+        return false;
+    if (++sv->ticks * QEMU_TICK_MS < START_WAIT_MS &&
+        !(stat(sv->console, &console) == 0 && console.st_size > sv->console_start))
+        return true;
+    notify_started(sv);
+    return false;
 }
 
 /* error: why QEMU failed (the exit code is then 125), or NULL. */
@@ -342,18 +344,24 @@ static void record_exit(struct instance *inst, int code, const char *error)
 static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_fd, char *err,
                      size_t errlen)
 {
-    struct supervision sv = {inst, notify_fd, false, NULL};
-    qemu_catch_stop(); /* until record_exit ignores them */
     char *log = instance_log_path(inst);
+    struct supervision sv = {.inst = inst, .notify_fd = notify_fd, .console = log};
+    qemu_catch_stop(); /* until record_exit ignores them */
     boot->state_dir = inst->dir;
     boot->die_with_parent = true;
     boot->on_start = record_start;
+    boot->on_tick = notify_fd >= 0 ? watch_start : NULL;
     boot->on_start_arg = &sv;
     /* Detached, stdout already is the log. */
     boot->console_log = notify_fd < 0 ? log : NULL;
     struct qemu_result res;
     int rc = qemu_run(boot, &res, err, errlen);
     free(log);
+    if (res.accel_failed) {
+        char *home = unikit_home();
+        accel_kvm_failed(home, boot->arch, err);
+        free(home);
+    }
     if (sv.unsaved) {
         snprintf(err, errlen, "%s", sv.unsaved);
         free(sv.unsaved);
@@ -498,13 +506,22 @@ int cmd_run(int argc, char **argv)
         .cpus = o.cpus ? o.cpus : 1,
         .argv = prog.v,
         .env = o.env.v,
-        .accel = o.accel,
         .boot_timing = timing && *timing == '1',
         .net = img.config.net,
         .ports = o.publish.v,
         .ip = o.ip,
     };
-    if (new_instance(&o, &img, &boot, &inst) < 0)
+    struct accel_choice accel;
+    char err[1024];
+    char *home = unikit_home();
+    int chosen = accel_choose(home, boot.arch, o.accel, &accel, err, sizeof(err));
+    free(home);
+    if (chosen < 0) {
+        cli_error("%s", err);
+        goto out_image;
+    }
+    boot.accel = accel.name;
+    if (new_instance(&o, &img, &boot, &accel, &inst) < 0)
         goto out_image;
     code = o.detach ? run_detached(&inst, &boot) : run_foreground(&inst, &boot);
     instance_free(&inst);

@@ -211,6 +211,7 @@ static json_t *config_json(const struct instance *inst)
     json_object_set_new(j, "memory", json_integer((json_int_t)c->memory));
     json_object_set_new(j, "cpus", json_integer((json_int_t)c->cpus));
     json_object_set_new(j, "accel", c->accel ? json_string(c->accel) : json_null());
+    json_object_set_new(j, "accel_why", c->accel_why ? json_string(c->accel_why) : json_null());
     json_object_set_new(j, "auto_remove", json_boolean(c->auto_remove));
     json_object_set_new(j, "detach", json_boolean(c->detach));
     return j;
@@ -232,6 +233,7 @@ static void config_from_json(json_t *j, struct instance *inst)
     c->memory = (uint64_t)json_int(j, "memory");
     c->cpus = (unsigned)json_int(j, "cpus");
     c->accel = json_str_dup(j, "accel");
+    c->accel_why = json_str_dup(j, "accel_why");
     c->auto_remove = json_is_true(json_object_get(j, "auto_remove"));
     c->detach = json_is_true(json_object_get(j, "detach"));
 }
@@ -421,6 +423,7 @@ static void copy_config(struct instance_config *d, const struct instance_config 
     d->memory = s->memory;
     d->cpus = s->cpus;
     d->accel = s->accel ? xstrdup(s->accel) : NULL;
+    d->accel_why = s->accel_why ? xstrdup(s->accel_why) : NULL;
     d->auto_remove = s->auto_remove;
     d->detach = s->detach;
 }
@@ -725,6 +728,7 @@ void instance_free(struct instance *inst)
     strv_free(c->publish);
     free(c->ip);
     free(c->accel);
+    free(c->accel_why);
     free(inst->state.error);
     *inst = (struct instance){0};
 }

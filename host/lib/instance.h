@@ -39,7 +39,8 @@ struct instance_config {
     char *ip;       /* --ip "ADDR/PREFIX", or NULL for DHCP */
     uint64_t memory;
     unsigned cpus;
-    char *accel; /* NULL: the best available */
+    char *accel;     /* the accelerator it runs with, "kvm" or "tcg" */
+    char *accel_why; /* why that one (accel.h), or NULL */
     bool auto_remove;
     bool detach;
 };

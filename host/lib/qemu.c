@@ -7,16 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "elfcheck.h"
 #include "network.h"
+#include "qmp.h"
 #include "util.h"
 
 /* Control-channel ports the x86 kernel uses (kernel/plat/virt/x86_64/pvh.c). */
 #define DEBUGCON_PORT   "0xe9"
 #define DEBUG_EXIT_PORT "0xf4"
+/* QEMU's end of the monitor socket, in QEMU. */
+#define MONITOR_FD 3
 
 static void append_encoded(FILE *f, const char *prefix, const char *value)
 {
@@ -47,19 +52,15 @@ char *qemu_cmdline(char **argv, char **env, bool boot_timing)
     return buf;
 }
 
-static bool kvm_usable(void)
+const char *qemu_binary(const char *arch)
 {
-    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    close(fd);
-    return true;
+    return strcmp(arch, "x86_64") == 0 ? "qemu-system-x86_64" : "qemu-system-aarch64";
 }
 
 static void add_machine(struct strvec *a, const struct qemu_boot *b, const char *accel)
 {
+    strvec_push(a, qemu_binary(b->arch));
     if (strcmp(b->arch, "x86_64") == 0) {
-        strvec_push(a, "qemu-system-x86_64");
         /* microvm without firmware option ROMs, PIC or ACPI: the fastest start. */
         strvec_push(a, "-M");
         strvec_push(a, "microvm,x-option-roms=off,pic=off,acpi=off,isa-serial=on,rtc=on");
@@ -68,7 +69,6 @@ static void add_machine(struct strvec *a, const struct qemu_boot *b, const char 
         strvec_push(a, "-device");
         strvec_push(a, "isa-debug-exit,iobase=" DEBUG_EXIT_PORT ",iosize=4");
     } else {
-        strvec_push(a, "qemu-system-aarch64");
         strvec_push(a, "-M");
         strvec_push(a, "virt,gic-version=3"); /* kernel/plat/virt/aarch64/gic.c */
         strvec_push(a, "-cpu");
@@ -142,6 +142,11 @@ static void add_network(struct strvec *a, const struct qemu_boot *b)
 /* The console on stdout; with console_log, copied into that file as well. */
 static void add_console(struct strvec *a, const struct qemu_boot *b)
 {
+    if (b->quiet) {
+        strvec_push(a, "-serial");
+        strvec_push(a, "null");
+        return;
+    }
     if (!b->console_log) {
         strvec_push(a, "-serial");
         strvec_push(a, "stdio");
@@ -156,14 +161,17 @@ static void add_console(struct strvec *a, const struct qemu_boot *b)
 static void build_argv(struct strvec *a, const struct qemu_boot *b, const char *ctl_path,
                        const char *cmdline)
 {
-    const char *accel = b->accel ? b->accel : kvm_usable() ? "kvm" : "tcg";
-    add_machine(a, b, accel);
+    add_machine(a, b, b->accel ? b->accel : "tcg");
     strvec_push(a, "-nodefaults");
     strvec_push(a, "-no-user-config");
     strvec_push(a, "-display");
     strvec_push(a, "none");
     strvec_push(a, "-no-reboot");
     add_console(a, b);
+    strvec_push(a, "-chardev");
+    strvec_pushf(a, "socket,id=mon,fd=%d", MONITOR_FD);
+    strvec_push(a, "-mon");
+    strvec_push(a, "chardev=mon,mode=control");
     strvec_push(a, "-chardev");
     push_option_path(a, "file,id=ctl,path=", ctl_path);
     if (strcmp(b->arch, "x86_64") == 0) {
@@ -229,7 +237,48 @@ static void last_line(const char *path, char *out, size_t len)
         fclose(f);
 }
 
-static pid_t spawn_qemu(char **argv, int stderr_fd, bool die_with_parent)
+/* The most informative line of QEMU's messages about an internal error. */
+static void internal_error_line(const char *path, char *out, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    bool emulation = false;
+    out[0] = '\0';
+    while (f && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!out[0] && strncmp(line, "KVM", 3) == 0)
+            snprintf(out, len, "%s", line);
+        emulation |= strstr(line, "emulation failure") != NULL;
+    }
+    if (f)
+        fclose(f);
+    if (emulation && out[0] && strlen(out) + 22 < len)
+        strcat(out, " (emulation failure)");
+}
+
+/*
+ * Why QEMU stopped the guest, in one line. accel_failed: an internal
+ * error under KVM, which says KVM cannot run unikit's guests here.
+ */
+static void describe_stop(const struct qemu_boot *boot, const char *status, const char *log,
+                          struct qemu_result *res, char *err, size_t errlen)
+{
+    bool kvm = boot->accel && strcmp(boot->accel, "kvm") == 0;
+    if (strcmp(status, "internal-error") == 0) {
+        char why[512];
+        internal_error_line(log, why, sizeof(why));
+        res->accel_failed = kvm;
+        snprintf(err, errlen, "QEMU stopped the guest with an internal error%s%s%s",
+                 why[0] ? ": " : "", why,
+                 kvm ? "; KVM cannot run this guest here (use --accel tcg)" : "");
+    } else if (strcmp(status, "guest-panicked") == 0) {
+        snprintf(err, errlen, "QEMU stopped the guest: the guest panicked");
+    } else {
+        snprintf(err, errlen, "QEMU stopped the guest (its state: %s)", status);
+    }
+}
+
+static pid_t spawn_qemu(char **argv, int stderr_fd, int monitor_fd, bool die_with_parent)
 {
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -242,6 +291,11 @@ static pid_t spawn_qemu(char **argv, int stderr_fd, bool die_with_parent)
     if (null >= 0)
         dup2(null, 0);
     dup2(stderr_fd, 2);
+    /* dup2 onto itself would keep close-on-exec. */
+    if (monitor_fd == MONITOR_FD)
+        fcntl(MONITOR_FD, F_SETFD, 0);
+    else
+        dup2(monitor_fd, MONITOR_FD);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     execvp(argv[0], argv);
@@ -277,11 +331,65 @@ static void catch_stop(struct sigaction *old_int, struct sigaction *old_term)
     sigaction(SIGTERM, &sa, old_term);
 }
 
-static int wait_qemu(pid_t pid, struct sigaction *old_int, struct sigaction *old_term)
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* How a watch ended, when QEMU did not end by itself. */
+struct watch_end {
+    char stopped[64]; /* QEMU's run state after it stopped the guest */
+    bool timed_out;   /* the boot's deadline passed */
+};
+
+/*
+ * Follows QEMU's monitor until QEMU closes it by exiting. A guest that
+ * QEMU stops, or one still running at the deadline, is killed: nothing
+ * else would ever end it.
+ */
+static void watch_qemu(pid_t pid, int monitor_fd, const struct qemu_boot *boot,
+                       struct watch_end *end)
+{
+    struct qmp *q = xcalloc(1, sizeof(*q));
+    bool ticking = boot->on_tick != NULL;
+    long long deadline = boot->deadline_ms ? now_ms() + boot->deadline_ms : -1;
+    qmp_start(q, monitor_fd);
+    for (;;) {
+        int timeout = ticking ? QEMU_TICK_MS : -1;
+        if (deadline >= 0) {
+            long long left = deadline - now_ms();
+            if (left <= 0) {
+                end->timed_out = true;
+                kill(pid, SIGKILL);
+                break;
+            }
+            if (timeout < 0 || left < timeout)
+                timeout = (int)left;
+        }
+        char state[sizeof(end->stopped)];
+        enum qmp_event ev = qmp_next(q, timeout, state, sizeof(state));
+        if (ev == QMP_EOF)
+            break;
+        if (ev == QMP_STOPPED) {
+            snprintf(end->stopped, sizeof(end->stopped), "%s", state);
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (ev == QMP_TIMEOUT && ticking)
+            ticking = boot->on_tick(pid, boot->on_start_arg);
+    }
+    free(q);
+}
+
+static int wait_qemu(pid_t pid, int monitor_fd, const struct qemu_boot *boot, struct watch_end *end,
+                     struct sigaction *old_int, struct sigaction *old_term)
 {
     running_qemu = pid;
     if (stop_signal)
         kill(pid, SIGTERM);
+    watch_qemu(pid, monitor_fd, boot, end);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
@@ -312,10 +420,19 @@ static void close_work_file(const struct qemu_boot *boot, int fd, const char *pa
 }
 
 /* What QEMU's end means: the guest's record first, then how QEMU ended. */
-static int interpret_end(const struct qemu_boot *boot, int status, const char *ctl, const char *log,
-                         const char *qemu, struct qemu_result *res, char *err, size_t errlen)
+static int interpret_end(const struct qemu_boot *boot, int status, const struct watch_end *end,
+                         const char *ctl, const char *log, const char *qemu,
+                         struct qemu_result *res, char *err, size_t errlen)
 {
-    *res = (struct qemu_result){.exit_code = EXIT_GUEST_FAILED, .boot_to_main_ns = -1};
+    if (end->stopped[0]) {
+        describe_stop(boot, end->stopped, log, res, err, errlen);
+        return -1;
+    }
+    if (end->timed_out) {
+        snprintf(err, errlen, "the guest was still running after %u ms, and was killed",
+                 boot->deadline_ms);
+        return -1;
+    }
     if (read_record(ctl, res))
         return 0;
     if (WIFSIGNALED(status)) {
@@ -370,16 +487,22 @@ static int check_memory(const struct qemu_boot *b, char *err, size_t errlen)
 
 int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, size_t errlen)
 {
+    *res = (struct qemu_result){.exit_code = EXIT_GUEST_FAILED, .boot_to_main_ns = -1};
     if (check_memory(boot, err, errlen) < 0)
         return -1;
     char ctl[4096], log[4096];
     int ctl_fd = open_work_file(boot, "control", ctl, sizeof(ctl));
     int log_fd = open_work_file(boot, "qemu.log", log, sizeof(log));
+    int monitor[2] = {-1, -1};
     struct strvec argv = {0};
     int rc = -1;
 
     if (ctl_fd < 0 || log_fd < 0) {
         snprintf(err, errlen, "cannot create %s: %s", ctl_fd < 0 ? ctl : log, strerror(errno));
+        goto out;
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monitor) < 0) {
+        snprintf(err, errlen, "cannot create QEMU's monitor socket: %s", strerror(errno));
         goto out;
     }
     char *cmdline = qemu_cmdline(boot->argv, boot->env, boot->boot_timing);
@@ -392,7 +515,10 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
     fflush(stdout);
     struct sigaction old_int, old_term;
     catch_stop(&old_int, &old_term);
-    pid_t pid = spawn_qemu(argv.v, log_fd, boot->die_with_parent);
+    pid_t pid = spawn_qemu(argv.v, log_fd, monitor[1], boot->die_with_parent);
+    /* Only QEMU holds its end: its exit closes the monitor. */
+    close(monitor[1]);
+    monitor[1] = -1;
     if (pid < 0) {
         snprintf(err, errlen, "cannot start %s: %s", argv.v[0], strerror(errno));
         sigaction(SIGINT, &old_int, NULL);
@@ -401,9 +527,13 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
     }
     if (boot->on_start)
         boot->on_start(pid, boot->on_start_arg);
-    int status = wait_qemu(pid, &old_int, &old_term);
-    rc = interpret_end(boot, status, ctl, log, argv.v[0], res, err, errlen);
+    struct watch_end end = {0};
+    int status = wait_qemu(pid, monitor[0], boot, &end, &old_int, &old_term);
+    rc = interpret_end(boot, status, &end, ctl, log, argv.v[0], res, err, errlen);
 out:
+    for (int i = 0; i < 2; i++)
+        if (monitor[i] >= 0)
+            close(monitor[i]);
     close_work_file(boot, ctl_fd, ctl);
     close_work_file(boot, log_fd, log);
     strvec_free(&argv);

@@ -1,6 +1,8 @@
 /*
  * Booting an image under QEMU: -M microvm on x86_64 (PVH), -M virt on
- * aarch64; KVM when /dev/kvm is usable, TCG otherwise.
+ * aarch64, with the accelerator the caller chose (accel.h). QEMU's
+ * monitor is watched, so a guest that QEMU stops instead of ending (a KVM
+ * internal error, a failed entry, a guest panic) ends the run at once.
  */
 #ifndef UNIKIT_QEMU_H
 #define UNIKIT_QEMU_H
@@ -20,7 +22,7 @@ struct qemu_boot {
     unsigned cpus;     /* virtual CPUs, 1 to QEMU_MAX_CPUS (0 counts as 1) */
     char **argv;       /* the program's argv; NULL-terminated */
     char **env;        /* "K=V" overrides; NULL-terminated */
-    const char *accel; /* "kvm", "tcg", or NULL for the best available */
+    const char *accel; /* "kvm" or "tcg" (NULL: tcg); accel_choose() picks */
     bool boot_timing;  /* ask the kernel for boot-to-main timing */
     /* Networking: net (the image's config says it has the network object)
        gives it a NIC on QEMU's user network; ports are "HOST:GUEST[/tcp|/udp]"
@@ -35,20 +37,28 @@ struct qemu_boot {
     const char *console_log; /* also append the console to this file */
     bool die_with_parent;    /* QEMU is killed if the caller dies, so no guest
                                 outlives the process that records its exit */
+    bool quiet;              /* no console at all (the KVM probe) */
+    unsigned deadline_ms;    /* QEMU is killed after this long; 0: no limit */
     /* Called once QEMU is started, before waiting for it. */
     void (*on_start)(pid_t qemu_pid, void *arg);
-    void *on_start_arg;
+    /* Called every QEMU_TICK_MS while QEMU runs, until it returns false. */
+    bool (*on_tick)(pid_t qemu_pid, void *arg);
+    void *on_start_arg; /* for both */
 };
+
+#define QEMU_TICK_MS 10
 
 struct qemu_result {
     int exit_code;             /* what `unikit run` exits with */
     long long boot_to_main_ns; /* -1 when not measured */
+    bool accel_failed;         /* QEMU stopped the guest with an internal error under KVM */
 };
 
 /* Boots in the foreground, console on stdout. Returns 0 with *res filled,
- * or -1 with one line in err when QEMU could not be started. A SIGINT or
- * SIGTERM to the caller stops QEMU and gives 128+N; QEMU killed by signal N
- * gives 128+N too (137 for SIGKILL). */
+ * or -1 with one line in err when QEMU could not be started, failed, or
+ * stopped the guest (then killed; res->accel_failed says if KVM did it).
+ * A SIGINT or SIGTERM to the caller stops QEMU and gives 128+N; QEMU killed
+ * by signal N gives 128+N too (137 for SIGKILL). */
 int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, size_t errlen);
 
 /*
@@ -58,6 +68,9 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
  * recorded the exit.
  */
 void qemu_catch_stop(void);
+
+/* The QEMU program that boots arch's images. */
+const char *qemu_binary(const char *arch);
 
 /* The kernel command line for argv/env, %XX-encoding what needs it. */
 char *qemu_cmdline(char **argv, char **env, bool boot_timing);

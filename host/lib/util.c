@@ -111,20 +111,29 @@ int remove_tree(const char *path)
     return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-bool program_exists(const char *name)
+char *program_path(const char *name)
 {
     const char *path = getenv("PATH");
     if (strchr(name, '/'))
-        return access(name, X_OK) == 0;
+        return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
     char *copy = xstrdup(path ? path : "/usr/bin:/bin");
-    bool found = false;
+    char *found = NULL;
     for (char *dir = strtok(copy, ":"); dir && !found; dir = strtok(NULL, ":")) {
         char *full = xasprintf("%s/%s", dir, name);
-        found = access(full, X_OK) == 0;
-        free(full);
+        if (access(full, X_OK) == 0)
+            found = full;
+        else
+            free(full);
     }
     free(copy);
     return found;
+}
+
+bool program_exists(const char *name)
+{
+    char *path = program_path(name);
+    free(path);
+    return path != NULL;
 }
 
 /* The last non-empty line of a captured output file, for an error message. */

@@ -31,6 +31,8 @@ int remove_tree(const char *path);
  * in err on failure (its last line). */
 int run_program(char *const argv[], bool quiet, char *err, size_t errlen);
 bool program_exists(const char *name);
+/* Where PATH finds name (a new string), or NULL. */
+char *program_path(const char *name);
 
 /* A NULL-terminated string vector. */
 struct strvec {

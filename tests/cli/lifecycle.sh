@@ -393,13 +393,18 @@ else
     show
 fi
 
-# QEMU failing at once (no KVM) is run -d's own error, and the instance
-# stays, exited with 125 and QEMU's message.
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    echo "skip lifecycle-detached-qemu-fails: /dev/kvm is usable here"
-elif expect_error detached-qemu-fails "kvm" run -d --name nokvm --accel kvm hello; then
+# QEMU failing at once is run -d's own error, and the instance stays,
+# exited with 125 and QEMU's message. A fake QEMU that fails stands in for
+# one refusing its options.
+mkdir -p "$tmp/failing-qemu"
+for q in qemu-system-x86_64 qemu-system-aarch64; do
+    printf '#!/bin/sh\necho "%s: simulated failure" >&2\nexit 1\n' "$q" >"$tmp/failing-qemu/$q"
+    chmod +x "$tmp/failing-qemu/$q"
+done
+if PATH=$tmp/failing-qemu:$PATH expect_error detached-qemu-fails "simulated failure" \
+    run -d --name nokvm hello; then
     u inspect nokvm
-    if status_is nokvm '^Exited \(125\)' && grep -q '"Error": ".*kvm' "$out"; then
+    if status_is nokvm '^Exited \(125\)' && grep -q '"Error": ".*simulated failure' "$out"; then
         pass detached-qemu-fails
     else
         fail detached-qemu-fails "the instance must stay, exited (125) with QEMU's error:" \

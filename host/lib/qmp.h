@@ -1,0 +1,42 @@
+/*
+ * A minimal client of QEMU's machine protocol (QMP), over a socket whose
+ * other end QEMU holds: enough to learn that QEMU stopped the guest.
+ *
+ * QEMU pauses a VM instead of exiting when KVM reports an internal error,
+ * a failed entry or a guest panic; only its monitor says so. unikit never
+ * pauses a guest itself, so any stop it hears of is a failure.
+ */
+#ifndef UNIKIT_QMP_H
+#define UNIKIT_QMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define QMP_BUFFER 65536
+
+struct qmp {
+    int fd;
+    size_t len;
+    char buf[QMP_BUFFER];
+};
+
+enum qmp_event {
+    QMP_EOF,     /* QEMU closed the monitor: it has exited */
+    QMP_TIMEOUT, /* nothing within the time asked for */
+    QMP_RUNNING, /* the guest runs (a status reply, or a RESUME event) */
+    QMP_STOPPED, /* the guest is stopped: status holds QEMU's run state */
+    QMP_OTHER,   /* any other message */
+};
+
+/* Takes fd and asks for capabilities and the run state in one go. */
+void qmp_start(struct qmp *q, int fd);
+
+/*
+ * Reads the next message, waiting up to timeout_ms (-1: no limit), and
+ * says what it means. On a STOP event it asks for the run state itself,
+ * so a stop ends as QMP_STOPPED with status ("internal-error",
+ * "guest-panicked", "paused", ...) once QEMU answers.
+ */
+enum qmp_event qmp_next(struct qmp *q, int timeout_ms, char *status, size_t statuslen);
+
+#endif
