@@ -50,16 +50,19 @@ KCFLAGS_aarch64 := -mgeneral-regs-only -fno-pie -mcmodel=small -fno-asynchronous
                    -mno-outline-atomics
 KDRIVERS_aarch64 := kernel/drivers/pl011.c
 
+# The console device carries the program's stdio: every image has it.
+KDRIVERS_COMMON := kernel/drivers/virtio_mmio.c kernel/drivers/virtio_console.c
+
 kernel_srcs = $(wildcard kernel/arch/$(1)/*.c kernel/arch/$(1)/*.S) \
 	$(wildcard kernel/plat/virt/*.c kernel/plat/virt/$(1)/*.c) \
-	$(KDRIVERS_$(1)) $(filter-out $(NET_KERNEL_SRCS),$(wildcard kernel/core/*.c kernel/lib/*.c \
+	$(KDRIVERS_$(1)) $(KDRIVERS_COMMON) $(filter-out $(NET_KERNEL_SRCS),$(wildcard kernel/core/*.c kernel/lib/*.c \
 	kernel/linux/*.c kernel/linux/$(1)/*.c))
 kernel_objs = $(patsubst %,build/kernel/$(1)/%.o,$(call kernel_srcs,$(1))) \
 	build/kernel/$(1)/syscall_table.c.o
 
 # ---- the network object -------------------------------------------------------
 # lwIP (Debian's source package, unpacked into build/lwip by scripts/deps.sh),
-# the virtio drivers, the glue and the socket calls make lib/unikit/ARCH/net.o,
+# the virtio-net driver, the glue and the socket calls make lib/unikit/ARCH/net.o,
 # which `unikit build` links only into images of programs that use sockets.
 LWIP_DIR := build/lwip
 LWIP_SRCS := $(addprefix $(LWIP_DIR)/src/core/,init.c def.c inet_chksum.c ip.c mem.c memp.c \
@@ -67,7 +70,7 @@ LWIP_SRCS := $(addprefix $(LWIP_DIR)/src/core/,init.c def.c inet_chksum.c ip.c m
 	ipv4/dhcp.c ipv4/etharp.c ipv4/icmp.c ipv4/ip4.c ipv4/ip4_addr.c ipv4/ip4_frag.c) \
 	$(LWIP_DIR)/src/netif/ethernet.c
 NET_KERNEL_SRCS := kernel/linux/net.c
-NET_SRCS := $(wildcard kernel/net/*.c kernel/drivers/virtio*.c) $(NET_KERNEL_SRCS)
+NET_SRCS := $(wildcard kernel/net/*.c) kernel/drivers/virtio_net.c $(NET_KERNEL_SRCS)
 NET_INC := -Ikernel/net/include -I$(LWIP_DIR)/src/include
 NET_HDRS := $(wildcard kernel/net/include/*.h kernel/net/include/arch/*.h kernel/net/*.h)
 net_objs = $(patsubst %,build/net/$(1)/%.o,$(NET_SRCS) $(LWIP_SRCS))

@@ -95,6 +95,7 @@ lifecycle=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/lifecycle.sh)
 threads=$(UNIKIT="$UNIKIT" sh bench/threads.sh)
 net=$(UNIKIT="$UNIKIT" sh bench/net.sh)
 gohttp=$(UNIKIT="$UNIKIT" sh bench/gohttp.sh)
+stdio=$(UNIKIT="$UNIKIT" sh bench/stdio.sh)
 
 report=$(cat <<REPORT
 # unikit benchmarks
@@ -120,6 +121,8 @@ $threads
 $net
 
 $gohttp
+
+$stdio
 REPORT
 )
 echo "$report"

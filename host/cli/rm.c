@@ -10,7 +10,7 @@
 static void rm_usage(FILE *out)
 {
     fprintf(out, "Usage: unikit rm [-f] NAME|ID...\n\n"
-                 "Removes instances that have exited: their state and console log.\n\n"
+                 "Removes instances that have exited: their state and output log.\n\n"
                  "  -f, --force   kill a running instance first\n");
 }
 

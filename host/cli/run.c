@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "instance.h"
 #include "network.h"
+#include "outlog.h"
 #include "qemu.h"
 #include "unikfile.h"
 #include "util.h"
@@ -31,6 +32,7 @@ struct run_options {
     const char *name;
     bool detach;
     bool auto_remove;
+    bool interactive; /* -i: the host's stdin is the program's */
 };
 
 static void run_usage(FILE *out)
@@ -40,6 +42,7 @@ static void run_usage(FILE *out)
             "Boots IMAGE in the foreground; exits with the program's status.\n"
             "ARGs replace the arguments of the image's cmd (the program stays).\n\n"
             "  -d, --detach        run in the background and print the instance id\n"
+            "  -i, --interactive   connect this stdin to the program's (else it reads EOF)\n"
             "      --name NAME     name the instance (default: a generated one)\n"
             "      --rm            remove the instance when it exits\n"
             "  -e, --env K=V       set an environment variable (K alone: take it from here)\n"
@@ -85,16 +88,22 @@ static int parse_cpus(const char *arg, unsigned *cpus)
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-    static const struct option opts[] = {
-        {"env", required_argument, NULL, 'e'},     {"memory", required_argument, NULL, 'm'},
-        {"cpus", required_argument, NULL, 'c'},    {"arch", required_argument, NULL, 'a'},
-        {"accel", required_argument, NULL, 'A'},   {"detach", no_argument, NULL, 'd'},
-        {"name", required_argument, NULL, 'n'},    {"rm", no_argument, NULL, 'r'},
-        {"publish", required_argument, NULL, 'p'}, {"ip", required_argument, NULL, 'I'},
-        {"help", no_argument, NULL, 'h'},          {0}};
+    static const struct option opts[] = {{"env", required_argument, NULL, 'e'},
+                                         {"memory", required_argument, NULL, 'm'},
+                                         {"cpus", required_argument, NULL, 'c'},
+                                         {"arch", required_argument, NULL, 'a'},
+                                         {"accel", required_argument, NULL, 'A'},
+                                         {"detach", no_argument, NULL, 'd'},
+                                         {"name", required_argument, NULL, 'n'},
+                                         {"rm", no_argument, NULL, 'r'},
+                                         {"interactive", no_argument, NULL, 'i'},
+                                         {"publish", required_argument, NULL, 'p'},
+                                         {"ip", required_argument, NULL, 'I'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+de:m:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+de:im:p:h", opts, NULL)) != -1) {
         int64_t size;
         switch (c) {
         case 'e':
@@ -124,6 +133,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case 'r':
             o->auto_remove = true;
+            break;
+        case 'i':
+            o->interactive = true;
             break;
         case 'p':
             strvec_push(&o->publish, optarg);
@@ -255,7 +267,7 @@ struct supervision {
     int notify_fd; /* the waiting `run -d`, told once QEMU runs; -1 in the foreground */
     bool started;  /* QEMU was spawned: from here on the instance is kept, whatever happens */
     char *unsaved; /* why the running state could not be recorded; QEMU was killed */
-    char *console; /* the console log, and its size when QEMU started */
+    char *console; /* the output log, and its size when QEMU started */
     off_t console_start;
     unsigned ticks; /* of QEMU_TICK_MS since QEMU started */
 };
@@ -352,8 +364,8 @@ static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_f
     boot->on_start = record_start;
     boot->on_tick = notify_fd >= 0 ? watch_start : NULL;
     boot->on_start_arg = &sv;
-    /* Detached, stdout already is the log. */
-    boot->console_log = notify_fd < 0 ? log : NULL;
+    boot->output_log = log;
+    boot->detached = notify_fd >= 0;
     struct qemu_result res;
     int rc = qemu_run(boot, &res, err, errlen);
     free(log);
@@ -384,17 +396,26 @@ static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_f
     return res.exit_code;
 }
 
-/* The supervisor's stdin is /dev/null, stdout and stderr the console log. */
-static void redirect_stdio(const struct instance *inst)
+/* The supervisor has no terminal: its stdio is /dev/null, the guest's goes to the log. */
+static void redirect_stdio(void)
 {
-    char *log = instance_log_path(inst);
-    int in = open("/dev/null", O_RDONLY);
-    int out = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
-    free(log);
-    if (in >= 0)
-        dup2(in, 0), close(in);
-    if (out >= 0)
-        dup2(out, 1), dup2(out, 2), close(out);
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0)
+        dup2(null, 0), dup2(null, 1), dup2(null, 2), close(null);
+}
+
+/* The supervisor's own last word, for `logs`: a line among the console's. */
+static void log_note(const struct instance *inst, const char *what)
+{
+    char *path = instance_log_path(inst);
+    char *line = xasprintf("unikit: %s\n", what);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        outlog_append(fd, OUTLOG_CONSOLE, line, strlen(line));
+        close(fd);
+    }
+    free(line);
+    free(path);
 }
 
 /* The detached supervisor takes over from `run -d`, which may be interrupted. */
@@ -447,12 +468,12 @@ static int run_detached(struct instance *inst, struct qemu_boot *boot)
         close(fds[0]);
         if (setsid() < 0 || fork() != 0)
             _exit(0);
-        redirect_stdio(inst);
+        redirect_stdio();
         record_supervisor(inst);
         char err[1024];
         int code = supervise(inst, boot, fds[1], err, sizeof(err));
-        if (code < 0) /* into the console log, for `logs` */
-            fprintf(stderr, "unikit: %s\n", err);
+        if (code < 0)
+            log_note(inst, err);
         return code < 0 ? EXIT_UNIKIT_ERROR : code;
     }
     close(fds[1]);
@@ -510,6 +531,7 @@ int cmd_run(int argc, char **argv)
         .net = img.config.net,
         .ports = o.publish.v,
         .ip = o.ip,
+        .attach_stdin = o.interactive && !o.detach,
     };
     struct accel_choice accel;
     char err[1024];

@@ -711,7 +711,7 @@ int instance_remove(const struct instance *inst, char *err, size_t errlen)
 
 char *instance_log_path(const struct instance *inst)
 {
-    return xasprintf("%s/console.log", inst->dir);
+    return xasprintf("%s/output", inst->dir);
 }
 
 void instance_free(struct instance *inst)

@@ -4,7 +4,8 @@
  *
  *   config.json   what was asked for: image, cmd, env, memory, ports, -p, --ip
  *   state.json    status, the supervisor's and QEMU's pids, exit code, times
- *   console.log   the guest console
+ *   output        the program's stdout and stderr and the kernel's console,
+ *                 kept apart (outlog.h)
  *   control       the kernel's exit record; qemu.log: QEMU's own messages
  *
  * The supervisor is the process that waits for QEMU and writes the exit
@@ -119,7 +120,7 @@ bool instance_kill(struct instance *inst);
 /* Deletes the instance's folder (renamed away first, so it vanishes at once). */
 int instance_remove(const struct instance *inst, char *err, size_t errlen);
 
-/* $dir/console.log; a new string. */
+/* $dir/output, the output log; a new string. */
 char *instance_log_path(const struct instance *inst);
 
 /* The start time of a process (clock ticks since boot), 0 if it is gone or a zombie. */

@@ -14,14 +14,14 @@
 
 #include "elfcheck.h"
 #include "network.h"
-#include "qmp.h"
+#include "outlog.h"
+#include "qemu_watch.h"
+#include "relay.h"
 #include "util.h"
 
 /* Control-channel ports the x86 kernel uses (kernel/plat/virt/x86_64/pvh.c). */
 #define DEBUGCON_PORT   "0xe9"
 #define DEBUG_EXIT_PORT "0xf4"
-/* QEMU's end of the monitor socket, in QEMU. */
-#define MONITOR_FD 3
 
 static void append_encoded(FILE *f, const char *prefix, const char *value)
 {
@@ -130,8 +130,6 @@ static void add_network(struct strvec *a, const struct qemu_boot *b)
                     slash ? (int)(slash - b->ip) : 0, slash ? b->ip : "", m.guest);
     }
     fclose(f);
-    strvec_push(a, "-global");
-    strvec_push(a, "virtio-mmio.force-legacy=false");
     strvec_push(a, "-netdev");
     strvec_push(a, netdev);
     strvec_push(a, "-device");
@@ -139,27 +137,20 @@ static void add_network(struct strvec *a, const struct qemu_boot *b)
     free(netdev);
 }
 
-/* The console on stdout; with console_log, copied into that file as well. */
-static void add_console(struct strvec *a, const struct qemu_boot *b)
+/* The serial console and the program's streams: the relay's sockets, or
+   nothing at all for a quiet boot (the guest then has no stdio). */
+static size_t add_streams(struct strvec *a, struct relay *relay, int *fds, size_t max)
 {
-    if (b->quiet) {
+    if (!relay) {
         strvec_push(a, "-serial");
         strvec_push(a, "null");
-        return;
+        return 0;
     }
-    if (!b->console_log) {
-        strvec_push(a, "-serial");
-        strvec_push(a, "stdio");
-        return;
-    }
-    strvec_push(a, "-chardev");
-    push_option_path(a, "stdio,id=con,logappend=on,logfile=", b->console_log);
-    strvec_push(a, "-serial");
-    strvec_push(a, "chardev:con");
+    return relay_qemu_args(relay, a, WATCH_MONITOR_FD + 1, fds, max);
 }
 
-static void build_argv(struct strvec *a, const struct qemu_boot *b, const char *ctl_path,
-                       const char *cmdline)
+static size_t build_argv(struct strvec *a, const struct qemu_boot *b, const char *ctl_path,
+                         const char *cmdline, struct relay *relay, int *fds, size_t max)
 {
     add_machine(a, b, b->accel ? b->accel : "tcg");
     strvec_push(a, "-nodefaults");
@@ -167,9 +158,12 @@ static void build_argv(struct strvec *a, const struct qemu_boot *b, const char *
     strvec_push(a, "-display");
     strvec_push(a, "none");
     strvec_push(a, "-no-reboot");
-    add_console(a, b);
+    /* Modern virtio-mmio, for the console device and the NIC alike. */
+    strvec_push(a, "-global");
+    strvec_push(a, "virtio-mmio.force-legacy=false");
+    size_t nfds = add_streams(a, relay, fds, max);
     strvec_push(a, "-chardev");
-    strvec_pushf(a, "socket,id=mon,fd=%d", MONITOR_FD);
+    strvec_pushf(a, "socket,id=mon,fd=%d", WATCH_MONITOR_FD);
     strvec_push(a, "-mon");
     strvec_push(a, "chardev=mon,mode=control");
     strvec_push(a, "-chardev");
@@ -193,6 +187,7 @@ static void build_argv(struct strvec *a, const struct qemu_boot *b, const char *
         strvec_pushf(a, "%s net.ip=%s", cmdline, b->ip);
     else
         strvec_push(a, cmdline);
+    return nfds;
 }
 
 /*
@@ -278,127 +273,6 @@ static void describe_stop(const struct qemu_boot *boot, const char *status, cons
     }
 }
 
-static pid_t spawn_qemu(char **argv, int stderr_fd, int monitor_fd, bool die_with_parent)
-{
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    /* The check after prctl catches a parent that died before it. */
-    if (die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
-        _exit(127);
-    int null = open("/dev/null", O_RDONLY);
-    if (null >= 0)
-        dup2(null, 0);
-    dup2(stderr_fd, 2);
-    /* dup2 onto itself would keep close-on-exec. */
-    if (monitor_fd == MONITOR_FD)
-        fcntl(MONITOR_FD, F_SETFD, 0);
-    else
-        dup2(monitor_fd, MONITOR_FD);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    execvp(argv[0], argv);
-    fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
-}
-
-static volatile sig_atomic_t stop_signal;
-static pid_t running_qemu;
-
-/* Ctrl-C or a TERM to unikit stops the guest, as docker run does. */
-static void forward_stop(int sig)
-{
-    stop_signal = sig;
-    if (running_qemu > 0)
-        kill(running_qemu, SIGTERM);
-}
-
-void qemu_catch_stop(void)
-{
-    struct sigaction sa = {0};
-    sa.sa_handler = forward_stop;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-/* Installed before QEMU starts, so a stop that comes early is not lost. */
-static void catch_stop(struct sigaction *old_int, struct sigaction *old_term)
-{
-    struct sigaction sa = {0};
-    sa.sa_handler = forward_stop;
-    sigaction(SIGINT, &sa, old_int);
-    sigaction(SIGTERM, &sa, old_term);
-}
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* How a watch ended, when QEMU did not end by itself. */
-struct watch_end {
-    char stopped[64]; /* QEMU's run state after it stopped the guest */
-    bool timed_out;   /* the boot's deadline passed */
-};
-
-/*
- * Follows QEMU's monitor until QEMU closes it by exiting. A guest that
- * QEMU stops, or one still running at the deadline, is killed: nothing
- * else would ever end it.
- */
-static void watch_qemu(pid_t pid, int monitor_fd, const struct qemu_boot *boot,
-                       struct watch_end *end)
-{
-    struct qmp *q = xcalloc(1, sizeof(*q));
-    bool ticking = boot->on_tick != NULL;
-    long long deadline = boot->deadline_ms ? now_ms() + boot->deadline_ms : -1;
-    qmp_start(q, monitor_fd);
-    for (;;) {
-        int timeout = ticking ? QEMU_TICK_MS : -1;
-        if (deadline >= 0) {
-            long long left = deadline - now_ms();
-            if (left <= 0) {
-                end->timed_out = true;
-                kill(pid, SIGKILL);
-                break;
-            }
-            if (timeout < 0 || left < timeout)
-                timeout = (int)left;
-        }
-        char state[sizeof(end->stopped)];
-        enum qmp_event ev = qmp_next(q, timeout, state, sizeof(state));
-        if (ev == QMP_EOF)
-            break;
-        if (ev == QMP_STOPPED) {
-            snprintf(end->stopped, sizeof(end->stopped), "%s", state);
-            kill(pid, SIGKILL);
-            break;
-        }
-        if (ev == QMP_TIMEOUT && ticking)
-            ticking = boot->on_tick(pid, boot->on_start_arg);
-    }
-    free(q);
-}
-
-static int wait_qemu(pid_t pid, int monitor_fd, const struct qemu_boot *boot, struct watch_end *end,
-                     struct sigaction *old_int, struct sigaction *old_term)
-{
-    running_qemu = pid;
-    if (stop_signal)
-        kill(pid, SIGTERM);
-    watch_qemu(pid, monitor_fd, boot, end);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    running_qemu = 0;
-    sigaction(SIGINT, old_int, NULL);
-    sigaction(SIGTERM, old_term, NULL);
-    return status;
-}
-
 /* The control file and QEMU's stderr: kept in state_dir, else /tmp temporaries. */
 static int open_work_file(const struct qemu_boot *boot, const char *name, char *path, size_t len)
 {
@@ -439,8 +313,8 @@ static int interpret_end(const struct qemu_boot *boot, int status, const struct 
         res->exit_code = 128 + WTERMSIG(status);
         return 0;
     }
-    if (stop_signal) {
-        res->exit_code = 128 + stop_signal;
+    if (watch_last_signal()) {
+        res->exit_code = 128 + watch_last_signal();
         return 0;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
@@ -485,6 +359,32 @@ static int check_memory(const struct qemu_boot *b, char *err, size_t errlen)
     return -1;
 }
 
+void qemu_catch_stop(void)
+{
+    watch_catch_signals(false);
+}
+
+/* The relay for a boot that has stdio: the host's descriptors unless
+   detached, and the output log when the boot keeps one. */
+static int open_relay(const struct qemu_boot *boot, struct relay *relay, int *log_fd, char *err,
+                      size_t errlen)
+{
+    *log_fd = -1;
+    if (boot->output_log &&
+        (*log_fd = open(boot->output_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", boot->output_log, strerror(errno));
+        return -1;
+    }
+    int in = boot->attach_stdin ? 0 : -1;
+    int out = boot->detached ? -1 : 1, errfd = boot->detached ? -1 : 2;
+    if (relay_open(relay, in, out, errfd, *log_fd, err, errlen) < 0) {
+        if (*log_fd >= 0)
+            close(*log_fd);
+        return -1;
+    }
+    return 0;
+}
+
 int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, size_t errlen)
 {
     *res = (struct qemu_result){.exit_code = EXIT_GUEST_FAILED, .boot_to_main_ns = -1};
@@ -493,7 +393,8 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
     char ctl[4096], log[4096];
     int ctl_fd = open_work_file(boot, "control", ctl, sizeof(ctl));
     int log_fd = open_work_file(boot, "qemu.log", log, sizeof(log));
-    int monitor[2] = {-1, -1};
+    int monitor[2] = {-1, -1}, output_fd = -1, fds[RELAY_STREAMS];
+    struct relay relay_storage, *relay = NULL;
     struct strvec argv = {0};
     int rc = -1;
 
@@ -505,35 +406,47 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
         snprintf(err, errlen, "cannot create QEMU's monitor socket: %s", strerror(errno));
         goto out;
     }
+    if (!boot->quiet) {
+        if (open_relay(boot, &relay_storage, &output_fd, err, errlen) < 0)
+            goto out;
+        relay = &relay_storage;
+    }
     char *cmdline = qemu_cmdline(boot->argv, boot->env, boot->boot_timing);
-    build_argv(&argv, boot, ctl, cmdline);
+    size_t nfds = build_argv(&argv, boot, ctl, cmdline, relay, fds, RELAY_STREAMS);
     free(cmdline);
     if (!program_exists(argv.v[0])) {
         snprintf(err, errlen, "%s not found; run scripts/deps.sh (or make deps)", argv.v[0]);
         goto out;
     }
     fflush(stdout);
-    struct sigaction old_int, old_term;
-    catch_stop(&old_int, &old_term);
-    pid_t pid = spawn_qemu(argv.v, log_fd, monitor[1], boot->die_with_parent);
-    /* Only QEMU holds its end: its exit closes the monitor. */
+    watch_catch_signals(true);
+    pid_t pid = watch_spawn(argv.v, log_fd, monitor[1], fds, nfds, boot->die_with_parent);
+    /* Only QEMU holds its ends: its exit closes the monitor and the streams. */
     close(monitor[1]);
     monitor[1] = -1;
+    if (relay)
+        relay_qemu_started(relay);
     if (pid < 0) {
         snprintf(err, errlen, "cannot start %s: %s", argv.v[0], strerror(errno));
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
+        watch_restore_signals();
         goto out;
     }
     if (boot->on_start)
         boot->on_start(pid, boot->on_start_arg);
     struct watch_end end = {0};
-    int status = wait_qemu(pid, monitor[0], boot, &end, &old_int, &old_term);
+    int status = watch_qemu(pid, monitor[0], relay, boot, &end);
+    if (relay)
+        relay_drain(relay);
+    watch_restore_signals();
     rc = interpret_end(boot, status, &end, ctl, log, argv.v[0], res, err, errlen);
 out:
     for (int i = 0; i < 2; i++)
         if (monitor[i] >= 0)
             close(monitor[i]);
+    if (relay)
+        relay_close(relay);
+    if (output_fd >= 0)
+        close(output_fd);
     close_work_file(boot, ctl_fd, ctl);
     close_work_file(boot, log_fd, log);
     strvec_free(&argv);

@@ -32,13 +32,15 @@ struct qemu_boot {
     char **ports;
     const char *ip;
     /* Instances (instance.h) set these; a plain boot leaves them zero. */
-    const char *state_dir;   /* keep the control file and QEMU's messages here
-                                (NULL: temporary files in /tmp, removed after) */
-    const char *console_log; /* also append the console to this file */
-    bool die_with_parent;    /* QEMU is killed if the caller dies, so no guest
-                                outlives the process that records its exit */
-    bool quiet;              /* no console at all (the KVM probe) */
-    unsigned deadline_ms;    /* QEMU is killed after this long; 0: no limit */
+    const char *state_dir;  /* keep the control file and QEMU's messages here
+                               (NULL: temporary files in /tmp, removed after) */
+    const char *output_log; /* append the program's output and the console here (outlog.h) */
+    bool attach_stdin;      /* the host's stdin is the program's (run -i); else it reads EOF */
+    bool detached;          /* the output goes to output_log only, not stdout and stderr */
+    bool die_with_parent;   /* QEMU is killed if the caller dies, so no guest
+                               outlives the process that records its exit */
+    bool quiet;             /* no console and no stdio at all (the KVM probe) */
+    unsigned deadline_ms;   /* QEMU is killed after this long; 0: no limit */
     /* Called once QEMU is started, before waiting for it. */
     void (*on_start)(pid_t qemu_pid, void *arg);
     /* Called every QEMU_TICK_MS while QEMU runs, until it returns false. */
@@ -54,7 +56,8 @@ struct qemu_result {
     bool accel_failed;         /* QEMU stopped the guest with an internal error under KVM */
 };
 
-/* Boots in the foreground, console on stdout. Returns 0 with *res filled,
+/* Boots in the foreground: the program's stdout on stdout, its stderr and
+ * the kernel's console on stderr. Returns 0 with *res filled,
  * or -1 with one line in err when QEMU could not be started, failed, or
  * stopped the guest (then killed; res->accel_failed says if KVM did it).
  * A SIGINT or SIGTERM to the caller stops QEMU and gives 128+N; QEMU killed
@@ -62,10 +65,11 @@ struct qemu_result {
 int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, size_t errlen);
 
 /*
- * Catches SIGINT and SIGTERM as qemu_run does (a stop before QEMU starts
- * stops it as soon as it does), and leaves them caught after qemu_run
- * returns: a supervisor calls it first, so no stop kills it before it has
- * recorded the exit.
+ * Catches the signals qemu_run forwards to the program (SIGTERM, SIGINT,
+ * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH; one that comes
+ * before QEMU starts is forwarded as soon as it does), and leaves them
+ * caught after qemu_run returns: a supervisor calls it first, so no stop
+ * kills it before it has recorded the exit.
  */
 void qemu_catch_stop(void);
 

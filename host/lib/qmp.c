@@ -86,18 +86,16 @@ enum qmp_event qmp_next(struct qmp *q, int timeout_ms, char *status, size_t stat
         int wait = -1;
         if (deadline >= 0) {
             long long left = deadline - now_ms();
-            if (left <= 0)
-                return QMP_TIMEOUT;
-            wait = (int)left;
+            wait = left > 0 ? (int)left : 0;
         }
         struct pollfd p = {.fd = q->fd, .events = POLLIN};
         int r = poll(&p, 1, wait);
         if (r < 0 && errno == EINTR)
-            continue; /* a stop signal: its handler has told QEMU */
+            continue; /* a signal: the caller's loop forwards it */
         if (r < 0)
             return QMP_EOF;
         if (r == 0)
-            continue;
+            return QMP_TIMEOUT;
         ssize_t n = recv(q->fd, q->buf + q->len, sizeof(q->buf) - q->len, 0);
         if (n < 0 && errno == EINTR)
             continue;

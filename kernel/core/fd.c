@@ -5,6 +5,7 @@
  */
 #include "errno.h"
 #include "fd.h"
+#include "hoststream.h"
 #include "lib.h"
 #include "mm.h"
 #include "vfs.h"
@@ -148,15 +149,14 @@ void fd_close_on_exec(void)
     }
 }
 
+/* Each of 0, 1 and 2 on the host's stream for it, else on the console. */
 void fd_init_stdio(void)
 {
-    struct file *console;
-    if (vfs_openat(NULL, "/dev/console", VFS_O_READ | VFS_O_WRITE, 0, &console) < 0)
-        panic("fd: cannot open /dev/console");
     for (int fd = 0; fd < 3; fd++) {
-        if (fd)
-            file_get(console);
-        if (fd_alloc(console, fd, false) != fd)
+        struct file *f = hoststream_open(fd);
+        if (!f && vfs_openat(NULL, "/dev/console", VFS_O_READ | VFS_O_WRITE, 0, &f) < 0)
+            panic("fd: cannot open /dev/console");
+        if (fd_alloc(f, fd, false) != fd)
             panic("fd: descriptor %d is taken", fd);
     }
 }

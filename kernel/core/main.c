@@ -4,6 +4,7 @@
  */
 #include "arch.h"
 #include "fd.h"
+#include "hoststream.h"
 #include "lib.h"
 #include "mm.h"
 #include "plat.h"
@@ -79,6 +80,7 @@ noreturn_fn void kmain(uint32_t boot_info)
     random_init();
     vm_init();
     files_init();
+    hoststream_control(proc_signal);
     boot_config_load(&cfg, plat_cmdline());
     smp_start();
     exec_program(cfg.argv[0], &cfg);

@@ -4,6 +4,7 @@
  */
 #include "arch.h"
 #include "exec.h"
+#include "hoststream.h"
 #include "lib.h"
 #include "plat.h"
 #include "proc.h"
@@ -144,6 +145,7 @@ noreturn_fn void proc_exit(int status)
 {
     char record[128];
     exit_record(record, sizeof(record), "exit", status & 0xff);
+    hoststream_flush();
     plat_poweroff(record, status & 0xff);
 }
 
@@ -184,6 +186,7 @@ noreturn_fn void proc_kill(int sig, const char *why)
     char record[128];
     kprintf("unikit: program killed by %s: %s\n", signal_name(sig), why);
     exit_record(record, sizeof(record), "signal", sig);
+    hoststream_flush();
     plat_poweroff(record, 128 + sig);
 }
 

@@ -9,6 +9,7 @@
 #include "types.h"
 
 #define VIRTIO_ID_NET      1
+#define VIRTIO_ID_CONSOLE  3
 #define VIRTIO_F_VERSION_1 32
 #define VIRTQ_DESC_F_NEXT  1
 #define VIRTQ_DESC_F_WRITE 2
@@ -49,6 +50,7 @@ bool virtio_queue_setup(struct virtio_dev *dev, struct virtq *q, uint16_t index,
 void virtio_driver_ok(struct virtio_dev *dev);
 /* Reads the device-specific configuration at off. */
 uint8_t virtio_config8(struct virtio_dev *dev, size_t off);
+uint32_t virtio_config32(struct virtio_dev *dev, size_t off);
 /* Acknowledges the device's interrupt; returns the status bits it had. */
 uint32_t virtio_irq_ack(struct virtio_dev *dev);
 

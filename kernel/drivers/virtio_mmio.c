@@ -98,10 +98,22 @@ bool virtio_queue_setup(struct virtio_dev *dev, struct virtq *q, uint16_t index,
     uint32_t size = MIN(rd(dev, REG_QUEUE_NUM_MAX), max);
     if (size == 0 || rd(dev, REG_QUEUE_READY))
         return false;
-    /* One page each holds up to 256 descriptors, and both rings. */
-    uintptr_t desc = page_alloc(1), avail = page_alloc(1), used = page_alloc(1);
-    if (!desc || !avail || !used)
-        return false;
+    /* A small queue's table and rings share one page (a few ports of the
+       console); otherwise one page each holds up to 256 descriptors, and
+       each ring. The used ring wants 4-byte alignment. */
+    size_t desc_bytes = 16 * size, avail_bytes = 6 + 2 * size;
+    size_t used_at = ALIGN_UP(desc_bytes + avail_bytes, 4);
+    uintptr_t desc, avail, used;
+    if (used_at + 6 + 8 * size <= PAGE_SIZE) {
+        if (!(desc = page_alloc(1)))
+            return false;
+        avail = desc + desc_bytes;
+        used = desc + used_at;
+    } else {
+        desc = page_alloc(1), avail = page_alloc(1), used = page_alloc(1);
+        if (!desc || !avail || !used)
+            return false;
+    }
     *q = (struct virtq){.size = (uint16_t)size,
                         .index = index,
                         .desc = phys_to_virt(desc),
@@ -123,6 +135,11 @@ void virtio_driver_ok(struct virtio_dev *dev)
 uint8_t virtio_config8(struct virtio_dev *dev, size_t off)
 {
     return *(volatile uint8_t *)(dev->regs + REG_CONFIG + off);
+}
+
+uint32_t virtio_config32(struct virtio_dev *dev, size_t off)
+{
+    return *(volatile uint32_t *)(dev->regs + REG_CONFIG + off);
 }
 
 uint32_t virtio_irq_ack(struct virtio_dev *dev)

@@ -35,4 +35,32 @@ struct net_dev {
  * network device; NULL when there is none. Calling again returns it. */
 struct net_dev *virtio_net_probe(void);
 
+/*
+ * A byte stream to the host: a named port of the console device. Bytes
+ * sent are copied before return; bytes received wait in the device until
+ * taken. notify(arg) is called from the interrupt handler when bytes
+ * arrive, sent bytes are taken, or the host opens or closes its side.
+ */
+struct port_dev {
+    const char *name;
+    bool host_open; /* false once the host closed its side: after the data, end of file */
+    /* Queues up to len bytes: how many (0 while the queue is full). */
+    size_t (*send)(struct port_dev *p, const void *buf, size_t len);
+    /* Starts receiving (buffers for the host to fill); 0 or -errno. */
+    int (*start_input)(struct port_dev *p);
+    /* Copies up to max received bytes: how many (0 when none is waiting). */
+    size_t (*recv)(struct port_dev *p, void *buf, size_t max);
+    /* Bytes a recv would return now; whether a send would queue any. */
+    size_t (*readable)(struct port_dev *p);
+    bool (*writable)(struct port_dev *p);
+    /* Whether the host has taken every byte sent. */
+    bool (*sent_all)(struct port_dev *p);
+    void (*notify)(void *arg);
+    void *notify_arg;
+};
+
+/* Finds the machine's console device and starts it on first call; the
+ * port the host named name, or NULL. */
+struct port_dev *virtio_console_port(const char *name);
+
 #endif

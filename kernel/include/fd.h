@@ -33,7 +33,7 @@ void fd_close_on_exec(void);
 int fd_limit(void);
 int fd_set_limit(int n);
 
-/* Opens the console as descriptors 0, 1 and 2. */
+/* Opens descriptors 0, 1 and 2: the host's streams, or the console. */
 void fd_init_stdio(void);
 
 #endif

@@ -26,6 +26,9 @@ noreturn_fn void exec_program(const char *path, const struct boot_config *cfg);
 noreturn_fn void proc_exit(int status);
 /* Ends the machine as if the program was killed by signal sig. */
 noreturn_fn void proc_kill(int sig, const char *why);
+/* Sends the program signal sig (a Linux number) as kill(1, sig) does: the
+ * Linux layer's, for the signals the host forwards (hoststream.h). */
+void proc_signal(int sig);
 
 /* Looks up the program's symbol nearest below addr; false if none. */
 bool proc_symbol(uintptr_t addr, const char **name, uintptr_t *offset);

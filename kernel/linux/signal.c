@@ -64,10 +64,14 @@ static void send_signal(struct thread *t, int sig)
         thread_wake(t);
 }
 
-/* A process-directed signal goes to a thread that does not block it. */
+/* A process-directed signal goes to a thread that does not block it
+   (the first of the program's threads when all do: the sender may be a
+   kernel thread, for a signal from the host). */
 static void send_to_process(int sig)
 {
-    struct thread *t = current;
+    struct thread *t = current->is_kthread ? thread_next(NULL) : current;
+    if (!t)
+        return;
     for (struct thread *c = thread_next(NULL); c; c = thread_next(c)) {
         if (!(c->sig_blocked & sigbit(sig))) {
             t = c;
@@ -187,6 +191,27 @@ long signal_wait_mask(const uint64_t *umask, size_t setsize)
 
 /* ---- system calls --------------------------------------------------------------- */
 
+/* Sleeps until a signal the thread does not block is pending: -EINTR, as
+   pause and sigsuspend always return. */
+static long sleep_for_signal(void)
+{
+    while (sched_sleep(0) != -EINTR)
+        ;
+    return -EINTR;
+}
+
+SYSCALL_DEFINE0(pause)
+{
+    return sleep_for_signal();
+}
+
+/* The mask holds while waiting; the old one is back once a handler ran. */
+SYSCALL_DEFINE2(rt_sigsuspend, const uint64_t *, mask, size_t, setsize)
+{
+    long rc = signal_wait_mask(mask, setsize);
+    return rc ? rc : sleep_for_signal();
+}
+
 SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct linux_sigaction *, act,
                 struct linux_sigaction *, old, unsigned long, setsize)
 {
@@ -284,6 +309,12 @@ SYSCALL_DEFINE0(rt_sigreturn)
     /* The registers are the frame's now, the return value register too:
        the dispatcher stores this result there, so give back what it holds. */
     return (long)arch_regs_return(r);
+}
+
+void proc_signal(int sig)
+{
+    if (sig > 0 && sig <= NSIG && sig != SIGKILL && sig != SIGSTOP)
+        send_to_process(sig);
 }
 
 static long check_signal(int sig)

@@ -234,7 +234,7 @@ fi
 u inspect web
 if [ "$status" -eq 0 ] && parses && [ "$(jv Name)" = web ] && [ "$(jv Status)" = running ] &&
     [ "$(jv Pid)" -gt 0 ] && [ "$(jv Memory)" = 33554432 ] && jv ImageDigest | grep -q '^sha256:' &&
-    [ "$(jv LogPath)" = "$UNIKIT_HOME/instances/$id/console.log" ]; then
+    [ "$(jv LogPath)" = "$UNIKIT_HOME/instances/$id/output" ]; then
     pass inspect
 else
     fail inspect "inspect web must describe a running instance"

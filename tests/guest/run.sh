@@ -27,13 +27,13 @@
 #   // cpus: 1 2            boot once per count with `unikit run --cpus N`
 #                        (default: 1); a count above 1 names the check
 #                        guest-ARCH-NAME-cpusN
-# With any expect-* line the guest output need not equal NAME.out: each line
-# of NAME.out must appear in it as a whole line (kernel messages such as a
-# fault report or an ENOSYS warning may be mixed in). Otherwise the guest
-# output must equal NAME.out once the kernel's "unikit: warning: " lines are
-# left out: the kernel may warn about what it does not support (DESIGN.md),
-# and a wrong result still shows in the program's own lines. Native runs
-# always compare exactly.
+# With any expect-* line the guest output (stdout, then stderr, where the
+# kernel's messages such as a fault report or an ENOSYS warning come) need
+# not equal NAME.out: each line of NAME.out must appear in it as a whole
+# line. Otherwise the guest's stdout must equal NAME.out once any
+# "unikit: warning: " lines are left out: the kernel may warn about what it
+# does not support (DESIGN.md), and a wrong result still shows in the
+# program's own lines. Native runs always compare exactly.
 #
 # Usage: sh tests/guest/run.sh [NAME...]
 # Environment: UNIKIT (default build/asan/bin/unikit), UNIKIT_LIBDIR
@@ -354,6 +354,8 @@ guest_run() {
     mode=exact
     if [ -n "$(meta "$src" expect-substring)$(meta "$src" expect-regex)" ]; then
         mode=lines
+        # Kernel messages (a fault report, a warning) come on stderr.
+        tr -d '\r' <"$d/err" >>"$d/out"
     else
         grep -v '^unikit: warning: ' "$d/out" >"$d/out.prog"
         mv "$d/out.prog" "$d/out"

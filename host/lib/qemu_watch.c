@@ -1,0 +1,173 @@
+#include "qemu_watch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qmp.h"
+#include "util.h"
+
+/* What unikit passes on to the program: stop's TERM, a terminal's INT,
+   and whatever `unikit kill -s` sends the supervisor. */
+static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1,
+                                SIGUSR2, SIGALRM, SIGTERM, SIGWINCH};
+#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
+static volatile sig_atomic_t pending; /* bit n: signal n is to be forwarded */
+static volatile sig_atomic_t last_signal;
+static struct sigaction saved[NFORWARDED];
+static bool have_saved;
+
+static void note_signal(int sig)
+{
+    __atomic_or_fetch(&pending, 1 << sig, __ATOMIC_SEQ_CST);
+    last_signal = sig;
+}
+
+void watch_catch_signals(bool save)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = note_signal; /* no SA_RESTART: the loop's poll returns at once */
+    for (size_t i = 0; i < NFORWARDED; i++)
+        sigaction(forwarded[i], &sa, save ? &saved[i] : NULL);
+    have_saved = save;
+    signal(SIGPIPE, SIG_IGN); /* a host reader that went away is the relay's to see */
+}
+
+void watch_restore_signals(void)
+{
+    for (size_t i = 0; have_saved && i < NFORWARDED; i++)
+        sigaction(forwarded[i], &saved[i], NULL);
+    have_saved = false;
+}
+
+int watch_last_signal(void)
+{
+    return last_signal;
+}
+
+/* Copies of fds at high numbers first, so that placing one cannot clobber another. */
+static void place_fds(int monitor_fd, const int *fds, size_t n)
+{
+    int high[16];
+    size_t count = n + 1 < 16 ? n + 1 : 16;
+    for (size_t i = 0; i < count; i++)
+        high[i] = fcntl(i == 0 ? monitor_fd : fds[i - 1], F_DUPFD, 64);
+    for (size_t i = 0; i < count; i++) {
+        dup2(high[i], WATCH_MONITOR_FD + (int)i); /* dup2 clears close-on-exec */
+        close(high[i]);
+    }
+}
+
+pid_t watch_spawn(char **argv, int stderr_fd, int monitor_fd, const int *fds, size_t n,
+                  bool die_with_parent)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    /* The check after prctl catches a parent that died before it. */
+    if (die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+        _exit(127);
+    setpgid(0, 0);
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0)
+        dup2(null, 0);
+    dup2(stderr_fd, 2);
+    place_fds(monitor_fd, fds, n);
+    for (size_t i = 0; i < NFORWARDED; i++)
+        signal(forwarded[i], SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    execvp(argv[0], argv);
+    fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Signals caught since last time go to the program; without a control
+   port, a stop stops QEMU, as it always did. */
+static void forward_pending(pid_t pid, struct relay *relay)
+{
+    int bits = __atomic_exchange_n(&pending, 0, __ATOMIC_SEQ_CST);
+    for (int sig = 1; bits; sig++) {
+        if (!(bits & 1 << sig))
+            continue;
+        bits &= ~(1 << sig);
+        if (relay && relay_signal(relay, sig))
+            continue;
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+            kill(pid, SIGTERM);
+    }
+}
+
+/* Every message the monitor has now; false once QEMU is gone or stopped the guest. */
+static bool read_monitor(struct qmp *q, pid_t pid, struct watch_end *end)
+{
+    char state[sizeof(end->stopped)];
+    for (;;) {
+        enum qmp_event ev = qmp_next(q, 0, state, sizeof(state));
+        if (ev == QMP_TIMEOUT)
+            return true;
+        if (ev == QMP_EOF)
+            return false;
+        if (ev == QMP_STOPPED) {
+            snprintf(end->stopped, sizeof(end->stopped), "%s", state);
+            kill(pid, SIGKILL); /* nothing else would ever end it */
+            return false;
+        }
+    }
+}
+
+#define MAX_POLL 8
+
+int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu_boot *boot,
+               struct watch_end *end)
+{
+    struct qmp *q = xcalloc(1, sizeof(*q));
+    bool ticking = boot->on_tick != NULL;
+    long long next_tick = now_ms() + QEMU_TICK_MS;
+    long long deadline = boot->deadline_ms ? now_ms() + boot->deadline_ms : -1;
+    qmp_start(q, monitor_fd);
+    for (;;) {
+        forward_pending(pid, relay);
+        long long now = now_ms(), wake = ticking ? next_tick : -1;
+        if (deadline >= 0 && now >= deadline) {
+            end->timed_out = true;
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (deadline >= 0 && (wake < 0 || deadline < wake))
+            wake = deadline;
+        struct pollfd p[MAX_POLL] = {{.fd = monitor_fd, .events = POLLIN}};
+        size_t n = 1 + (relay ? relay_pollfds(relay, p + 1, MAX_POLL - 1) : 0);
+        int r = poll(p, n, wake < 0 ? -1 : (int)(wake > now ? wake - now : 0));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (relay && r > 0)
+            relay_pump(relay, p + 1, n - 1);
+        if (p[0].revents && !read_monitor(q, pid, end))
+            break;
+        if (ticking && now_ms() >= next_tick) {
+            ticking = boot->on_tick(pid, boot->on_start_arg);
+            next_tick = now_ms() + QEMU_TICK_MS;
+        }
+    }
+    free(q);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        forward_pending(pid, NULL);
+    return status;
+}
