@@ -533,6 +533,68 @@ static int load_env(struct loader *ld, const yaml_node_t *node)
     return 0;
 }
 
+/* ---- files: what may go in --------------------------------------------------------- */
+
+/* The first component of an image path, skipping "/" and "."; "" for the root. */
+static void first_component(const char *path, char *out, size_t len)
+{
+    while (*path == '/' || (path[0] == '.' && (path[1] == '/' || path[1] == '\0')))
+        path++;
+    size_t n = strcspn(path, "/");
+    snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), path);
+}
+
+/* The kernel makes /dev (devfs) and /proc itself; the archive cannot put anything there. */
+static bool kernel_owned(const char *component)
+{
+    return strcmp(component, "dev") == 0 || strcmp(component, "proc") == 0;
+}
+
+static bool has_dotdot(const char *path)
+{
+    for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2) {
+        if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+/* An image path the kernel can unpack: absolute, no "..", nothing in /dev or /proc. */
+static int check_guest_path(struct loader *ld, const yaml_node_t *node, const char *field,
+                            const char *what, const char *path)
+{
+    char first[NAME_MAX + 1];
+    if (path[0] != '/')
+        return fail(ld, node, field, "%s '%s' must be an absolute path in the image", what, path);
+    if (has_dotdot(path))
+        return fail(ld, node, field, "%s '%s' has '..' in it; give the path itself", what, path);
+    first_component(path, first, sizeof first);
+    if (kernel_owned(first))
+        return fail(ld, node, field,
+                    "%s '%s' is in /%s, which the kernel provides at boot; choose another path",
+                    what, path, first);
+    return 0;
+}
+
+/* A folder copied to "/" must not bring its own dev or proc. */
+static int check_root_copy(struct loader *ld, const yaml_node_t *node, const char *field,
+                           const char *host_dir)
+{
+    static const char *const owned[] = {"dev", "proc"};
+    for (size_t i = 0; i < 2; i++) {
+        char *p = resolve(host_dir, owned[i]);
+        struct stat st;
+        bool there = p && lstat(p, &st) == 0;
+        free(p);
+        if (there)
+            return fail(ld, node, field,
+                        "copying '%s' to / would put its '%s' in /%s, which the kernel "
+                        "provides at boot",
+                        scalar(node), owned[i], owned[i]);
+    }
+    return 0;
+}
+
 static int load_file_entry(struct loader *ld, const yaml_node_t *key, const yaml_node_t *value,
                            struct unikfile_mapping *out)
 {
@@ -543,10 +605,15 @@ static int load_file_entry(struct loader *ld, const yaml_node_t *key, const yaml
         return fail_oom(ld);
     if (check_exists(ld, key, field, out->host, false) < 0)
         return -1;
-    if (expect_nonempty_scalar(ld, value, field, "an absolute path in the image") < 0)
+    if (expect_nonempty_scalar(ld, value, field, "an absolute path in the image") < 0 ||
+        check_guest_path(ld, value, field, "the image path", scalar(value)) < 0)
         return -1;
-    if (scalar(value)[0] != '/')
-        return fail(ld, value, field, "'%s' must be an absolute path in the image", scalar(value));
+    char first[NAME_MAX + 1];
+    first_component(scalar(value), first, sizeof first);
+    struct stat st;
+    if (!first[0] && stat(out->host, &st) == 0 && S_ISDIR(st.st_mode) &&
+        check_root_copy(ld, key, field, out->host) < 0)
+        return -1;
     out->guest = strdup(scalar(value));
     return out->guest ? 0 : fail_oom(ld);
 }
@@ -667,6 +734,15 @@ static int default_arch(struct loader *ld)
 
 /* ---- the whole file ------------------------------------------------------------------- */
 
+/* cmd[0], given or made from the name ("/dev/x" from name: dev/x), is where the program goes. */
+static int check_program_path(struct loader *ld, const yaml_node_t *root)
+{
+    const yaml_node_t *cmd = lookup(ld, root, "cmd");
+    const yaml_node_t *at =
+        cmd ? node_at(ld, cmd->data.sequence.items.start[0]) : lookup(ld, root, "name");
+    return check_guest_path(ld, at, "cmd", "the program", ld->uf->cmd[0]);
+}
+
 struct field {
     const char *name;
     int (*load)(struct loader *ld, const yaml_node_t *value);
@@ -699,6 +775,8 @@ static int load_fields(struct loader *ld, const yaml_node_t *root)
     if (!ld->uf->name && default_name(ld) < 0)
         return -1;
     if (!ld->uf->cmd && default_cmd(ld) < 0)
+        return -1;
+    if (check_program_path(ld, root) < 0)
         return -1;
     if (!ld->uf->arch && default_arch(ld) < 0)
         return -1;

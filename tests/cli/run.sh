@@ -27,7 +27,8 @@ arm64) host_arch=aarch64 ;;
 esac
 
 tests="build images run build-tag run-args-env run-default-args bad-yaml unknown-field
-missing-source dynamic-binary wrong-arch unknown-image truncated-image corrupted-image"
+missing-source dynamic-binary wrong-arch files-dev files-proc
+unknown-image truncated-image corrupted-image"
 
 if [ ! -x "$UNIKIT" ] || [ -z "$(find "$UNIKIT_LIBDIR" -name kernel.o 2>/dev/null)" ]; then
     for t in $tests; do
@@ -254,6 +255,26 @@ elif command -v musl-gcc >/dev/null 2>&1 &&
 else
     echo "skip cli-wrong-arch: neither $cross nor musl-gcc"
 fi
+
+# ---- files: what may go into an image ------------------------------------------
+
+# files_context DIR FROM TO: a build folder (hello.c, a file d) whose Unikfile's
+# line 5 maps FROM to TO.
+files_context() {
+    mkdir -p "$1"
+    cp "$fixtures/hello/hello.c" "$1/"
+    echo data >"$1/d"
+    printf 'name: %s\nbuild:\n  sources: [hello.c]\nfiles:\n  %s: %s\n' \
+        "$(basename "$1")" "$2" "$3" >"$1/Unikfile"
+}
+
+# The kernel makes /dev and /proc at boot: an image with files there would
+# panic unpacking them, so the build refuses them.
+files_context "$tmp/files-dev" ./d /dev/null
+expect_error files-dev 1 "files-dev/Unikfile:5: field 'files\.\./d': .*'/dev/null' is in /dev" \
+    build "$tmp/files-dev"
+files_context "$tmp/files-proc" ./d /proc/self/x
+expect_error files-proc 1 "Unikfile:5: field 'files\.\./d': .*in /proc" build "$tmp/files-proc"
 
 # ---- run errors ---------------------------------------------------------------
 

@@ -317,10 +317,13 @@ struct bad_case {
     const char *detail; /* a part of the message that says what is wrong */
 };
 
-/* Each case must fail with "PATH:LINE: field 'FIELD': ..." on one line and leave uf zeroed. */
-static void expect_failures(const struct bad_case *cases, size_t n)
+/* Each case must fail with "PATH:LINE: field 'FIELD': ..." on one line and leave uf zeroed.
+ * setup, when not NULL, adds to the fixture. */
+static void expect_failures_in(const struct bad_case *cases, size_t n, void (*setup)(void))
 {
     fixture_open();
+    if (setup)
+        setup();
     for (size_t i = 0; i < n; i++) {
         struct unikfile uf;
         char err[1024] = "", prefix[PATH_MAX + 256];
@@ -344,7 +347,9 @@ static void expect_failures(const struct bad_case *cases, size_t n)
     fixture_close();
 }
 
-#define EXPECT_FAILURES(cases) expect_failures(cases, sizeof cases / sizeof cases[0])
+#define EXPECT_FAILURES(cases) expect_failures_in(cases, sizeof cases / sizeof cases[0], NULL)
+#define EXPECT_FAILURES_IN(cases, setup)                                                           \
+    expect_failures_in(cases, sizeof cases / sizeof cases[0], setup)
 
 static void test_unknown_fields(void)
 {
@@ -460,6 +465,67 @@ static void test_bad_env_and_files(void)
          "empty value"},
     };
     EXPECT_FAILURES(cases);
+}
+
+/* ---- files: confined to the build context, out of the kernel's folders, not too large ---- */
+
+static void make_link(const char *target, const char *rel)
+{
+    char path[PATH_MAX];
+    app_path(path, sizeof path, rel);
+    CHECK(symlink(target, path) == 0);
+}
+
+/* A file beside the app folder (outside the context), links leading out and in, a root tree. */
+static void context_fixture(void)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/secret.txt", root);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f)
+        fclose(f);
+    make_link("/etc", "etc-link");
+    make_link("../secret.txt", "secret-link");
+    make_link("config.txt", "config-link");
+    make_folder("rootfs");
+    make_folder("rootfs/proc");
+    write_file("rootfs/proc/x", "x\n");
+}
+
+static void test_files_in_kernel_folders(void)
+{
+    static const struct bad_case cases[] = {
+        {"build: { sources: [hello.c] }\nfiles:\n  ./public: /dev/null\n", 3, "files../public",
+         "'/dev/null' is in /dev, which the kernel provides"},
+        {"build: { sources: [hello.c] }\nfiles: { public: /dev }\n", 2, "files.public", "/dev"},
+        {"build: { sources: [hello.c] }\nfiles:\n  config.txt: /proc/self/x\n", 3,
+         "files.config.txt", "in /proc"},
+        {"build: { sources: [hello.c] }\nfiles: { public: //./dev/x }\n", 2, "files.public",
+         "in /dev"},
+        {"build: { sources: [hello.c] }\nfiles: { public: /srv/../dev/x }\n", 2, "files.public",
+         "'..'"},
+        {"build: { sources: [hello.c] }\nfiles:\n  rootfs: /\n", 3, "files.rootfs",
+         "would put its 'proc' in /proc"},
+        {"build: { sources: [hello.c] }\ncmd: [/proc/app]\n", 2, "cmd", "the program"},
+        {"name: dev/app\nbuild: { sources: [hello.c] }\n", 1, "cmd", "'/dev/app' is in /dev"},
+    };
+    EXPECT_FAILURES_IN(cases, context_fixture);
+}
+
+/* Names that only begin like the kernel's folders are the program's own. */
+static void test_files_near_kernel_folders(void)
+{
+    fixture_open();
+    struct unikfile uf;
+    char err[512] = "";
+    CHECK(load("name: devices\nbuild: { sources: [hello.c] }\n"
+               "files: { public: /dev2, config.txt: /procfs/x, src: / }\n",
+               &uf, err, sizeof err) == 0);
+    CHECK_STR(err, "");
+    CHECK_STR(uf.cmd[0], "/devices");
+    unikfile_free(&uf);
+    fixture_close();
 }
 
 static void test_bad_memory(void)
@@ -580,6 +646,8 @@ int main(void)
     RUN_TEST(test_bad_name);
     RUN_TEST(test_bad_cmd);
     RUN_TEST(test_bad_env_and_files);
+    RUN_TEST(test_files_in_kernel_folders);
+    RUN_TEST(test_files_near_kernel_folders);
     RUN_TEST(test_bad_memory);
     RUN_TEST(test_bad_ports);
     RUN_TEST(test_bad_arch);
