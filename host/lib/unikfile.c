@@ -27,6 +27,8 @@
 
 struct loader {
     const char *path;
+    unsigned flags;   /* UNIKFILE_ALLOW_OUTSIDE_CONTEXT */
+    char *context;    /* the Unikfile's folder, resolved: where files: may come from */
     const char *text; /* the file's bytes, to find the line of reader errors */
     yaml_document_t doc;
     struct unikfile *uf;
@@ -535,6 +537,41 @@ static int load_env(struct loader *ld, const yaml_node_t *node)
 
 /* ---- files: what may go in --------------------------------------------------------- */
 
+static bool is_under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 &&
+           (path[n] == '\0' || path[n] == '/' || (n > 0 && dir[n - 1] == '/'));
+}
+
+/*
+ * The build context is the Unikfile's folder, as docker build's: an
+ * absolute path, a ".." or a symlink that leads out of it would copy the
+ * builder's own files (/etc/passwd, ~/.ssh) into an image meant to be shared.
+ */
+static int check_in_context(struct loader *ld, const yaml_node_t *key, const char *field,
+                            const char *resolved)
+{
+    if (ld->flags & UNIKFILE_ALLOW_OUTSIDE_CONTEXT)
+        return 0;
+    if (scalar(key)[0] == '/')
+        return fail(ld, key, field,
+                    "'%s' is an absolute host path; files come from the build context %s "
+                    "(unikit build --allow-outside-context allows others)",
+                    scalar(key), ld->context);
+    char *real = realpath(resolved, NULL);
+    if (!real)
+        return fail(ld, key, field, "cannot resolve '%s': %s", scalar(key), strerror(errno));
+    int rc = 0;
+    if (!is_under(real, ld->context))
+        rc = fail(ld, key, field,
+                  "'%s' leads to %s, outside the build context %s "
+                  "(unikit build --allow-outside-context allows it)",
+                  scalar(key), real, ld->context);
+    free(real);
+    return rc;
+}
+
 /* The first component of an image path, skipping "/" and "."; "" for the root. */
 static void first_component(const char *path, char *out, size_t len)
 {
@@ -603,7 +640,8 @@ static int load_file_entry(struct loader *ld, const yaml_node_t *key, const yaml
     out->host = resolve(ld->uf->dir, scalar(key));
     if (!out->host)
         return fail_oom(ld);
-    if (check_exists(ld, key, field, out->host, false) < 0)
+    if (check_exists(ld, key, field, out->host, false) < 0 ||
+        check_in_context(ld, key, field, out->host) < 0)
         return -1;
     if (expect_nonempty_scalar(ld, value, field, "an absolute path in the image") < 0 ||
         check_guest_path(ld, value, field, "the image path", scalar(value)) < 0)
@@ -872,7 +910,23 @@ static int load_text(struct loader *ld)
 
 int unikfile_load(const char *path, struct unikfile *uf, char *err, size_t errlen)
 {
-    struct loader ld = {.path = path, .uf = uf, .err = err, .errlen = errlen};
+    return unikfile_load_flags(path, 0, uf, err, errlen);
+}
+
+/* The folder files: may copy from, resolved so that a symlink to it counts as inside. */
+static int set_context(struct loader *ld)
+{
+    ld->context = realpath(ld->uf->dir, NULL);
+    if (!ld->context)
+        return fail(ld, NULL, NULL, "cannot resolve the folder '%s': %s", ld->uf->dir,
+                    strerror(errno));
+    return 0;
+}
+
+int unikfile_load_flags(const char *path, unsigned flags, struct unikfile *uf, char *err,
+                        size_t errlen)
+{
+    struct loader ld = {.path = path, .flags = flags, .uf = uf, .err = err, .errlen = errlen};
     memset(uf, 0, sizeof *uf);
     if (err && errlen)
         err[0] = '\0';
@@ -880,7 +934,10 @@ int unikfile_load(const char *path, struct unikfile *uf, char *err, size_t errle
     if (!text)
         return -1;
     ld.text = text;
-    int rc = set_location(uf, path) < 0 ? fail_oom(&ld) : load_text(&ld);
+    int rc = set_location(uf, path) < 0 ? fail_oom(&ld) : set_context(&ld);
+    if (rc == 0)
+        rc = load_text(&ld);
+    free(ld.context);
     free(text);
     if (rc < 0)
         unikfile_free(uf);

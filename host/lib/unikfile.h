@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* unikfile_load_flags: take `files:` from anywhere on the host, not only the Unikfile's folder. */
+#define UNIKFILE_ALLOW_OUTSIDE_CONTEXT 1u
+
 struct unikfile_mapping {
     char *host;  /* path on the build machine, resolved against the Unikfile's folder */
     char *guest; /* absolute path inside the image */
@@ -42,6 +45,13 @@ struct unikfile {
  * err: "PATH:LINE: field 'build.sources': what is wrong".
  */
 int unikfile_load(const char *path, struct unikfile *uf, char *err, size_t errlen);
+/*
+ * The same, with flags: by default `files:` may copy only what lies inside
+ * the Unikfile's folder (the build context), as docker build's COPY;
+ * UNIKFILE_ALLOW_OUTSIDE_CONTEXT lifts that.
+ */
+int unikfile_load_flags(const char *path, unsigned flags, struct unikfile *uf, char *err,
+                        size_t errlen);
 void unikfile_free(struct unikfile *uf);
 
 /* "16M", "64m", "1G", "512K", "1048576" → bytes; -1 when malformed. */

@@ -27,8 +27,8 @@ arm64) host_arch=aarch64 ;;
 esac
 
 tests="build images run build-tag run-args-env run-default-args bad-yaml unknown-field
-missing-source dynamic-binary wrong-arch files-dev files-proc
-unknown-image truncated-image corrupted-image"
+missing-source dynamic-binary wrong-arch files-dev files-proc files-absolute
+files-dotdot files-symlink files-outside-allowed unknown-image truncated-image corrupted-image"
 
 if [ ! -x "$UNIKIT" ] || [ -z "$(find "$UNIKIT_LIBDIR" -name kernel.o 2>/dev/null)" ]; then
     for t in $tests; do
@@ -275,6 +275,30 @@ expect_error files-dev 1 "files-dev/Unikfile:5: field 'files\.\./d': .*'/dev/nul
     build "$tmp/files-dev"
 files_context "$tmp/files-proc" ./d /proc/self/x
 expect_error files-proc 1 "Unikfile:5: field 'files\.\./d': .*in /proc" build "$tmp/files-proc"
+
+# files: copies only from the build context (the Unikfile's folder).
+echo "builder's secret" >"$tmp/secret.txt"
+files_context "$tmp/files-abs" /etc/passwd /etc/passwd
+expect_error files-absolute 1 "Unikfile:5: field 'files\./etc/passwd': .*absolute host path" \
+    build "$tmp/files-abs"
+files_context "$tmp/files-dotdot" ../secret.txt /secret.txt
+expect_error files-dotdot 1 "Unikfile:5: field 'files\.\.\./secret\.txt': .*outside the build context" \
+    build "$tmp/files-dotdot"
+files_context "$tmp/files-link" ./etc-link /etc2
+ln -s /etc "$tmp/files-link/etc-link"
+expect_error files-symlink 1 "Unikfile:5: field 'files\.\./etc-link': '\./etc-link' leads to /etc, outside" \
+    build "$tmp/files-link"
+
+# --allow-outside-context widens it, deliberately.
+u build --allow-outside-context -t outside "$tmp/files-dotdot"
+st=$status
+u images
+if [ "$st" -eq 0 ] && images_has outside; then
+    pass files-outside-allowed
+else
+    fail files-outside-allowed "build --allow-outside-context exited $st, or images lacks it"
+    show
+fi
 
 # ---- run errors ---------------------------------------------------------------
 

@@ -493,6 +493,45 @@ static void context_fixture(void)
     write_file("rootfs/proc/x", "x\n");
 }
 
+static void test_files_outside_context(void)
+{
+    static const struct bad_case cases[] = {
+        {"build: { sources: [hello.c] }\nfiles:\n  /etc/passwd: /etc/passwd\n", 3,
+         "files./etc/passwd", "absolute host path"},
+        {"build: { sources: [hello.c] }\nfiles:\n  ../secret.txt: /s\n", 3, "files.../secret.txt",
+         "outside the build context"},
+        {"build: { sources: [hello.c] }\nfiles:\n  public/../../secret.txt: /s\n", 3,
+         "files.public/../../secret.txt", "outside the build context"},
+        {"build: { sources: [hello.c] }\nfiles:\n  ./public: /p\n  etc-link: /etc2\n", 4,
+         "files.etc-link", "leads to /etc, outside"},
+        {"build: { sources: [hello.c] }\nfiles: { secret-link: /s }\n", 2, "files.secret-link",
+         "--allow-outside-context"},
+    };
+    EXPECT_FAILURES_IN(cases, context_fixture);
+}
+
+/* Inside the context (also through a link or a ".." that stays in) is fine; the flag widens it. */
+static void test_files_inside_context(void)
+{
+    fixture_open();
+    context_fixture();
+    struct unikfile uf;
+    char err[512] = "";
+    CHECK(load("build: { sources: [hello.c] }\n"
+               "files: { config-link: /a, src/../config.txt: /b, ./public: /srv }\n",
+               &uf, err, sizeof err) == 0);
+    CHECK_STR(err, "");
+    unikfile_free(&uf);
+    write_file("Unikfile", "build: { sources: [hello.c] }\n"
+                           "files: { ../secret.txt: /s, etc-link: /e, /etc/hostname: /h }\n");
+    CHECK(unikfile_load_flags(unikfile_path, UNIKFILE_ALLOW_OUTSIDE_CONTEXT, &uf, err,
+                              sizeof err) == 0);
+    CHECK_STR(err, "");
+    CHECK_STR(uf.files[2].host, "/etc/hostname");
+    unikfile_free(&uf);
+    fixture_close();
+}
+
 static void test_files_in_kernel_folders(void)
 {
     static const struct bad_case cases[] = {
@@ -646,6 +685,8 @@ int main(void)
     RUN_TEST(test_bad_name);
     RUN_TEST(test_bad_cmd);
     RUN_TEST(test_bad_env_and_files);
+    RUN_TEST(test_files_outside_context);
+    RUN_TEST(test_files_inside_context);
     RUN_TEST(test_files_in_kernel_folders);
     RUN_TEST(test_files_near_kernel_folders);
     RUN_TEST(test_bad_memory);
