@@ -8,6 +8,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <ftw.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -632,6 +634,51 @@ static int check_root_copy(struct loader *ld, const yaml_node_t *node, const cha
     return 0;
 }
 
+/* nftw has no context argument: the sum being taken. */
+static uint64_t tree_sum;
+
+static int add_tree_bytes(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path, (void)flag, (void)ftw;
+    if (S_ISREG(st->st_mode) || S_ISLNK(st->st_mode))
+        tree_sum += (uint64_t)st->st_size;
+    return tree_sum > UNIKFILE_ARCHIVE_MAX; /* past the limit, the rest cannot matter */
+}
+
+/* What host copies into the image, counted as cpio.c copies it (links kept, not followed). */
+static uint64_t bytes_of(const char *host)
+{
+    struct stat st;
+    if (stat(host, &st) < 0)
+        return 0;
+    if (!S_ISDIR(st.st_mode))
+        return (uint64_t)st.st_size;
+    char *real = realpath(host, NULL); /* nftw would not descend a symlink to a folder */
+    tree_sum = 0;
+    if (real)
+        nftw(real, add_tree_bytes, 16, FTW_PHYS);
+    free(real);
+    return tree_sum;
+}
+
+/*
+ * Counted before anything is copied: a 2 GB (even sparse) file would take
+ * the build minutes to copy and link only to fail in the linker.
+ */
+static int count_bytes(struct loader *ld, const yaml_node_t *key, const char *field,
+                       const char *host)
+{
+    uint64_t n = bytes_of(host);
+    ld->uf->files_bytes += n;
+    if (ld->uf->files_bytes <= UNIKFILE_ARCHIVE_MAX)
+        return 0;
+    return fail(ld, key, field,
+                "files come to %" PRIu64 " MiB with '%s', more than an image holds: "
+                "%" PRIu64 " MiB of program and files",
+                (ld->uf->files_bytes + (1u << 20) - 1) >> 20, scalar(key),
+                UNIKFILE_ARCHIVE_MAX >> 20);
+}
+
 static int load_file_entry(struct loader *ld, const yaml_node_t *key, const yaml_node_t *value,
                            struct unikfile_mapping *out)
 {
@@ -651,6 +698,8 @@ static int load_file_entry(struct loader *ld, const yaml_node_t *key, const yaml
     struct stat st;
     if (!first[0] && stat(out->host, &st) == 0 && S_ISDIR(st.st_mode) &&
         check_root_copy(ld, key, field, out->host) < 0)
+        return -1;
+    if (count_bytes(ld, key, field, out->host) < 0)
         return -1;
     out->guest = strdup(scalar(value));
     return out->guest ? 0 : fail_oom(ld);

@@ -27,7 +27,8 @@ arm64) host_arch=aarch64 ;;
 esac
 
 tests="build images run build-tag run-args-env run-default-args bad-yaml unknown-field
-missing-source dynamic-binary wrong-arch files-dev files-proc files-absolute
+missing-source dynamic-binary wrong-arch files-dev files-proc files-too-large
+files-too-large-with-program files-absolute
 files-dotdot files-symlink files-outside-allowed unknown-image truncated-image corrupted-image"
 
 if [ ! -x "$UNIKIT" ] || [ -z "$(find "$UNIKIT_LIBDIR" -name kernel.o 2>/dev/null)" ]; then
@@ -275,6 +276,25 @@ expect_error files-dev 1 "files-dev/Unikfile:5: field 'files\.\./d': .*'/dev/nul
     build "$tmp/files-dev"
 files_context "$tmp/files-proc" ./d /proc/self/x
 expect_error files-proc 1 "Unikfile:5: field 'files\.\./d': .*in /proc" build "$tmp/files-proc"
+
+# A 2 GiB sparse file is refused at once, before it is copied and linked.
+files_context "$tmp/files-big" ./big.img /big.img
+truncate -s 2G "$tmp/files-big/big.img"
+started=$(date +%s)
+if expect_error files-too-large 1 \
+    "Unikfile:5: field 'files\.\./big\.img': files come to 2048 MiB .*an image holds: 1000 MiB" \
+    build "$tmp/files-big"; then
+    took=$(($(date +%s) - started))
+    [ "$took" -le 10 ] || fail files-too-large "the refusal took ${took}s, wanted at most 10"
+fi
+
+# Files just under the limit, with the program over it: refused before the
+# archive is written (the program's size is known only once it is compiled).
+files_context "$tmp/files-edge" ./edge.img /edge.img
+truncate -s $(((1000 << 20) - 1024)) "$tmp/files-edge/edge.img"
+expect_error files-too-large-with-program 1 \
+    "files-edge/Unikfile: field 'files': the program and files come to 1001 MiB, more than an image holds: 1000 MiB" \
+    build "$tmp/files-edge"
 
 # files: copies only from the build context (the Unikfile's folder).
 echo "builder's secret" >"$tmp/secret.txt"

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -521,6 +522,7 @@ static void test_files_inside_context(void)
                "files: { config-link: /a, src/../config.txt: /b, ./public: /srv }\n",
                &uf, err, sizeof err) == 0);
     CHECK_STR(err, "");
+    CHECK(uf.files_bytes == strlen("x=1\n") * 2 + strlen("<p>hi</p>\n"));
     unikfile_free(&uf);
     write_file("Unikfile", "build: { sources: [hello.c] }\n"
                            "files: { ../secret.txt: /s, etc-link: /e, /etc/hostname: /h }\n");
@@ -565,6 +567,36 @@ static void test_files_near_kernel_folders(void)
     CHECK_STR(uf.cmd[0], "/devices");
     unikfile_free(&uf);
     fixture_close();
+}
+
+/* A 2 GiB sparse file costs no disk, and is refused before anything is copied. */
+static void make_sparse(const char *rel, off_t size)
+{
+    char path[PATH_MAX];
+    app_path(path, sizeof path, rel);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && ftruncate(fd, size) == 0);
+    if (fd >= 0)
+        close(fd);
+}
+
+static void large_fixture(void)
+{
+    make_sparse("huge.img", (off_t)2 << 30);
+    make_folder("half");
+    make_sparse("half/a.img", (off_t)600 << 20);
+    make_sparse("b.img", (off_t)600 << 20);
+}
+
+static void test_files_too_large(void)
+{
+    static const struct bad_case cases[] = {
+        {"build: { sources: [hello.c] }\nfiles:\n  huge.img: /huge.img\n", 3, "files.huge.img",
+         "files come to 2048 MiB with 'huge.img', more than an image holds: 1000 MiB"},
+        {"build: { sources: [hello.c] }\nfiles:\n  half: /half\n  b.img: /b\n", 4, "files.b.img",
+         "1200 MiB"},
+    };
+    EXPECT_FAILURES_IN(cases, large_fixture);
 }
 
 static void test_bad_memory(void)
@@ -689,6 +721,7 @@ int main(void)
     RUN_TEST(test_files_inside_context);
     RUN_TEST(test_files_in_kernel_folders);
     RUN_TEST(test_files_near_kernel_folders);
+    RUN_TEST(test_files_too_large);
     RUN_TEST(test_bad_memory);
     RUN_TEST(test_bad_ports);
     RUN_TEST(test_bad_arch);
