@@ -1,4 +1,4 @@
-/* unikit build [-t NAME] [--arch ARCH] [-o FILE] DIR */
+/* unikit build [-t NAME] [--arch ARCH] [-o FILE] [--allow-outside-context] DIR */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -14,13 +14,19 @@
 
 static void build_usage(FILE *out)
 {
-    fprintf(out, "Usage: unikit build [-t NAME] [--arch ARCH] [-o FILE] DIR\n\n"
-                 "Builds DIR/Unikfile into an image and stores it.\n\n"
-                 "  -t, --tag NAME     store the image as NAME (default: the Unikfile's name)\n"
-                 "      --arch ARCH    build for ARCH only (x86_64, aarch64)\n"
-                 "  -o, --output FILE  write the bootable image file of one architecture to\n"
-                 "                     FILE instead of storing it\n"
-                 "  -q, --quiet        print nothing but errors\n");
+    fprintf(
+        out,
+        "Usage: unikit build [-t NAME] [--arch ARCH] [-o FILE] [--allow-outside-context] DIR\n\n"
+        "Builds DIR/Unikfile into an image and stores it.\n\n"
+        "  -t, --tag NAME     store the image as NAME (default: the Unikfile's name)\n"
+        "      --arch ARCH    build for ARCH only (x86_64, aarch64)\n"
+        "  -o, --output FILE  write the bootable image file of one architecture to\n"
+        "                     FILE instead of storing it\n"
+        "  -q, --quiet        print nothing but errors\n"
+        "      --allow-outside-context\n"
+        "                     let files: copy host paths outside DIR (absolute\n"
+        "                     paths, .., symlinks leading out); by default only\n"
+        "                     what lies inside DIR goes into the image\n");
 }
 
 static struct image_config config_of(const struct unikfile *uf, const char *arch, bool net)
@@ -111,12 +117,16 @@ out:
 
 int cmd_build(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"tag", required_argument, NULL, 't'},    {"arch", required_argument, NULL, 'a'},
-        {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {0}};
+    static const struct option opts[] = {{"tag", required_argument, NULL, 't'},
+                                         {"arch", required_argument, NULL, 'a'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"allow-outside-context", no_argument, NULL, 'X'},
+                                         {0}};
     const char *tag = NULL, *arch = NULL, *output = NULL;
     bool quiet = false;
+    unsigned flags = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+t:o:qh", opts, NULL)) != -1) {
@@ -132,6 +142,9 @@ int cmd_build(int argc, char **argv)
             break;
         case 'q':
             quiet = true;
+            break;
+        case 'X':
+            flags |= UNIKFILE_ALLOW_OUTSIDE_CONTEXT;
             break;
         case 'h':
             build_usage(stdout);
@@ -149,7 +162,7 @@ int cmd_build(int argc, char **argv)
     char err[1024];
     struct unikfile uf;
     char *path = xasprintf("%s/Unikfile", argv[optind]);
-    int rc = unikfile_load(path, &uf, err, sizeof(err));
+    int rc = unikfile_load_flags(path, flags, &uf, err, sizeof(err));
     free(path);
     if (rc < 0) {
         cli_error("%s", err);

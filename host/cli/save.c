@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "output.h"
 #include "util.h"
 
 #define INDEX_MEDIA "application/vnd.oci.image.index.v1+json"
@@ -29,8 +30,9 @@
 struct save {
     struct store *s;
     struct archive *a;
-    json_t *index; /* the archive's index.json */
-    json_t *blobs; /* digest → true: each blob goes in once */
+    json_t *index;      /* the archive's index.json */
+    json_t *blobs;      /* digest → true: each blob goes in once */
+    const char *output; /* the archive's name in messages: FILE or "stdout" */
     char err[1024];
 };
 
@@ -78,7 +80,10 @@ static struct archive_entry *new_entry(const char *name, mode_t type, int64_t si
 
 static int archive_failed(struct save *sv)
 {
-    snprintf(sv->err, sizeof sv->err, "writing the archive: %s", archive_error_string(sv->a));
+    /* libarchive's own text for a failed write is "Write error"; the errno says why. */
+    int e = archive_errno(sv->a);
+    snprintf(sv->err, sizeof sv->err, "%s: writing the archive: %s", sv->output,
+             e > 0 ? strerror(e) : archive_error_string(sv->a));
     return -1;
 }
 
@@ -119,15 +124,9 @@ static int copy_data(struct save *sv, int fd, const char *path)
     }
 }
 
-/* A blob, streamed from the store after a check that it is intact. */
+/* A blob, streamed from the store (verify_blobs has checked it; the store lock keeps it so). */
 static int add_blob(struct save *sv, const char *digest)
 {
-    if (!store_has_blob(sv->s, digest)) {
-        char err[512];
-        store_verify_blob(sv->s, digest, err, sizeof err);
-        snprintf(sv->err, sizeof sv->err, "%s", err);
-        return -1;
-    }
     char *path = store_blob_path(sv->s, digest);
     char *name = xasprintf("blobs/sha256/%s", digest + strlen("sha256:"));
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -202,34 +201,55 @@ static int write_layout(struct save *sv)
     return rc;
 }
 
-static int open_output(struct save *sv, const char *output)
+/*
+ * Every blob is hashed before the output is opened, so a damaged store
+ * writes nothing at all: not into a device or a pipe, which cannot be
+ * taken back, and not a half archive for a reader to find.
+ */
+static int verify_blobs(struct save *sv)
 {
+    const char *digest;
+    json_t *v;
+    json_object_foreach(sv->blobs, digest, v)
+    {
+        if (store_verify_blob(sv->s, digest, sv->err, sizeof sv->err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int start_archive(struct save *sv, struct output *out)
+{
+    sv->output = out->name;
     sv->a = archive_write_new();
     archive_write_set_format_pax_restricted(sv->a);
-    int rc = output ? archive_write_open_filename(sv->a, output)
-                    : archive_write_open_fd(sv->a, STDOUT_FILENO);
-    if (rc != ARCHIVE_OK) {
-        snprintf(sv->err, sizeof sv->err, "%s: %s", output ? output : "stdout",
-                 archive_error_string(sv->a));
+    if (archive_write_open_fd(sv->a, out->fd) != ARCHIVE_OK) {
+        snprintf(sv->err, sizeof sv->err, "%s: %s", out->name, archive_error_string(sv->a));
         return -1;
     }
     return 0;
 }
 
-static int save(struct save *sv, int n, char **refs, const char *output)
+static int save(struct save *sv, int n, char **refs, struct output *out)
 {
     int rc = 0;
     for (int i = 0; rc == 0 && i < n; i++)
         rc = add_image(sv, refs[i]);
-    /* Everything is checked before the output file exists: a bad name leaves nothing. */
     if (rc == 0)
-        rc = open_output(sv, output);
+        rc = verify_blobs(sv);
+    /* Everything is checked before the output is touched: a bad name leaves nothing. */
+    if (rc == 0)
+        rc = output_open(out, sv->err, sizeof sv->err);
+    if (rc == 0)
+        rc = start_archive(sv, out);
     if (rc == 0)
         rc = write_layout(sv);
     if (sv->a && archive_write_close(sv->a) != ARCHIVE_OK && rc == 0)
         rc = archive_failed(sv);
-    if (rc != 0 && output && sv->a)
-        unlink(output);
+    if (rc == 0)
+        rc = output_commit(out, sv->err, sizeof sv->err);
+    else
+        output_abort(out);
     return rc;
 }
 
@@ -251,8 +271,9 @@ int cmd_save(int argc, char **argv)
         json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", INDEX_MEDIA, "manifests");
     /* Held throughout, so an rmi or gc meanwhile cannot delete blobs the archive names. */
     int rc = store_lock(&s, sv.err, sizeof sv.err);
+    struct output out = {.path = output, .fd = -1};
     if (rc == 0)
-        rc = save(&sv, argc - first, argv + first, output);
+        rc = save(&sv, argc - first, argv + first, &out);
     if (rc != 0)
         cli_error("%s", sv.err);
     if (sv.a)

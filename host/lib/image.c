@@ -2,6 +2,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,43 @@ static int write_files(const struct unikfile *uf, const char *program, const cha
         rc = -1;
     }
     return rc ? -1 : 0;
+}
+
+/*
+ * The archive lies inside the kernel image, which the linker and the boot
+ * page tables bound (UNIKFILE_ARCHIVE_MAX): one too large is refused here,
+ * not after minutes in the linker ending in "relocation truncated".
+ */
+static int check_archive_size(const struct unikfile *uf, uint64_t bytes, char *err, size_t errlen)
+{
+    if (bytes <= UNIKFILE_ARCHIVE_MAX)
+        return 0;
+    snprintf(err, errlen,
+             "%s: field 'files': the program and files come to %" PRIu64
+             " MiB, more than an image holds: %" PRIu64 " MiB",
+             uf->path, (bytes + (1u << 20) - 1) >> 20, UNIKFILE_ARCHIVE_MAX >> 20);
+    return -1;
+}
+
+/* Before the archive is written: the program's size and what the Unikfile's files: counted. */
+static int check_sizes_before(const struct unikfile *uf, const char *program, char *err,
+                              size_t errlen)
+{
+    struct stat st;
+    uint64_t program_bytes = stat(program, &st) == 0 ? (uint64_t)st.st_size : 0;
+    return check_archive_size(uf, program_bytes + uf->files_bytes, err, errlen);
+}
+
+/* After: the archive as written, headers and all. */
+static int check_sizes_after(const struct unikfile *uf, const char *cpio_path, char *err,
+                             size_t errlen)
+{
+    struct stat st;
+    if (stat(cpio_path, &st) != 0) {
+        snprintf(err, errlen, "%s: %s", cpio_path, strerror(errno));
+        return -1;
+    }
+    return check_archive_size(uf, (uint64_t)st.st_size, err, errlen);
 }
 
 /* The boot config section: "UNIKIT1\0" then "arg=…\0" and "env=…\0" records. */
@@ -287,7 +325,9 @@ int image_build(const struct unikfile *uf, const char *arch, const char *workdir
         goto out;
     }
     *net = program_uses_sockets(program);
-    if (write_files(uf, program, cpio_path, err, errlen) < 0 ||
+    if (check_sizes_before(uf, program, err, errlen) < 0 ||
+        write_files(uf, program, cpio_path, err, errlen) < 0 ||
+        check_sizes_after(uf, cpio_path, err, errlen) < 0 ||
         write_config(uf, config_path, err, errlen) < 0 ||
         assemble_blobs(tc, workdir, err, errlen) < 0 ||
         link_image(tc, arch, workdir, out_path, *net, err, errlen) < 0)

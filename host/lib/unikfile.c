@@ -8,6 +8,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <ftw.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -27,6 +29,8 @@
 
 struct loader {
     const char *path;
+    unsigned flags;   /* UNIKFILE_ALLOW_OUTSIDE_CONTEXT */
+    char *context;    /* the Unikfile's folder, resolved: where files: may come from */
     const char *text; /* the file's bytes, to find the line of reader errors */
     yaml_document_t doc;
     struct unikfile *uf;
@@ -533,6 +537,148 @@ static int load_env(struct loader *ld, const yaml_node_t *node)
     return 0;
 }
 
+/* ---- files: what may go in --------------------------------------------------------- */
+
+static bool is_under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 &&
+           (path[n] == '\0' || path[n] == '/' || (n > 0 && dir[n - 1] == '/'));
+}
+
+/*
+ * The build context is the Unikfile's folder, as docker build's: an
+ * absolute path, a ".." or a symlink that leads out of it would copy the
+ * builder's own files (/etc/passwd, ~/.ssh) into an image meant to be shared.
+ */
+static int check_in_context(struct loader *ld, const yaml_node_t *key, const char *field,
+                            const char *resolved)
+{
+    if (ld->flags & UNIKFILE_ALLOW_OUTSIDE_CONTEXT)
+        return 0;
+    if (scalar(key)[0] == '/')
+        return fail(ld, key, field,
+                    "'%s' is an absolute host path; files come from the build context %s "
+                    "(unikit build --allow-outside-context allows others)",
+                    scalar(key), ld->context);
+    char *real = realpath(resolved, NULL);
+    if (!real)
+        return fail(ld, key, field, "cannot resolve '%s': %s", scalar(key), strerror(errno));
+    int rc = 0;
+    if (!is_under(real, ld->context))
+        rc = fail(ld, key, field,
+                  "'%s' leads to %s, outside the build context %s "
+                  "(unikit build --allow-outside-context allows it)",
+                  scalar(key), real, ld->context);
+    free(real);
+    return rc;
+}
+
+/* The first component of an image path, skipping "/" and "."; "" for the root. */
+static void first_component(const char *path, char *out, size_t len)
+{
+    while (*path == '/' || (path[0] == '.' && (path[1] == '/' || path[1] == '\0')))
+        path++;
+    size_t n = strcspn(path, "/");
+    snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), path);
+}
+
+/* The kernel makes /dev (devfs) and /proc itself; the archive cannot put anything there. */
+static bool kernel_owned(const char *component)
+{
+    return strcmp(component, "dev") == 0 || strcmp(component, "proc") == 0;
+}
+
+static bool has_dotdot(const char *path)
+{
+    for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2) {
+        if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+/* An image path the kernel can unpack: absolute, no "..", nothing in /dev or /proc. */
+static int check_guest_path(struct loader *ld, const yaml_node_t *node, const char *field,
+                            const char *what, const char *path)
+{
+    char first[NAME_MAX + 1];
+    if (path[0] != '/')
+        return fail(ld, node, field, "%s '%s' must be an absolute path in the image", what, path);
+    if (has_dotdot(path))
+        return fail(ld, node, field, "%s '%s' has '..' in it; give the path itself", what, path);
+    first_component(path, first, sizeof first);
+    if (kernel_owned(first))
+        return fail(ld, node, field,
+                    "%s '%s' is in /%s, which the kernel provides at boot; choose another path",
+                    what, path, first);
+    return 0;
+}
+
+/* A folder copied to "/" must not bring its own dev or proc. */
+static int check_root_copy(struct loader *ld, const yaml_node_t *node, const char *field,
+                           const char *host_dir)
+{
+    static const char *const owned[] = {"dev", "proc"};
+    for (size_t i = 0; i < 2; i++) {
+        char *p = resolve(host_dir, owned[i]);
+        struct stat st;
+        bool there = p && lstat(p, &st) == 0;
+        free(p);
+        if (there)
+            return fail(ld, node, field,
+                        "copying '%s' to / would put its '%s' in /%s, which the kernel "
+                        "provides at boot",
+                        scalar(node), owned[i], owned[i]);
+    }
+    return 0;
+}
+
+/* nftw has no context argument: the sum being taken. */
+static uint64_t tree_sum;
+
+static int add_tree_bytes(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path, (void)flag, (void)ftw;
+    if (S_ISREG(st->st_mode) || S_ISLNK(st->st_mode))
+        tree_sum += (uint64_t)st->st_size;
+    return tree_sum > UNIKFILE_ARCHIVE_MAX; /* past the limit, the rest cannot matter */
+}
+
+/* What host copies into the image, counted as cpio.c copies it (links kept, not followed). */
+static uint64_t bytes_of(const char *host)
+{
+    struct stat st;
+    if (stat(host, &st) < 0)
+        return 0;
+    if (!S_ISDIR(st.st_mode))
+        return (uint64_t)st.st_size;
+    char *real = realpath(host, NULL); /* nftw would not descend a symlink to a folder */
+    tree_sum = 0;
+    if (real)
+        nftw(real, add_tree_bytes, 16, FTW_PHYS);
+    free(real);
+    return tree_sum;
+}
+
+/*
+ * Counted before anything is copied: a 2 GB (even sparse) file would take
+ * the build minutes to copy and link only to fail in the linker.
+ */
+static int count_bytes(struct loader *ld, const yaml_node_t *key, const char *field,
+                       const char *host)
+{
+    uint64_t n = bytes_of(host);
+    ld->uf->files_bytes += n;
+    if (ld->uf->files_bytes <= UNIKFILE_ARCHIVE_MAX)
+        return 0;
+    return fail(ld, key, field,
+                "files come to %" PRIu64 " MiB with '%s', more than an image holds: "
+                "%" PRIu64 " MiB of program and files",
+                (ld->uf->files_bytes + (1u << 20) - 1) >> 20, scalar(key),
+                UNIKFILE_ARCHIVE_MAX >> 20);
+}
+
 static int load_file_entry(struct loader *ld, const yaml_node_t *key, const yaml_node_t *value,
                            struct unikfile_mapping *out)
 {
@@ -541,12 +687,20 @@ static int load_file_entry(struct loader *ld, const yaml_node_t *key, const yaml
     out->host = resolve(ld->uf->dir, scalar(key));
     if (!out->host)
         return fail_oom(ld);
-    if (check_exists(ld, key, field, out->host, false) < 0)
+    if (check_exists(ld, key, field, out->host, false) < 0 ||
+        check_in_context(ld, key, field, out->host) < 0)
         return -1;
-    if (expect_nonempty_scalar(ld, value, field, "an absolute path in the image") < 0)
+    if (expect_nonempty_scalar(ld, value, field, "an absolute path in the image") < 0 ||
+        check_guest_path(ld, value, field, "the image path", scalar(value)) < 0)
         return -1;
-    if (scalar(value)[0] != '/')
-        return fail(ld, value, field, "'%s' must be an absolute path in the image", scalar(value));
+    char first[NAME_MAX + 1];
+    first_component(scalar(value), first, sizeof first);
+    struct stat st;
+    if (!first[0] && stat(out->host, &st) == 0 && S_ISDIR(st.st_mode) &&
+        check_root_copy(ld, key, field, out->host) < 0)
+        return -1;
+    if (count_bytes(ld, key, field, out->host) < 0)
+        return -1;
     out->guest = strdup(scalar(value));
     return out->guest ? 0 : fail_oom(ld);
 }
@@ -667,6 +821,15 @@ static int default_arch(struct loader *ld)
 
 /* ---- the whole file ------------------------------------------------------------------- */
 
+/* cmd[0], given or made from the name ("/dev/x" from name: dev/x), is where the program goes. */
+static int check_program_path(struct loader *ld, const yaml_node_t *root)
+{
+    const yaml_node_t *cmd = lookup(ld, root, "cmd");
+    const yaml_node_t *at =
+        cmd ? node_at(ld, cmd->data.sequence.items.start[0]) : lookup(ld, root, "name");
+    return check_guest_path(ld, at, "cmd", "the program", ld->uf->cmd[0]);
+}
+
 struct field {
     const char *name;
     int (*load)(struct loader *ld, const yaml_node_t *value);
@@ -699,6 +862,8 @@ static int load_fields(struct loader *ld, const yaml_node_t *root)
     if (!ld->uf->name && default_name(ld) < 0)
         return -1;
     if (!ld->uf->cmd && default_cmd(ld) < 0)
+        return -1;
+    if (check_program_path(ld, root) < 0)
         return -1;
     if (!ld->uf->arch && default_arch(ld) < 0)
         return -1;
@@ -794,7 +959,23 @@ static int load_text(struct loader *ld)
 
 int unikfile_load(const char *path, struct unikfile *uf, char *err, size_t errlen)
 {
-    struct loader ld = {.path = path, .uf = uf, .err = err, .errlen = errlen};
+    return unikfile_load_flags(path, 0, uf, err, errlen);
+}
+
+/* The folder files: may copy from, resolved so that a symlink to it counts as inside. */
+static int set_context(struct loader *ld)
+{
+    ld->context = realpath(ld->uf->dir, NULL);
+    if (!ld->context)
+        return fail(ld, NULL, NULL, "cannot resolve the folder '%s': %s", ld->uf->dir,
+                    strerror(errno));
+    return 0;
+}
+
+int unikfile_load_flags(const char *path, unsigned flags, struct unikfile *uf, char *err,
+                        size_t errlen)
+{
+    struct loader ld = {.path = path, .flags = flags, .uf = uf, .err = err, .errlen = errlen};
     memset(uf, 0, sizeof *uf);
     if (err && errlen)
         err[0] = '\0';
@@ -802,7 +983,10 @@ int unikfile_load(const char *path, struct unikfile *uf, char *err, size_t errle
     if (!text)
         return -1;
     ld.text = text;
-    int rc = set_location(uf, path) < 0 ? fail_oom(&ld) : load_text(&ld);
+    int rc = set_location(uf, path) < 0 ? fail_oom(&ld) : set_context(&ld);
+    if (rc == 0)
+        rc = load_text(&ld);
+    free(ld.context);
     free(text);
     if (rc < 0)
         unikfile_free(uf);

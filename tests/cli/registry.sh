@@ -15,7 +15,9 @@ export UNIKIT_LIBDIR="$root/lib/unikit"
 fake_py=$root/tests/cli/fixtures/registry-fake.py
 T=60
 
-local_tests="tag tag-ipv6 rmi rmi-unknown tag-unknown save-unknown load-bad save-load corrupted-blob"
+local_tests="tag tag-ipv6 rmi rmi-unknown tag-unknown save-unknown load-bad save-load corrupted-blob
+save-fifo-failed save-fifo save-device-failed save-device save-keeps-file save-creates-nothing
+save-over-file"
 registry_tests="push pull-run pull-again mount chunked down not-found basic-auth"
 skopeo_tests="skopeo-inspect skopeo-copy skopeo-push"
 fake_tests="token bad-digest truncated resume upload-elsewhere upload-relative mount-refused"
@@ -223,6 +225,97 @@ if [ "$status" -eq 125 ] && [ "$(lines "$err")" -eq 1 ] && grep -q "corrupted" "
     pass corrupted-blob
 else
     fail corrupted-blob "run of a damaged image: exit $status (wanted 125 and one 'corrupted' line)"
+fi
+
+# ---- save -o: never remove or replace what unikit did not create ----------------
+
+# (In $C, whose layers were damaged above.) Every blob is checked before the
+# output is opened, so a damaged image writes nothing into a pipe or device.
+O=$tmp/outputs
+mkdir -p "$O"
+mkfifo "$O/fifo"
+expect_error save-fifo-failed "$C" "corrupted" save -o "$O/fifo" hello
+if [ -p "$O/fifo" ]; then
+    cat "$O/fifo" >"$O/from-fifo" &
+    reader=$!
+    u "$A" save -o "$O/fifo" hello
+    st=$status
+    [ "$st" -eq 0 ] || : >"$O/fifo" # the reader would wait for a writer forever
+    wait "$reader"
+    u "$L" load -i "$O/from-fifo"
+    if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && [ -p "$O/fifo" ]; then
+        pass save-fifo
+    else
+        fail save-fifo "save into a FIFO exited $st, loading what it wrote $status, or the FIFO is gone"
+    fi
+else
+    fail save-fifo "a failed save -o FIFO removed or replaced the FIFO"
+fi
+
+# A character device node (the host's /dev/null, made anew here): written in
+# place, kept after a failed save. Making one needs root.
+if [ "$(id -u)" -ne 0 ]; then
+    skip_all "mknod of a character device needs root" save-device-failed save-device
+elif ! mknod "$O/null" c 1 3 2>/dev/null || ! : >"$O/null" 2>/dev/null; then
+    skip_all "cannot make or open a device node under $O (nodev?)" save-device-failed save-device
+else
+    u "$A" save -o "$O/null" hello
+    st=$status
+    expect_error save-device-failed "$C" "corrupted" save -o "$O/null" hello
+    if [ "$st" -eq 0 ] && [ -c "$O/null" ] && [ "$(stat -c %t:%T "$O/null")" = "1:3" ]; then
+        pass save-device
+    else
+        fail save-device "save -o a device node exited $st, or the node is no longer char 1:3"
+    fi
+fi
+
+# listing: what the outputs folder holds (a temporary left behind shows up).
+listing() { (cd "$O" && ls -A | LC_ALL=C sort); }
+
+# A write that fails half-way (the file size limit: SIGXFSZ ignored, so
+# write returns EFBIG) must leave an existing file as it was, and no
+# temporary beside it.
+printf 'precious\n' >"$O/keep.tar"
+chmod 640 "$O/keep.tar"
+before=$(listing)
+(
+    trap '' XFSZ
+    ulimit -f 64
+    u "$A" save -o "$O/keep.tar" hello
+    echo "$status" >"$O.status"
+)
+if [ "$(cat "$O.status")" -eq 125 ] && [ "$(lines "$err")" -eq 1 ] &&
+    grep -q "keep.tar: writing the archive: File too large" "$err" &&
+    [ "$(cat "$O/keep.tar")" = precious ] && [ "$before" = "$(listing)" ]; then
+    pass save-keeps-file
+else
+    fail save-keeps-file "exit $(cat "$O.status"); keep.tar holds '$(head -c 40 "$O/keep.tar")'" \
+        "outputs before: $before" "after: $(listing)"
+fi
+
+# The same for a path that does not exist yet: nothing is created.
+(
+    trap '' XFSZ
+    ulimit -f 64
+    u "$A" save -o "$O/new.tar" hello
+    echo "$status" >"$O.status"
+)
+if [ "$(cat "$O.status")" -eq 125 ] && [ "$before" = "$(listing)" ]; then
+    pass save-creates-nothing
+else
+    fail save-creates-nothing "exit $(cat "$O.status")" "outputs before: $before" "after: $(listing)"
+fi
+
+# A save that succeeds replaces the file whole and keeps its mode.
+u "$A" save -o "$O/keep.tar" hello
+st=$status
+u "$L" load -i "$O/keep.tar"
+if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && [ "$(stat -c %a "$O/keep.tar")" = 640 ] &&
+    [ "$before" = "$(listing)" ]; then
+    pass save-over-file
+else
+    fail save-over-file "save exited $st, load $status, mode $(stat -c %a "$O/keep.tar")" \
+        "outputs: $(listing)"
 fi
 
 # ---- a real registry ------------------------------------------------------------

@@ -27,7 +27,9 @@ arm64) host_arch=aarch64 ;;
 esac
 
 tests="build images run build-tag run-args-env run-default-args bad-yaml unknown-field
-missing-source dynamic-binary wrong-arch unknown-image truncated-image corrupted-image"
+missing-source dynamic-binary wrong-arch files-dev files-proc files-too-large
+files-too-large-with-program files-absolute
+files-dotdot files-symlink files-outside-allowed unknown-image truncated-image corrupted-image"
 
 if [ ! -x "$UNIKIT" ] || [ -z "$(find "$UNIKIT_LIBDIR" -name kernel.o 2>/dev/null)" ]; then
     for t in $tests; do
@@ -253,6 +255,69 @@ elif command -v musl-gcc >/dev/null 2>&1 &&
     expect_error wrong-arch 1 "$other" build "$tmp/wrong-arch"
 else
     echo "skip cli-wrong-arch: neither $cross nor musl-gcc"
+fi
+
+# ---- files: what may go into an image ------------------------------------------
+
+# files_context DIR FROM TO: a build folder (hello.c, a file d) whose Unikfile's
+# line 5 maps FROM to TO.
+files_context() {
+    mkdir -p "$1"
+    cp "$fixtures/hello/hello.c" "$1/"
+    echo data >"$1/d"
+    printf 'name: %s\nbuild:\n  sources: [hello.c]\nfiles:\n  %s: %s\n' \
+        "$(basename "$1")" "$2" "$3" >"$1/Unikfile"
+}
+
+# The kernel makes /dev and /proc at boot: an image with files there would
+# panic unpacking them, so the build refuses them.
+files_context "$tmp/files-dev" ./d /dev/null
+expect_error files-dev 1 "files-dev/Unikfile:5: field 'files\.\./d': .*'/dev/null' is in /dev" \
+    build "$tmp/files-dev"
+files_context "$tmp/files-proc" ./d /proc/self/x
+expect_error files-proc 1 "Unikfile:5: field 'files\.\./d': .*in /proc" build "$tmp/files-proc"
+
+# A 2 GiB sparse file is refused at once, before it is copied and linked.
+files_context "$tmp/files-big" ./big.img /big.img
+truncate -s 2G "$tmp/files-big/big.img"
+started=$(date +%s)
+if expect_error files-too-large 1 \
+    "Unikfile:5: field 'files\.\./big\.img': files come to 2048 MiB .*an image holds: 1000 MiB" \
+    build "$tmp/files-big"; then
+    took=$(($(date +%s) - started))
+    [ "$took" -le 10 ] || fail files-too-large "the refusal took ${took}s, wanted at most 10"
+fi
+
+# Files just under the limit, with the program over it: refused before the
+# archive is written (the program's size is known only once it is compiled).
+files_context "$tmp/files-edge" ./edge.img /edge.img
+truncate -s $(((1000 << 20) - 1024)) "$tmp/files-edge/edge.img"
+expect_error files-too-large-with-program 1 \
+    "files-edge/Unikfile: field 'files': the program and files come to 1001 MiB, more than an image holds: 1000 MiB" \
+    build "$tmp/files-edge"
+
+# files: copies only from the build context (the Unikfile's folder).
+echo "builder's secret" >"$tmp/secret.txt"
+files_context "$tmp/files-abs" /etc/passwd /etc/passwd
+expect_error files-absolute 1 "Unikfile:5: field 'files\./etc/passwd': .*absolute host path" \
+    build "$tmp/files-abs"
+files_context "$tmp/files-dotdot" ../secret.txt /secret.txt
+expect_error files-dotdot 1 "Unikfile:5: field 'files\.\.\./secret\.txt': .*outside the build context" \
+    build "$tmp/files-dotdot"
+files_context "$tmp/files-link" ./etc-link /etc2
+ln -s /etc "$tmp/files-link/etc-link"
+expect_error files-symlink 1 "Unikfile:5: field 'files\.\./etc-link': '\./etc-link' leads to /etc, outside" \
+    build "$tmp/files-link"
+
+# --allow-outside-context widens it, deliberately.
+u build --allow-outside-context -t outside "$tmp/files-dotdot"
+st=$status
+u images
+if [ "$st" -eq 0 ] && images_has outside; then
+    pass files-outside-allowed
+else
+    fail files-outside-allowed "build --allow-outside-context exited $st, or images lacks it"
+    show
 fi
 
 # ---- run errors ---------------------------------------------------------------

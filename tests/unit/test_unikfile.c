@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -317,10 +318,13 @@ struct bad_case {
     const char *detail; /* a part of the message that says what is wrong */
 };
 
-/* Each case must fail with "PATH:LINE: field 'FIELD': ..." on one line and leave uf zeroed. */
-static void expect_failures(const struct bad_case *cases, size_t n)
+/* Each case must fail with "PATH:LINE: field 'FIELD': ..." on one line and leave uf zeroed.
+ * setup, when not NULL, adds to the fixture. */
+static void expect_failures_in(const struct bad_case *cases, size_t n, void (*setup)(void))
 {
     fixture_open();
+    if (setup)
+        setup();
     for (size_t i = 0; i < n; i++) {
         struct unikfile uf;
         char err[1024] = "", prefix[PATH_MAX + 256];
@@ -344,7 +348,9 @@ static void expect_failures(const struct bad_case *cases, size_t n)
     fixture_close();
 }
 
-#define EXPECT_FAILURES(cases) expect_failures(cases, sizeof cases / sizeof cases[0])
+#define EXPECT_FAILURES(cases) expect_failures_in(cases, sizeof cases / sizeof cases[0], NULL)
+#define EXPECT_FAILURES_IN(cases, setup)                                                           \
+    expect_failures_in(cases, sizeof cases / sizeof cases[0], setup)
 
 static void test_unknown_fields(void)
 {
@@ -460,6 +466,137 @@ static void test_bad_env_and_files(void)
          "empty value"},
     };
     EXPECT_FAILURES(cases);
+}
+
+/* ---- files: confined to the build context, out of the kernel's folders, not too large ---- */
+
+static void make_link(const char *target, const char *rel)
+{
+    char path[PATH_MAX];
+    app_path(path, sizeof path, rel);
+    CHECK(symlink(target, path) == 0);
+}
+
+/* A file beside the app folder (outside the context), links leading out and in, a root tree. */
+static void context_fixture(void)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/secret.txt", root);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f)
+        fclose(f);
+    make_link("/etc", "etc-link");
+    make_link("../secret.txt", "secret-link");
+    make_link("config.txt", "config-link");
+    make_folder("rootfs");
+    make_folder("rootfs/proc");
+    write_file("rootfs/proc/x", "x\n");
+}
+
+static void test_files_outside_context(void)
+{
+    static const struct bad_case cases[] = {
+        {"build: { sources: [hello.c] }\nfiles:\n  /etc/passwd: /etc/passwd\n", 3,
+         "files./etc/passwd", "absolute host path"},
+        {"build: { sources: [hello.c] }\nfiles:\n  ../secret.txt: /s\n", 3, "files.../secret.txt",
+         "outside the build context"},
+        {"build: { sources: [hello.c] }\nfiles:\n  public/../../secret.txt: /s\n", 3,
+         "files.public/../../secret.txt", "outside the build context"},
+        {"build: { sources: [hello.c] }\nfiles:\n  ./public: /p\n  etc-link: /etc2\n", 4,
+         "files.etc-link", "leads to /etc, outside"},
+        {"build: { sources: [hello.c] }\nfiles: { secret-link: /s }\n", 2, "files.secret-link",
+         "--allow-outside-context"},
+    };
+    EXPECT_FAILURES_IN(cases, context_fixture);
+}
+
+/* Inside the context (also through a link or a ".." that stays in) is fine; the flag widens it. */
+static void test_files_inside_context(void)
+{
+    fixture_open();
+    context_fixture();
+    struct unikfile uf;
+    char err[512] = "";
+    CHECK(load("build: { sources: [hello.c] }\n"
+               "files: { config-link: /a, src/../config.txt: /b, ./public: /srv }\n",
+               &uf, err, sizeof err) == 0);
+    CHECK_STR(err, "");
+    CHECK(uf.files_bytes == strlen("x=1\n") * 2 + strlen("<p>hi</p>\n"));
+    unikfile_free(&uf);
+    write_file("Unikfile", "build: { sources: [hello.c] }\n"
+                           "files: { ../secret.txt: /s, etc-link: /e, /etc/hostname: /h }\n");
+    CHECK(unikfile_load_flags(unikfile_path, UNIKFILE_ALLOW_OUTSIDE_CONTEXT, &uf, err,
+                              sizeof err) == 0);
+    CHECK_STR(err, "");
+    CHECK_STR(uf.files[2].host, "/etc/hostname");
+    unikfile_free(&uf);
+    fixture_close();
+}
+
+static void test_files_in_kernel_folders(void)
+{
+    static const struct bad_case cases[] = {
+        {"build: { sources: [hello.c] }\nfiles:\n  ./public: /dev/null\n", 3, "files../public",
+         "'/dev/null' is in /dev, which the kernel provides"},
+        {"build: { sources: [hello.c] }\nfiles: { public: /dev }\n", 2, "files.public", "/dev"},
+        {"build: { sources: [hello.c] }\nfiles:\n  config.txt: /proc/self/x\n", 3,
+         "files.config.txt", "in /proc"},
+        {"build: { sources: [hello.c] }\nfiles: { public: //./dev/x }\n", 2, "files.public",
+         "in /dev"},
+        {"build: { sources: [hello.c] }\nfiles: { public: /srv/../dev/x }\n", 2, "files.public",
+         "'..'"},
+        {"build: { sources: [hello.c] }\nfiles:\n  rootfs: /\n", 3, "files.rootfs",
+         "would put its 'proc' in /proc"},
+        {"build: { sources: [hello.c] }\ncmd: [/proc/app]\n", 2, "cmd", "the program"},
+        {"name: dev/app\nbuild: { sources: [hello.c] }\n", 1, "cmd", "'/dev/app' is in /dev"},
+    };
+    EXPECT_FAILURES_IN(cases, context_fixture);
+}
+
+/* Names that only begin like the kernel's folders are the program's own. */
+static void test_files_near_kernel_folders(void)
+{
+    fixture_open();
+    struct unikfile uf;
+    char err[512] = "";
+    CHECK(load("name: devices\nbuild: { sources: [hello.c] }\n"
+               "files: { public: /dev2, config.txt: /procfs/x, src: / }\n",
+               &uf, err, sizeof err) == 0);
+    CHECK_STR(err, "");
+    CHECK_STR(uf.cmd[0], "/devices");
+    unikfile_free(&uf);
+    fixture_close();
+}
+
+/* A 2 GiB sparse file costs no disk, and is refused before anything is copied. */
+static void make_sparse(const char *rel, off_t size)
+{
+    char path[PATH_MAX];
+    app_path(path, sizeof path, rel);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && ftruncate(fd, size) == 0);
+    if (fd >= 0)
+        close(fd);
+}
+
+static void large_fixture(void)
+{
+    make_sparse("huge.img", (off_t)2 << 30);
+    make_folder("half");
+    make_sparse("half/a.img", (off_t)600 << 20);
+    make_sparse("b.img", (off_t)600 << 20);
+}
+
+static void test_files_too_large(void)
+{
+    static const struct bad_case cases[] = {
+        {"build: { sources: [hello.c] }\nfiles:\n  huge.img: /huge.img\n", 3, "files.huge.img",
+         "files come to 2048 MiB with 'huge.img', more than an image holds: 1000 MiB"},
+        {"build: { sources: [hello.c] }\nfiles:\n  half: /half\n  b.img: /b\n", 4, "files.b.img",
+         "1200 MiB"},
+    };
+    EXPECT_FAILURES_IN(cases, large_fixture);
 }
 
 static void test_bad_memory(void)
@@ -580,6 +717,11 @@ int main(void)
     RUN_TEST(test_bad_name);
     RUN_TEST(test_bad_cmd);
     RUN_TEST(test_bad_env_and_files);
+    RUN_TEST(test_files_outside_context);
+    RUN_TEST(test_files_inside_context);
+    RUN_TEST(test_files_in_kernel_folders);
+    RUN_TEST(test_files_near_kernel_folders);
+    RUN_TEST(test_files_too_large);
     RUN_TEST(test_bad_memory);
     RUN_TEST(test_bad_ports);
     RUN_TEST(test_bad_arch);
