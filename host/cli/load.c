@@ -8,6 +8,7 @@
  * org.opencontainers.image.ref.name annotation becomes a name in the store.
  * If anything fails, the blobs imported so far are collected again.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,10 +21,12 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "unikfile.h"
 #include "util.h"
 
-#define MAX_INDEX      (16u << 20)
-#define REF_ANNOTATION "org.opencontainers.image.ref.name"
+#define MAX_INDEX        (16u << 20)
+#define DEFAULT_MAX_BLOB (512ull << 20) /* see max_blob */
+#define REF_ANNOTATION   "org.opencontainers.image.ref.name"
 
 struct load {
     struct store *s;
@@ -115,24 +118,66 @@ static int read_layout(struct load *l, struct archive_entry *e)
     return l->layout ? 0 : -1;
 }
 
-/* Streams a blob member into a temporary file; the store checks it against its name. */
-static int import_blob(struct load *l, const char *hex)
+/*
+ * The most one blob may expand to. A compressed archive can promise far more
+ * than it holds (a few MB of gzip can become a GiB of zeros), and the digest
+ * can only refuse those bytes after they are on disk; so a member above the
+ * limit is refused by its tar header, before a byte is written.
+ */
+static int max_blob(struct load *l, uint64_t *out)
 {
-    char *digest = xasprintf("sha256:%s", hex);
-    char *tmp = NULL;
-    int fd = store_has_blob(l->s, digest) ? -2 : store_blob_temp(l->s, &tmp, l->err, sizeof l->err);
-    int rc = fd == -1 ? -1 : 0;
+    const char *env = getenv("UNIKIT_LOAD_MAX_BLOB");
+    int64_t n = env && *env ? unikfile_parse_size(env) : (int64_t)DEFAULT_MAX_BLOB;
+    if (n <= 0)
+        return load_fail(l, "UNIKIT_LOAD_MAX_BLOB: '%s' is not a size (such as 512M or 2G)", env);
+    *out = (uint64_t)n;
+    return 0;
+}
+
+static int check_blob_size(struct load *l, const char *digest, int64_t size)
+{
+    uint64_t limit = 0;
+    if (max_blob(l, &limit) != 0)
+        return -1;
+    if (size < 0 || (uint64_t)size > limit)
+        return load_fail(l,
+                         "%s: blob %s would expand to %lld bytes, more than the %llu a blob may "
+                         "have (UNIKIT_LOAD_MAX_BLOB)",
+                         l->source, digest, (long long)size, (unsigned long long)limit);
+    return 0;
+}
+
+/* Copies the current member into fd: never past limit bytes, whatever the archive claims. */
+static int copy_member(struct load *l, int fd, const char *tmp, const char *digest, uint64_t limit)
+{
     const void *buf;
     size_t size;
     la_int64_t offset;
     int r;
-    while (fd >= 0 && rc == 0 &&
-           (r = archive_read_data_block(l->a, &buf, &size, &offset)) != ARCHIVE_EOF) {
+    while ((r = archive_read_data_block(l->a, &buf, &size, &offset)) != ARCHIVE_EOF) {
         if (r != ARCHIVE_OK)
-            rc = archive_failed(l);
-        else if (pwrite(fd, buf, size, offset) != (ssize_t)size)
-            rc = load_fail(l, "%s: write failed", tmp);
+            return archive_failed(l);
+        if (offset < 0 || (uint64_t)offset + size > limit)
+            return load_fail(l, "%s: blob %s is larger than its tar header says", l->source,
+                             digest);
+        if (pwrite(fd, buf, size, offset) != (ssize_t)size)
+            return store_write_failed(tmp, errno ? errno : ENOSPC, l->err, sizeof l->err);
     }
+    return 0;
+}
+
+/* Streams a blob member into a temporary file; the store checks it against its name. */
+static int import_blob(struct load *l, const char *hex, int64_t size)
+{
+    char *digest = xasprintf("sha256:%s", hex);
+    char *tmp = NULL;
+    int fd = -2, rc = check_blob_size(l, digest, size);
+    if (rc == 0 && !store_has_blob(l->s, digest, (uint64_t)size))
+        fd = store_blob_temp(l->s, &tmp, l->err, sizeof l->err);
+    if (fd == -1)
+        rc = -1;
+    if (fd >= 0 && rc == 0)
+        rc = copy_member(l, fd, tmp, digest, (uint64_t)size);
     if (fd >= 0 && rc == 0)
         rc = store_commit_blob(l->s, fd, tmp, digest, l->err, sizeof l->err);
     else if (fd >= 0) {
@@ -171,7 +216,7 @@ static int read_entry(struct load *l, struct archive_entry *e)
         return l->index ? 0 : -1;
     }
     if (is_blob_name(name, &hex))
-        return import_blob(l, hex);
+        return import_blob(l, hex, archive_entry_size(e));
     return 0; /* other files (a docker-archive manifest.json, say) are not ours */
 }
 

@@ -78,7 +78,7 @@ static int fetch_blob(struct pull *p, json_t *desc)
         return -1;
     }
     free(path);
-    if (store_has_blob(p->s, digest)) {
+    if (store_has_blob(p->s, digest, (uint64_t)size)) {
         p->present++;
         return 0;
     }

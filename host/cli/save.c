@@ -30,7 +30,7 @@ struct save {
     struct store *s;
     struct archive *a;
     json_t *index; /* the archive's index.json */
-    json_t *blobs; /* digest → true: each blob goes in once */
+    json_t *blobs; /* digest → its size: each blob goes in once */
     char err[1024];
 };
 
@@ -119,40 +119,40 @@ static int copy_data(struct save *sv, int fd, const char *path)
     }
 }
 
-/* A blob, streamed from the store after a check that it is intact. */
-static int add_blob(struct save *sv, const char *digest)
+/* A blob, streamed from the store after checks that it is intact: its size first, then its hash. */
+static int add_blob(struct save *sv, const char *digest, uint64_t size)
 {
-    if (!store_has_blob(sv->s, digest)) {
-        char err[512];
-        store_verify_blob(sv->s, digest, err, sizeof err);
-        snprintf(sv->err, sizeof sv->err, "%s", err);
+    int fd = store_open_blob(sv->s, digest, size, sv->err, sizeof sv->err);
+    if (fd < 0)
         return -1;
-    }
     char *path = store_blob_path(sv->s, digest);
     char *name = xasprintf("blobs/sha256/%s", digest + strlen("sha256:"));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    int rc = fd >= 0 && fstat(fd, &st) == 0 ? 0 : -1;
-    if (rc != 0)
-        snprintf(sv->err, sizeof sv->err, "%s: %s", path, strerror(errno));
-    struct archive_entry *e = rc == 0 ? new_entry(name, AE_IFREG, st.st_size) : NULL;
-    if (rc == 0 && archive_write_header(sv->a, e) != ARCHIVE_OK)
-        rc = archive_failed(sv);
+    struct archive_entry *e = new_entry(name, AE_IFREG, (int64_t)size);
+    int rc = archive_write_header(sv->a, e) == ARCHIVE_OK ? 0 : archive_failed(sv);
     if (rc == 0)
         rc = copy_data(sv, fd, path);
     archive_entry_free(e);
-    if (fd >= 0)
-        close(fd);
+    close(fd);
     free(name);
     free(path);
     return rc;
 }
 
-/* Adds one name's index entry and its blobs. */
+/* The size the descriptors give the blob digest, which blobs lists. */
+static uint64_t listed_size(const struct store_blob *blobs, size_t n, const char *digest)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(blobs[i].digest, digest) == 0)
+            return blobs[i].size;
+    return 0;
+}
+
+/* Adds one name's index entry and its blobs (digest → size in sv->blobs). */
 static int add_image(struct save *sv, const char *user_ref)
 {
     char digest[STORE_DIGEST_SIZE];
-    char **blobs = NULL;
+    struct store_blob *blobs = NULL;
+    size_t n = 0;
     char *ref = store_normalize_ref(user_ref);
     int rc = ref ? 0 : -1;
     if (!ref)
@@ -160,23 +160,16 @@ static int add_image(struct save *sv, const char *user_ref)
     if (rc == 0)
         rc = store_ref_index(sv->s, ref, digest, sv->err, sizeof sv->err);
     if (rc == 0)
-        rc = store_ref_blobs(sv->s, ref, &blobs, sv->err, sizeof sv->err);
-    char *path = rc == 0 ? store_blob_path(sv->s, digest) : NULL;
-    struct stat st;
-    if (rc == 0 && stat(path, &st) != 0) {
-        snprintf(sv->err, sizeof sv->err, "image blob %s is missing", digest);
-        rc = -1;
-    }
+        rc = store_ref_blob_list(sv->s, ref, &blobs, &n, sv->err, sizeof sv->err);
     if (rc == 0)
         json_array_append_new(json_object_get(sv->index, "manifests"),
                               json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", INDEX_MEDIA,
-                                        "digest", digest, "size", (json_int_t)st.st_size,
-                                        "annotations", "org.opencontainers.image.ref.name", ref));
-    for (char **b = blobs; rc == 0 && b && *b; b++)
-        if (!json_object_get(sv->blobs, *b))
-            json_object_set_new(sv->blobs, *b, json_true());
-    store_strings_free(blobs);
-    free(path);
+                                        "digest", digest, "size",
+                                        (json_int_t)listed_size(blobs, n, digest), "annotations",
+                                        "org.opencontainers.image.ref.name", ref));
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        json_object_set_new(sv->blobs, blobs[i].digest, json_integer((json_int_t)blobs[i].size));
+    free(blobs);
     free(ref);
     return rc;
 }
@@ -192,11 +185,11 @@ static int write_layout(struct save *sv)
     if (rc == 0)
         rc = add_dir(sv, "blobs/sha256/");
     const char *digest;
-    json_t *v;
-    json_object_foreach(sv->blobs, digest, v)
+    json_t *size;
+    json_object_foreach(sv->blobs, digest, size)
     {
         if (rc == 0)
-            rc = add_blob(sv, digest);
+            rc = add_blob(sv, digest, (uint64_t)json_integer_value(size));
     }
     free(index);
     return rc;

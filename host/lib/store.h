@@ -88,8 +88,8 @@ void store_unlock(struct store *s);
 
 /* The path of a blob; NULL for a malformed digest. */
 char *store_blob_path(const struct store *s, const char *digest);
-/* True when the blob is present and its content hashes to its name. */
-bool store_has_blob(struct store *s, const char *digest);
+/* True when the blob is present, of size bytes, and its content hashes to its name. */
+bool store_has_blob(struct store *s, const char *digest, uint64_t size);
 /* A new temporary file among the blobs (*tmp_path is allocated); fd or -1. */
 int store_blob_temp(struct store *s, char **tmp_path, char *err, size_t errlen);
 /*
@@ -99,6 +99,11 @@ int store_blob_temp(struct store *s, char **tmp_path, char *err, size_t errlen);
  */
 int store_commit_blob(struct store *s, int fd, const char *tmp, const char *digest, char *err,
                       size_t errlen);
+/*
+ * One line for a failed write of path into the store (errno e): a full disk
+ * says "no space left on device" in words. Returns -1.
+ */
+int store_write_failed(const char *path, int e, char *err, size_t errlen);
 /* Stores bytes as a blob; digest receives its name. */
 int store_put_blob(struct store *s, const void *data, size_t len, char digest[STORE_DIGEST_SIZE],
                    char *err, size_t errlen);
@@ -121,6 +126,19 @@ int store_tag(struct store *s, const char *src, const char *dst, char *err, size
 int store_refs(struct store *s, char ***out, char *err, size_t errlen);
 /* Every blob digest ref reaches (index, manifests, configs, layers); NULL-terminated. */
 int store_ref_blobs(struct store *s, const char *ref, char ***out, char *err, size_t errlen);
+struct store_blob {
+    char digest[STORE_DIGEST_SIZE];
+    uint64_t size; /* as its descriptor says */
+};
+/* The same blobs with their sizes: an array of *count entries, for free(). */
+int store_ref_blob_list(struct store *s, const char *ref, struct store_blob **out, size_t *count,
+                        char *err, size_t errlen);
+/*
+ * Opens a blob to stream it: a regular file of size bytes (checked before
+ * reading) whose content hashes to digest, positioned at its start. The fd,
+ * or -1 with err naming the blob.
+ */
+int store_open_blob(struct store *s, const char *digest, uint64_t size, char *err, size_t errlen);
 /* Frees a vector from store_refs or store_ref_blobs. */
 void store_strings_free(char **v);
 

@@ -3,6 +3,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -563,6 +564,73 @@ static void test_store_corrupted_layer_blob(void)
     fixture_close(&f);
 }
 
+/* Replaces the layer blob with what make() leaves at path. */
+static void replace_layer(const char *path, int (*make)(const char *))
+{
+    unlink(path);
+    CHECK(make(path) == 0);
+}
+
+static int make_fifo(const char *path)
+{
+    return mkfifo(path, 0644);
+}
+
+static int make_zero_link(const char *path)
+{
+    return symlink("/dev/zero", path);
+}
+
+static int make_oversized(const char *path)
+{
+    int fd = creat(path, 0644);
+    int rc = fd >= 0 ? ftruncate(fd, 3ll << 30) : -1;
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/*
+ * A FIFO or a link to /dev/zero in a blob's place must be refused at once,
+ * never opened for a read that blocks or never ends; an oversized file is
+ * refused by its size before it is hashed. alarm() turns a hang into a
+ * failure of the whole test binary instead of a stuck test run.
+ */
+static void test_store_non_regular_blobs(void)
+{
+    struct {
+        int (*make)(const char *);
+        const char *want;
+    } cases[] = {{make_fifo, "is not a regular file (it is a FIFO"},
+                 {make_zero_link, "is a symbolic link, not a regular file"},
+                 {make_oversized, "is corrupted (3221225472 bytes, expected"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fixture f;
+        fixture_open(&f);
+        char err[512] = "";
+        struct store_image img;
+        CHECK(put(&f, "hello", "x86_64", f.image) == 0);
+        CHECK(store_get(&f.store, "hello", NULL, &img, err, sizeof err) == 0);
+        replace_layer(img.layer_path, cases[i].make);
+        alarm(10);
+        struct store_image again;
+        CHECK(store_get(&f.store, "hello", NULL, &again, err, sizeof err) == -1);
+        CHECK_CONTAINS(err, cases[i].want);
+        CHECK_CONTAINS(err, img.layer_digest);
+        if (cases[i].make != make_oversized) {
+            CHECK(store_verify_blob(&f.store, img.layer_digest, err, sizeof err) == -1);
+            CHECK_CONTAINS(err, cases[i].want);
+        }
+        CHECK(!store_has_blob(&f.store, img.layer_digest, img.layer_size));
+        int fd = store_open_blob(&f.store, img.layer_digest, img.layer_size, err, sizeof err);
+        CHECK(fd == -1);
+        CHECK_CONTAINS(err, cases[i].want);
+        alarm(0);
+        store_image_free(&img);
+        fixture_close(&f);
+    }
+}
+
 static char *blob_file(struct fixture *f, const char *digest)
 {
     char *path = NULL;
@@ -850,6 +918,7 @@ int main(void)
     RUN_TEST(test_store_gc_stray_files);
     RUN_TEST(test_store_normalize_ref);
     RUN_TEST(test_store_corrupted_layer_blob);
+    RUN_TEST(test_store_non_regular_blobs);
     RUN_TEST(test_store_corrupted_metadata_blobs);
     RUN_TEST(test_store_corrupted_index_json);
     RUN_TEST(test_store_unknown_ref);

@@ -1,0 +1,131 @@
+#!/bin/sh
+# The image store under damage and pressure: blobs replaced by a FIFO, a
+# symbolic link to /dev/zero or an oversized file; a gzip bomb in load; one
+# corrupted image among good ones; a full disk. Every verb must answer at
+# once (a hang is a failure, not a stuck run) with one line naming the blob.
+# One line per check: "ok store-X", "FAIL store-X" or "skip store-X: why".
+#
+# Usage: sh tests/cli/store.sh
+# Environment: UNIKIT (default build/asan/bin/unikit), KEEP_TMP=1 keeps the work folder.
+
+suite=store
+tests="build blob-fifo-run blob-fifo-save blob-fifo-save-no-file blob-fifo-tag blob-fifo-rmi blob-symlink-run
+blob-symlink-save blob-symlink-save-no-file blob-symlink-tag blob-symlink-rmi blob-oversized-run blob-oversized-save blob-oversized-save-no-file
+blob-oversized-tag blob-oversized-rmi blob-repair load-bomb load-limit load-limit-bad"
+. "$(dirname "$0")/lib.sh"
+
+# A hang must fail quickly: nothing here needs more than a few seconds.
+CLI_TIMEOUT=10
+
+# What the store holds, without reading any file: a FIFO would block
+# sha256sum and a 64 GiB sparse file would take minutes. Names, kinds,
+# sizes and modification times show any change a verb could make.
+store_state() {
+    if [ -d "$UNIKIT_HOME/images" ]; then
+        (cd "$UNIKIT_HOME" && find images -printf '%p %y %s %T@\n' | LC_ALL=C sort)
+    fi
+}
+
+u build -q --arch "$host_arch" examples/hello
+if [ "$status" -ne 0 ]; then
+    fail build "build of examples/hello exited $status"
+    show
+    skip_all "examples/hello did not build"
+fi
+pass build
+blobs=$UNIKIT_HOME/images/blobs/sha256
+# One architecture: the only blob above 4 KiB is the layer (the bootable image).
+layer=$(find "$blobs" -type f -size +4k)
+saved=$tmp/layer.saved
+cp "$layer" "$saved"
+u save -o "$tmp/hello.tar" hello
+
+# damage KIND: puts a KIND (fifo, symlink, oversized) where the layer was.
+damage() {
+    rm -f "$layer"
+    case $1 in
+    fifo) mkfifo "$layer" ;;
+    symlink) ln -s /dev/zero "$layer" ;;
+    # Sparse: hashing it would take minutes, so only a size check answers in time.
+    oversized) cp "$saved" "$layer" && truncate -s 64G "$layer" ;;
+    esac
+}
+
+repair() {
+    rm -f "$layer"
+    cp "$saved" "$layer"
+}
+
+# Each verb that reads the layer refuses at once with one line naming it;
+# tag and rmi, which only touch names, succeed at once.
+for kind in fifo symlink oversized; do
+    case $kind in
+    fifo) said="is not a regular file \(it is a FIFO" ;;
+    symlink) said="is a symbolic link, not a regular file" ;;
+    oversized) said="is corrupted \(68719476736 bytes, expected" ;;
+    esac
+    blob_re="image blob sha256:$(basename "$layer") $said"
+    damage "$kind"
+    expect_error "blob-$kind-run" 125 "$blob_re" run hello
+    expect_error "blob-$kind-save" 125 "$blob_re" save -o "$tmp/out.tar" hello
+    if [ -e "$tmp/out.tar" ]; then
+        fail "blob-$kind-save-no-file" "a failed save left $tmp/out.tar"
+        rm -f "$tmp/out.tar"
+    else
+        pass "blob-$kind-save-no-file"
+    fi
+    u tag hello "other-$kind:1"
+    if [ "$status" -eq 0 ]; then
+        pass "blob-$kind-tag"
+    else
+        fail "blob-$kind-tag" "tag with a damaged layer: exit $status"
+        show
+    fi
+    u rmi "other-$kind:1"
+    if [ "$status" -eq 0 ] && grep -Fxq "untagged other-$kind:1" "$out"; then
+        pass "blob-$kind-rmi"
+    else
+        fail "blob-$kind-rmi" "rmi with a damaged layer: exit $status"
+        show
+    fi
+    repair
+done
+
+u run hello
+if [ "$status" -eq 0 ] && grep -Fxq "Hello from a unikernel!" "$out"; then
+    pass blob-repair
+else
+    fail blob-repair "the repaired image does not run (exit $status)"
+    show
+fi
+
+# bomb FILE SIZE: a gzip'd OCI layout whose one blob's tar header says SIZE
+# bytes; only the header is there (a real bomb's zeros would come next).
+bomb() {
+    "$py" - "$1" "$2" <<'EOF'
+import gzip, io, sys, tarfile
+path, size = sys.argv[1], int(sys.argv[2])
+def member(name, data):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info.tobuf(tarfile.PAX_FORMAT) + data + b"\0" * (-len(data) % 512)
+blob = tarfile.TarInfo("blobs/sha256/" + "ab" * 32)
+blob.size = size
+with gzip.open(path, "wb") as f:
+    f.write(member("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'))
+    f.write(member("index.json", b'{"schemaVersion":2,"manifests":[]}'))
+    f.write(blob.tobuf(tarfile.PAX_FORMAT) + b"\0" * 65536)
+EOF
+}
+
+bomb "$tmp/bomb.tar.gz" $((1 << 30))
+expect_error load-bomb 125 "bomb.tar.gz: blob sha256:(ab){32} would expand to 1073741824 bytes.*UNIKIT_LOAD_MAX_BLOB" \
+    load -i "$tmp/bomb.tar.gz"
+
+bomb "$tmp/small.tar.gz" $((2 << 20))
+UNIKIT_LOAD_MAX_BLOB=1M expect_error load-limit 125 "would expand to 2097152 bytes, more than the 1048576" \
+    load -i "$tmp/small.tar.gz"
+UNIKIT_LOAD_MAX_BLOB=lots expect_error load-limit-bad 125 "UNIKIT_LOAD_MAX_BLOB: 'lots' is not a size" \
+    load -i "$tmp/hello.tar"
+
+[ "$failures" -eq 0 ]
