@@ -147,6 +147,23 @@ static int check_blob_size(struct load *l, const char *digest, int64_t size)
     return 0;
 }
 
+/* -1 with errno: a short write is retried, so errno is the write's, never a stale one. */
+static int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+        offset += n;
+    }
+    return 0;
+}
+
 /* Copies the current member into fd: never past limit bytes, whatever the archive claims. */
 static int copy_member(struct load *l, int fd, const char *tmp, const char *digest, uint64_t limit)
 {
@@ -160,8 +177,8 @@ static int copy_member(struct load *l, int fd, const char *tmp, const char *dige
         if (offset < 0 || (uint64_t)offset + size > limit)
             return load_fail(l, "%s: blob %s is larger than its tar header says", l->source,
                              digest);
-        if (pwrite(fd, buf, size, offset) != (ssize_t)size)
-            return store_write_failed(tmp, errno ? errno : ENOSPC, l->err, sizeof l->err);
+        if (pwrite_all(fd, buf, size, offset) != 0)
+            return store_write_failed(tmp, errno, l->err, sizeof l->err);
     }
     return 0;
 }

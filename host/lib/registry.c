@@ -70,6 +70,7 @@ struct sink {
     EVP_MD_CTX *hash;
     uint64_t written, limit;
     bool started; /* this attempt has written to fd */
+    int error;    /* errno of a failed write to fd: the store's disk, not the network */
     char *mem;
     size_t mem_len, mem_cap;
     bool too_big;
@@ -363,8 +364,10 @@ static int to_file(struct sink *s, long status, const char *data, size_t n)
         ssize_t w = write(s->fd, data + done, n - done);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0)
+        if (w < 0) {
+            s->error = errno;
             return -1;
+        }
         done += (size_t)w;
     }
     EVP_DigestUpdate(s->hash, data, n);
@@ -990,6 +993,12 @@ static int check_download(struct exchange *x, const char *digest, uint64_t size,
     if (x->out.too_big)
         return fail(err, errlen, "blob %s from registry %s is larger than its %llu bytes", digest,
                     x->r->name, (unsigned long long)size);
+    if (x->out.error) {
+        char *what = xasprintf("blob %s", digest);
+        store_write_failed(what, x->out.error, err, errlen);
+        free(what);
+        return -1;
+    }
     if (x->cc != CURLE_OK || x->out.written != size)
         return fail(err, errlen, "blob %s from registry %s was cut short (%llu of %llu bytes%s%s)",
                     digest, x->r->name, (unsigned long long)x->out.written,

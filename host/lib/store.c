@@ -1209,6 +1209,11 @@ int store_get(struct store *s, const char *ref, const char *arch, struct store_i
 
 /* ---- listing ------------------------------------------------------------- */
 
+struct strv {
+    char **v;
+    size_t n, cap;
+};
+
 struct image_list {
     struct store_image *items;
     size_t count;
@@ -1246,6 +1251,45 @@ static int list_ref(const struct store *s, json_t *entry, struct image_list *lis
     return rc;
 }
 
+/* One ref could not be read: noted in *bad and skipped, or (bad NULL) the end of the list. */
+static int list_ref_failed(const char *ref, const char *why, struct strv *bad)
+{
+    if (!bad)
+        return -1;
+    if (bad->n + 2 > bad->cap) {
+        bad->cap = bad->cap ? bad->cap * 2 : 4;
+        bad->v = check_alloc(reallocarray(bad->v, bad->cap, sizeof *bad->v));
+    }
+    bad->v[bad->n++] = xasprintf("%s: %s", ref, why);
+    bad->v[bad->n] = NULL;
+    return 0;
+}
+
+int store_get_all(struct store *s, const char *ref, struct store_image **out, size_t *count,
+                  char *err, size_t errlen)
+{
+    *out = NULL;
+    *count = 0;
+    char *name = store_normalize_ref(ref);
+    if (!name)
+        return fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
+    json_t *index = load_index(s, err, errlen);
+    json_t *entry = index ? find_ref(manifests_of(index), name, NULL) : NULL;
+    struct image_list list = {0};
+    int rc = !index ? -1 : !entry ? 1 : list_ref(s, entry, &list, err, errlen);
+    if (rc == 1)
+        fail(err, errlen, "no such image: %s", ref);
+    if (rc == 0) {
+        *out = list.items;
+        *count = list.count;
+    } else {
+        free(list.items);
+    }
+    json_decref(index);
+    free(name);
+    return rc;
+}
+
 static int compare_images(const void *a, const void *b)
 {
     const struct store_image *x = a, *y = b;
@@ -1253,24 +1297,31 @@ static int compare_images(const void *a, const void *b)
     return by_ref ? by_ref : strcmp(x->config.arch, y->config.arch);
 }
 
-int store_list(struct store *s, struct store_image **out, size_t *count, char *err, size_t errlen)
+int store_list(struct store *s, struct store_image **out, size_t *count, char ***bad, char *err,
+               size_t errlen)
 {
     *out = NULL;
     *count = 0;
+    if (bad)
+        *bad = NULL;
     json_t *index = load_index(s, err, errlen);
     if (!index)
         return -1;
     struct image_list list = {0};
+    struct strv broken = {0};
     size_t i;
     json_t *entry;
     int rc = 0;
     json_array_foreach(manifests_of(index), i, entry)
     {
         /* Entries without a name (another tool's) are not images we can list. */
-        if (ref_name_of(entry) && (rc = list_ref(s, entry, &list, err, errlen)) != 0)
+        if (ref_name_of(entry) && list_ref(s, entry, &list, err, errlen) != 0 &&
+            (rc = list_ref_failed(ref_name_of(entry), err, bad ? &broken : NULL)) != 0)
             break;
     }
     json_decref(index);
+    if (bad)
+        *bad = broken.v;
     if (rc != 0) {
         store_images_free(list.items, list.count);
         return -1;

@@ -62,8 +62,21 @@ int store_put(struct store *s, const char *ref, const struct image_config *confi
 /* Finds ref for arch (NULL: the only one, or the host's). 0, or -1 with err. */
 int store_get(struct store *s, const char *ref, const char *arch, struct store_image *out,
               char *err, size_t errlen);
-/* Lists every (ref, arch) pair; *out is an array of *count entries. */
-int store_list(struct store *s, struct store_image **out, size_t *count, char *err, size_t errlen);
+/*
+ * Every build of ref, by architecture: *out is an array of *count entries.
+ * 0; 1 when there is no such ref; -1 when it cannot be read (err names the
+ * damaged blob).
+ */
+int store_get_all(struct store *s, const char *ref, struct store_image **out, size_t *count,
+                  char *err, size_t errlen);
+/*
+ * Lists every (ref, arch) pair; *out is an array of *count entries. With bad,
+ * a ref that cannot be read (a damaged blob) is left out and named in *bad,
+ * a NULL-terminated vector of "REF: why" lines (NULL when every ref was
+ * read; free with store_strings_free); without, it fails the whole list.
+ */
+int store_list(struct store *s, struct store_image **out, size_t *count, char ***bad, char *err,
+               size_t errlen);
 /* Removes ref (all architectures); unreferenced blobs are deleted. */
 int store_remove(struct store *s, const char *ref, char *err, size_t errlen);
 /* Recomputes a blob's SHA-256; -1 with err naming the blob when it differs. */

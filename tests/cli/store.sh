@@ -9,9 +9,15 @@
 # Environment: UNIKIT (default build/asan/bin/unikit), KEEP_TMP=1 keeps the work folder.
 
 suite=store
-tests="build blob-fifo-run blob-fifo-save blob-fifo-save-no-file blob-fifo-tag blob-fifo-rmi blob-symlink-run
-blob-symlink-save blob-symlink-save-no-file blob-symlink-tag blob-symlink-rmi blob-oversized-run blob-oversized-save blob-oversized-save-no-file
-blob-oversized-tag blob-oversized-rmi blob-repair load-bomb load-limit load-limit-bad"
+blob_tests() { # the checks made for each kind of damaged blob
+    for kind in fifo symlink oversized; do
+        for verb in run inspect images save save-no-file tag rmi; do
+            printf 'blob-%s-%s ' "$kind" "$verb"
+        done
+    done
+}
+tests="build $(blob_tests) blob-repair images-partial images-partial-lists-good
+inspect-corrupted inspect-corrupted-and-good load-bomb load-limit load-limit-bad rmi-race-run load-full-disk"
 . "$(dirname "$0")/lib.sh"
 
 # A hang must fail quickly: nothing here needs more than a few seconds.
@@ -19,10 +25,12 @@ CLI_TIMEOUT=10
 
 # What the store holds, without reading any file: a FIFO would block
 # sha256sum and a 64 GiB sparse file would take minutes. Names, kinds,
-# sizes and modification times show any change a verb could make.
+# sizes and modification times show any change a verb could make (a
+# folder's time changes with a temporary file that came and went: not shown).
 store_state() {
     if [ -d "$UNIKIT_HOME/images" ]; then
-        (cd "$UNIKIT_HOME" && find images -printf '%p %y %s %T@\n' | LC_ALL=C sort)
+        (cd "$UNIKIT_HOME" && find images \( -type d -printf '%p %y\n' \) -o -printf '%p %y %s %T@\n' |
+            LC_ALL=C sort)
     fi
 }
 
@@ -67,6 +75,8 @@ for kind in fifo symlink oversized; do
     blob_re="image blob sha256:$(basename "$layer") $said"
     damage "$kind"
     expect_error "blob-$kind-run" 125 "$blob_re" run hello
+    expect_error "blob-$kind-inspect" 125 "image 'hello': $blob_re" inspect hello
+    expect_error "blob-$kind-images" 1 "hello:latest: $blob_re" images
     expect_error "blob-$kind-save" 125 "$blob_re" save -o "$tmp/out.tar" hello
     if [ -e "$tmp/out.tar" ]; then
         fail "blob-$kind-save-no-file" "a failed save left $tmp/out.tar"
@@ -99,6 +109,35 @@ else
     show
 fi
 
+# One damaged image among good ones: images lists the good ones and names
+# the bad one; inspect says what is wrong with it, not that it is missing.
+u build -q --arch "$host_arch" "$fixtures/printargs"
+u inspect printargs
+bad_layer=$blobs/$(jv LayerDigest | sed 's/^sha256://')
+if [ -f "$bad_layer" ] && truncate -s -1 "$bad_layer"; then
+    bad_re="printargs:latest: image blob $(jv LayerDigest) is corrupted \([0-9]+ bytes, expected"
+    expect_error images-partial 1 "$bad_re" images
+    if grep -Eq "^hello +$host_arch " "$out" && ! grep -q '^printargs' "$out"; then
+        pass images-partial-lists-good
+    else
+        fail images-partial-lists-good "images must list hello, and printargs only on stderr"
+        show
+    fi
+    expect_error inspect-corrupted 125 "image 'printargs': image blob sha256:[0-9a-f]{64} is corrupted" \
+        inspect printargs
+    u inspect hello printargs
+    if [ "$status" -eq 125 ] && [ "$(lines "$err")" -eq 1 ] && [ "$(jv Ref)" = hello:latest ]; then
+        pass inspect-corrupted-and-good
+    else
+        fail inspect-corrupted-and-good "inspect hello printargs must show hello and name printargs"
+        show
+    fi
+else
+    skip images-partial "printargs did not build"
+    skip inspect-corrupted "printargs did not build"
+    skip inspect-corrupted-and-good "printargs did not build"
+fi
+
 # bomb FILE SIZE: a gzip'd OCI layout whose one blob's tar header says SIZE
 # bytes; only the header is there (a real bomb's zeros would come next).
 bomb() {
@@ -127,5 +166,55 @@ UNIKIT_LOAD_MAX_BLOB=1M expect_error load-limit 125 "would expand to 2097152 byt
     load -i "$tmp/small.tar.gz"
 UNIKIT_LOAD_MAX_BLOB=lots expect_error load-limit-bad 125 "UNIKIT_LOAD_MAX_BLOB: 'lots' is not a size" \
     load -i "$tmp/hello.tar"
+
+# rmi racing run -d: whenever the rmi lands, run either refuses with one
+# line naming the image (never a raw path or QEMU's failure to read the
+# file), or starts, and then the guest boots the image it verified (the
+# instance's own link to it) to its end.
+race_fail=""
+for i in 0 1 2 3 4 5; do
+    u load -i "$tmp/hello.tar"
+    (
+        timeout "$CLI_TIMEOUT" "$UNIKIT" run -d --name "race$i" hello >"$tmp/race.out" 2>"$tmp/race.err"
+        echo $? >"$tmp/race.status"
+    ) &
+    sleep "0.0$((i * 2))"
+    "$UNIKIT" rmi hello >/dev/null 2>&1
+    wait
+    st=$(cat "$tmp/race.status")
+    if [ "$st" = 0 ]; then
+        timeout "$CLI_TIMEOUT" "$UNIKIT" logs -f "race$i" >"$tmp/race.log" 2>&1
+        grep -Fxq "Hello from a unikernel!" "$tmp/race.log" ||
+            race_fail="$race_fail race$i started but did not boot: $(head -c 300 "$tmp/race.log");"
+        "$UNIKIT" rm -f "race$i" >/dev/null 2>&1
+    elif [ "$st" != 125 ] || [ "$(lines "$tmp/race.err")" -ne 1 ] ||
+        ! grep -Eq "unikit: (no such image: hello|image blob sha256:[0-9a-f]{64} is missing)" "$tmp/race.err"; then
+        race_fail="$race_fail race$i exit $st: $(cat "$tmp/race.err");"
+    fi
+done
+if [ -z "$race_fail" ]; then
+    pass rmi-race-run
+else
+    fail rmi-race-run "$race_fail"
+fi
+
+# A full disk under the store: a tiny tmpfs (root only) holds the store but
+# not the image's layer.
+full=$tmp/full
+if [ "$(id -u)" -ne 0 ]; then
+    skip load-full-disk "needs root to mount a tmpfs"
+elif ! mkdir -p "$full" || ! mount -t tmpfs -o size=64k tmpfs "$full" 2>/dev/null; then
+    skip load-full-disk "cannot mount a tmpfs here"
+else
+    on_exit="umount '$full' 2>/dev/null"
+    home=$UNIKIT_HOME
+    export UNIKIT_HOME=$full/home
+    u images # the empty store, before the load that must leave it as it is
+    expect_error load-full-disk 125 "no space left on device for the image store \(writing $full/home/images/" \
+        load -i "$tmp/hello.tar"
+    export UNIKIT_HOME=$home
+    umount "$full"
+    on_exit=""
+fi
 
 [ "$failures" -eq 0 ]

@@ -406,7 +406,7 @@ static void test_store_list_order(void)
 
     struct store_image *imgs = NULL;
     size_t n = 0;
-    CHECK(store_list(&f.store, &imgs, &n, err, sizeof err) == 0);
+    CHECK(store_list(&f.store, &imgs, &n, NULL, err, sizeof err) == 0);
     const char *want[][2] = {
         {"alpha:2", "x86_64"},      {"alpha:latest", "aarch64"},
         {"alpha:latest", "x86_64"}, {"localhost:5000/beta:latest", "aarch64"},
@@ -428,7 +428,7 @@ static void test_store_list_empty(void)
     char err[512] = "";
     struct store_image *imgs = NULL;
     size_t n = 99;
-    CHECK(store_list(&f.store, &imgs, &n, err, sizeof err) == 0);
+    CHECK(store_list(&f.store, &imgs, &n, NULL, err, sizeof err) == 0);
     CHECK(n == 0 && imgs == NULL);
     store_images_free(imgs, n);
     fixture_close(&f);
@@ -695,7 +695,7 @@ static void test_store_corrupted_metadata_blobs(void)
         CHECK_CONTAINS(err, target);
         struct store_image *imgs;
         size_t n;
-        CHECK(store_list(&f.store, &imgs, &n, err, sizeof err) == -1);
+        CHECK(store_list(&f.store, &imgs, &n, NULL, err, sizeof err) == -1);
         CHECK_CONTAINS(err, "is corrupted");
         CHECK(store_verify_blob(&f.store, target, err, sizeof err) == -1);
         /* Removing the damaged image still works, and takes its blobs. */
@@ -730,7 +730,7 @@ static void test_store_corrupted_index_json(void)
     CHECK(strchr(err, '\n') == NULL);
     struct store_image *imgs;
     size_t n;
-    CHECK(store_list(&f.store, &imgs, &n, err, sizeof err) == -1);
+    CHECK(store_list(&f.store, &imgs, &n, NULL, err, sizeof err) == -1);
     CHECK_CONTAINS(err, want);
     /* A put must not paper over the damage by writing a fresh index. */
     CHECK(store_put(&f.store, "other", &(struct image_config){.arch = "x86_64"}, f.image, err,
@@ -830,7 +830,7 @@ static void test_store_concurrent_puts(void)
     char err[512] = "";
     struct store_image *imgs = NULL;
     size_t n = 0;
-    CHECK(store_list(&f.store, &imgs, &n, err, sizeof err) == 0);
+    CHECK(store_list(&f.store, &imgs, &n, NULL, err, sizeof err) == 0);
     CHECK(n == WRITERS);
     store_images_free(imgs, n);
     fixture_close(&f);
