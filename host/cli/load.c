@@ -237,11 +237,9 @@ static int read_entry(struct load *l, struct archive_entry *e)
     return 0; /* other files (a docker-archive manifest.json, say) are not ours */
 }
 
-static int set_refs(struct load *l)
+/* Each name once: the last index.json entry for a name wins, as it would one by one. */
+static int named_entries(struct load *l, json_t *list, json_t *by_name)
 {
-    json_t *doc = json_loadb(l->index, l->index_len, 0, NULL);
-    json_t *list = json_object_get(doc, "manifests");
-    int rc = 0, named = 0;
     size_t i;
     json_t *desc;
     json_array_foreach(list, i, desc)
@@ -249,21 +247,60 @@ static int set_refs(struct load *l)
         const char *ref = json_string_value(
             json_object_get(json_object_get(desc, "annotations"), REF_ANNOTATION));
         const char *digest = json_string_value(json_object_get(desc, "digest"));
-        if (!ref || rc != 0)
+        if (!ref)
             continue;
         char *name = store_normalize_ref(ref);
-        if (!name) {
-            snprintf(l->err, sizeof l->err, "%s: invalid image name '%s'", l->source, ref);
-            rc = -1;
-        } else if ((rc = store_set_ref(l->s, name, digest ? digest : "", l->err, sizeof l->err)) ==
-                   0) {
-            printf("loaded %s\n", name);
-            named++;
-        }
+        if (!name)
+            return load_fail(l, "%s: invalid image name '%s'", l->source, ref);
+        json_object_del(by_name, name); /* a later entry moves to the end */
+        json_object_set_new(by_name, name, json_string(digest ? digest : ""));
         free(name);
     }
-    if (rc == 0 && named == 0)
-        rc = load_fail(l, "%s: no named image in index.json", l->source);
+    if (json_object_size(by_name) == 0)
+        return load_fail(l, "%s: no named image in index.json", l->source);
+    return 0;
+}
+
+/*
+ * "loaded NAME (ARCH)", one line for each architecture each loaded name now
+ * has: one pass over the store, not one per name (each would read all of
+ * index.json again).
+ */
+static void report(struct load *l, json_t *by_name)
+{
+    struct store_image *imgs = NULL;
+    size_t n = 0;
+    char **bad = NULL;
+    char err[512];
+    if (store_list(l->s, &imgs, &n, &bad, err, sizeof err) == 0)
+        for (size_t i = 0; i < n; i++)
+            if (json_object_get(by_name, imgs[i].ref))
+                printf("loaded %s (%s)\n", imgs[i].ref, imgs[i].config.arch);
+    store_strings_free(bad);
+    store_images_free(imgs, n);
+}
+
+static int set_refs(struct load *l)
+{
+    json_t *doc = json_loadb(l->index, l->index_len, 0, NULL);
+    json_t *by_name = json_object();
+    int rc = named_entries(l, json_object_get(doc, "manifests"), by_name);
+    size_t n = json_object_size(by_name), i = 0;
+    char **names = xcalloc(n + 1, sizeof *names), **digests = xcalloc(n + 1, sizeof *digests);
+    const char *name;
+    json_t *digest;
+    json_object_foreach(by_name, name, digest)
+    {
+        names[i] = (char *)name;
+        digests[i++] = (char *)json_string_value(digest);
+    }
+    if (rc == 0)
+        rc = store_set_refs(l->s, names, digests, n, l->err, sizeof l->err);
+    if (rc == 0)
+        report(l, by_name);
+    free(names);
+    free(digests);
+    json_decref(by_name);
     json_decref(doc);
     return rc;
 }

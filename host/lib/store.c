@@ -1703,32 +1703,72 @@ static int image_index_blob(struct store *s, const char *name, const char *diges
     return rc;
 }
 
-static int set_ref_locked(struct store *s, const char *name, const struct blob_ref *b, char *err,
-                          size_t errlen)
+/* Where each name is in index.json's manifests: one pass, so n names cost n lookups. */
+static json_t *ref_positions(json_t *manifests)
+{
+    json_t *at = json_object();
+    size_t i;
+    json_t *desc;
+    json_array_foreach(manifests, i, desc)
+    {
+        if (ref_name_of(desc))
+            json_object_set_new(at, ref_name_of(desc), json_integer((json_int_t)i));
+    }
+    return at;
+}
+
+/* Points names[i] at blobs[i] for each i, in one write of index.json. */
+static int set_refs_locked(struct store *s, char **names, const struct blob_ref *blobs, size_t n,
+                           char *err, size_t errlen)
 {
     json_t *index = load_index(s, err, errlen);
     if (!index)
         return -1;
-    set_ref_entry(index, name, ref_descriptor_json(name, b));
+    json_t *manifests = manifests_of(index);
+    json_t *at = ref_positions(manifests);
+    for (size_t i = 0; i < n; i++) {
+        json_t *entry = ref_descriptor_json(names[i], &blobs[i]);
+        json_t *pos = json_object_get(at, names[i]);
+        if (pos) {
+            json_array_set_new(manifests, (size_t)json_integer_value(pos), entry);
+        } else {
+            json_object_set_new(at, names[i], json_integer((json_int_t)json_array_size(manifests)));
+            json_array_append_new(manifests, entry);
+        }
+    }
     int rc = save_index(s, index, err, errlen);
+    json_decref(at);
     json_decref(index);
+    return rc;
+}
+
+int store_set_refs(struct store *s, char *const *refs, char *const *digests, size_t n, char *err,
+                   size_t errlen)
+{
+    char **names = check_alloc(calloc(n + 1, sizeof *names));
+    struct blob_ref *blobs = check_alloc(calloc(n + 1, sizeof *blobs));
+    int lock = lock_store(s, err, errlen);
+    int rc = lock >= 0 ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        names[i] = store_normalize_ref(refs[i]);
+        if (!names[i])
+            rc = fail(err, errlen, "invalid reference format: '%s'", or_empty(refs[i]));
+        else
+            rc = image_index_blob(s, names[i], digests[i], &blobs[i], err, errlen);
+    }
+    if (rc == 0)
+        rc = set_refs_locked(s, names, blobs, n, err, errlen);
+    if (lock >= 0)
+        close(lock);
+    free_vector(names);
+    free(blobs);
     return rc;
 }
 
 int store_set_ref(struct store *s, const char *ref, const char *digest, char *err, size_t errlen)
 {
-    char *name = store_normalize_ref(ref);
-    if (!name)
-        return fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
-    int lock = lock_store(s, err, errlen);
-    struct blob_ref b;
-    int rc = lock >= 0 ? image_index_blob(s, name, digest, &b, err, errlen) : -1;
-    if (rc == 0)
-        rc = set_ref_locked(s, name, &b, err, errlen);
-    if (lock >= 0)
-        close(lock);
-    free(name);
-    return rc;
+    char *const refs[] = {(char *)ref}, *const digests[] = {(char *)digest};
+    return store_set_refs(s, refs, digests, 1, err, errlen);
 }
 
 static int tag_locked(struct store *s, const char *src_name, const char *src, const char *dst_name,

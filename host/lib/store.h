@@ -133,6 +133,9 @@ int store_ref_index(struct store *s, const char *ref, char digest[STORE_DIGEST_S
  * collect garbage: call store_gc when the last ref is set.
  */
 int store_set_ref(struct store *s, const char *ref, const char *digest, char *err, size_t errlen);
+/* store_set_ref for n refs at once (distinct names), with one write of index.json. */
+int store_set_refs(struct store *s, char *const *refs, char *const *digests, size_t n, char *err,
+                   size_t errlen);
 /* Another reference to src's image index, as `docker tag`. */
 int store_tag(struct store *s, const char *src, const char *dst, char *err, size_t errlen);
 /* Every reference, normalized; a NULL-terminated vector in *out. */

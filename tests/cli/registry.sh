@@ -204,7 +204,9 @@ L=$(new_home load)
 u "$A" save hello -o "$tmp/hello.tar"
 st=$status
 u "$L" load -i "$tmp/hello.tar"
-if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && grep -Fxq "loaded hello:latest" "$out" &&
+# One line per name and architecture stored.
+if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && grep -Fxq "loaded hello:latest (x86_64)" "$out" &&
+    [ "$(lines "$out")" -eq "$narch" ] &&
     run_prints "$L" hello; then
     pass save-load
 else

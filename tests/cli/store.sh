@@ -17,7 +17,7 @@ blob_tests() { # the checks made for each kind of damaged blob
     done
 }
 tests="build $(blob_tests) blob-repair images-partial images-partial-lists-good
-inspect-corrupted inspect-corrupted-and-good load-bomb load-limit load-limit-bad rmi-race-run load-full-disk"
+inspect-corrupted inspect-corrupted-and-good load-bomb load-limit load-limit-bad load-many-entries rmi-race-run load-full-disk"
 . "$(dirname "$0")/lib.sh"
 
 # A hang must fail quickly: nothing here needs more than a few seconds.
@@ -166,6 +166,27 @@ UNIKIT_LOAD_MAX_BLOB=1M expect_error load-limit 125 "would expand to 2097152 byt
     load -i "$tmp/small.tar.gz"
 UNIKIT_LOAD_MAX_BLOB=lots expect_error load-limit-bad 125 "UNIKIT_LOAD_MAX_BLOB: 'lots' is not a size" \
     load -i "$tmp/hello.tar"
+
+# An index.json naming one image 5,000 times: one line per name and
+# architecture stored, in time proportionate to what is stored (each entry
+# used to be a write of index.json: about a minute here).
+mkdir -p "$tmp/many" && (cd "$tmp/many" && tar xf "$tmp/hello.tar") &&
+    "$py" - "$tmp/many/index.json" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    index = json.load(f)
+index["manifests"] = index["manifests"][:1] * 5000
+with open(sys.argv[1], "w") as f:
+    json.dump(index, f)
+EOF
+(cd "$tmp/many" && tar cf "$tmp/many.tar" oci-layout index.json blobs)
+u load -i "$tmp/many.tar"
+if [ "$status" -ne 0 ] || [ "$(lines "$out")" -ne 1 ]; then
+    fail load-many-entries "load of 5,000 entries for one name: exit $status (124: too slow), $(lines "$out") lines"
+    show
+elif expect_lines load-many-entries "loaded hello:latest ($host_arch)"; then
+    pass load-many-entries
+fi
 
 # rmi racing run -d: whenever the rmi lands, run either refuses with one
 # line naming the image (never a raw path or QEMU's failure to read the
