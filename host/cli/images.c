@@ -30,10 +30,12 @@ int cmd_images(int argc, char **argv)
     struct store s = {0};
     struct store_image *imgs = NULL;
     size_t count = 0;
+    char **bad = NULL;
     char err[1024];
     if (cli_open_store(&s) < 0)
         return 1;
-    if (store_list(&s, &imgs, &count, err, sizeof(err)) < 0) {
+    /* One damaged image must not hide the others: they are listed, it is named. */
+    if (store_list(&s, &imgs, &count, &bad, err, sizeof(err)) < 0) {
         cli_error("%s", err);
         store_close(&s);
         return 1;
@@ -47,7 +49,12 @@ int cmd_images(int argc, char **argv)
         format_age((long long)(now - imgs[i].config.created), age, sizeof(age));
         printf("%-32s %-8s %-10s %s\n", name, imgs[i].config.arch, size, age);
     }
+    fflush(stdout);
+    for (char **b = bad; b && *b; b++)
+        cli_error("%s", *b);
+    int code = bad ? 1 : 0;
+    store_strings_free(bad);
     store_images_free(imgs, count);
     store_close(&s);
-    return 0;
+    return code;
 }

@@ -78,7 +78,7 @@ static json_t *store_counts(const char *home)
     char err[1024];
     json_int_t names = -1;
     if (store_open(&s, home, err, sizeof(err)) == 0 &&
-        store_list(&s, &imgs, &nimg, err, sizeof(err)) == 0) {
+        store_list(&s, &imgs, &nimg, NULL, err, sizeof(err)) == 0) {
         names = 0;
         for (size_t i = 0; i < nimg; i++) {
             bool seen = false;

@@ -95,30 +95,30 @@ static json_t *manifest_json(const struct store_image *img)
     return j;
 }
 
-/* Every architecture stored under the reference; NULL if there is none. */
-static json_t *image_json(struct store *s, const char *name)
+/*
+ * Every architecture stored under the reference. NULL with *found false if
+ * there is none; NULL with *found true and err if it cannot be read.
+ */
+static json_t *image_json(struct store *s, const char *name, bool *found, char *err, size_t errlen)
 {
-    char *ref = store_normalize_ref(name);
     struct store_image *imgs = NULL;
     size_t count = 0;
-    char err[1024];
-    json_t *archs = json_array(), *manifests = json_array();
-    if (ref && store_list(s, &imgs, &count, err, sizeof(err)) == 0) {
-        for (size_t i = 0; i < count; i++) {
-            if (strcmp(imgs[i].ref, ref) != 0)
-                continue;
-            json_array_append_new(archs, json_string(imgs[i].config.arch));
-            json_array_append_new(manifests, manifest_json(&imgs[i]));
-        }
-    }
-    store_images_free(imgs, count);
-    json_t *j = NULL;
-    if (json_array_size(manifests) > 0)
-        j = json_pack("{s:s, s:s, s:O, s:O}", "Type", "image", "Ref", ref, "Architectures", archs,
-                      "Manifests", manifests);
-    json_decref(archs);
-    json_decref(manifests);
+    char *ref = store_normalize_ref(name); /* not an image name: only an instance's */
+    int rc = ref ? store_get_all(s, ref, &imgs, &count, err, errlen) : 1;
     free(ref);
+    *found = rc == -1;
+    if (rc != 0 || count == 0) {
+        store_images_free(imgs, count);
+        return NULL;
+    }
+    json_t *archs = json_array(), *manifests = json_array();
+    for (size_t i = 0; i < count; i++) {
+        json_array_append_new(archs, json_string(imgs[i].config.arch));
+        json_array_append_new(manifests, manifest_json(&imgs[i]));
+    }
+    json_t *j = json_pack("{s:s, s:s, s:o, s:o}", "Type", "image", "Ref", imgs[0].ref,
+                          "Architectures", archs, "Manifests", manifests);
+    store_images_free(imgs, count);
     return j;
 }
 
@@ -133,9 +133,13 @@ static json_t *lookup(const char *home, struct store *s, const char *key)
         instance_free(&inst);
         return j;
     }
-    json_t *j = s ? image_json(s, key) : NULL;
+    char image_err[1024];
+    bool found = false;
+    json_t *j = s ? image_json(s, key, &found, image_err, sizeof(image_err)) : NULL;
     if (!j && strstr(err, "matches"))
         cli_error("%s", err);
+    else if (!j && found)
+        cli_error("image '%s': %s", key, image_err);
     else if (!j)
         cli_error("no such instance or image: '%s'", key);
     return j;

@@ -8,6 +8,7 @@
  * org.opencontainers.image.ref.name annotation becomes a name in the store.
  * If anything fails, the blobs imported so far are collected again.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,10 +21,12 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "unikfile.h"
 #include "util.h"
 
-#define MAX_INDEX      (16u << 20)
-#define REF_ANNOTATION "org.opencontainers.image.ref.name"
+#define MAX_INDEX        (16u << 20)
+#define DEFAULT_MAX_BLOB (512ull << 20) /* see max_blob */
+#define REF_ANNOTATION   "org.opencontainers.image.ref.name"
 
 struct load {
     struct store *s;
@@ -115,24 +118,83 @@ static int read_layout(struct load *l, struct archive_entry *e)
     return l->layout ? 0 : -1;
 }
 
-/* Streams a blob member into a temporary file; the store checks it against its name. */
-static int import_blob(struct load *l, const char *hex)
+/*
+ * The most one blob may expand to. A compressed archive can promise far more
+ * than it holds (a few MB of gzip can become a GiB of zeros), and the digest
+ * can only refuse those bytes after they are on disk; so a member above the
+ * limit is refused by its tar header, before a byte is written.
+ */
+static int max_blob(struct load *l, uint64_t *out)
 {
-    char *digest = xasprintf("sha256:%s", hex);
-    char *tmp = NULL;
-    int fd = store_has_blob(l->s, digest) ? -2 : store_blob_temp(l->s, &tmp, l->err, sizeof l->err);
-    int rc = fd == -1 ? -1 : 0;
+    const char *env = getenv("UNIKIT_LOAD_MAX_BLOB");
+    int64_t n = env && *env ? unikfile_parse_size(env) : (int64_t)DEFAULT_MAX_BLOB;
+    if (n <= 0)
+        return load_fail(l, "UNIKIT_LOAD_MAX_BLOB: '%s' is not a size (such as 512M or 2G)", env);
+    *out = (uint64_t)n;
+    return 0;
+}
+
+static int check_blob_size(struct load *l, const char *digest, int64_t size)
+{
+    uint64_t limit = 0;
+    if (max_blob(l, &limit) != 0)
+        return -1;
+    if (size < 0 || (uint64_t)size > limit)
+        return load_fail(l,
+                         "%s: blob %s would expand to %lld bytes, more than the %llu a blob may "
+                         "have (UNIKIT_LOAD_MAX_BLOB)",
+                         l->source, digest, (long long)size, (unsigned long long)limit);
+    return 0;
+}
+
+/* -1 with errno: a short write is retried, so errno is the write's, never a stale one. */
+static int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+        offset += n;
+    }
+    return 0;
+}
+
+/* Copies the current member into fd: never past limit bytes, whatever the archive claims. */
+static int copy_member(struct load *l, int fd, const char *tmp, const char *digest, uint64_t limit)
+{
     const void *buf;
     size_t size;
     la_int64_t offset;
     int r;
-    while (fd >= 0 && rc == 0 &&
-           (r = archive_read_data_block(l->a, &buf, &size, &offset)) != ARCHIVE_EOF) {
+    while ((r = archive_read_data_block(l->a, &buf, &size, &offset)) != ARCHIVE_EOF) {
         if (r != ARCHIVE_OK)
-            rc = archive_failed(l);
-        else if (pwrite(fd, buf, size, offset) != (ssize_t)size)
-            rc = load_fail(l, "%s: write failed", tmp);
+            return archive_failed(l);
+        if (offset < 0 || (uint64_t)offset + size > limit)
+            return load_fail(l, "%s: blob %s is larger than its tar header says", l->source,
+                             digest);
+        if (pwrite_all(fd, buf, size, offset) != 0)
+            return store_write_failed(tmp, errno, l->err, sizeof l->err);
     }
+    return 0;
+}
+
+/* Streams a blob member into a temporary file; the store checks it against its name. */
+static int import_blob(struct load *l, const char *hex, int64_t size)
+{
+    char *digest = xasprintf("sha256:%s", hex);
+    char *tmp = NULL;
+    int fd = -2, rc = check_blob_size(l, digest, size);
+    if (rc == 0 && !store_has_blob(l->s, digest, (uint64_t)size))
+        fd = store_blob_temp(l->s, &tmp, l->err, sizeof l->err);
+    if (fd == -1)
+        rc = -1;
+    if (fd >= 0 && rc == 0)
+        rc = copy_member(l, fd, tmp, digest, (uint64_t)size);
     if (fd >= 0 && rc == 0)
         rc = store_commit_blob(l->s, fd, tmp, digest, l->err, sizeof l->err);
     else if (fd >= 0) {
@@ -171,15 +233,13 @@ static int read_entry(struct load *l, struct archive_entry *e)
         return l->index ? 0 : -1;
     }
     if (is_blob_name(name, &hex))
-        return import_blob(l, hex);
+        return import_blob(l, hex, archive_entry_size(e));
     return 0; /* other files (a docker-archive manifest.json, say) are not ours */
 }
 
-static int set_refs(struct load *l)
+/* Each name once: the last index.json entry for a name wins, as it would one by one. */
+static int named_entries(struct load *l, json_t *list, json_t *by_name)
 {
-    json_t *doc = json_loadb(l->index, l->index_len, 0, NULL);
-    json_t *list = json_object_get(doc, "manifests");
-    int rc = 0, named = 0;
     size_t i;
     json_t *desc;
     json_array_foreach(list, i, desc)
@@ -187,21 +247,60 @@ static int set_refs(struct load *l)
         const char *ref = json_string_value(
             json_object_get(json_object_get(desc, "annotations"), REF_ANNOTATION));
         const char *digest = json_string_value(json_object_get(desc, "digest"));
-        if (!ref || rc != 0)
+        if (!ref)
             continue;
         char *name = store_normalize_ref(ref);
-        if (!name) {
-            snprintf(l->err, sizeof l->err, "%s: invalid image name '%s'", l->source, ref);
-            rc = -1;
-        } else if ((rc = store_set_ref(l->s, name, digest ? digest : "", l->err, sizeof l->err)) ==
-                   0) {
-            printf("loaded %s\n", name);
-            named++;
-        }
+        if (!name)
+            return load_fail(l, "%s: invalid image name '%s'", l->source, ref);
+        json_object_del(by_name, name); /* a later entry moves to the end */
+        json_object_set_new(by_name, name, json_string(digest ? digest : ""));
         free(name);
     }
-    if (rc == 0 && named == 0)
-        rc = load_fail(l, "%s: no named image in index.json", l->source);
+    if (json_object_size(by_name) == 0)
+        return load_fail(l, "%s: no named image in index.json", l->source);
+    return 0;
+}
+
+/*
+ * "loaded NAME (ARCH)", one line for each architecture each loaded name now
+ * has: one pass over the store, not one per name (each would read all of
+ * index.json again).
+ */
+static void report(struct load *l, json_t *by_name)
+{
+    struct store_image *imgs = NULL;
+    size_t n = 0;
+    char **bad = NULL;
+    char err[512];
+    if (store_list(l->s, &imgs, &n, &bad, err, sizeof err) == 0)
+        for (size_t i = 0; i < n; i++)
+            if (json_object_get(by_name, imgs[i].ref))
+                printf("loaded %s (%s)\n", imgs[i].ref, imgs[i].config.arch);
+    store_strings_free(bad);
+    store_images_free(imgs, n);
+}
+
+static int set_refs(struct load *l)
+{
+    json_t *doc = json_loadb(l->index, l->index_len, 0, NULL);
+    json_t *by_name = json_object();
+    int rc = named_entries(l, json_object_get(doc, "manifests"), by_name);
+    size_t n = json_object_size(by_name), i = 0;
+    char **names = xcalloc(n + 1, sizeof *names), **digests = xcalloc(n + 1, sizeof *digests);
+    const char *name;
+    json_t *digest;
+    json_object_foreach(by_name, name, digest)
+    {
+        names[i] = (char *)name;
+        digests[i++] = (char *)json_string_value(digest);
+    }
+    if (rc == 0)
+        rc = store_set_refs(l->s, names, digests, n, l->err, sizeof l->err);
+    if (rc == 0)
+        report(l, by_name);
+    free(names);
+    free(digests);
+    json_decref(by_name);
     json_decref(doc);
     return rc;
 }

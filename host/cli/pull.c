@@ -78,7 +78,7 @@ static int fetch_blob(struct pull *p, json_t *desc)
         return -1;
     }
     free(path);
-    if (store_has_blob(p->s, digest)) {
+    if (store_has_blob(p->s, digest, (uint64_t)size)) {
         p->present++;
         return 0;
     }
@@ -217,6 +217,13 @@ static int pull_top(struct pull *p, char digest[STORE_DIGEST_SIZE])
     return rc;
 }
 
+/* Appends to err that running pull again resumes, as long as it still fits one line. */
+static void add_resume_hint(char *err, size_t len)
+{
+    size_t used = strlen(err);
+    snprintf(err + used, len - used, "; running pull again resumes where it stopped");
+}
+
 static int pull(struct pull *p, bool insecure)
 {
     char digest[STORE_DIGEST_SIZE];
@@ -232,6 +239,8 @@ static int pull(struct pull *p, bool insecure)
         printf("pulled %s %s (%d blobs downloaded, %d already present)\n", p->ref->name, digest,
                p->fetched, p->present);
     }
+    if (rc != 0 && registry_interrupted(p->reg)) /* what arrived is kept: say so */
+        add_resume_hint(p->err, sizeof p->err);
     registry_close(p->reg);
     return rc;
 }

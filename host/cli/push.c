@@ -169,6 +169,13 @@ static int push_index(struct push *p, const char *digest)
     return rc;
 }
 
+/* Appends to err that running push again resumes, as long as it still fits one line. */
+static void add_resume_hint(char *err, size_t len)
+{
+    size_t used = strlen(err);
+    snprintf(err + used, len - used, "; running push again resumes where it stopped");
+}
+
 static int push(struct push *p, bool insecure)
 {
     char digest[STORE_DIGEST_SIZE];
@@ -180,6 +187,8 @@ static int push(struct push *p, bool insecure)
     if (rc == 0)
         printf("pushed %s %s (%d blobs uploaded, %d mounted, %d already there)\n", p->ref->name,
                digest, p->uploaded, p->mounted, p->present);
+    if (rc != 0 && registry_interrupted(p->reg)) /* what arrived is kept: say so */
+        add_resume_hint(p->err, sizeof p->err);
     registry_close(p->reg);
     json_decref(p->sources);
     return rc;

@@ -178,6 +178,7 @@ static void program_argv(const struct image_config *cfg, int argc, char **argv, 
         strvec_push(out, cfg->cmd[i]);
 }
 
+/* The image, and its layer opened and verified: the fd, or -1 after one line. */
 static int find_image(struct store *s, const char *name, const char *arch, struct store_image *img)
 {
     char err[1024];
@@ -187,13 +188,58 @@ static int find_image(struct store *s, const char *name, const char *arch, struc
         cli_error("'%s' is not a valid image name", name);
     else if (rc < 0)
         cli_error("%s", err);
-    else if (store_verify_blob(s, img->layer_digest, err, sizeof(err)) < 0) {
+    else if ((rc = store_open_blob(s, img->layer_digest, img->layer_size, err, sizeof(err))) < 0) {
         cli_error("%s; rebuild or pull the image", err);
         store_image_free(img);
-        rc = -1;
     }
     free(ref);
     return rc;
+}
+
+static int copy_fd(int in, int out)
+{
+    char buf[65536];
+    ssize_t n;
+    if (lseek(in, 0, SEEK_SET) != 0)
+        return -1;
+    while ((n = read(in, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        for (ssize_t done = 0, w; done < n; done += w)
+            if ((w = write(out, buf + done, (size_t)(n - done))) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+/*
+ * The instance's own copy of the image file: a hard link to the verified
+ * blob (free), or a copy of it when the blob is already gone (an rmi since
+ * find_image) or on another file system. QEMU boots it and the crash report
+ * reads it after `run` has let go of the store, so neither an rmi while
+ * starting nor one while the guest runs can take it away. NULL after one line.
+ */
+static char *pin_image(const struct instance *inst, int layer_fd)
+{
+    char *path = xasprintf("%s/image", inst->dir);
+    char *proc = xasprintf("/proc/self/fd/%d", layer_fd);
+    int rc = linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+    free(proc);
+    if (rc != 0) {
+        int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        rc = out >= 0 && copy_fd(layer_fd, out) == 0 ? 0 : -1;
+        if (out >= 0 && close(out) != 0)
+            rc = -1;
+    }
+    if (rc != 0) {
+        cli_error("cannot keep the image for instance %.12s in %s: %s", inst->id, inst->dir,
+                  strerror(errno));
+        free(path);
+        return NULL;
+    }
+    return path;
 }
 
 /* -p and --ip need an image that has the network, and ports free now. */
@@ -502,11 +548,13 @@ int cmd_run(int argc, char **argv)
     struct strvec prog = {0};
     struct instance inst = {0};
     int code = EXIT_UNIKIT_ERROR;
+    int layer_fd = -1;
+    char *image = NULL;
 
     int first = parse_options(argc, argv, &o);
     if (first < 0 || cli_open_store(&s) < 0)
         goto out;
-    if (find_image(&s, argv[first], o.arch, &img) < 0)
+    if ((layer_fd = find_image(&s, argv[first], o.arch, &img)) < 0)
         goto out;
     if (!img.config.cmd || !img.config.cmd[0]) {
         cli_error("image '%s' has no cmd", argv[first]);
@@ -545,11 +593,24 @@ int cmd_run(int argc, char **argv)
     boot.accel = accel.name;
     if (new_instance(&o, &img, &boot, &accel, &inst) < 0)
         goto out_image;
+    bool bench = bench_image && *bench_image;
+    if (!bench && !(image = pin_image(&inst, layer_fd))) {
+        instance_remove(&inst, err, sizeof(err));
+        instance_free(&inst);
+        goto out_image;
+    }
+    if (image)
+        boot.image = image;
+    close(layer_fd);
+    layer_fd = -1;
     code = o.detach ? run_detached(&inst, &boot) : run_foreground(&inst, &boot);
     instance_free(&inst);
 out_image:
     store_image_free(&img);
 out:
+    if (layer_fd >= 0)
+        close(layer_fd);
+    free(image);
     strvec_free(&prog);
     strvec_free(&o.env);
     strvec_free(&o.publish);

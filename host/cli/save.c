@@ -31,7 +31,7 @@ struct save {
     struct store *s;
     struct archive *a;
     json_t *index;      /* the archive's index.json */
-    json_t *blobs;      /* digest → true: each blob goes in once */
+    json_t *blobs;      /* digest → its size: each blob goes in once */
     const char *output; /* the archive's name in messages: FILE or "stdout" */
     char err[1024];
 };
@@ -124,17 +124,17 @@ static int copy_data(struct save *sv, int fd, const char *path)
     }
 }
 
-/* A blob, streamed from the store (verify_blobs has checked it; the store lock keeps it so). */
-static int add_blob(struct save *sv, const char *digest)
+/* A blob, streamed from the store: verify_blobs has checked its type, size
+   and hash, and the store lock keeps it so. */
+static int add_blob(struct save *sv, const char *digest, uint64_t size)
 {
     char *path = store_blob_path(sv->s, digest);
-    char *name = xasprintf("blobs/sha256/%s", digest + strlen("sha256:"));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    int rc = fd >= 0 && fstat(fd, &st) == 0 ? 0 : -1;
-    if (rc != 0)
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int rc = fd >= 0 ? 0 : -1;
+    if (rc < 0)
         snprintf(sv->err, sizeof sv->err, "%s: %s", path, strerror(errno));
-    struct archive_entry *e = rc == 0 ? new_entry(name, AE_IFREG, st.st_size) : NULL;
+    char *name = xasprintf("blobs/sha256/%s", digest + strlen("sha256:"));
+    struct archive_entry *e = rc == 0 ? new_entry(name, AE_IFREG, (int64_t)size) : NULL;
     if (rc == 0 && archive_write_header(sv->a, e) != ARCHIVE_OK)
         rc = archive_failed(sv);
     if (rc == 0)
@@ -147,11 +147,21 @@ static int add_blob(struct save *sv, const char *digest)
     return rc;
 }
 
-/* Adds one name's index entry and its blobs. */
+/* The size the descriptors give the blob digest, which blobs lists. */
+static uint64_t listed_size(const struct store_blob *blobs, size_t n, const char *digest)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(blobs[i].digest, digest) == 0)
+            return blobs[i].size;
+    return 0;
+}
+
+/* Adds one name's index entry and its blobs (digest → size in sv->blobs). */
 static int add_image(struct save *sv, const char *user_ref)
 {
     char digest[STORE_DIGEST_SIZE];
-    char **blobs = NULL;
+    struct store_blob *blobs = NULL;
+    size_t n = 0;
     char *ref = store_normalize_ref(user_ref);
     int rc = ref ? 0 : -1;
     if (!ref)
@@ -159,23 +169,16 @@ static int add_image(struct save *sv, const char *user_ref)
     if (rc == 0)
         rc = store_ref_index(sv->s, ref, digest, sv->err, sizeof sv->err);
     if (rc == 0)
-        rc = store_ref_blobs(sv->s, ref, &blobs, sv->err, sizeof sv->err);
-    char *path = rc == 0 ? store_blob_path(sv->s, digest) : NULL;
-    struct stat st;
-    if (rc == 0 && stat(path, &st) != 0) {
-        snprintf(sv->err, sizeof sv->err, "image blob %s is missing", digest);
-        rc = -1;
-    }
+        rc = store_ref_blob_list(sv->s, ref, &blobs, &n, sv->err, sizeof sv->err);
     if (rc == 0)
         json_array_append_new(json_object_get(sv->index, "manifests"),
                               json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", INDEX_MEDIA,
-                                        "digest", digest, "size", (json_int_t)st.st_size,
-                                        "annotations", "org.opencontainers.image.ref.name", ref));
-    for (char **b = blobs; rc == 0 && b && *b; b++)
-        if (!json_object_get(sv->blobs, *b))
-            json_object_set_new(sv->blobs, *b, json_true());
-    store_strings_free(blobs);
-    free(path);
+                                        "digest", digest, "size",
+                                        (json_int_t)listed_size(blobs, n, digest), "annotations",
+                                        "org.opencontainers.image.ref.name", ref));
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        json_object_set_new(sv->blobs, blobs[i].digest, json_integer((json_int_t)blobs[i].size));
+    free(blobs);
     free(ref);
     return rc;
 }
@@ -191,11 +194,11 @@ static int write_layout(struct save *sv)
     if (rc == 0)
         rc = add_dir(sv, "blobs/sha256/");
     const char *digest;
-    json_t *v;
-    json_object_foreach(sv->blobs, digest, v)
+    json_t *size;
+    json_object_foreach(sv->blobs, digest, size)
     {
         if (rc == 0)
-            rc = add_blob(sv, digest);
+            rc = add_blob(sv, digest, (uint64_t)json_integer_value(size));
     }
     free(index);
     return rc;
@@ -209,11 +212,14 @@ static int write_layout(struct save *sv)
 static int verify_blobs(struct save *sv)
 {
     const char *digest;
-    json_t *v;
-    json_object_foreach(sv->blobs, digest, v)
+    json_t *size;
+    json_object_foreach(sv->blobs, digest, size)
     {
-        if (store_verify_blob(sv->s, digest, sv->err, sizeof sv->err) < 0)
+        int fd = store_open_blob(sv->s, digest, (uint64_t)json_integer_value(size), sv->err,
+                                 sizeof sv->err);
+        if (fd < 0)
             return -1;
+        close(fd);
     }
     return 0;
 }

@@ -40,9 +40,12 @@
 #define MAX_ERROR_BODY  (64u << 10)  /* enough of an error body to explain it */
 #define DEFAULT_CHUNK   (8ull << 20) /* blobs above this go up in PATCH chunks */
 #define DOWNLOAD_TRIES  3            /* a cut-short download resumes this often */
-#define STALL_SECONDS   60L          /* a transfer with no bytes this long fails */
 #define CONNECT_SECONDS 30L
-#define MAX_REDIRECTS   10L
+/* A transfer slower than this many bytes a second for STALL_SECONDS has stalled. */
+#define STALL_BYTES      1024L
+#define STALL_SECONDS    30L
+#define DEADLINE_SECONDS 3600L /* a whole push or pull */
+#define MAX_REDIRECTS    10L
 
 struct registry {
     CURL *curl;
@@ -55,6 +58,11 @@ struct registry {
     char *upload; /* an upload session a failed mount opened, for the next upload */
     char *upload_digest;
     bool progress; /* stderr is a terminal */
+    /* Limits, so a registry that trickles bytes cannot hold a pull forever. */
+    long stall_bytes, stall_seconds; /* UNIKIT_REGISTRY_LOW_SPEED, _LOW_SPEED_TIME */
+    long deadline_seconds;           /* UNIKIT_REGISTRY_TIMEOUT; 0: none */
+    double deadline;                 /* when it ends, on the monotonic clock */
+    bool interrupted;                /* a limit ended a transfer: running again resumes */
 };
 
 /* Where a request body comes from: memory, or a range of a file. */
@@ -70,6 +78,7 @@ struct sink {
     EVP_MD_CTX *hash;
     uint64_t written, limit;
     bool started; /* this attempt has written to fd */
+    int error;    /* errno of a failed write to fd: the store's disk, not the network */
     char *mem;
     size_t mem_len, mem_cap;
     bool too_big;
@@ -363,8 +372,10 @@ static int to_file(struct sink *s, long status, const char *data, size_t n)
         ssize_t w = write(s->fd, data + done, n - done);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0)
+        if (w < 0) {
+            s->error = errno;
             return -1;
+        }
         done += (size_t)w;
     }
     EVP_DigestUpdate(s->hash, data, n);
@@ -438,6 +449,13 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Milliseconds to the deadline (at least 1 while any is left). */
+static long time_left_ms(const struct registry *r)
+{
+    double left = r->deadline - now_seconds();
+    return left <= 0 ? 0 : left < 0.001 ? 1 : (long)(left * 1000);
+}
+
 /* Bytes and rate on one rewritten line, a few times a second, for a person watching. */
 static int show_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                          curl_off_t ulnow)
@@ -507,8 +525,10 @@ static void perform(struct exchange *x)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_SECONDS);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, r->stall_bytes);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->stall_bytes ? r->stall_seconds : 0L);
+    if (r->deadline_seconds)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, time_left_ms(r));
     curl_easy_setopt(c, CURLOPT_USERAGENT, "unikit");
     if (r->insecure) {
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -532,7 +552,9 @@ static void perform(struct exchange *x)
     x->out.started = false;
     x->body.pos = 0;
     clear_response(x);
-    x->cc = curl_easy_perform(c);
+    /* Past the deadline nothing is sent: libcurl takes a timeout of 0 as none. */
+    x->cc = r->deadline_seconds && time_left_ms(r) <= 0 ? CURLE_OPERATION_TIMEDOUT
+                                                        : curl_easy_perform(c);
     curl_slist_free_all(headers);
     if (r->progress && x->label)
         fputs("\r\033[K", stderr);
@@ -546,9 +568,26 @@ static void exchange_free(struct exchange *x)
     clear_response(x);
 }
 
+/* A limit ended the transfer: say which, in words a user can act on. */
+static int limit_error(struct exchange *x, const char *what, char *err, size_t errlen)
+{
+    struct registry *r = x->r;
+    r->interrupted = true;
+    if (r->deadline_seconds && time_left_ms(r) <= 0)
+        return fail(err, errlen,
+                    "registry %s: gave up on %s after %ld s in all (UNIKIT_REGISTRY_TIMEOUT)",
+                    r->name, what, r->deadline_seconds);
+    return fail(err, errlen,
+                "registry %s stalled: %s came at less than %ld bytes/s for %ld s "
+                "(UNIKIT_REGISTRY_LOW_SPEED, UNIKIT_REGISTRY_LOW_SPEED_TIME)",
+                r->name, what, r->stall_bytes, r->stall_seconds);
+}
+
 /* "registry HOST: WHAT" for a transport failure. */
 static int transport_error(struct exchange *x, char *err, size_t errlen)
 {
+    if (x->cc == CURLE_OPERATION_TIMEDOUT)
+        return limit_error(x, x->label ? x->label : "a response", err, errlen);
     const char *why = x->curl_err[0] ? x->curl_err : curl_easy_strerror(x->cc);
     return fail(err, errlen, "registry %s: %s", x->r->name, why);
 }
@@ -770,6 +809,37 @@ static int probe(struct registry *r, const char *scheme, char *err, size_t errle
     return rc;
 }
 
+/* A whole number of name's unit from the environment, else fallback; -1 when malformed. */
+static long env_number(const char *name, long fallback, char *err, size_t errlen)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return fallback;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || n < 0 || !isdigit((unsigned char)*v))
+        return fail(err, errlen, "%s: '%s' is not a whole number", name, v);
+    return n;
+}
+
+static int read_limits(struct registry *r, char *err, size_t errlen)
+{
+    r->stall_bytes = env_number("UNIKIT_REGISTRY_LOW_SPEED", STALL_BYTES, err, errlen);
+    r->stall_seconds = r->stall_bytes < 0 ? -1
+                                          : env_number("UNIKIT_REGISTRY_LOW_SPEED_TIME",
+                                                       STALL_SECONDS, err, errlen);
+    r->deadline_seconds =
+        r->stall_seconds < 0 ? -1
+                             : env_number("UNIKIT_REGISTRY_TIMEOUT", DEADLINE_SECONDS, err, errlen);
+    if (r->deadline_seconds < 0)
+        return -1;
+    if (r->stall_bytes && r->stall_seconds == 0)
+        return fail(err, errlen, "UNIKIT_REGISTRY_LOW_SPEED_TIME must be at least 1 second");
+    r->deadline = now_seconds() + (double)r->deadline_seconds;
+    return 0;
+}
+
 struct registry *registry_open(const char *registry, bool insecure, const char *home, char *err,
                                size_t errlen)
 {
@@ -781,6 +851,8 @@ struct registry *registry_open(const char *registry, bool insecure, const char *
     r->progress = isatty(STDERR_FILENO);
     r->curl = curl_easy_init();
     int rc = r->curl ? 0 : fail(err, errlen, "cannot start libcurl");
+    if (rc == 0)
+        rc = read_limits(r, err, errlen);
     if (rc == 0)
         rc = load_credentials(r, home, err, errlen);
     if (rc == 0) {
@@ -797,6 +869,11 @@ struct registry *registry_open(const char *registry, bool insecure, const char *
         return NULL;
     }
     return r;
+}
+
+bool registry_interrupted(const struct registry *r)
+{
+    return r && r->interrupted;
 }
 
 void registry_close(struct registry *r)
@@ -960,8 +1037,9 @@ int registry_blob_upload(struct registry *r, const char *repo, const char *diges
 
 static bool worth_resuming(CURLcode cc)
 {
+    /* Not a timeout: a registry that stalled once stalls again; running pull again resumes. */
     return cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING ||
-           cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_SEND_ERROR;
+           cc == CURLE_SEND_ERROR;
 }
 
 /* One GET of the blob, from where the last attempt stopped. */
@@ -990,6 +1068,19 @@ static int check_download(struct exchange *x, const char *digest, uint64_t size,
     if (x->out.too_big)
         return fail(err, errlen, "blob %s from registry %s is larger than its %llu bytes", digest,
                     x->r->name, (unsigned long long)size);
+    if (x->out.error) {
+        char *what = xasprintf("blob %s", digest);
+        store_write_failed(what, x->out.error, err, errlen);
+        free(what);
+        return -1;
+    }
+    if (x->cc == CURLE_OPERATION_TIMEDOUT) {
+        char *what = xasprintf("blob %s (%llu of %llu bytes)", digest,
+                               (unsigned long long)x->out.written, (unsigned long long)size);
+        limit_error(x, what, err, errlen);
+        free(what);
+        return -1;
+    }
     if (x->cc != CURLE_OK || x->out.written != size)
         return fail(err, errlen, "blob %s from registry %s was cut short (%llu of %llu bytes%s%s)",
                     digest, x->r->name, (unsigned long long)x->out.written,

@@ -39,6 +39,14 @@ struct registry;
 struct registry *registry_open(const char *registry, bool insecure, const char *home, char *err,
                                size_t errlen);
 void registry_close(struct registry *r);
+/*
+ * A limit ended a transfer: the registry stalled (UNIKIT_REGISTRY_LOW_SPEED
+ * bytes/s, default 1024, for UNIKIT_REGISTRY_LOW_SPEED_TIME seconds, default
+ * 30) or the whole operation ran past UNIKIT_REGISTRY_TIMEOUT seconds
+ * (default 3600). What was transferred until then is kept: running the
+ * command again resumes.
+ */
+bool registry_interrupted(const struct registry *r);
 
 /* 1 when repo has the blob, 0 when not. */
 int registry_blob_exists(struct registry *r, const char *repo, const char *digest, char *err,

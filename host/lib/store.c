@@ -13,6 +13,8 @@
  */
 #include "store.h"
 
+#include "blob.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -28,7 +30,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #define MEDIA_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
 #define MEDIA_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
@@ -45,8 +46,8 @@
 /* Sorted keys and no whitespace: the same image always hashes the same. */
 #define JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT)
 
-#define DIGEST_PREFIX "sha256:"
-#define DIGEST_LEN    71 /* "sha256:" and 64 hex digits */
+#define DIGEST_PREFIX BLOB_DIGEST_PREFIX
+#define DIGEST_LEN    BLOB_DIGEST_LEN
 /* Index, manifest and config blobs are small; a huge one is damage, not data. */
 #define MAX_JSON_BLOB (16u << 20)
 #define MAX_REF_LEN   255
@@ -151,78 +152,6 @@ static const char *host_arch(char *buf, size_t len)
     return buf;
 }
 
-/* ---- digests ------------------------------------------------------------- */
-
-static void digest_from_md(const unsigned char *md, char out[DIGEST_LEN + 1])
-{
-    static const char hex[] = "0123456789abcdef";
-    char *p = out + strlen(DIGEST_PREFIX);
-    memcpy(out, DIGEST_PREFIX, strlen(DIGEST_PREFIX));
-    for (int i = 0; i < 32; i++) {
-        *p++ = hex[md[i] >> 4];
-        *p++ = hex[md[i] & 15];
-    }
-    *p = '\0';
-}
-
-static void digest_of_bytes(const void *data, size_t len, char out[DIGEST_LEN + 1])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
-        check_alloc(NULL); /* only fails when OpenSSL cannot allocate */
-    digest_from_md(md, out);
-}
-
-static EVP_MD_CTX *hash_begin(void)
-{
-    EVP_MD_CTX *ctx = check_alloc(EVP_MD_CTX_new());
-    if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-        check_alloc(NULL);
-    return ctx;
-}
-
-static void hash_end(EVP_MD_CTX *ctx, char out[DIGEST_LEN + 1])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    EVP_MD_CTX_free(ctx);
-    digest_from_md(md, out);
-}
-
-/* Hashes fd to its end; -1 with errno on a read error. */
-static int hash_fd(int fd, char out[DIGEST_LEN + 1])
-{
-    EVP_MD_CTX *ctx = hash_begin();
-    unsigned char buf[65536];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            EVP_MD_CTX_free(ctx);
-            return -1;
-        }
-        if (n == 0)
-            break;
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
-    }
-    hash_end(ctx, out);
-    return 0;
-}
-
-/* Digests come from files we do not trust, and name paths: check them first. */
-static bool digest_valid(const char *d)
-{
-    if (!d || strncmp(d, DIGEST_PREFIX, strlen(DIGEST_PREFIX)) != 0 || strlen(d) != DIGEST_LEN)
-        return false;
-    for (const char *p = d + strlen(DIGEST_PREFIX); *p; p++)
-        if (!isdigit((unsigned char)*p) && !(*p >= 'a' && *p <= 'f'))
-            return false;
-    return true;
-}
-
 /* ---- paths and files ----------------------------------------------------- */
 
 static char *blobs_dir(const struct store *s)
@@ -240,6 +169,18 @@ static char *index_path(const struct store *s)
     return xasprintf("%s/index.json", s->dir);
 }
 
+int store_write_failed(const char *path, int e, char *err, size_t errlen)
+{
+    if (e == ENOSPC || e == EDQUOT)
+        return fail(err, errlen, "no space left on device for the image store (writing %s)", path);
+    return fail(err, errlen, "%s: %s", path, strerror(e));
+}
+
+static int write_failed(const char *path, char *err, size_t errlen)
+{
+    return store_write_failed(path, errno, err, errlen);
+}
+
 static int mkdir_p(const char *path, char *err, size_t errlen)
 {
     char *copy = xstrdup(path);
@@ -250,7 +191,7 @@ static int mkdir_p(const char *path, char *err, size_t errlen)
         char saved = *p;
         *p = '\0';
         if (mkdir(copy, 0755) != 0 && errno != EEXIST)
-            rc = fail(err, errlen, "%s: %s", copy, strerror(errno));
+            rc = write_failed(copy, err, errlen);
         *p = saved;
         if (!saved)
             break;
@@ -283,7 +224,7 @@ static int temp_file(const char *dir, char **tmp_path, char *err, size_t errlen)
     *tmp_path = xasprintf("%s/.tmp-XXXXXX", dir);
     int fd = mkstemp(*tmp_path);
     if (fd < 0)
-        return fail(err, errlen, "%s: %s", dir, strerror(errno));
+        return write_failed(dir, err, errlen);
     /* mkstemp makes 0600; blobs are as readable as any other file of the user's. */
     fchmod(fd, 0644);
     return fd;
@@ -309,9 +250,9 @@ static int commit_temp(int fd, const char *tmp, const char *dir, const char *pat
 {
     int rc = 0;
     if (fsync(fd) != 0)
-        rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+        rc = write_failed(tmp, err, errlen);
     if (close(fd) != 0 && rc == 0)
-        rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+        rc = write_failed(tmp, err, errlen);
     if (rc == 0 && replace && rename(tmp, path) != 0)
         rc = fail(err, errlen, "%s: %s", path, strerror(errno));
     if (rc == 0 && !replace && link(tmp, path) != 0 && errno != EEXIST)
@@ -330,7 +271,7 @@ static int write_file_atomic(const char *dir, const char *path, const void *data
     int fd = temp_file(dir, &tmp, err, errlen);
     int rc = fd < 0 ? -1 : 0;
     if (rc == 0 && write_all(fd, data, len) != 0) {
-        rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+        rc = write_failed(tmp, err, errlen);
         close(fd);
         unlink(tmp);
     }
@@ -617,7 +558,7 @@ static int descriptor_read(json_t *desc, const char *where, struct blob_ref *out
 {
     const char *digest = json_string_value(json_object_get(desc, "digest"));
     json_t *size = json_object_get(desc, "size");
-    if (!digest_valid(digest) || !json_is_integer(size) || json_integer_value(size) < 0)
+    if (!blob_digest_valid(digest) || !json_is_integer(size) || json_integer_value(size) < 0)
         return fail(err, errlen, "%s: corrupted (bad descriptor)", where);
     memcpy(out->digest, digest, DIGEST_LEN + 1);
     out->size = (uint64_t)json_integer_value(size);
@@ -626,37 +567,34 @@ static int descriptor_read(json_t *desc, const char *where, struct blob_ref *out
 
 int store_verify_blob(struct store *s, const char *digest, char *err, size_t errlen)
 {
-    if (!digest_valid(digest))
+    if (!blob_digest_valid(digest))
         return fail(err, errlen, "invalid digest '%s'", or_empty(digest));
     char *path = blob_path(s, digest);
-    char actual[DIGEST_LEN + 1];
-    int rc = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT)
-        rc = fail(err, errlen, "image blob %s is missing", digest);
-    else if (fd < 0 || hash_fd(fd, actual) != 0)
-        rc = fail(err, errlen, "%s: %s", path, strerror(errno));
-    else if (strcmp(actual, digest) != 0)
-        rc = fail(err, errlen, "image blob %s is corrupted (content hash %s)", digest, actual);
+    int fd = blob_open(path, digest, BLOB_ANY_SIZE, NULL, err, errlen);
+    int rc = fd < 0 ? -1 : blob_check_fd(fd, path, digest, err, errlen);
     if (fd >= 0)
         close(fd);
     free(path);
     return rc;
 }
 
-static bool blob_intact(struct store *s, const char *digest)
+/* The blob is there, of that size (checked before it is hashed), and hashes to its name. */
+static bool blob_intact(struct store *s, const char *digest, uint64_t size)
 {
     char ignored[8];
-    return store_verify_blob(s, digest, ignored, sizeof ignored) == 0;
+    int fd = store_open_blob(s, digest, size, ignored, sizeof ignored);
+    if (fd >= 0)
+        close(fd);
+    return fd >= 0;
 }
 
 /* An intact blob of the same digest already holds these bytes; a damaged one is replaced. */
 static int put_blob_bytes(struct store *s, const void *data, size_t len, struct blob_ref *out,
                           char *err, size_t errlen)
 {
-    digest_of_bytes(data, len, out->digest);
+    blob_digest_bytes(data, len, out->digest);
     out->size = len;
-    if (blob_intact(s, out->digest))
+    if (blob_intact(s, out->digest, len))
         return 0;
     char *dir = blobs_dir(s);
     char *path = blob_path(s, out->digest);
@@ -675,10 +613,10 @@ static int put_json_blob(struct store *s, json_t *doc, struct blob_ref *out, cha
     return rc;
 }
 
+/* Copies in to out_fd, then names what was written by hashing it back. */
 static int copy_hashing(int in, const char *src, int out_fd, const char *tmp, struct blob_ref *out,
                         char *err, size_t errlen)
 {
-    EVP_MD_CTX *ctx = hash_begin();
     unsigned char buf[65536];
     uint64_t total = 0;
     for (;;) {
@@ -687,17 +625,14 @@ static int copy_hashing(int in, const char *src, int out_fd, const char *tmp, st
             continue;
         if (n == 0)
             break;
-        int rc = n < 0 ? fail(err, errlen, "%s: %s", src, strerror(errno)) : 0;
-        if (rc == 0 && write_all(out_fd, buf, (size_t)n) != 0)
-            rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
-        if (rc != 0) {
-            EVP_MD_CTX_free(ctx);
-            return rc;
-        }
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
+        if (n < 0)
+            return fail(err, errlen, "%s: %s", src, strerror(errno));
+        if (write_all(out_fd, buf, (size_t)n) != 0)
+            return write_failed(tmp, err, errlen);
         total += (uint64_t)n;
     }
-    hash_end(ctx, out->digest);
+    if (lseek(out_fd, 0, SEEK_SET) != 0 || blob_hash_fd(out_fd, out->digest) != 0)
+        return fail(err, errlen, "%s: %s", tmp, strerror(errno));
     out->size = total;
     return 0;
 }
@@ -727,7 +662,7 @@ static int put_blob_file(struct store *s, const char *src, struct blob_ref *out,
     int fd = temp_file(dir, &tmp, err, errlen);
     int rc = fd < 0 ? -1 : copy_hashing(in, src, fd, tmp, out, err, errlen);
     close(in);
-    if (rc == 0 && blob_intact(s, out->digest)) {
+    if (rc == 0 && blob_intact(s, out->digest, out->size)) {
         close(fd);
         unlink(tmp);
     } else if (rc == 0) {
@@ -757,45 +692,55 @@ static int read_exactly(int fd, char *buf, size_t len)
     return 0;
 }
 
-/* Reads a small blob whole, checking its size against its descriptor first. */
-static char *read_blob(const struct store *s, const struct blob_ref *b, char *err, size_t errlen)
+/*
+ * Reads a small blob whole, trusting it only if its content hashes to its
+ * name: of `size` bytes (BLOB_ANY_SIZE: what is on disk), checked before a
+ * byte is read. NUL-terminated; its length in *len.
+ */
+static char *read_blob(const struct store *s, const char *digest, uint64_t size, size_t *len,
+                       char *err, size_t errlen)
 {
-    char *path = blob_path(s, b->digest);
+    char *path = blob_path(s, digest);
     char *data = NULL;
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT)
-        fail(err, errlen, "image blob %s is missing", b->digest);
-    else if (fd < 0 || fstat(fd, &st) != 0)
-        fail(err, errlen, "%s: %s", path, strerror(errno));
-    else if ((uint64_t)st.st_size != b->size || b->size > MAX_JSON_BLOB)
-        fail(err, errlen, "image blob %s is corrupted (%lld bytes, expected %llu)", b->digest,
-             (long long)st.st_size, (unsigned long long)b->size);
-    else if (read_exactly(fd, data = check_alloc(malloc(b->size + 1)), b->size) != 0) {
-        fail(err, errlen, "%s: short read", path);
+    uint64_t actual = 0;
+    int fd = blob_open(path, digest, size, &actual, err, errlen);
+    if (fd >= 0 && actual > MAX_JSON_BLOB)
+        fail(err, errlen, "image blob %s is corrupted (%llu bytes, more than metadata can be)",
+             digest, (unsigned long long)actual);
+    else if (fd >= 0 && read_exactly(fd, data = check_alloc(malloc(actual + 1)), actual) != 0) {
+        fail(err, errlen, "image blob %s: %s: cannot read it whole", digest, path);
         free(data);
         data = NULL;
     }
     if (fd >= 0)
         close(fd);
     free(path);
+    char hash[DIGEST_LEN + 1];
+    if (data)
+        blob_digest_bytes(data, actual, hash);
+    if (data && strcmp(hash, digest) != 0) {
+        fail(err, errlen, "image blob %s is corrupted (content hash %s)", digest, hash);
+        free(data);
+        return NULL;
+    }
+    if (data) {
+        data[actual] = '\0';
+        *len = actual;
+    }
     return data;
 }
 
-/* Loads a JSON blob, trusting it only if its content hashes to its name. */
+/* Loads a JSON blob its descriptor b names. */
 static json_t *load_json_blob(const struct store *s, const struct blob_ref *b, char *err,
                               size_t errlen)
 {
-    char *data = read_blob(s, b, err, errlen);
+    size_t len = 0;
+    char *data = read_blob(s, b->digest, b->size, &len, err, errlen);
     if (!data)
         return NULL;
-    char actual[DIGEST_LEN + 1];
     json_error_t jerr;
-    json_t *doc = NULL;
-    digest_of_bytes(data, b->size, actual);
-    if (strcmp(actual, b->digest) != 0)
-        fail(err, errlen, "image blob %s is corrupted (content hash %s)", b->digest, actual);
-    else if (!(doc = json_loadb(data, b->size, JSON_REJECT_DUPLICATES, &jerr)))
+    json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc)
         fail(err, errlen, "image blob %s: corrupted (%s)", b->digest, jerr.text);
     free(data);
     return doc;
@@ -1132,15 +1077,11 @@ static int manifest_parts(json_t *manifest, const char *digest, struct blob_ref 
 static int locate_layer(const struct store *s, const struct blob_ref *layer,
                         struct store_image *out, char *err, size_t errlen)
 {
-    struct stat st;
     char *path = blob_path(s, layer->digest);
-    int rc = 0;
-    if (stat(path, &st) != 0)
-        rc = errno == ENOENT ? fail(err, errlen, "image blob %s is missing", layer->digest)
-                             : fail(err, errlen, "%s: %s", path, strerror(errno));
-    else if ((uint64_t)st.st_size != layer->size)
-        rc = fail(err, errlen, "image blob %s is corrupted (%lld bytes, expected %llu)",
-                  layer->digest, (long long)st.st_size, (unsigned long long)layer->size);
+    int fd = blob_open(path, layer->digest, layer->size, NULL, err, errlen);
+    int rc = fd < 0 ? -1 : 0;
+    if (fd >= 0)
+        close(fd);
     if (rc == 0) {
         out->layer_path = path;
         out->layer_digest = xstrdup(layer->digest);
@@ -1268,6 +1209,11 @@ int store_get(struct store *s, const char *ref, const char *arch, struct store_i
 
 /* ---- listing ------------------------------------------------------------- */
 
+struct strv {
+    char **v;
+    size_t n, cap;
+};
+
 struct image_list {
     struct store_image *items;
     size_t count;
@@ -1283,13 +1229,14 @@ static struct store_image *list_slot(struct image_list *list)
     return &list->items[list->count];
 }
 
+/* Adds every build of one ref, or none of them. */
 static int list_ref(const struct store *s, json_t *entry, struct image_list *list, char *err,
                     size_t errlen)
 {
     json_t *image_index = load_image_index(s, entry, err, errlen);
     if (!image_index)
         return -1;
-    size_t i;
+    size_t i, first = list->count;
     json_t *build;
     int rc = 0;
     json_array_foreach(manifests_of(image_index), i, build)
@@ -1298,7 +1245,48 @@ static int list_ref(const struct store *s, json_t *entry, struct image_list *lis
             break;
         list->count++;
     }
+    for (; rc != 0 && list->count > first; list->count--)
+        store_image_free(&list->items[list->count - 1]);
     json_decref(image_index);
+    return rc;
+}
+
+/* One ref could not be read: noted in *bad and skipped, or (bad NULL) the end of the list. */
+static int list_ref_failed(const char *ref, const char *why, struct strv *bad)
+{
+    if (!bad)
+        return -1;
+    if (bad->n + 2 > bad->cap) {
+        bad->cap = bad->cap ? bad->cap * 2 : 4;
+        bad->v = check_alloc(reallocarray(bad->v, bad->cap, sizeof *bad->v));
+    }
+    bad->v[bad->n++] = xasprintf("%s: %s", ref, why);
+    bad->v[bad->n] = NULL;
+    return 0;
+}
+
+int store_get_all(struct store *s, const char *ref, struct store_image **out, size_t *count,
+                  char *err, size_t errlen)
+{
+    *out = NULL;
+    *count = 0;
+    char *name = store_normalize_ref(ref);
+    if (!name)
+        return fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
+    json_t *index = load_index(s, err, errlen);
+    json_t *entry = index ? find_ref(manifests_of(index), name, NULL) : NULL;
+    struct image_list list = {0};
+    int rc = !index ? -1 : !entry ? 1 : list_ref(s, entry, &list, err, errlen);
+    if (rc == 1)
+        fail(err, errlen, "no such image: %s", ref);
+    if (rc == 0) {
+        *out = list.items;
+        *count = list.count;
+    } else {
+        free(list.items);
+    }
+    json_decref(index);
+    free(name);
     return rc;
 }
 
@@ -1309,24 +1297,31 @@ static int compare_images(const void *a, const void *b)
     return by_ref ? by_ref : strcmp(x->config.arch, y->config.arch);
 }
 
-int store_list(struct store *s, struct store_image **out, size_t *count, char *err, size_t errlen)
+int store_list(struct store *s, struct store_image **out, size_t *count, char ***bad, char *err,
+               size_t errlen)
 {
     *out = NULL;
     *count = 0;
+    if (bad)
+        *bad = NULL;
     json_t *index = load_index(s, err, errlen);
     if (!index)
         return -1;
     struct image_list list = {0};
+    struct strv broken = {0};
     size_t i;
     json_t *entry;
     int rc = 0;
     json_array_foreach(manifests_of(index), i, entry)
     {
         /* Entries without a name (another tool's) are not images we can list. */
-        if (ref_name_of(entry) && (rc = list_ref(s, entry, &list, err, errlen)) != 0)
+        if (ref_name_of(entry) && list_ref(s, entry, &list, err, errlen) != 0 &&
+            (rc = list_ref_failed(ref_name_of(entry), err, bad ? &broken : NULL)) != 0)
             break;
     }
     json_decref(index);
+    if (bad)
+        *bad = broken.v;
     if (rc != 0) {
         store_images_free(list.items, list.count);
         return -1;
@@ -1374,7 +1369,7 @@ static int mark_descriptor(struct store *s, json_t *desc, json_t *live, char *er
         return -1;
     if (json_object_get(live, b.digest))
         return 0;
-    json_object_set_new(live, b.digest, json_true());
+    json_object_set_new(live, b.digest, json_integer((json_int_t)b.size));
     if (!has_children(desc))
         return 0;
     json_t *doc = load_json_blob(s, &b, err, errlen);
@@ -1400,7 +1395,7 @@ static bool is_garbage(const char *name, json_t *live)
     if (strlen(name) != DIGEST_LEN - strlen(DIGEST_PREFIX))
         return false;
     snprintf(digest, sizeof digest, "%s%s", DIGEST_PREFIX, name);
-    return digest_valid(digest) && !json_object_get(live, digest);
+    return blob_digest_valid(digest) && !json_object_get(live, digest);
 }
 
 static int sweep_blobs(struct store *s, json_t *live, char *err, size_t errlen)
@@ -1527,12 +1522,12 @@ void store_unlock(struct store *s)
 
 char *store_blob_path(const struct store *s, const char *digest)
 {
-    return digest_valid(digest) ? blob_path(s, digest) : NULL;
+    return blob_digest_valid(digest) ? blob_path(s, digest) : NULL;
 }
 
-bool store_has_blob(struct store *s, const char *digest)
+bool store_has_blob(struct store *s, const char *digest, uint64_t size)
 {
-    return digest_valid(digest) && blob_intact(s, digest);
+    return blob_digest_valid(digest) && blob_intact(s, digest, size);
 }
 
 int store_blob_temp(struct store *s, char **tmp_path, char *err, size_t errlen)
@@ -1552,9 +1547,9 @@ int store_commit_blob(struct store *s, int fd, const char *tmp, const char *dige
 {
     char actual[DIGEST_LEN + 1];
     int rc = 0;
-    if (!digest_valid(digest))
+    if (!blob_digest_valid(digest))
         rc = fail(err, errlen, "invalid digest '%s'", or_empty(digest));
-    else if (lseek(fd, 0, SEEK_SET) != 0 || hash_fd(fd, actual) != 0)
+    else if (lseek(fd, 0, SEEK_SET) != 0 || blob_hash_fd(fd, actual) != 0)
         rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
     else if (strcmp(actual, digest) != 0)
         rc = fail(err, errlen, "blob %s does not match its digest (content hash %s)", digest,
@@ -1587,30 +1582,10 @@ int store_read_blob(struct store *s, const char *digest, char **data, size_t *le
 {
     *data = NULL;
     *len = 0;
-    if (!digest_valid(digest))
+    if (!blob_digest_valid(digest))
         return fail(err, errlen, "invalid digest '%s'", or_empty(digest));
-    struct blob_ref b;
-    struct stat st;
-    char *path = blob_path(s, digest);
-    int rc = stat(path, &st);
-    free(path);
-    if (rc != 0)
-        return fail(err, errlen, "image blob %s is missing", digest);
-    memcpy(b.digest, digest, DIGEST_LEN + 1);
-    b.size = (uint64_t)st.st_size;
-    char *bytes = read_blob(s, &b, err, errlen);
-    if (!bytes)
-        return -1;
-    char actual[DIGEST_LEN + 1];
-    digest_of_bytes(bytes, b.size, actual);
-    if (strcmp(actual, digest) != 0) {
-        free(bytes);
-        return fail(err, errlen, "image blob %s is corrupted (content hash %s)", digest, actual);
-    }
-    bytes[b.size] = '\0';
-    *data = bytes;
-    *len = b.size;
-    return 0;
+    *data = read_blob(s, digest, BLOB_ANY_SIZE, len, err, errlen);
+    return *data ? 0 : -1;
 }
 
 /* ref's entry in index.json (a new reference), or NULL with err. */
@@ -1647,15 +1622,17 @@ int store_ref_index(struct store *s, const char *ref, char digest[STORE_DIGEST_S
 static int blob_ref_of(const struct store *s, const char *digest, struct blob_ref *out, char *err,
                        size_t errlen)
 {
-    if (!digest_valid(digest))
+    if (!blob_digest_valid(digest))
         return fail(err, errlen, "invalid digest '%s'", or_empty(digest));
     char *path = blob_path(s, digest);
-    struct stat st;
-    int rc = stat(path, &st) == 0 ? 0 : fail(err, errlen, "image blob %s is missing", digest);
+    out->size = 0;
+    int fd = blob_open(path, digest, BLOB_ANY_SIZE, &out->size, err, errlen);
     free(path);
     memcpy(out->digest, digest, DIGEST_LEN + 1);
-    out->size = rc == 0 ? (uint64_t)st.st_size : 0;
-    return rc;
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
 }
 
 /* A lone unikit manifest becomes an image index of one build, as `build` makes them. */
@@ -1726,32 +1703,72 @@ static int image_index_blob(struct store *s, const char *name, const char *diges
     return rc;
 }
 
-static int set_ref_locked(struct store *s, const char *name, const struct blob_ref *b, char *err,
-                          size_t errlen)
+/* Where each name is in index.json's manifests: one pass, so n names cost n lookups. */
+static json_t *ref_positions(json_t *manifests)
+{
+    json_t *at = json_object();
+    size_t i;
+    json_t *desc;
+    json_array_foreach(manifests, i, desc)
+    {
+        if (ref_name_of(desc))
+            json_object_set_new(at, ref_name_of(desc), json_integer((json_int_t)i));
+    }
+    return at;
+}
+
+/* Points names[i] at blobs[i] for each i, in one write of index.json. */
+static int set_refs_locked(struct store *s, char **names, const struct blob_ref *blobs, size_t n,
+                           char *err, size_t errlen)
 {
     json_t *index = load_index(s, err, errlen);
     if (!index)
         return -1;
-    set_ref_entry(index, name, ref_descriptor_json(name, b));
+    json_t *manifests = manifests_of(index);
+    json_t *at = ref_positions(manifests);
+    for (size_t i = 0; i < n; i++) {
+        json_t *entry = ref_descriptor_json(names[i], &blobs[i]);
+        json_t *pos = json_object_get(at, names[i]);
+        if (pos) {
+            json_array_set_new(manifests, (size_t)json_integer_value(pos), entry);
+        } else {
+            json_object_set_new(at, names[i], json_integer((json_int_t)json_array_size(manifests)));
+            json_array_append_new(manifests, entry);
+        }
+    }
     int rc = save_index(s, index, err, errlen);
+    json_decref(at);
     json_decref(index);
+    return rc;
+}
+
+int store_set_refs(struct store *s, char *const *refs, char *const *digests, size_t n, char *err,
+                   size_t errlen)
+{
+    char **names = check_alloc(calloc(n + 1, sizeof *names));
+    struct blob_ref *blobs = check_alloc(calloc(n + 1, sizeof *blobs));
+    int lock = lock_store(s, err, errlen);
+    int rc = lock >= 0 ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        names[i] = store_normalize_ref(refs[i]);
+        if (!names[i])
+            rc = fail(err, errlen, "invalid reference format: '%s'", or_empty(refs[i]));
+        else
+            rc = image_index_blob(s, names[i], digests[i], &blobs[i], err, errlen);
+    }
+    if (rc == 0)
+        rc = set_refs_locked(s, names, blobs, n, err, errlen);
+    if (lock >= 0)
+        close(lock);
+    free_vector(names);
+    free(blobs);
     return rc;
 }
 
 int store_set_ref(struct store *s, const char *ref, const char *digest, char *err, size_t errlen)
 {
-    char *name = store_normalize_ref(ref);
-    if (!name)
-        return fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
-    int lock = lock_store(s, err, errlen);
-    struct blob_ref b;
-    int rc = lock >= 0 ? image_index_blob(s, name, digest, &b, err, errlen) : -1;
-    if (rc == 0)
-        rc = set_ref_locked(s, name, &b, err, errlen);
-    if (lock >= 0)
-        close(lock);
-    free(name);
-    return rc;
+    char *const refs[] = {(char *)ref}, *const digests[] = {(char *)digest};
+    return store_set_refs(s, refs, digests, 1, err, errlen);
 }
 
 static int tag_locked(struct store *s, const char *src_name, const char *src, const char *dst_name,
@@ -1845,6 +1862,51 @@ int store_ref_blobs(struct store *s, const char *ref, char ***out, char *err, si
     json_decref(index);
     free(name);
     return rc;
+}
+
+int store_ref_blob_list(struct store *s, const char *ref, struct store_blob **out, size_t *count,
+                        char *err, size_t errlen)
+{
+    char **digests = NULL;
+    *out = NULL;
+    *count = 0;
+    json_t *live = json_object();
+    char *name = store_normalize_ref(ref);
+    json_t *index = name ? load_index(s, err, errlen) : NULL;
+    json_t *entry = index ? ref_entry(index, name, ref, err, errlen) : NULL;
+    int rc = entry ? mark_descriptor(s, entry, live, err, errlen) : -1;
+    if (!name)
+        fail(err, errlen, "invalid reference format: '%s'", or_empty(ref));
+    if (rc == 0)
+        digests = object_keys(live);
+    size_t n = json_object_size(live);
+    *out = rc == 0 ? check_alloc(calloc(n + 1, sizeof **out)) : NULL;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        memcpy((*out)[i].digest, digests[i], DIGEST_LEN + 1);
+        (*out)[i].size = (uint64_t)json_integer_value(json_object_get(live, digests[i]));
+    }
+    *count = rc == 0 ? n : 0;
+    free_vector(digests);
+    json_decref(live);
+    json_decref(entry);
+    json_decref(index);
+    free(name);
+    return rc;
+}
+
+int store_open_blob(struct store *s, const char *digest, uint64_t size, char *err, size_t errlen)
+{
+    if (!blob_digest_valid(digest))
+        return fail(err, errlen, "invalid digest '%s'", or_empty(digest));
+    char *path = blob_path(s, digest);
+    int fd = blob_open(path, digest, size, NULL, err, errlen);
+    if (fd >= 0 &&
+        (blob_check_fd(fd, path, digest, err, errlen) != 0 || lseek(fd, 0, SEEK_SET) != 0)) {
+        close(fd);
+        fd = -1;
+    }
+    free(path);
+    return fd;
 }
 
 void store_strings_free(char **v)

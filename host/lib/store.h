@@ -62,8 +62,21 @@ int store_put(struct store *s, const char *ref, const struct image_config *confi
 /* Finds ref for arch (NULL: the only one, or the host's). 0, or -1 with err. */
 int store_get(struct store *s, const char *ref, const char *arch, struct store_image *out,
               char *err, size_t errlen);
-/* Lists every (ref, arch) pair; *out is an array of *count entries. */
-int store_list(struct store *s, struct store_image **out, size_t *count, char *err, size_t errlen);
+/*
+ * Every build of ref, by architecture: *out is an array of *count entries.
+ * 0; 1 when there is no such ref; -1 when it cannot be read (err names the
+ * damaged blob).
+ */
+int store_get_all(struct store *s, const char *ref, struct store_image **out, size_t *count,
+                  char *err, size_t errlen);
+/*
+ * Lists every (ref, arch) pair; *out is an array of *count entries. With bad,
+ * a ref that cannot be read (a damaged blob) is left out and named in *bad,
+ * a NULL-terminated vector of "REF: why" lines (NULL when every ref was
+ * read; free with store_strings_free); without, it fails the whole list.
+ */
+int store_list(struct store *s, struct store_image **out, size_t *count, char ***bad, char *err,
+               size_t errlen);
 /* Removes ref (all architectures); unreferenced blobs are deleted. */
 int store_remove(struct store *s, const char *ref, char *err, size_t errlen);
 /* Recomputes a blob's SHA-256; -1 with err naming the blob when it differs. */
@@ -88,8 +101,8 @@ void store_unlock(struct store *s);
 
 /* The path of a blob; NULL for a malformed digest. */
 char *store_blob_path(const struct store *s, const char *digest);
-/* True when the blob is present and its content hashes to its name. */
-bool store_has_blob(struct store *s, const char *digest);
+/* True when the blob is present, of size bytes, and its content hashes to its name. */
+bool store_has_blob(struct store *s, const char *digest, uint64_t size);
 /* A new temporary file among the blobs (*tmp_path is allocated); fd or -1. */
 int store_blob_temp(struct store *s, char **tmp_path, char *err, size_t errlen);
 /*
@@ -99,6 +112,11 @@ int store_blob_temp(struct store *s, char **tmp_path, char *err, size_t errlen);
  */
 int store_commit_blob(struct store *s, int fd, const char *tmp, const char *digest, char *err,
                       size_t errlen);
+/*
+ * One line for a failed write of path into the store (errno e): a full disk
+ * says "no space left on device" in words. Returns -1.
+ */
+int store_write_failed(const char *path, int e, char *err, size_t errlen);
 /* Stores bytes as a blob; digest receives its name. */
 int store_put_blob(struct store *s, const void *data, size_t len, char digest[STORE_DIGEST_SIZE],
                    char *err, size_t errlen);
@@ -115,12 +133,28 @@ int store_ref_index(struct store *s, const char *ref, char digest[STORE_DIGEST_S
  * collect garbage: call store_gc when the last ref is set.
  */
 int store_set_ref(struct store *s, const char *ref, const char *digest, char *err, size_t errlen);
+/* store_set_ref for n refs at once (distinct names), with one write of index.json. */
+int store_set_refs(struct store *s, char *const *refs, char *const *digests, size_t n, char *err,
+                   size_t errlen);
 /* Another reference to src's image index, as `docker tag`. */
 int store_tag(struct store *s, const char *src, const char *dst, char *err, size_t errlen);
 /* Every reference, normalized; a NULL-terminated vector in *out. */
 int store_refs(struct store *s, char ***out, char *err, size_t errlen);
 /* Every blob digest ref reaches (index, manifests, configs, layers); NULL-terminated. */
 int store_ref_blobs(struct store *s, const char *ref, char ***out, char *err, size_t errlen);
+struct store_blob {
+    char digest[STORE_DIGEST_SIZE];
+    uint64_t size; /* as its descriptor says */
+};
+/* The same blobs with their sizes: an array of *count entries, for free(). */
+int store_ref_blob_list(struct store *s, const char *ref, struct store_blob **out, size_t *count,
+                        char *err, size_t errlen);
+/*
+ * Opens a blob to stream it: a regular file of size bytes (checked before
+ * reading) whose content hashes to digest, positioned at its start. The fd,
+ * or -1 with err naming the blob.
+ */
+int store_open_blob(struct store *s, const char *digest, uint64_t size, char *err, size_t errlen);
 /* Frees a vector from store_refs or store_ref_blobs. */
 void store_strings_free(char **v);
 

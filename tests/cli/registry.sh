@@ -20,7 +20,8 @@ save-fifo-failed save-fifo save-device-failed save-device save-keeps-file save-c
 save-over-file"
 registry_tests="push pull-run pull-again mount chunked down not-found basic-auth"
 skopeo_tests="skopeo-inspect skopeo-copy skopeo-push"
-fake_tests="token bad-digest truncated resume upload-elsewhere upload-relative mount-refused"
+fake_tests="token bad-digest truncated resume stalled deadline limit-bad pull-full-disk upload-elsewhere
+upload-relative mount-refused"
 
 skip_all() { # why tests...
     why=$1
@@ -206,7 +207,9 @@ L=$(new_home load)
 u "$A" save hello -o "$tmp/hello.tar"
 st=$status
 u "$L" load -i "$tmp/hello.tar"
-if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && grep -Fxq "loaded hello:latest" "$out" &&
+# One line per name and architecture stored.
+if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && grep -Fxq "loaded hello:latest (x86_64)" "$out" &&
+    [ "$(lines "$out")" -eq "$narch" ] &&
     run_prints "$L" hello; then
     pass save-load
 else
@@ -492,6 +495,49 @@ if start_fake truncate-once "$tmp/layout"; then
     fi
 else
     echo "skip registry-resume: the fake registry did not start"
+fi
+
+# A registry that sends one byte every 2 s: the pull must not wait for it
+# forever. The low-speed limit ends it, or the overall deadline; both say
+# what happened and that pulling again resumes. (Shortened here by their
+# environment variables; the defaults are 30 s below 1024 bytes/s, and 1 h.)
+if start_fake slow "$tmp/layout"; then
+    export UNIKIT_REGISTRY_LOW_SPEED_TIME=2
+    expect_error stalled "$(new_home f5)" \
+        "registry 127.0.0.1:$fport stalled: blob sha256:[0-9a-f]{64} \([0-9]+ of [0-9]+ bytes\) came at less than 1024 bytes/s for 2 s.*; running pull again resumes" \
+        pull "127.0.0.1:$fport/hello:1"
+    unset UNIKIT_REGISTRY_LOW_SPEED_TIME
+    export UNIKIT_REGISTRY_LOW_SPEED=0 UNIKIT_REGISTRY_TIMEOUT=3
+    expect_error deadline "$(new_home f6)" \
+        "registry 127.0.0.1:$fport: gave up on blob sha256:[0-9a-f]{64} \([0-9]+ of [0-9]+ bytes\) after 3 s in all \(UNIKIT_REGISTRY_TIMEOUT\); running pull again resumes" \
+        pull "127.0.0.1:$fport/hello:1"
+    export UNIKIT_REGISTRY_TIMEOUT=soon
+    expect_error limit-bad "$(new_home f7)" "UNIKIT_REGISTRY_TIMEOUT: 'soon' is not a whole number" \
+        pull "127.0.0.1:$fport/hello:1"
+    unset UNIKIT_REGISTRY_LOW_SPEED UNIKIT_REGISTRY_TIMEOUT
+else
+    skip_all "the fake registry did not start" stalled deadline limit-bad
+fi
+
+# A full disk under the store (a 64 KiB tmpfs, root only): the download's
+# failed write is the store's "no space left", not curl's "Failed writing".
+full=$tmp/full
+if [ "$(id -u)" -ne 0 ]; then
+    echo "skip registry-pull-full-disk: needs root to mount a tmpfs"
+elif ! start_fake good "$tmp/layout"; then
+    echo "skip registry-pull-full-disk: the fake registry did not start"
+elif ! mkdir -p "$full" || ! mount -t tmpfs -o size=64k tmpfs "$full" 2>/dev/null; then
+    echo "skip registry-pull-full-disk: cannot mount a tmpfs here"
+else
+    # Not expect_error: the blobs that did fit stay, so that pulling again resumes.
+    u "$full/home" pull "127.0.0.1:$fport/hello:1"
+    if [ "$status" -eq 125 ] && [ "$(lines "$err")" -eq 1 ] &&
+        grep -Eq "no space left on device for the image store \(writing blob sha256:[0-9a-f]{64}\)" "$err"; then
+        pass pull-full-disk
+    else
+        fail pull-full-disk "pull into a full store: exit $status, wanted 125 and one 'no space left' line"
+    fi
+    umount "$full"
 fi
 
 # fake_push MODE HOME NAME: push NAME (hello, tagged for the fake) with Basic credentials.

@@ -3,6 +3,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -405,7 +406,7 @@ static void test_store_list_order(void)
 
     struct store_image *imgs = NULL;
     size_t n = 0;
-    CHECK(store_list(&f.store, &imgs, &n, err, sizeof err) == 0);
+    CHECK(store_list(&f.store, &imgs, &n, NULL, err, sizeof err) == 0);
     const char *want[][2] = {
         {"alpha:2", "x86_64"},      {"alpha:latest", "aarch64"},
         {"alpha:latest", "x86_64"}, {"localhost:5000/beta:latest", "aarch64"},
@@ -427,7 +428,7 @@ static void test_store_list_empty(void)
     char err[512] = "";
     struct store_image *imgs = NULL;
     size_t n = 99;
-    CHECK(store_list(&f.store, &imgs, &n, err, sizeof err) == 0);
+    CHECK(store_list(&f.store, &imgs, &n, NULL, err, sizeof err) == 0);
     CHECK(n == 0 && imgs == NULL);
     store_images_free(imgs, n);
     fixture_close(&f);
@@ -563,6 +564,73 @@ static void test_store_corrupted_layer_blob(void)
     fixture_close(&f);
 }
 
+/* Replaces the layer blob with what make() leaves at path. */
+static void replace_layer(const char *path, int (*make)(const char *))
+{
+    unlink(path);
+    CHECK(make(path) == 0);
+}
+
+static int make_fifo(const char *path)
+{
+    return mkfifo(path, 0644);
+}
+
+static int make_zero_link(const char *path)
+{
+    return symlink("/dev/zero", path);
+}
+
+static int make_oversized(const char *path)
+{
+    int fd = creat(path, 0644);
+    int rc = fd >= 0 ? ftruncate(fd, 3ll << 30) : -1;
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/*
+ * A FIFO or a link to /dev/zero in a blob's place must be refused at once,
+ * never opened for a read that blocks or never ends; an oversized file is
+ * refused by its size before it is hashed. alarm() turns a hang into a
+ * failure of the whole test binary instead of a stuck test run.
+ */
+static void test_store_non_regular_blobs(void)
+{
+    struct {
+        int (*make)(const char *);
+        const char *want;
+    } cases[] = {{make_fifo, "is not a regular file (it is a FIFO"},
+                 {make_zero_link, "is a symbolic link, not a regular file"},
+                 {make_oversized, "is corrupted (3221225472 bytes, expected"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fixture f;
+        fixture_open(&f);
+        char err[512] = "";
+        struct store_image img;
+        CHECK(put(&f, "hello", "x86_64", f.image) == 0);
+        CHECK(store_get(&f.store, "hello", NULL, &img, err, sizeof err) == 0);
+        replace_layer(img.layer_path, cases[i].make);
+        alarm(10);
+        struct store_image again;
+        CHECK(store_get(&f.store, "hello", NULL, &again, err, sizeof err) == -1);
+        CHECK_CONTAINS(err, cases[i].want);
+        CHECK_CONTAINS(err, img.layer_digest);
+        if (cases[i].make != make_oversized) {
+            CHECK(store_verify_blob(&f.store, img.layer_digest, err, sizeof err) == -1);
+            CHECK_CONTAINS(err, cases[i].want);
+        }
+        CHECK(!store_has_blob(&f.store, img.layer_digest, img.layer_size));
+        int fd = store_open_blob(&f.store, img.layer_digest, img.layer_size, err, sizeof err);
+        CHECK(fd == -1);
+        CHECK_CONTAINS(err, cases[i].want);
+        alarm(0);
+        store_image_free(&img);
+        fixture_close(&f);
+    }
+}
+
 static char *blob_file(struct fixture *f, const char *digest)
 {
     char *path = NULL;
@@ -627,7 +695,7 @@ static void test_store_corrupted_metadata_blobs(void)
         CHECK_CONTAINS(err, target);
         struct store_image *imgs;
         size_t n;
-        CHECK(store_list(&f.store, &imgs, &n, err, sizeof err) == -1);
+        CHECK(store_list(&f.store, &imgs, &n, NULL, err, sizeof err) == -1);
         CHECK_CONTAINS(err, "is corrupted");
         CHECK(store_verify_blob(&f.store, target, err, sizeof err) == -1);
         /* Removing the damaged image still works, and takes its blobs. */
@@ -662,7 +730,7 @@ static void test_store_corrupted_index_json(void)
     CHECK(strchr(err, '\n') == NULL);
     struct store_image *imgs;
     size_t n;
-    CHECK(store_list(&f.store, &imgs, &n, err, sizeof err) == -1);
+    CHECK(store_list(&f.store, &imgs, &n, NULL, err, sizeof err) == -1);
     CHECK_CONTAINS(err, want);
     /* A put must not paper over the damage by writing a fresh index. */
     CHECK(store_put(&f.store, "other", &(struct image_config){.arch = "x86_64"}, f.image, err,
@@ -762,7 +830,7 @@ static void test_store_concurrent_puts(void)
     char err[512] = "";
     struct store_image *imgs = NULL;
     size_t n = 0;
-    CHECK(store_list(&f.store, &imgs, &n, err, sizeof err) == 0);
+    CHECK(store_list(&f.store, &imgs, &n, NULL, err, sizeof err) == 0);
     CHECK(n == WRITERS);
     store_images_free(imgs, n);
     fixture_close(&f);
@@ -850,6 +918,7 @@ int main(void)
     RUN_TEST(test_store_gc_stray_files);
     RUN_TEST(test_store_normalize_ref);
     RUN_TEST(test_store_corrupted_layer_blob);
+    RUN_TEST(test_store_non_regular_blobs);
     RUN_TEST(test_store_corrupted_metadata_blobs);
     RUN_TEST(test_store_corrupted_index_json);
     RUN_TEST(test_store_unknown_ref);
