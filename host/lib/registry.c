@@ -449,6 +449,8 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+#define DEADLINE_SLACK_MS 250
+
 /* Milliseconds to the deadline (at least 1 while any is left). */
 static long time_left_ms(const struct registry *r)
 {
@@ -573,7 +575,9 @@ static int limit_error(struct exchange *x, const char *what, char *err, size_t e
 {
     struct registry *r = x->r;
     r->interrupted = true;
-    if (r->deadline_seconds && time_left_ms(r) <= 0)
+    /* libcurl's clock may end the transfer a moment before ours says the
+       deadline has come; without a low-speed limit it can only be the deadline. */
+    if (r->deadline_seconds && (time_left_ms(r) <= DEADLINE_SLACK_MS || !r->stall_bytes))
         return fail(err, errlen,
                     "registry %s: gave up on %s after %ld s in all (UNIKIT_REGISTRY_TIMEOUT)",
                     r->name, what, r->deadline_seconds);
