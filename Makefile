@@ -27,10 +27,16 @@ bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(HOST_SRCS) $(HOST_LIBS)
 
-# The same tool built with AddressSanitizer and UBSan: the tests drive this one.
-build/asan/bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
+# The same tool built with AddressSanitizer and UBSan: the tests drive this
+# one, and the unit tests link the same objects (compiled once, not once a test).
+HOST_ASAN_OBJS := $(patsubst host/%.c,build/asan/%.o,$(HOST_SRCS))
+HOST_LIB_ASAN_OBJS := $(patsubst host/%.c,build/asan/%.o,$(HOST_LIB_SRCS))
+build/asan/%.o: host/%.c $(HOST_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $(HOST_SRCS) $(HOST_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+build/asan/bin/unikit: $(HOST_ASAN_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
 
 # ---- kernel -----------------------------------------------------------------
 KERNEL_CFLAGS_COMMON := -std=c17 -Ikernel/linux -Wall -Wextra -Werror -Os -g -ffreestanding -nostdinc \
@@ -120,9 +126,9 @@ $(foreach a,$(KARCHES),$(eval $(call kernel_rules,$(a))))
 # ---- tests --------------------------------------------------------------------
 # Host unit tests: tests/unit/test_NAME.c links with host/lib (under the sanitizers).
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
-build/unit/test_%: tests/unit/test_%.c $(HOST_LIB_SRCS) $(HOST_HDRS) tests/unit/check.h
+build/unit/test_%: tests/unit/test_%.c $(HOST_LIB_ASAN_OBJS) $(HOST_HDRS) tests/unit/check.h
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(HOST_LIB_SRCS) $(HOST_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(HOST_LIB_ASAN_OBJS) $(HOST_LIBS)
 
 # Kernel unit tests: tests/unit/ktest_NAME.c compiled for the host with the
 # kernel sources it names in KTEST_SRCS_NAME, through tests/unit/kshim.c.
@@ -144,7 +150,7 @@ cli-test: all build/asan/bin/unikit
 
 # Installs missing packages first: `make test` must pass on a fresh machine.
 test: deps
-	@$(MAKE) --no-print-directory all build/asan/bin/unikit $(UNIT_TESTS) $(KTESTS)
+	@$(MAKE) --no-print-directory -j$$(nproc) all build/asan/bin/unikit $(UNIT_TESTS) $(KTESTS)
 	@sh tests/run-all.sh $(UNIT_TESTS) $(KTESTS)
 
 demo:
