@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "accel.h"
@@ -33,6 +34,7 @@ struct run_options {
     bool detach;
     bool auto_remove;
     bool interactive; /* -i: the host's stdin is the program's */
+    bool tty;         /* -t: the program gets a terminal */
 };
 
 static void run_usage(FILE *out)
@@ -43,6 +45,7 @@ static void run_usage(FILE *out)
             "ARGs replace the arguments of the image's cmd (the program stays).\n\n"
             "  -d, --detach        run in the background and print the instance id\n"
             "  -i, --interactive   connect this stdin to the program's (else it reads EOF)\n"
+            "  -t, --tty           give the program a terminal (with -i: this one, in raw mode)\n"
             "      --name NAME     name the instance (default: a generated one)\n"
             "      --rm            remove the instance when it exits\n"
             "  -e, --env K=V       set an environment variable (K alone: take it from here)\n"
@@ -88,22 +91,17 @@ static int parse_cpus(const char *arg, unsigned *cpus)
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-    static const struct option opts[] = {{"env", required_argument, NULL, 'e'},
-                                         {"memory", required_argument, NULL, 'm'},
-                                         {"cpus", required_argument, NULL, 'c'},
-                                         {"arch", required_argument, NULL, 'a'},
-                                         {"accel", required_argument, NULL, 'A'},
-                                         {"detach", no_argument, NULL, 'd'},
-                                         {"name", required_argument, NULL, 'n'},
-                                         {"rm", no_argument, NULL, 'r'},
-                                         {"interactive", no_argument, NULL, 'i'},
-                                         {"publish", required_argument, NULL, 'p'},
-                                         {"ip", required_argument, NULL, 'I'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"env", required_argument, NULL, 'e'},     {"memory", required_argument, NULL, 'm'},
+        {"cpus", required_argument, NULL, 'c'},    {"arch", required_argument, NULL, 'a'},
+        {"accel", required_argument, NULL, 'A'},   {"detach", no_argument, NULL, 'd'},
+        {"name", required_argument, NULL, 'n'},    {"rm", no_argument, NULL, 'r'},
+        {"interactive", no_argument, NULL, 'i'},   {"tty", no_argument, NULL, 't'},
+        {"publish", required_argument, NULL, 'p'}, {"ip", required_argument, NULL, 'I'},
+        {"help", no_argument, NULL, 'h'},          {0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+de:im:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+de:im:p:th", opts, NULL)) != -1) {
         int64_t size;
         switch (c) {
         case 'e':
@@ -136,6 +134,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case 'i':
             o->interactive = true;
+            break;
+        case 't':
+            o->tty = true;
             break;
         case 'p':
             strvec_push(&o->publish, optarg);
@@ -529,10 +530,28 @@ static int run_detached(struct instance *inst, struct qemu_boot *boot)
     return await_start(fds[0], inst);
 }
 
+/*
+ * run -it: the host's terminal in raw mode, so that every key goes to the
+ * guest's terminal as it is typed (Ctrl-C too: a signal there, not here);
+ * restored when the run ends.
+ */
+static bool raw_terminal(struct termios *saved)
+{
+    if (tcgetattr(0, saved) < 0)
+        return false;
+    struct termios raw = *saved;
+    cfmakeraw(&raw);
+    return tcsetattr(0, TCSADRAIN, &raw) == 0;
+}
+
 static int run_foreground(struct instance *inst, struct qemu_boot *boot)
 {
     char err[1024];
+    struct termios saved;
+    bool raw = boot->tty && boot->attach_stdin && raw_terminal(&saved);
     int code = supervise(inst, boot, -1, err, sizeof(err));
+    if (raw)
+        tcsetattr(0, TCSADRAIN, &saved);
     if (code < 0) {
         cli_error("%s", err);
         return EXIT_UNIKIT_ERROR;
@@ -562,6 +581,10 @@ int cmd_run(int argc, char **argv)
     }
     if (check_network(&o, img.ref, img.config.net) < 0)
         goto out_image;
+    if (o.tty && o.interactive && !o.detach && !isatty(0)) {
+        cli_error("the input device is not a TTY: -t with -i needs a terminal on stdin");
+        goto out_image;
+    }
     program_argv(&img.config, argc - first - 1, argv + first + 1, &prog);
     /* Benchmarks only (bench/run.sh): boot another kernel file the same way. */
     const char *bench_image = getenv("UNIKIT_BENCH_IMAGE");
@@ -580,7 +603,10 @@ int cmd_run(int argc, char **argv)
         .ports = o.publish.v,
         .ip = o.ip,
         .attach_stdin = o.interactive && !o.detach,
+        .tty = o.tty,
     };
+    if (o.tty)
+        qemu_terminal_size(o.detach ? -1 : o.interactive ? 0 : 1, &boot.tty_rows, &boot.tty_cols);
     struct accel_choice accel;
     char err[1024];
     char *home = unikit_home();

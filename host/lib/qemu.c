@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -50,6 +51,14 @@ char *qemu_cmdline(char **argv, char **env, bool boot_timing)
         fputs("unikit.timing ", f);
     fclose(f);
     return buf;
+}
+
+void qemu_terminal_size(int fd, unsigned *rows, unsigned *cols)
+{
+    struct winsize w;
+    bool known = ioctl(fd, TIOCGWINSZ, &w) == 0 && w.ws_row && w.ws_col;
+    *rows = known ? w.ws_row : 24;
+    *cols = known ? w.ws_col : 80;
 }
 
 const char *qemu_binary(const char *arch)
@@ -183,10 +192,12 @@ static size_t build_argv(struct strvec *a, const struct qemu_boot *b, const char
     strvec_push(a, "-kernel");
     strvec_push(a, b->image);
     strvec_push(a, "-append");
+    char *tty = b->tty ? xasprintf(" unikit.tty=%ux%u", b->tty_rows, b->tty_cols) : xstrdup("");
     if (b->net && b->ip)
-        strvec_pushf(a, "%s net.ip=%s", cmdline, b->ip);
+        strvec_pushf(a, "%s%s net.ip=%s", cmdline, tty, b->ip);
     else
-        strvec_push(a, cmdline);
+        strvec_pushf(a, "%s%s", cmdline, tty);
+    free(tty);
     return nfds;
 }
 

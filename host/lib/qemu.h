@@ -37,10 +37,12 @@ struct qemu_boot {
     const char *output_log; /* append the program's output and the console here (outlog.h) */
     bool attach_stdin;      /* the host's stdin is the program's (run -i); else it reads EOF */
     bool detached;          /* the output goes to output_log only, not stdout and stderr */
-    bool die_with_parent;   /* QEMU is killed if the caller dies, so no guest
-                               outlives the process that records its exit */
-    bool quiet;             /* no console and no stdio at all (the KVM probe) */
-    unsigned deadline_ms;   /* QEMU is killed after this long; 0: no limit */
+    bool tty;               /* the program gets a terminal (run -t), tty_rows x tty_cols */
+    unsigned tty_rows, tty_cols;
+    bool die_with_parent; /* QEMU is killed if the caller dies, so no guest
+                             outlives the process that records its exit */
+    bool quiet;           /* no console and no stdio at all (the KVM probe) */
+    unsigned deadline_ms; /* QEMU is killed after this long; 0: no limit */
     /* Called once QEMU is started, before waiting for it. */
     void (*on_start)(pid_t qemu_pid, void *arg);
     /* Called every QEMU_TICK_MS while QEMU runs, until it returns false. */
@@ -72,6 +74,9 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
  * kills it before it has recorded the exit.
  */
 void qemu_catch_stop(void);
+
+/* The size of the terminal on fd (rows, cols), or 24 x 80 when fd is none. */
+void qemu_terminal_size(int fd, unsigned *rows, unsigned *cols);
 
 /* The QEMU program that boots arch's images. */
 const char *qemu_binary(const char *arch);

@@ -97,15 +97,22 @@ static long long now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Signals caught since last time go to the program; without a control
-   port, a stop stops QEMU, as it always did. */
-static void forward_pending(pid_t pid, struct relay *relay)
+/* Signals caught since last time go to the program (a terminal's new size
+   to its terminal); without a control port, a stop stops QEMU, as it
+   always did. */
+static void forward_pending(pid_t pid, struct relay *relay, bool tty)
 {
     int bits = __atomic_exchange_n(&pending, 0, __ATOMIC_SEQ_CST);
     for (int sig = 1; bits; sig++) {
         if (!(bits & 1 << sig))
             continue;
         bits &= ~(1 << sig);
+        if (relay && tty && sig == SIGWINCH) {
+            unsigned rows, cols;
+            qemu_terminal_size(0, &rows, &cols);
+            relay_winsize(relay, rows, cols);
+            continue;
+        }
         if (relay && relay_signal(relay, sig))
             continue;
         if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
@@ -142,7 +149,7 @@ int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu
     long long deadline = boot->deadline_ms ? now_ms() + boot->deadline_ms : -1;
     qmp_start(q, monitor_fd);
     for (;;) {
-        forward_pending(pid, relay);
+        forward_pending(pid, relay, boot->tty);
         long long now = now_ms(), wake = ticking ? next_tick : -1;
         if (deadline >= 0 && now >= deadline) {
             end->timed_out = true;
@@ -168,6 +175,6 @@ int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu
     free(q);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        forward_pending(pid, NULL);
+        forward_pending(pid, NULL, false);
     return status;
 }

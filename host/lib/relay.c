@@ -200,12 +200,25 @@ void relay_drain(struct relay *r)
     }
 }
 
-bool relay_signal(struct relay *r, int sig)
+static bool control(struct relay *r, const char *line)
 {
     int fd = r->end[RELAY_CONTROL].guest;
-    char line[32];
-    int len = snprintf(line, sizeof(line), "signal %d\n", sig);
+    ssize_t len = (ssize_t)strlen(line);
     return fd >= 0 && send(fd, line, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) == len;
+}
+
+bool relay_signal(struct relay *r, int sig)
+{
+    char line[32];
+    snprintf(line, sizeof(line), "signal %d\n", sig);
+    return control(r, line);
+}
+
+bool relay_winsize(struct relay *r, unsigned rows, unsigned cols)
+{
+    char line[48];
+    snprintf(line, sizeof(line), "winsize %u %u\n", rows, cols);
+    return control(r, line);
 }
 
 void relay_close(struct relay *r)

@@ -75,6 +75,8 @@ void relay_drain(struct relay *r);
 
 /* Asks the guest to send the program signal sig; false without a control port. */
 bool relay_signal(struct relay *r, int sig);
+/* Tells the guest's terminal its new size (the program gets SIGWINCH). */
+bool relay_winsize(struct relay *r, unsigned rows, unsigned cols);
 
 void relay_close(struct relay *r);
 

@@ -149,11 +149,13 @@ void fd_close_on_exec(void)
     }
 }
 
-/* Each of 0, 1 and 2 on the host's stream for it, else on the console. */
-void fd_init_stdio(void)
+/* Each of 0, 1 and 2 on the terminal, or the host's stream for it, or the console. */
+void fd_init_stdio(struct file *terminal)
 {
     for (int fd = 0; fd < 3; fd++) {
-        struct file *f = hoststream_open(fd);
+        struct file *f = terminal ? terminal : hoststream_open(fd);
+        if (terminal && fd)
+            file_get(terminal);
         if (!f && vfs_openat(NULL, "/dev/console", VFS_O_READ | VFS_O_WRITE, 0, &f) < 0)
             panic("fd: cannot open /dev/console");
         if (fd_alloc(f, fd, false) != fd)

@@ -13,6 +13,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "sched.h"
+#include "tty.h"
 #include "vfs.h"
 
 #define FLUSH_WAIT_NS (5ull * 1000 * 1000 * 1000)
@@ -153,15 +154,31 @@ void hoststream_flush(void)
 
 /* ---- the control stream --------------------------------------------------------- */
 
+/* The decimal number at *p, moving *p past it. */
+static unsigned number(const char **p)
+{
+    unsigned n = 0;
+    for (; **p >= '0' && **p <= '9' && n < 100000; (*p)++)
+        n = n * 10 + (unsigned)(**p - '0');
+    return n;
+}
+
+/* "signal N", or "winsize ROWS COLS" for the terminal. */
 static void control_line(const char *line)
 {
-    int n = 0;
-    if (strncmp(line, "signal ", 7) != 0)
-        return;
-    for (const char *c = line + 7; *c >= '0' && *c <= '9' && n < 1000; c++)
-        n = n * 10 + (*c - '0');
-    if (n > 0 && signal_handler)
-        signal_handler(n);
+    const char *p = line;
+    if (strncmp(line, "signal ", 7) == 0) {
+        p += 7;
+        unsigned n = number(&p);
+        if (n > 0 && signal_handler)
+            signal_handler((int)n);
+    } else if (strncmp(line, "winsize ", 8) == 0) {
+        p += 8;
+        unsigned rows = number(&p);
+        p += *p == ' ';
+        unsigned cols = number(&p);
+        tty_set_winsize(&(struct tty_winsize){(uint16_t)rows, (uint16_t)cols});
+    }
 }
 
 static void control_thread(void *arg)

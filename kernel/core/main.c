@@ -11,6 +11,7 @@
 #include "proc.h"
 #include "random.h"
 #include "sched.h"
+#include "tty.h"
 #include "smp.h"
 #include "vfs.h"
 #include "vm.h"
@@ -64,7 +65,7 @@ static void files_init(void)
     if (len && cpio_unpack(__unikit_files_start, len) < 0)
         panic("the image's file archive is corrupted");
     follow_user_network_dns();
-    fd_init_stdio();
+    fd_init_stdio(tty_open(plat_cmdline()));
 }
 
 noreturn_fn void kmain(uint32_t boot_info)

@@ -33,7 +33,8 @@ void fd_close_on_exec(void);
 int fd_limit(void);
 int fd_set_limit(int n);
 
-/* Opens descriptors 0, 1 and 2: the host's streams, or the console. */
-void fd_init_stdio(void);
+/* Opens descriptors 0, 1 and 2: all on terminal when there is one (tty.h),
+ * else the host's streams, or the console. */
+void fd_init_stdio(struct file *terminal);
 
 #endif

@@ -22,8 +22,9 @@ void hoststream_flush(void);
 
 /*
  * The control stream: the host asks, one line each, for "signal N" (N a
- * Linux signal number, opaque here). fn is called for each, in a kernel
- * thread; starts the thread reading when the host gave the port.
+ * Linux signal number, opaque here: on_signal is called with it, in a
+ * kernel thread) or "winsize ROWS COLS" (the terminal's, tty.h). Starts
+ * the thread reading when the host gave the port.
  */
 void hoststream_control(void (*on_signal)(int n));
 

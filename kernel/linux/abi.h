@@ -110,14 +110,60 @@ struct linux_flock {
 #define TIOCSPGRP  0x5410
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
-#define FIONREAD   0x541B
-#define FIONBIO    0x5421
-#define FIONCLEX   0x5450
-#define FIOCLEX    0x5451
+/* terminal ioctls (the same numbers on x86_64 and aarch64) */
+#define TCGETS     0x5401
+#define TCSETS     0x5402
+#define TCSETSW    0x5403
+#define TCSETSF    0x5404
+#define TCFLSH     0x540B
+#define TIOCSCTTY  0x540E
+#define TIOCGPGRP  0x540F
+#define TIOCSPGRP  0x5410
+#define TIOCGWINSZ 0x5413
+#define TIOCSWINSZ 0x5414
+#define TIOCGSID   0x5429
+#define TCIFLUSH   0
+#define TCIOFLUSH  2
+
+/* struct termios as the TCGETS family passes it (asm-generic and x86 alike) */
+#define LINUX_NCCS 19
+#define VINTR      0
+#define VQUIT      1
+#define VERASE     2
+#define VKILL      3
+#define VEOF       4
+#define VTIME      5
+#define VMIN       6
+#define VSUSP      10
+#define VWERASE    14
+#define INLCR      0000100
+#define IGNCR      0000200
+#define ICRNL      0000400
+#define OPOST      0000001
+#define ONLCR      0000004
+#define ISIG       0000001
+#define ICANON     0000002
+#define ECHO       0000010
+#define ECHOE      0000020
+#define ECHOK      0000040
+#define ECHONL     0000100
+#define ECHOCTL    0001000
+#define IEXTEN     0100000
+
+struct linux_termios {
+    uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+    uint8_t c_line;
+    uint8_t c_cc[LINUX_NCCS];
+};
 
 struct linux_winsize {
     uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
+
+#define FIONREAD 0x541B
+#define FIONBIO  0x5421
+#define FIONCLEX 0x5450
+#define FIOCLEX  0x5451
 
 /* File types in st_mode, and permission bits. */
 #define S_IFMT   0170000

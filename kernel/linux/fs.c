@@ -11,6 +11,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "syscalls.h"
+#include "tty.h"
 #include "vfs.h"
 
 /* Linux never moves more than this in one call (INT_MAX rounded down to a page). */
@@ -1081,10 +1082,10 @@ SYSCALL_DEFINE3(ioctl, int, fd, unsigned int, cmd, unsigned long, arg)
     }
     default:
         /*
-         * No file here is a terminal (TCGETS, TIOCGWINSZ...): the console
-         * is a plain byte stream, like a docker container's without -t.
+         * Only the terminal of run -t answers TCGETS, TIOCGWINSZ...: the
+         * streams are plain byte streams, as a docker container's without -t.
          */
-        return -ENOTTY;
+        return tty_is(f) ? tty_ioctl(cmd, arg) : -ENOTTY;
     }
 }
 

@@ -2,15 +2,18 @@
 # The program's stdio and signals, as a container's: stdin with -i (100 MB
 # of binary data through a pipe, end of file), stdout and stderr apart and
 # each in order, nothing lost when the program exits right after writing,
-# signals from the host (a foreground run's SIGTERM, stop, kill -s), and
-# logs that keep the streams apart. On both architectures where it counts.
+# signals from the host (a foreground run's SIGTERM, stop, kill -s), logs
+# that keep the streams apart, and a terminal with -it (driven on a
+# pseudo-terminal by fixtures/tty-session.py: isatty, the window size and
+# its changes, line editing and echo, raw mode, Ctrl-C). On both
+# architectures where it counts.
 # One line per check: "ok stdio-X", "FAIL stdio-X" or "skip stdio-X: why".
 
 suite=stdio
 tests="stdin-x86_64 stdin-aarch64 no-stdin-x86_64 no-stdin-aarch64 streams-x86_64
 streams-aarch64 burst-x86_64 burst-aarch64 term-handled-x86_64 term-handled-aarch64
-term-default-x86_64 term-default-aarch64 stop-graceful kill-usr1 stop-ignored logs-streams
-kill-bad-signal"
+term-default-x86_64 term-default-aarch64 tty-x86_64 tty-aarch64 stop-graceful kill-usr1
+stop-ignored logs-streams kill-bad-signal tty-needs-terminal tty-merged"
 . "$(dirname "$0")/lib.sh"
 
 u build "$fixtures/stdio"
@@ -60,7 +63,7 @@ reap() {
 
 for arch in x86_64 aarch64; do
     if ! command -v "qemu-system-$arch" >/dev/null 2>&1; then
-        for t in stdin no-stdin streams burst term-handled term-default; do
+        for t in stdin no-stdin streams burst term-handled term-default tty; do
             skip "$t-$arch" "no qemu-system-$arch"
         done
         continue
@@ -123,6 +126,16 @@ for arch in x86_64 aarch64; do
         pass "term-default-$arch"
     else
         fail "term-default-$arch" "a program without a handler dies of SIGTERM: 143 (got $status)"
+        show
+    fi
+
+    if [ -z "$py" ]; then
+        skip "tty-$arch" "no python3 to drive a pseudo-terminal"
+    elif "$py" "$fixtures/tty-session.py" "$CLI_TIMEOUT" "$UNIKIT" run -it --arch "$arch" stdio tty \
+        >"$out" 2>"$err"; then
+        pass "tty-$arch"
+    else
+        fail "tty-$arch" "run -it: the program's terminal session went wrong"
         show
     fi
 done
@@ -203,5 +216,17 @@ else
 fi
 
 expect_error kill-bad-signal 125 "--signal 'STOP'" kill -s STOP both
+expect_error tty-needs-terminal 125 "the input device is not a TTY" run -it stdio tty
+
+# -t without -i: one terminal for stdout and stderr, as docker run -t gives.
+u run -t stdio streams
+tr -d '\r' <"$out" | grep -v '^unikit: ' >"$tmp/merged"
+if [ "$status" -eq 0 ] && grep -Fxq "out 50" "$tmp/merged" && grep -Fxq "err 50" "$tmp/merged" &&
+    [ "$(wc -l <"$tmp/merged")" -eq 100 ] && grep -q "$(printf '\r')" "$out"; then
+    pass tty-merged
+else
+    fail tty-merged "run -t: stdout and stderr both on the terminal, NL as CR NL"
+    show
+fi
 
 [ "$failures" -eq 0 ]

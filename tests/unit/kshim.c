@@ -139,6 +139,19 @@ struct file *hoststream_open(int fd)
     return NULL;
 }
 
+/* Nor a terminal: no file answers the terminal's ioctls. */
+bool tty_is(struct file *f)
+{
+    (void)f;
+    return false;
+}
+
+long tty_ioctl(unsigned cmd, unsigned long arg)
+{
+    (void)cmd, (void)arg;
+    return -ENOTTY;
+}
+
 void random_bytes(void *buf, size_t len)
 {
     unsigned char *p = buf;
