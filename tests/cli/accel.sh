@@ -101,9 +101,8 @@ expect_error cross-arch-kvm 125 "--accel kvm: KVM runs only $host_arch guests.*$
     run --arch "$other" --accel kvm hello
 
 if ! kvm_views; then
-    for t in no-kvm no-kvm-refused null-kvm-probe null-kvm-kept null-kvm-refused pvm-kvm; do
-        skip "$t" "hiding /dev/kvm needs root, unshare and mount"
-    done
+    skip_tests "hiding /dev/kvm needs root, unshare and mount" \
+        no-kvm no-kvm-refused null-kvm-probe null-kvm-kept null-kvm-refused pvm-kvm
 else
     # No /dev/kvm: TCG, and inspect says so.
     uk none run --name plain hello

@@ -5,6 +5,13 @@
 # and defines the helpers below. A harness with its own clean-up sets
 # on_exit to a command run before the work folder goes.
 #
+# Before sourcing, a harness may also set:
+#   own_checks=1  lib.sh does not skip the suite when unikit is not built:
+#                 the harness makes its own checks, with its own reasons
+#                 (or none), after sourcing.
+#   env_libdir=1  UNIKIT_LIBDIR from the environment is kept (to test an
+#                 installed unikit); otherwise it is the tree's lib/unikit.
+#
 # Environment: UNIKIT (default build/asan/bin/unikit), CLI_TIMEOUT (seconds
 # per command, 60), KEEP_TMP=1 keeps the work folder.
 
@@ -17,21 +24,34 @@ case $UNIKIT in
 *) UNIKIT=$root/$UNIKIT ;;
 esac
 CLI_TIMEOUT=${CLI_TIMEOUT:-60}
-export UNIKIT_LIBDIR="$root/lib/unikit"
+if [ "${env_libdir:-}" = 1 ]; then
+    export UNIKIT_LIBDIR="${UNIKIT_LIBDIR:-$root/lib/unikit}"
+else
+    export UNIKIT_LIBDIR="$root/lib/unikit"
+fi
 host_arch=$(uname -m)
 case $host_arch in
 arm64) host_arch=aarch64 ;;
 esac
 
+# skip_tests WHY NAME...: each test NAME is skipped, for WHY.
+skip_tests() {
+    skip_why=$1
+    shift
+    for skipped in "$@"; do
+        echo "skip $suite-$skipped: $skip_why"
+    done
+}
+
 # skip_all WHY: every test of the suite is skipped, for WHY.
 skip_all() {
-    for t in $tests; do
-        echo "skip $suite-$t: $1"
-    done
+    # shellcheck disable=SC2086 # one argument per name
+    skip_tests "$1" $tests
     exit 0
 }
 
-if [ ! -x "$UNIKIT" ] || [ -z "$(find "$UNIKIT_LIBDIR" -name kernel.o 2>/dev/null)" ]; then
+if [ "${own_checks:-}" != 1 ] &&
+    { [ ! -x "$UNIKIT" ] || [ -z "$(find "$UNIKIT_LIBDIR" -name kernel.o 2>/dev/null)" ]; }; then
     skip_all "unikit not built"
 fi
 
@@ -153,6 +173,19 @@ jv() {
 # ps_status NAME: the STATUS column of NAME in `ps -a`.
 ps_status() {
     "$UNIKIT" ps -a 2>/dev/null | awk -v n="$1" '$2 == n { s = $5; for (i = 6; i <= NF; i++) s = s " " $i; print s }'
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND (its output discarded) every
+# 0.1 s until it succeeds; fails after SECONDS.
+wait_for() {
+    limit=$(($1 * 10))
+    shift
+    i=0
+    while ! "$@" >/dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -ge $limit ] && return 1
+        sleep 0.1
+    done
 }
 
 # ---- the host's /dev/kvm, as a test wants it ------------------------------------

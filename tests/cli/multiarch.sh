@@ -9,23 +9,13 @@
 # Environment: UNIKIT (default build/asan/bin/unikit), UNIKIT_LIBDIR (default
 # lib/unikit), CLI_TIMEOUT (60), KEEP_TMP=1 keeps the work folder.
 
-cd "$(dirname "$0")/../.." || exit 1
-root=$(pwd -P)
-fixture=$root/tests/cli/fixtures/multiarch
-UNIKIT=${UNIKIT:-build/asan/bin/unikit}
-case $UNIKIT in
-/*) ;;
-*) UNIKIT=$root/$UNIKIT ;;
-esac
-CLI_TIMEOUT=${CLI_TIMEOUT:-60}
-export UNIKIT_LIBDIR="${UNIKIT_LIBDIR:-$root/lib/unikit}"
-host_arch=$(uname -m)
-case $host_arch in
-arm64) host_arch=aarch64 ;;
-esac
-
+suite=multiarch
 tests="build-both images-both run-aarch64 run-x86_64 run-default-host build-arch-override
 run-missing-arch binary-wrong-arch"
+own_checks=1 # skipped for the first thing missing, named below
+env_libdir=1
+. "$(dirname "$0")/lib.sh"
+fixture=$fixtures/multiarch
 
 # Everything both architectures need; without it every check is skipped.
 why=""
@@ -43,63 +33,13 @@ for t in musl-gcc aarch64-linux-musl-gcc aarch64-linux-gnu-ld qemu-system-x86_64
         why="$t not found"
     fi
 done
-if [ -n "$why" ]; then
-    for t in $tests; do
-        echo "skip multiarch-$t: $why"
-    done
-    exit 0
-fi
+[ -z "$why" ] || skip_all "$why"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/unikit-multiarch.XXXXXX") || exit 1
-cleanup() {
-    if [ "${KEEP_TMP:-0}" = 1 ]; then
-        echo "kept $tmp" >&2
-    else
-        rm -rf "$tmp"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-# A store of our own, so the user's images are never touched.
-export UNIKIT_HOME="$tmp/home"
-mkdir -p "$UNIKIT_HOME"
-
-failures=0
-out=$tmp/out
-err=$tmp/err
-
-pass() {
-    echo "ok multiarch-$1"
-}
-
-fail() {
-    echo "FAIL multiarch-$1"
-    shift
-    for w in "$@"; do
-        echo "  $w" >&2
-    done
-    failures=$((failures + 1))
-}
-
-# u ARGS...: runs unikit with a time limit; stdout (without the serial
-# console's \r) in $out, stderr in $err, the exit status in $status.
-u() {
-    timeout "$CLI_TIMEOUT" "$UNIKIT" "$@" >"$out.raw" 2>"$err" </dev/null
-    status=$?
-    tr -d '\r' <"$out.raw" >"$out"
-}
-
-show() {
-    echo "  exit status $status; stdout:" >&2
-    sed 's/^/    | /' "$out" >&2
-    echo "  stderr:" >&2
-    sed 's/^/    | /' "$err" >&2
-}
-
-# has_lines LINE...: each LINE is a whole line of $out.
+# has_lines LINE...: each LINE is a whole line of $out, without the serial
+# console's \r. Unlike lib.sh's expect_lines it fails no test.
 has_lines() {
     for l in "$@"; do
-        grep -Fxq -e "$l" "$out" || return 1
+        tr -d '\r' <"$out" | grep -Fxq -e "$l" || return 1
     done
 }
 
@@ -109,36 +49,6 @@ archs_of() {
     u images
     awk -v n="$1" 'NR > 1 { ref = $1; sub(/:latest$/, "", ref) } NR > 1 && ref == n { print $2 }' \
         "$out" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'
-}
-
-# store_state: every path in the store and every file's checksum.
-store_state() {
-    if [ -d "$UNIKIT_HOME/images" ]; then
-        (cd "$UNIKIT_HOME" && find images | LC_ALL=C sort &&
-            find images -type f -exec sha256sum {} + | LC_ALL=C sort)
-    fi
-}
-
-# refused NAME STATUS PATTERN ARGS...: unikit ARGS exits with STATUS, prints
-# exactly one stderr line matching PATTERN (ERE, any case), and leaves the
-# store as it was.
-refused() {
-    name=$1 want=$2 pattern=$3
-    shift 3
-    before=$(store_state)
-    u "$@"
-    after=$(store_state)
-    w=""
-    [ "$status" -eq "$want" ] || w="$w exit status $status, wanted $want;"
-    [ "$(awk 'END { print NR }' "$err")" -eq 1 ] || w="$w stderr is not one line;"
-    grep -Eiq -e "$pattern" "$err" || w="$w stderr does not match /$pattern/;"
-    [ "$before" = "$after" ] || w="$w the store changed;"
-    if [ -z "$w" ]; then
-        pass "$name"
-    else
-        fail "$name" "unikit $*:$w"
-        show
-    fi
 }
 
 # ---- one build, two images ------------------------------------------------------
@@ -203,7 +113,7 @@ if [ "$status" -ne 0 ]; then
     fail run-missing-arch "build -t onlyx86 --arch x86_64 exited $status"
     show
 else
-    refused run-missing-arch 125 'no aarch64' run --arch aarch64 onlyx86
+    expect_error run-missing-arch 125 'no aarch64' run --arch aarch64 onlyx86
 fi
 
 # A prebuilt x86_64 program in an image that says it is for aarch64.
@@ -211,10 +121,10 @@ mkdir -p "$tmp/wrongbin"
 if musl-gcc -static -O2 -o "$tmp/wrongbin/prog" "$fixture/machine.c" 2>"$err"; then
     printf 'name: wrongbin\nbuild:\n  binary: prog\ncmd: ["/prog"]\narch: [aarch64]\n' \
         >"$tmp/wrongbin/Unikfile"
-    refused binary-wrong-arch 1 'prog.*x86_64.*aarch64' build "$tmp/wrongbin"
+    expect_error binary-wrong-arch 1 'prog.*x86_64.*aarch64' build "$tmp/wrongbin"
 else
     fail binary-wrong-arch "musl-gcc could not build the fixture"
     show
 fi
 
-[ $failures -eq 0 ]
+[ "$failures" -eq 0 ]

@@ -12,19 +12,7 @@
 # lib/unikit), CLI_TIMEOUT (60), NET_ARCHES (x86_64 aarch64), KEEP_TMP=1
 # keeps the work folder.
 
-cd "$(dirname "$0")/../.." || exit 1
-root=$(pwd -P)
-UNIKIT=${UNIKIT:-build/asan/bin/unikit}
-case $UNIKIT in
-/*) ;;
-*) UNIKIT=$root/$UNIKIT ;;
-esac
-CLI_TIMEOUT=${CLI_TIMEOUT:-60}
 NET_ARCHES=${NET_ARCHES:-x86_64 aarch64}
-export UNIKIT_LIBDIR="${UNIKIT_LIBDIR:-$root/lib/unikit}"
-peer="python3 $root/tests/cli/fixtures/netpeer.py"
-marker='lwIP: %s (%s:%d)' # the network object's assertion format (kernel/net/include/arch/cc.h)
-
 once_tests="no-socket-no-lwip socket-has-lwip port-taken no-net-publish bad-publish bad-ip
 static-ip ps-ports ps-ports-exited"
 arch_tests="dhcp udp tcp-out get 404 head keepalive big-file concurrent reset half-open
@@ -34,44 +22,40 @@ for a in $NET_ARCHES; do
     for t in $arch_tests; do all_tests="$all_tests $t-$a"; done
 done
 
+suite=net
+tests=$all_tests
+own_checks=1 # skipped for the first thing missing, named below
+env_libdir=1
+. "$(dirname "$0")/lib.sh"
+peer="python3 $root/tests/cli/fixtures/netpeer.py"
+marker='lwIP: %s (%s:%d)' # the network object's assertion format (kernel/net/include/arch/cc.h)
+
 why=""
 [ -x "$UNIKIT" ] || why="unikit not built ($UNIKIT)"
 for t in musl-gcc python3 curl sha256sum; do
     [ -z "$why" ] && ! command -v "$t" >/dev/null 2>&1 && why="$t not found"
 done
 [ -z "$why" ] && [ ! -f "$UNIKIT_LIBDIR/x86_64/net.o" ] && why="no net.o (run make)"
-if [ -n "$why" ]; then
-    for t in $all_tests; do echo "skip net-$t: $why"; done
-    exit 0
-fi
+[ -z "$why" ] || skip_all "$why"
 
-work=$(mktemp -d)
-export UNIKIT_HOME="$work/home"
 bg_pids=""
-cleanup() {
+# stop_all: at exit, no guest or host peer of ours is left.
+stop_all() {
     for id in $("$UNIKIT" ps -q 2>/dev/null); do
         "$UNIKIT" rm -f "$id" >/dev/null 2>&1
     done
     for pid in $bg_pids; do
         kill "$pid" 2>/dev/null
     done
-    [ -n "${KEEP_TMP:-}" ] || rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-fails=0
-fail() {
-    echo "FAIL net-$1"
-    shift
-    echo "  $*" >&2
-    fails=$((fails + 1))
-}
+on_exit=stop_all
+
 # check NAME DETAIL COMMAND...: ok when the command succeeds; DETAIL is
 # expanded after it ran (give it in single quotes).
 check() {
     name=$1 detail=$2
     shift 2
-    if "$@"; then echo "ok net-$name"; else fail "$name" "$(eval "echo \"$detail\"")"; fi
+    if "$@"; then pass "$name"; else fail "$name" "$(eval "echo \"$detail\"")"; fi
 }
 
 # Images are files in the store: which of them carry lwIP.
@@ -81,31 +65,31 @@ images_with_lwip() {
 
 # ---- building: only a program with sockets gets the network ---------------
 
-if ! "$UNIKIT" build -q --arch x86_64 examples/hello >"$work/b1" 2>&1; then
-    fail no-socket-no-lwip "building hello failed: $(cat "$work/b1")"
+if ! "$UNIKIT" build -q --arch x86_64 examples/hello >"$tmp/b1" 2>&1; then
+    fail no-socket-no-lwip "building hello failed: $(cat "$tmp/b1")"
 elif [ "$(images_with_lwip)" -ne 0 ]; then
     fail no-socket-no-lwip "hello's image contains the network object"
 else
-    echo "ok net-no-socket-no-lwip"
+    pass no-socket-no-lwip
 fi
 
-if ! "$UNIKIT" build -q --arch x86_64 tests/cli/fixtures/net-udp >"$work/b2" 2>&1; then
-    fail socket-has-lwip "building udpping failed: $(cat "$work/b2")"
+if ! "$UNIKIT" build -q --arch x86_64 tests/cli/fixtures/net-udp >"$tmp/b2" 2>&1; then
+    fail socket-has-lwip "building udpping failed: $(cat "$tmp/b2")"
 elif [ "$(images_with_lwip)" -ne 1 ]; then
     fail socket-has-lwip "expected exactly one image with lwIP, found $(images_with_lwip)"
 else
-    echo "ok net-socket-has-lwip"
+    pass socket-has-lwip
 fi
 
 # httpd with a 10 MB file of random bytes besides the example's pages.
-cp -r examples/httpd "$work/httpd"
-head -c 10000000 /dev/urandom >"$work/httpd/www/big.bin"
+cp -r examples/httpd "$tmp/httpd"
+head -c 10000000 /dev/urandom >"$tmp/httpd/www/big.bin"
 sed 's/^memory: .*/memory: 64M/; s/^name: .*/name: httpd-test/' examples/httpd/Unikfile \
-    >"$work/httpd/Unikfile"
-big_sum=$(sha256sum <"$work/httpd/www/big.bin" | cut -d' ' -f1)
-for dir in "$work/httpd" tests/cli/fixtures/net-udp tests/cli/fixtures/net-tcp; do
-    if ! "$UNIKIT" build -q "$dir" >"$work/b3" 2>&1; then
-        echo "building $dir failed: $(cat "$work/b3")" >&2
+    >"$tmp/httpd/Unikfile"
+big_sum=$(sha256sum <"$tmp/httpd/www/big.bin" | cut -d' ' -f1)
+for dir in "$tmp/httpd" tests/cli/fixtures/net-udp tests/cli/fixtures/net-tcp; do
+    if ! "$UNIKIT" build -q "$dir" >"$tmp/b3" 2>&1; then
+        echo "building $dir failed: $(cat "$tmp/b3")" >&2
         for t in $all_tests; do echo "FAIL net-$t"; done
         exit 1
     fi
@@ -119,23 +103,23 @@ freeport() { $peer freeport "$@"; }
 expect_125() {
     name=$1 want=$2
     shift 2
-    timeout "$CLI_TIMEOUT" "$UNIKIT" run "$@" >"$work/out" 2>"$work/err"
+    timeout "$CLI_TIMEOUT" "$UNIKIT" run "$@" >"$out" 2>"$err"
     rc=$?
-    if [ "$rc" -ne 125 ] || [ "$(wc -l <"$work/err")" -ne 1 ] ||
-        ! grep -q "$want" "$work/err"; then
-        fail "$name" "expected exit 125 and one line with '$want'; got $rc: $(cat "$work/err")"
+    if [ "$rc" -ne 125 ] || [ "$(wc -l <"$err")" -ne 1 ] ||
+        ! grep -q "$want" "$err"; then
+        fail "$name" "expected exit 125 and one line with '$want'; got $rc: $(cat "$err")"
     else
-        echo "ok net-$name"
+        pass "$name"
     fi
 }
 
 taken=$(freeport)
 python3 -c 'import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
-print("listening", flush=True); time.sleep(float(sys.argv[2]))' "$taken" "$CLI_TIMEOUT" >"$work/taken" &
+print("listening", flush=True); time.sleep(float(sys.argv[2]))' "$taken" "$CLI_TIMEOUT" >"$tmp/taken" &
 bg_pids="$bg_pids $!"
 i=0
-while ! grep -q listening "$work/taken" 2>/dev/null && [ $i -lt 300 ]; do
+while ! grep -q listening "$tmp/taken" 2>/dev/null && [ $i -lt 300 ]; do
     sleep 0.1
     i=$((i + 1))
 done
@@ -147,10 +131,10 @@ expect_125 bad-ip "expected ADDR/PREFIX" --arch x86_64 --ip 10.0.5 httpd-test
 
 # --ip moves the user network: the address, and the resolver at its .3.
 static_ip_ok() {
-    out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch x86_64 --ip 10.0.5.20/24 udpping 2>&1)
-    case $out in
+    said=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch x86_64 --ip 10.0.5.20/24 udpping 2>&1)
+    case $said in
     *"address 10.0.5.20"*"resolv.conf: nameserver 10.0.5.3"*) return 0 ;;
-    *) echo "  $out" >&2 && return 1 ;;
+    *) echo "  $said" >&2 && return 1 ;;
     esac
 }
 check static-ip "--ip 10.0.5.20/24: wrong address or resolver" static_ip_ok
@@ -160,12 +144,12 @@ check static-ip "--ip 10.0.5.20/24: wrong address or resolver" static_ip_ok
 # serve ARCH: boots httpd-test detached on a free port; sets $port and $id.
 serve() {
     port=$(freeport)
-    id=$("$UNIKIT" run -d --arch "$1" -p "$port:80" httpd-test 2>"$work/err")
+    id=$("$UNIKIT" run -d --arch "$1" -p "$port:80" httpd-test 2>"$err")
     for _ in $(seq 300); do
         curl -s -m 5 -o /dev/null "http://127.0.0.1:$port/" && return 0
         sleep 0.2
     done
-    echo "httpd ($1) never answered: $(cat "$work/err") $("$UNIKIT" logs "$id" 2>&1)" >&2
+    echo "httpd ($1) never answered: $(cat "$err") $("$UNIKIT" logs "$id" 2>&1)" >&2
     return 1
 }
 
@@ -175,10 +159,10 @@ get() { curl -s -m "$CLI_TIMEOUT" "$@"; }
 get_ok() { [ "$(get "$(url /)")" = "$(cat examples/httpd/www/index.html)" ]; }
 is_404() { [ "$(get -o /dev/null -w '%{http_code}' "$(url /missing.html)")" = 404 ]; }
 head_ok() {
-    get -I "$(url /hello.txt)" >"$work/head" &&
-        grep -q '^HTTP/1.1 200' "$work/head" &&
-        grep -qi "^Content-Length: $(wc -c <examples/httpd/www/hello.txt | tr -d ' ')" "$work/head" &&
-        [ "$(sed -n '/^\r$/,$p' "$work/head" | wc -c)" -le 2 ]
+    get -I "$(url /hello.txt)" >"$tmp/head" &&
+        grep -q '^HTTP/1.1 200' "$tmp/head" &&
+        grep -qi "^Content-Length: $(wc -c <examples/httpd/www/hello.txt | tr -d ' ')" "$tmp/head" &&
+        [ "$(sed -n '/^\r$/,$p' "$tmp/head" | wc -c)" -le 2 ]
 }
 # Two URLs in one curl: the second reuses the first's connection.
 keepalive_ok() {
@@ -192,7 +176,7 @@ concurrent_ok() {
         "$(url /hello.txt)" | grep -c '^200$')
     [ "$n" -eq 50 ]
 }
-survives() { $peer "$@" >"$work/peer" 2>&1 && get_ok; }
+survives() { $peer "$@" >"$tmp/peer" 2>&1 && get_ok; }
 
 # wait_ready FILE: until the peer writing FILE says it listens (its
 # interpreter can take a while to start), at most 30 s.
@@ -206,37 +190,37 @@ wait_ready() {
 
 tcp_out() {
     tport=$(freeport)
-    $peer echo "$tport" "$CLI_TIMEOUT" >"$work/echo" 2>&1 &
+    $peer echo "$tport" "$CLI_TIMEOUT" >"$tmp/echo" 2>&1 &
     epid=$!
     bg_pids="$bg_pids $epid"
-    wait_ready "$work/echo"
-    out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" tcpclient "$tport" 200000 2>&1)
+    wait_ready "$tmp/echo"
+    said=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" tcpclient "$tport" 200000 2>&1)
     wait "$epid"
-    case $out in
+    case $said in
     *"tcp echoed 200000 bytes from 10.0.2.2:$tport"*) return 0 ;;
-    *) echo "  guest: $out; host: $(cat "$work/echo")" >&2 && return 1 ;;
+    *) echo "  guest: $said; host: $(cat "$tmp/echo")" >&2 && return 1 ;;
     esac
 }
 
 udp_ping() {
     uport=$(freeport udp)
-    $peer udp "$uport" "$CLI_TIMEOUT" >"$work/udp" 2>&1 &
+    $peer udp "$uport" "$CLI_TIMEOUT" >"$tmp/udp" 2>&1 &
     upid=$!
     bg_pids="$bg_pids $upid"
-    wait_ready "$work/udp"
-    out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" udpping "$uport" 2>&1)
+    wait_ready "$tmp/udp"
+    said=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" udpping "$uport" 2>&1)
     wait "$upid"
-    case $out in
+    case $said in
     *"got pong:ping"*) return 0 ;;
-    *) echo "  guest: $out; host: $(cat "$work/udp")" >&2 && return 1 ;;
+    *) echo "  guest: $said; host: $(cat "$tmp/udp")" >&2 && return 1 ;;
     esac
 }
 
 for arch in $NET_ARCHES; do
-    out=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$arch" udpping 2>&1)
-    case $out in
-    *"address 10.0.2.15"*) echo "ok net-dhcp-$arch" ;;
-    *) fail "dhcp-$arch" "expected the DHCP address 10.0.2.15, got: $out" ;;
+    said=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$arch" udpping 2>&1)
+    case $said in
+    *"address 10.0.2.15"*) pass "dhcp-$arch" ;;
+    *) fail "dhcp-$arch" "expected the DHCP address 10.0.2.15, got: $said" ;;
     esac
     check "udp-$arch" "no 'pong:ping' from the host" udp_ping "$arch"
     check "tcp-out-$arch" "the host's echo server did not get its bytes back" tcp_out "$arch"
@@ -249,23 +233,23 @@ for arch in $NET_ARCHES; do
     fi
     check "get-$arch" "GET / did not return index.html" get_ok
     check "404-$arch" "GET of a missing file was not 404" is_404
-    check "head-$arch" 'HEAD: $(cat "$work/head")' head_ok
+    check "head-$arch" 'HEAD: $(cat "$tmp/head")' head_ok
     check "keepalive-$arch" 'two requests took ${conns:-?} connections, not 1' keepalive_ok
     check "big-file-$arch" "the 10 MB file's SHA-256 differs" big_ok
     check "concurrent-$arch" 'only ${n:-?} of 50 concurrent requests got 200' concurrent_ok
-    check "reset-$arch" 'after peers reset: $(cat "$work/peer")' survives reset "$port" 20
-    check "half-open-$arch" 'after half-open peers: $(cat "$work/peer")' survives halfopen "$port" 10
-    check "syn-flood-$arch" 'after 200 connects: $(cat "$work/peer")' survives synflood "$port" 200
+    check "reset-$arch" 'after peers reset: $(cat "$tmp/peer")' survives reset "$port" 20
+    check "half-open-$arch" 'after half-open peers: $(cat "$tmp/peer")' survives halfopen "$port" 10
+    check "syn-flood-$arch" 'after 200 connects: $(cat "$tmp/peer")' survives synflood "$port" 200
     if [ "$arch" = "$(echo "$NET_ARCHES" | cut -d' ' -f1)" ]; then
-        "$UNIKIT" ps >"$work/ps" 2>&1
-        check ps-ports 'ps: $(cat "$work/ps")' grep -q "0.0.0.0:$port->80/tcp" "$work/ps"
+        "$UNIKIT" ps >"$tmp/ps" 2>&1
+        check ps-ports 'ps: $(cat "$tmp/ps")' grep -q "0.0.0.0:$port->80/tcp" "$tmp/ps"
         # As docker: an exited instance shows no ports.
         "$UNIKIT" kill "$id" >/dev/null 2>&1
-        "$UNIKIT" ps -a >"$work/ps" 2>&1
-        check ps-ports-exited 'ps -a: $(cat "$work/ps")' eval \
-            "grep -q '^$(echo "$id" | cut -c1-12) .*Exited' '$work/ps' && ! grep -q -- '->80/tcp' '$work/ps'"
+        "$UNIKIT" ps -a >"$tmp/ps" 2>&1
+        check ps-ports-exited 'ps -a: $(cat "$tmp/ps")' eval \
+            "grep -q '^$(echo "$id" | cut -c1-12) .*Exited' '$tmp/ps' && ! grep -q -- '->80/tcp' '$tmp/ps'"
     fi
     "$UNIKIT" rm -f "$id" >/dev/null 2>&1
 done
 
-[ "$fails" -eq 0 ]
+[ "$failures" -eq 0 ]

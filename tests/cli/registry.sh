@@ -6,14 +6,7 @@
 #
 # Usage: sh tests/cli/registry.sh
 # Environment: UNIKIT (default build/asan/bin/unikit), KEEP_TMP=1 keeps the work folder.
-
-cd "$(dirname "$0")/../.." || exit 1
-root=$(pwd -P)
-UNIKIT=${UNIKIT:-build/asan/bin/unikit}
-case $UNIKIT in /*) ;; *) UNIKIT=$root/$UNIKIT ;; esac
-export UNIKIT_LIBDIR="$root/lib/unikit"
-fake_py=$root/tests/cli/fixtures/registry-fake.py
-T=60
+# Each command's time limit is 60 s, whatever CLI_TIMEOUT says.
 
 local_tests="tag tag-ipv6 rmi rmi-unknown tag-unknown save-unknown load-bad save-load corrupted-blob
 save-fifo-failed save-fifo save-device-failed save-device save-keeps-file save-creates-nothing
@@ -23,45 +16,41 @@ skopeo_tests="skopeo-inspect skopeo-copy skopeo-push"
 fake_tests="token bad-digest truncated resume stalled deadline limit-bad pull-full-disk upload-elsewhere
 upload-relative mount-refused"
 
-skip_all() { # why tests...
-    why=$1
-    shift
-    for t in "$@"; do echo "skip registry-$t: $why"; done
-}
+suite=registry
+tests="$local_tests $registry_tests $skopeo_tests $fake_tests"
+own_checks=1 # an x86_64 kernel is what it needs
+. "$(dirname "$0")/lib.sh"
+fake_py=$root/tests/cli/fixtures/registry-fake.py
+# This suite's time limit is its own: CLI_TIMEOUT does not change it.
+CLI_TIMEOUT=60
 
 if [ ! -x "$UNIKIT" ] || [ ! -f "$UNIKIT_LIBDIR/x86_64/kernel.o" ]; then
-    skip_all "unikit not built (run make)" $local_tests $registry_tests $skopeo_tests $fake_tests
-    exit 0
+    skip_all "unikit not built (run make)"
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/unikit-registry.XXXXXX") || exit 1
+# The servers started here go at exit.
 pids=""
-cleanup() {
+stop_servers() {
     for p in $pids; do kill "$p" 2>/dev/null; done
     for p in $pids; do wait "$p" 2>/dev/null; done
-    if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_exit=stop_servers
 
-out=$tmp/out
-err=$tmp/err
-pass() { echo "ok registry-$1"; }
-fail() {
-    echo "FAIL registry-$1"
-    shift
-    for why in "$@"; do echo "  $why" >&2; done
-    echo "  stdout:" >&2
-    sed 's/^/    | /' "$out" >&2
-    echo "  stderr:" >&2
-    sed 's/^/    | /' "$err" >&2
+# The tests here use several homes (new_home), so every command names its
+# home: uh, store_state_of and expect_error_in stand for lib.sh's u,
+# store_state and expect_error.
+
+# fail_out NAME WHY...: fail, and show what the last command printed.
+fail_out() {
+    fail "$@"
+    show
 }
 
-# u HOME ARGS...: unikit with UNIKIT_HOME=HOME; output in $out/$err, status in $status.
-u() {
+# uh HOME ARGS...: u, with UNIKIT_HOME=HOME.
+uh() {
     h=$1
     shift
-    UNIKIT_HOME=$h timeout "$T" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
+    UNIKIT_HOME=$h timeout "$CLI_TIMEOUT" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
     status=$?
 }
 
@@ -72,26 +61,26 @@ new_home() {
     echo "$tmp/$1"
 }
 
-# Every path and checksum under a home's store.
-store_state() {
+# store_state_of HOME: every path and checksum under HOME's store (which
+# new_home made).
+store_state_of() {
     (cd "$1" && find images | LC_ALL=C sort && find images -type f -exec sha256sum {} + | LC_ALL=C sort)
 }
 
-lines() { awk 'END { print NR }' "$1"; }
-
-# expect_error NAME HOME PATTERN ARGS...: exit 125, one stderr line matching PATTERN, store unchanged.
-expect_error() {
+# expect_error_in NAME HOME PATTERN ARGS...: exit 125, one stderr line
+# matching PATTERN, HOME's store unchanged.
+expect_error_in() {
     name=$1 h=$2 pattern=$3
     shift 3
-    before=$(store_state "$h")
-    u "$h" "$@"
-    after=$(store_state "$h")
+    before=$(store_state_of "$h")
+    uh "$h" "$@"
+    after=$(store_state_of "$h")
     why=""
     [ "$status" -eq 125 ] || why="$why exit status $status, wanted 125;"
     [ "$(lines "$err")" -eq 1 ] || why="$why stderr has $(lines "$err") lines, wanted 1;"
     grep -Eiq -e "$pattern" "$err" || why="$why stderr does not match /$pattern/;"
     [ "$before" = "$after" ] || why="$why the store changed;"
-    if [ -z "$why" ]; then pass "$name"; else fail "$name" "unikit $*:$why"; fi
+    if [ -z "$why" ]; then pass "$name"; else fail_out "$name" "unikit $*:$why"; fi
 }
 
 free_port() {
@@ -145,89 +134,88 @@ start_fake() {
 # ---- the local verbs: build, tag, rmi, save, load ------------------------------
 
 A=$(new_home a)
-u "$A" build -q "$root/examples/hello"
+uh "$A" build -q "$root/examples/hello"
 if [ "$status" -ne 0 ]; then
-    fail build "build of examples/hello exited $status"
-    skip_all "examples/hello did not build" $local_tests $registry_tests $skopeo_tests $fake_tests
-    exit 0
+    fail_out build "build of examples/hello exited $status"
+    skip_all "examples/hello did not build"
 fi
 hello_out="Hello from a unikernel!"
 # examples/hello is built for every architecture its Unikfile lists: each
 # has a config and a layer blob (pushed) and a manifest (pulled, as well).
-u "$A" images
+uh "$A" images
 narch=$(grep -c '^hello ' "$out")
 
 # run_prints HOME IMAGE: the image boots and prints the hello greeting.
 run_prints() {
-    u "$1" run "$2"
+    uh "$1" run "$2"
     [ "$status" -eq 0 ] && grep -Fxq "$hello_out" "$out"
 }
 
-u "$A" tag hello hello-copy:2
+uh "$A" tag hello hello-copy:2
 st=$status
-u "$A" images
+uh "$A" images
 if [ "$st" -eq 0 ] && grep -q '^hello-copy:2 ' "$out" && grep -q '^hello ' "$out" &&
     run_prints "$A" hello-copy:2; then
     pass tag
 else
-    fail tag "tag hello hello-copy:2 exited $st, or images/run do not show it"
+    fail_out tag "tag hello hello-copy:2 exited $st, or images/run do not show it"
 fi
 
 # A bracketed IPv6 registry with a port (README names [::1] as a loopback registry).
-u "$A" tag hello '[::1]:5000/hello:1'
+uh "$A" tag hello '[::1]:5000/hello:1'
 st=$status
-u "$A" images
+uh "$A" images
 if [ "$st" -eq 0 ] && grep -Fq '[::1]:5000/hello:1 ' "$out"; then
     pass tag-ipv6
 else
-    fail tag-ipv6 "tag hello '[::1]:5000/hello:1' exited $st, or images does not show it"
+    fail_out tag-ipv6 "tag hello '[::1]:5000/hello:1' exited $st, or images does not show it"
 fi
-u "$A" rmi '[::1]:5000/hello:1'
+uh "$A" rmi '[::1]:5000/hello:1'
 
 blobs_before=$(ls "$A/images/blobs/sha256" | wc -l)
-u "$A" rmi hello-copy:2
+uh "$A" rmi hello-copy:2
 st=$status
 blobs_after=$(ls "$A/images/blobs/sha256" | wc -l)
 if [ "$st" -eq 0 ] && [ "$blobs_before" = "$blobs_after" ] && run_prints "$A" hello &&
     ! "$UNIKIT" images 2>/dev/null | grep -q hello-copy; then
     pass rmi
 else
-    fail rmi "rmi hello-copy:2 exited $st; blobs $blobs_before -> $blobs_after (a tag shares them)"
+    fail_out rmi "rmi hello-copy:2 exited $st; blobs $blobs_before -> $blobs_after (a tag shares them)"
 fi
 
-expect_error rmi-unknown "$A" "no such image: nope" rmi nope
-u "$A" rmi -f nope
-[ "$status" -eq 0 ] || fail rmi-unknown "rmi -f nope exited $status, wanted 0"
-expect_error tag-unknown "$A" "no such image: nope" tag nope other:1
-expect_error save-unknown "$A" "nope" save -o "$tmp/nope.tar" nope
+expect_error_in rmi-unknown "$A" "no such image: nope" rmi nope
+uh "$A" rmi -f nope
+[ "$status" -eq 0 ] || fail_out rmi-unknown "rmi -f nope exited $status, wanted 0"
+expect_error_in tag-unknown "$A" "no such image: nope" tag nope other:1
+expect_error_in save-unknown "$A" "nope" save -o "$tmp/nope.tar" nope
 echo "not an archive" >"$tmp/bad.tar"
-expect_error load-bad "$A" "bad.tar" load -i "$tmp/bad.tar"
+expect_error_in load-bad "$A" "bad.tar" load -i "$tmp/bad.tar"
 
 L=$(new_home load)
-u "$A" save hello -o "$tmp/hello.tar"
+uh "$A" save hello -o "$tmp/hello.tar"
 st=$status
-u "$L" load -i "$tmp/hello.tar"
+uh "$L" load -i "$tmp/hello.tar"
 # One line per name and architecture stored.
 if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && grep -Fxq "loaded hello:latest (x86_64)" "$out" &&
     [ "$(lines "$out")" -eq "$narch" ] &&
     run_prints "$L" hello; then
     pass save-load
 else
-    fail save-load "save exited $st, load exited $status, or the loaded image did not run"
+    fail_out save-load "save exited $st, load exited $status, or the loaded image did not run"
 fi
 
 # A damaged blob in the store is caught by its digest before anything boots.
 C=$(new_home corrupt)
-u "$C" load -i "$tmp/hello.tar"
+uh "$C" load -i "$tmp/hello.tar"
 # Every layer (the only blobs above 4 KiB), whichever architecture runs.
 for layer in $(find "$C/images/blobs/sha256" -type f -size +4k); do
     printf 'X' | dd of="$layer" bs=1 seek=200 conv=notrunc 2>/dev/null
 done
-u "$C" run hello
+uh "$C" run hello
 if [ "$status" -eq 125 ] && [ "$(lines "$err")" -eq 1 ] && grep -q "corrupted" "$err"; then
     pass corrupted-blob
 else
-    fail corrupted-blob "run of a damaged image: exit $status (wanted 125 and one 'corrupted' line)"
+    fail_out corrupted-blob "run of a damaged image: exit $status (wanted 125 and one 'corrupted' line)"
 fi
 
 # ---- save -o: never remove or replace what unikit did not create ----------------
@@ -237,38 +225,38 @@ fi
 O=$tmp/outputs
 mkdir -p "$O"
 mkfifo "$O/fifo"
-expect_error save-fifo-failed "$C" "corrupted" save -o "$O/fifo" hello
+expect_error_in save-fifo-failed "$C" "corrupted" save -o "$O/fifo" hello
 if [ -p "$O/fifo" ]; then
     cat "$O/fifo" >"$O/from-fifo" &
     reader=$!
-    u "$A" save -o "$O/fifo" hello
+    uh "$A" save -o "$O/fifo" hello
     st=$status
     [ "$st" -eq 0 ] || : >"$O/fifo" # the reader would wait for a writer forever
     wait "$reader"
-    u "$L" load -i "$O/from-fifo"
+    uh "$L" load -i "$O/from-fifo"
     if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && [ -p "$O/fifo" ]; then
         pass save-fifo
     else
-        fail save-fifo "save into a FIFO exited $st, loading what it wrote $status, or the FIFO is gone"
+        fail_out save-fifo "save into a FIFO exited $st, loading what it wrote $status, or the FIFO is gone"
     fi
 else
-    fail save-fifo "a failed save -o FIFO removed or replaced the FIFO"
+    fail_out save-fifo "a failed save -o FIFO removed or replaced the FIFO"
 fi
 
 # A character device node (the host's /dev/null, made anew here): written in
 # place, kept after a failed save. Making one needs root.
 if [ "$(id -u)" -ne 0 ]; then
-    skip_all "mknod of a character device needs root" save-device-failed save-device
+    skip_tests "mknod of a character device needs root" save-device-failed save-device
 elif ! mknod "$O/null" c 1 3 2>/dev/null || ! : >"$O/null" 2>/dev/null; then
-    skip_all "cannot make or open a device node under $O (nodev?)" save-device-failed save-device
+    skip_tests "cannot make or open a device node under $O (nodev?)" save-device-failed save-device
 else
-    u "$A" save -o "$O/null" hello
+    uh "$A" save -o "$O/null" hello
     st=$status
-    expect_error save-device-failed "$C" "corrupted" save -o "$O/null" hello
+    expect_error_in save-device-failed "$C" "corrupted" save -o "$O/null" hello
     if [ "$st" -eq 0 ] && [ -c "$O/null" ] && [ "$(stat -c %t:%T "$O/null")" = "1:3" ]; then
         pass save-device
     else
-        fail save-device "save -o a device node exited $st, or the node is no longer char 1:3"
+        fail_out save-device "save -o a device node exited $st, or the node is no longer char 1:3"
     fi
 fi
 
@@ -284,7 +272,7 @@ before=$(listing)
 (
     trap '' XFSZ
     ulimit -f 64
-    u "$A" save -o "$O/keep.tar" hello
+    uh "$A" save -o "$O/keep.tar" hello
     echo "$status" >"$O.status"
 )
 if [ "$(cat "$O.status")" -eq 125 ] && [ "$(lines "$err")" -eq 1 ] &&
@@ -292,7 +280,7 @@ if [ "$(cat "$O.status")" -eq 125 ] && [ "$(lines "$err")" -eq 1 ] &&
     [ "$(cat "$O/keep.tar")" = precious ] && [ "$before" = "$(listing)" ]; then
     pass save-keeps-file
 else
-    fail save-keeps-file "exit $(cat "$O.status"); keep.tar holds '$(head -c 40 "$O/keep.tar")'" \
+    fail_out save-keeps-file "exit $(cat "$O.status"); keep.tar holds '$(head -c 40 "$O/keep.tar")'" \
         "outputs before: $before" "after: $(listing)"
 fi
 
@@ -300,119 +288,119 @@ fi
 (
     trap '' XFSZ
     ulimit -f 64
-    u "$A" save -o "$O/new.tar" hello
+    uh "$A" save -o "$O/new.tar" hello
     echo "$status" >"$O.status"
 )
 if [ "$(cat "$O.status")" -eq 125 ] && [ "$before" = "$(listing)" ]; then
     pass save-creates-nothing
 else
-    fail save-creates-nothing "exit $(cat "$O.status")" "outputs before: $before" "after: $(listing)"
+    fail_out save-creates-nothing "exit $(cat "$O.status")" "outputs before: $before" "after: $(listing)"
 fi
 
 # A save that succeeds replaces the file whole and keeps its mode.
-u "$A" save -o "$O/keep.tar" hello
+uh "$A" save -o "$O/keep.tar" hello
 st=$status
-u "$L" load -i "$O/keep.tar"
+uh "$L" load -i "$O/keep.tar"
 if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && [ "$(stat -c %a "$O/keep.tar")" = 640 ] &&
     [ "$before" = "$(listing)" ]; then
     pass save-over-file
 else
-    fail save-over-file "save exited $st, load $status, mode $(stat -c %a "$O/keep.tar")" \
+    fail_out save-over-file "save exited $st, load $status, mode $(stat -c %a "$O/keep.tar")" \
         "outputs: $(listing)"
 fi
 
 # ---- a real registry ------------------------------------------------------------
 
 if ! command -v docker-registry >/dev/null 2>&1; then
-    skip_all "docker-registry is not installed" $registry_tests $skopeo_tests
+    skip_tests "docker-registry is not installed" $registry_tests $skopeo_tests
 elif ! start_registry reg; then
-    skip_all "docker-registry did not start" $registry_tests $skopeo_tests
+    skip_tests "docker-registry did not start" $registry_tests $skopeo_tests
 else
     R=127.0.0.1:$port
-    u "$A" tag hello "$R/hello:1"
-    u "$A" push "$R/hello:1"
+    uh "$A" tag hello "$R/hello:1"
+    uh "$A" push "$R/hello:1"
     if [ "$status" -eq 0 ] && grep -q "^pushed $R/hello:1 sha256:.*($((2 * narch)) blobs uploaded" "$out"; then
         pass push
     else
-        fail push "push exited $status"
+        fail_out push "push exited $status"
     fi
 
     B=$(new_home b)
-    u "$B" pull "$R/hello:1"
+    uh "$B" pull "$R/hello:1"
     if [ "$status" -eq 0 ] && run_prints "$B" "$R/hello:1"; then
         pass pull-run
     else
-        fail pull-run "pull into an empty home, then run: exit $status"
+        fail_out pull-run "pull into an empty home, then run: exit $status"
     fi
 
     stamps() { ls -l --time-style=+%s.%N "$B/images/blobs/sha256" | awk '{print $6, $7}'; }
     before=$(stamps)
-    u "$B" pull "$R/hello:1"
+    uh "$B" pull "$R/hello:1"
     if [ "$status" -eq 0 ] && grep -q "(0 blobs downloaded, $((3 * narch)) already present)" "$out" &&
         [ "$before" = "$(stamps)" ]; then
         pass pull-again
     else
-        fail pull-again "a second pull must fetch nothing (exit $status)"
+        fail_out pull-again "a second pull must fetch nothing (exit $status)"
     fi
 
-    u "$A" tag hello "$R/copy:1"
-    u "$A" push "$R/copy:1"
+    uh "$A" tag hello "$R/copy:1"
+    uh "$A" push "$R/copy:1"
     if [ "$status" -eq 0 ] && grep -q "(0 blobs uploaded, $((2 * narch)) mounted" "$out" &&
         grep -q 'POST /v2/copy/blobs/uploads/?mount=' "$tmp/reg.log"; then
         pass mount
     else
-        fail mount "push of a second repository must mount the blobs from the first"
+        fail_out mount "push of a second repository must mount the blobs from the first"
     fi
 
     # Small chunks force PATCH uploads; the home knows no other repository to mount from.
     K=$(new_home chunk)
-    u "$K" load -i "$tmp/hello.tar"
-    u "$K" tag hello "$R/chunked:1"
-    u "$K" rmi hello
-    UNIKIT_REGISTRY_CHUNK=8192 u "$K" push "$R/chunked:1"
+    uh "$K" load -i "$tmp/hello.tar"
+    uh "$K" tag hello "$R/chunked:1"
+    uh "$K" rmi hello
+    UNIKIT_REGISTRY_CHUNK=8192 uh "$K" push "$R/chunked:1"
     st=$status
     K2=$(new_home chunk2)
-    u "$K2" pull "$R/chunked:1"
+    uh "$K2" pull "$R/chunked:1"
     if [ "$st" -eq 0 ] && grep -q 'PATCH /v2/chunked/blobs/uploads/' "$tmp/reg.log" &&
         [ "$status" -eq 0 ] && run_prints "$K2" "$R/chunked:1"; then
         pass chunked
     else
-        fail chunked "chunked push exited $st; pull back exited $status"
+        fail_out chunked "chunked push exited $st; pull back exited $status"
     fi
 
     dead=$(free_port)
     E=$(new_home errors)
-    expect_error down "$E" "cannot reach registry 127.0.0.1:$dead" pull "127.0.0.1:$dead/hello:1"
-    expect_error not-found "$E" "not found.*manifest unknown" pull "$R/nope:1"
+    expect_error_in down "$E" "cannot reach registry 127.0.0.1:$dead" pull "127.0.0.1:$dead/hello:1"
+    expect_error_in not-found "$E" "not found.*manifest unknown" pull "$R/nope:1"
 
     # skopeo: a second, independent client of the same registry.
     if ! command -v skopeo >/dev/null 2>&1; then
-        skip_all "skopeo is not installed" $skopeo_tests
+        skip_tests "skopeo is not installed" $skopeo_tests
     else
         if skopeo inspect --raw --tls-verify=false "docker://$R/hello:1" >"$out" 2>"$err" &&
             grep -q '"mediaType":"application/vnd.oci.image.index.v1+json"' "$out" &&
             grep -q '"architecture":"amd64"' "$out"; then
             pass skopeo-inspect
         else
-            fail skopeo-inspect "skopeo inspect --raw must show an OCI image index"
+            fail_out skopeo-inspect "skopeo inspect --raw must show an OCI image index"
         fi
         if skopeo copy --all --src-tls-verify=false "docker://$R/hello:1" "oci:$tmp/oci:hello" \
             >"$out" 2>"$err" && grep -q application/vnd.unikit.image.v1+elf "$tmp/oci/blobs/sha256/"*; then
             pass skopeo-copy
         else
-            fail skopeo-copy "skopeo copy --all from the registry to an OCI layout failed"
+            fail_out skopeo-copy "skopeo copy --all from the registry to an OCI layout failed"
         fi
         S=$(new_home s)
         if skopeo copy --all --dest-tls-verify=false "oci:$A/images:hello:latest" \
             "docker://$R/other:2" >"$out" 2>"$err"; then
-            u "$S" pull "$R/other:2"
+            uh "$S" pull "$R/other:2"
             if [ "$status" -eq 0 ] && run_prints "$S" "$R/other:2"; then
                 pass skopeo-push
             else
-                fail skopeo-push "pull of what skopeo pushed: exit $status"
+                fail_out skopeo-push "pull of what skopeo pushed: exit $status"
             fi
         else
-            fail skopeo-push "skopeo copy --all from the store to the registry failed"
+            fail_out skopeo-push "skopeo copy --all from the store to the registry failed"
         fi
     fi
 
@@ -426,31 +414,31 @@ else
     realm: unikit-test
     path: $tmp/htpasswd"; then
             Q=127.0.0.1:$port
-            u "$A" tag hello "$Q/hello:1"
-            expect_error basic-auth-required "$A" "authentication required" push "$Q/hello:1"
+            uh "$A" tag hello "$Q/hello:1"
+            expect_error_in basic-auth-required "$A" "authentication required" push "$Q/hello:1"
             printf '{"registries":{"%s":{"username":"tester","password":"secret"}}}\n' "$Q" >"$A/auth.json"
-            u "$A" push "$Q/hello:1"
+            uh "$A" push "$Q/hello:1"
             st=$status
             P=$(new_home p)
-            UNIKIT_REGISTRY_USER=tester UNIKIT_REGISTRY_PASSWORD=secret u "$P" pull "$Q/hello:1"
+            UNIKIT_REGISTRY_USER=tester UNIKIT_REGISTRY_PASSWORD=secret uh "$P" pull "$Q/hello:1"
             if [ "$st" -eq 0 ] && [ "$status" -eq 0 ] && run_prints "$P" "$Q/hello:1"; then
                 pass basic-auth
             else
-                fail basic-auth "push with auth.json exited $st; pull with env credentials $status"
+                fail_out basic-auth "push with auth.json exited $st; pull with env credentials $status"
             fi
             rm -f "$A/auth.json"
         else
-            echo "skip registry-basic-auth: the htpasswd registry did not start"
+            skip basic-auth "the htpasswd registry did not start"
         fi
         ;;
-    *) echo "skip registry-basic-auth: no bcrypt in this python3 to write an htpasswd file" ;;
+    *) skip basic-auth "no bcrypt in this python3 to write an htpasswd file" ;;
     esac
 fi
 
 # ---- a fake registry that misbehaves ------------------------------------------
 
 if ! command -v python3 >/dev/null 2>&1; then
-    skip_all "python3 is not installed" $fake_tests
+    skip_tests "python3 is not installed" $fake_tests
     exit 0
 fi
 
@@ -458,43 +446,43 @@ mkdir -p "$tmp/layout" && (cd "$tmp/layout" && tar xf "$tmp/hello.tar")
 
 if start_fake auth "$tmp/layout"; then
     F=$(new_home f1)
-    expect_error token-required "$F" "authentication required" pull "127.0.0.1:$fport/hello:1"
-    UNIKIT_REGISTRY_USER=tester UNIKIT_REGISTRY_PASSWORD=secret u "$F" pull "127.0.0.1:$fport/hello:1"
+    expect_error_in token-required "$F" "authentication required" pull "127.0.0.1:$fport/hello:1"
+    UNIKIT_REGISTRY_USER=tester UNIKIT_REGISTRY_PASSWORD=secret uh "$F" pull "127.0.0.1:$fport/hello:1"
     if [ "$status" -eq 0 ] && run_prints "$F" "127.0.0.1:$fport/hello:1"; then
         pass token
     else
-        fail token "pull through the Bearer token flow exited $status"
+        fail_out token "pull through the Bearer token flow exited $status"
     fi
 else
-    echo "skip registry-token: the fake registry did not start"
+    skip token "the fake registry did not start"
 fi
 
 if start_fake bad-digest "$tmp/layout"; then
-    expect_error bad-digest "$(new_home f2)" "does not match its digest" pull "127.0.0.1:$fport/hello:1"
+    expect_error_in bad-digest "$(new_home f2)" "does not match its digest" pull "127.0.0.1:$fport/hello:1"
 else
-    echo "skip registry-bad-digest: the fake registry did not start"
+    skip bad-digest "the fake registry did not start"
 fi
 
 if start_fake truncate "$tmp/layout"; then
     F=$(new_home f3)
-    expect_error truncated "$F" "cut short" pull "127.0.0.1:$fport/hello:1"
+    expect_error_in truncated "$F" "cut short" pull "127.0.0.1:$fport/hello:1"
     if ls -A "$F/images/blobs/sha256" | grep -q .; then
-        fail truncated "a cut-short download left files: $(ls -A "$F/images/blobs/sha256")"
+        fail_out truncated "a cut-short download left files: $(ls -A "$F/images/blobs/sha256")"
     fi
 else
-    echo "skip registry-truncated: the fake registry did not start"
+    skip truncated "the fake registry did not start"
 fi
 
 if start_fake truncate-once "$tmp/layout"; then
     F=$(new_home f4)
-    u "$F" pull "127.0.0.1:$fport/hello:1"
+    uh "$F" pull "127.0.0.1:$fport/hello:1"
     if [ "$status" -eq 0 ] && run_prints "$F" "127.0.0.1:$fport/hello:1"; then
         pass resume
     else
-        fail resume "a pull whose downloads are cut once must resume with Range (exit $status)"
+        fail_out resume "a pull whose downloads are cut once must resume with Range (exit $status)"
     fi
 else
-    echo "skip registry-resume: the fake registry did not start"
+    skip resume "the fake registry did not start"
 fi
 
 # A registry that sends one byte every 2 s: the pull must not wait for it
@@ -503,81 +491,81 @@ fi
 # environment variables; the defaults are 30 s below 1024 bytes/s, and 1 h.)
 if start_fake slow "$tmp/layout"; then
     export UNIKIT_REGISTRY_LOW_SPEED_TIME=2
-    expect_error stalled "$(new_home f5)" \
+    expect_error_in stalled "$(new_home f5)" \
         "registry 127.0.0.1:$fport stalled: blob sha256:[0-9a-f]{64} \([0-9]+ of [0-9]+ bytes\) came at less than 1024 bytes/s for 2 s.*; running pull again resumes" \
         pull "127.0.0.1:$fport/hello:1"
     unset UNIKIT_REGISTRY_LOW_SPEED_TIME
     export UNIKIT_REGISTRY_LOW_SPEED=0 UNIKIT_REGISTRY_TIMEOUT=3
-    expect_error deadline "$(new_home f6)" \
+    expect_error_in deadline "$(new_home f6)" \
         "registry 127.0.0.1:$fport: gave up on blob sha256:[0-9a-f]{64} \([0-9]+ of [0-9]+ bytes\) after 3 s in all \(UNIKIT_REGISTRY_TIMEOUT\); running pull again resumes" \
         pull "127.0.0.1:$fport/hello:1"
     export UNIKIT_REGISTRY_TIMEOUT=soon
-    expect_error limit-bad "$(new_home f7)" "UNIKIT_REGISTRY_TIMEOUT: 'soon' is not a whole number" \
+    expect_error_in limit-bad "$(new_home f7)" "UNIKIT_REGISTRY_TIMEOUT: 'soon' is not a whole number" \
         pull "127.0.0.1:$fport/hello:1"
     unset UNIKIT_REGISTRY_LOW_SPEED UNIKIT_REGISTRY_TIMEOUT
 else
-    skip_all "the fake registry did not start" stalled deadline limit-bad
+    skip_tests "the fake registry did not start" stalled deadline limit-bad
 fi
 
 # A full disk under the store (a 64 KiB tmpfs, root only): the download's
 # failed write is the store's "no space left", not curl's "Failed writing".
 full=$tmp/full
 if [ "$(id -u)" -ne 0 ]; then
-    echo "skip registry-pull-full-disk: needs root to mount a tmpfs"
+    skip pull-full-disk "needs root to mount a tmpfs"
 elif ! start_fake good "$tmp/layout"; then
-    echo "skip registry-pull-full-disk: the fake registry did not start"
+    skip pull-full-disk "the fake registry did not start"
 elif ! mkdir -p "$full" || ! mount -t tmpfs -o size=64k tmpfs "$full" 2>/dev/null; then
-    echo "skip registry-pull-full-disk: cannot mount a tmpfs here"
+    skip pull-full-disk "cannot mount a tmpfs here"
 else
     # Not expect_error: the blobs that did fit stay, so that pulling again resumes.
-    u "$full/home" pull "127.0.0.1:$fport/hello:1"
+    uh "$full/home" pull "127.0.0.1:$fport/hello:1"
     if [ "$status" -eq 125 ] && [ "$(lines "$err")" -eq 1 ] &&
         grep -Eq "no space left on device for the image store \(writing blob sha256:[0-9a-f]{64}\)" "$err"; then
         pass pull-full-disk
     else
-        fail pull-full-disk "pull into a full store: exit $status, wanted 125 and one 'no space left' line"
+        fail_out pull-full-disk "pull into a full store: exit $status, wanted 125 and one 'no space left' line"
     fi
     umount "$full"
 fi
 
 # fake_push MODE HOME NAME: push NAME (hello, tagged for the fake) with Basic credentials.
 fake_push() {
-    u "$2" tag hello "127.0.0.1:$fport/$3"
-    UNIKIT_REGISTRY_USER=tester UNIKIT_REGISTRY_PASSWORD=secret u "$2" push "127.0.0.1:$fport/$3"
+    uh "$2" tag hello "127.0.0.1:$fport/$3"
+    UNIKIT_REGISTRY_USER=tester UNIKIT_REGISTRY_PASSWORD=secret uh "$2" push "127.0.0.1:$fport/$3"
 }
 
 # An upload Location on another host (absolute, then network-path //host/...)
 # must not get the registry's credentials; the fake refuses uploads that do.
 if start_fake upload-elsewhere "$tmp/layout"; then
     G=$(new_home g1)
-    u "$G" load -i "$tmp/hello.tar"
+    uh "$G" load -i "$tmp/hello.tar"
     fake_push upload-elsewhere "$G" team/hello:1
     if [ "$status" -eq 0 ] && grep -q "($((2 * narch)) blobs uploaded" "$out"; then
         pass upload-elsewhere
     else
-        fail upload-elsewhere "push whose uploads go to another host: exit $status"
+        fail_out upload-elsewhere "push whose uploads go to another host: exit $status"
     fi
 else
-    echo "skip registry-upload-elsewhere: the fake registry did not start"
+    skip upload-elsewhere "the fake registry did not start"
 fi
 
 # A relative Location ("session-1?state=x") resolves against the POST's URL;
 # a refused cross-repository mount (403) falls back to an upload.
 if start_fake upload-relative "$tmp/layout"; then
     G=$(new_home g2)
-    u "$G" load -i "$tmp/hello.tar"
+    uh "$G" load -i "$tmp/hello.tar"
     fake_push upload-relative "$G" team/hello:1
     if [ "$status" -eq 0 ] && grep -q "($((2 * narch)) blobs uploaded" "$out"; then
         pass upload-relative
     else
-        fail upload-relative "push with relative upload locations: exit $status"
+        fail_out upload-relative "push with relative upload locations: exit $status"
     fi
     fake_push upload-relative "$G" team/copy:1
     if [ "$status" -eq 0 ] && grep -q "($((2 * narch)) blobs uploaded, 0 mounted" "$out"; then
         pass mount-refused
     else
-        fail mount-refused "push after a refused mount must upload instead: exit $status"
+        fail_out mount-refused "push after a refused mount must upload instead: exit $status"
     fi
 else
-    skip_all "the fake registry did not start" upload-relative mount-refused
+    skip_tests "the fake registry did not start" upload-relative mount-refused
 fi

@@ -11,131 +11,12 @@
 # Environment: UNIKIT (default build/asan/bin/unikit), CLI_TIMEOUT (60),
 # KEEP_TMP=1 keeps the work folder.
 
-cd "$(dirname "$0")/../.." || exit 1
-root=$(pwd -P)
-fixtures=$root/tests/cli/fixtures
-UNIKIT=${UNIKIT:-build/asan/bin/unikit}
-case $UNIKIT in
-/*) ;;
-*) UNIKIT=$root/$UNIKIT ;;
-esac
-CLI_TIMEOUT=${CLI_TIMEOUT:-60}
-export UNIKIT_LIBDIR="$root/lib/unikit"
-host_arch=$(uname -m)
-case $host_arch in
-arm64) host_arch=aarch64 ;;
-esac
-
+suite=cli
 tests="build images run build-tag run-args-env run-default-args bad-yaml unknown-field
 missing-source dynamic-binary wrong-arch files-dev files-proc files-too-large
 files-too-large-with-program files-absolute
 files-dotdot files-symlink files-outside-allowed unknown-image truncated-image corrupted-image"
-
-if [ ! -x "$UNIKIT" ] || [ -z "$(find "$UNIKIT_LIBDIR" -name kernel.o 2>/dev/null)" ]; then
-    for t in $tests; do
-        echo "skip cli-$t: unikit not built"
-    done
-    exit 0
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/unikit-cli.XXXXXX") || exit 1
-cleanup() {
-    if [ "${KEEP_TMP:-0}" = 1 ]; then
-        echo "kept $tmp" >&2
-    else
-        rm -rf "$tmp"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-# A store of our own, so the user's images are never touched.
-export UNIKIT_HOME="$tmp/home"
-mkdir -p "$UNIKIT_HOME"
-
-failures=0
-out=$tmp/out
-err=$tmp/err
-
-pass() {
-    echo "ok cli-$1"
-}
-
-fail() {
-    echo "FAIL cli-$1"
-    shift
-    for why in "$@"; do
-        echo "  $why" >&2
-    done
-    failures=$((failures + 1))
-}
-
-# u ARGS...: runs unikit with a time limit; stdout in $out, stderr in $err,
-# the exit status in $status.
-u() {
-    timeout "$CLI_TIMEOUT" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
-    status=$?
-}
-
-# What the store holds: every path, and every file's checksum. Run with the
-# home in $UNIKIT_HOME; an absent store reads as empty.
-store_state() {
-    if [ -d "$UNIKIT_HOME/images" ]; then
-        (cd "$UNIKIT_HOME" && find images | LC_ALL=C sort &&
-            find images -type f -exec sha256sum {} + | LC_ALL=C sort)
-    fi
-}
-
-lines() {
-    awk 'END { print NR }' "$1"
-}
-
-show() {
-    echo "  exit status $status; stdout:" >&2
-    sed 's/^/    | /' "$out" >&2
-    echo "  stderr:" >&2
-    sed 's/^/    | /' "$err" >&2
-}
-
-# expect_error NAME STATUS PATTERN ARGS...: unikit ARGS must exit with
-# STATUS, print exactly one stderr line matching the extended regular
-# expression PATTERN (ignoring case), and leave the store as it was.
-expect_error() {
-    name=$1 want=$2 pattern=$3
-    shift 3
-    before=$(store_state)
-    u "$@"
-    after=$(store_state)
-    why=""
-    [ "$status" -eq "$want" ] || why="$why exit status $status, wanted $want;"
-    [ "$(lines "$err")" -eq 1 ] || why="$why stderr has $(lines "$err") lines, wanted 1;"
-    grep -Eiq -e "$pattern" "$err" || why="$why stderr does not match /$pattern/;"
-    [ "$before" = "$after" ] || why="$why the store changed;"
-    if [ -n "${forbid_out:-}" ] && grep -Fq -e "$forbid_out" "$out"; then
-        why="$why stdout has '$forbid_out';"
-    fi
-    if [ -z "$why" ]; then
-        pass "$name"
-    else
-        fail "$name" "unikit $*:$why"
-        show
-    fi
-}
-
-# expect_lines NAME LINE...: each LINE must be a whole line of $out.
-expect_lines() {
-    name=$1
-    shift
-    why=""
-    for l in "$@"; do
-        tr -d '\r' <"$out" | grep -Fxq -e "$l" || why="$why missing line '$l';"
-    done
-    if [ -z "$why" ]; then
-        return 0
-    fi
-    fail "$name" "$why"
-    show
-    return 1
-}
+. "$(dirname "$0")/lib.sh"
 
 # images_has NAME: `unikit images` lists NAME with the host architecture.
 images_has() {
@@ -228,7 +109,7 @@ EOF
 # A glibc program linked the default (dynamic) way.
 binary_context "$tmp/dynamic"
 if ! command -v cc >/dev/null 2>&1; then
-    echo "skip cli-dynamic-binary: no cc"
+    skip dynamic-binary "no cc"
 elif ! cc -o "$tmp/dynamic/prog" "$fixtures/hello/hello.c" 2>"$err"; then
     fail dynamic-binary "cc could not build the fixture"
     show
@@ -254,7 +135,7 @@ elif command -v musl-gcc >/dev/null 2>&1 &&
     printf "$machine\\000" | dd of="$prog" bs=1 seek=18 conv=notrunc 2>/dev/null
     expect_error wrong-arch 1 "$other" build "$tmp/wrong-arch"
 else
-    echo "skip cli-wrong-arch: neither $cross nor musl-gcc"
+    skip wrong-arch "neither $cross nor musl-gcc"
 fi
 
 # ---- files: what may go into an image ------------------------------------------
@@ -372,4 +253,4 @@ corrupt_test() {
 corrupt_test truncated-image truncate
 corrupt_test corrupted-image flip
 
-[ $failures -eq 0 ]
+[ "$failures" -eq 0 ]

@@ -32,16 +32,6 @@ big=$tmp/big
 head -c 104857600 /dev/urandom >"$big"
 big_sum=$(sha256sum <"$big" | cut -d' ' -f1)
 
-# wait_for SECONDS FILE TEXT: polls until FILE has a line TEXT.
-wait_for() {
-    i=0
-    while ! grep -Fxq "$3" "$2" 2>/dev/null; do
-        i=$((i + 1))
-        [ $i -ge $(($1 * 10)) ] && return 1
-        sleep 0.1
-    done
-}
-
 # background ARGS...: unikit ARGS in the background (pid in bg), output in $out and $err.
 background() {
     "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null &
@@ -105,7 +95,7 @@ for arch in x86_64 aarch64; do
     fi
 
     background run --arch "$arch" stdio signals
-    if wait_for 30 "$out" ready; then
+    if wait_for 30 grep -Fxq ready "$out"; then
         kill -TERM "$bg"
     fi
     reap
@@ -118,7 +108,7 @@ for arch in x86_64 aarch64; do
     fi
 
     background run --arch "$arch" stdio plain
-    if wait_for 30 "$out" ready; then
+    if wait_for 30 grep -Fxq ready "$out"; then
         kill -TERM "$bg"
     fi
     reap
@@ -145,18 +135,8 @@ logs_out() {
     "$UNIKIT" logs --stdout "$1" 2>/dev/null | grep -Fxq "$2"
 }
 
-# wait_logs SECONDS NAME TEXT
-wait_logs() {
-    i=0
-    while ! logs_out "$2" "$3"; do
-        i=$((i + 1))
-        [ $i -ge $(($1 * 10)) ] && return 1
-        sleep 0.1
-    done
-}
-
 u run -d --name graceful stdio signals
-if [ "$status" -eq 0 ] && wait_logs 30 graceful ready; then
+if [ "$status" -eq 0 ] && wait_for 30 logs_out graceful ready; then
     u stop graceful
     if [ "$status" -eq 0 ] && ps_status graceful | grep -q '^Exited (7)' && logs_out graceful "got 15"; then
         pass stop-graceful
@@ -171,9 +151,9 @@ else
 fi
 
 u run -d --name usr1 stdio signals
-if [ "$status" -eq 0 ] && wait_logs 30 usr1 ready; then
+if [ "$status" -eq 0 ] && wait_for 30 logs_out usr1 ready; then
     u kill -s SIGUSR1 usr1
-    if [ "$status" -eq 0 ] && wait_logs 30 usr1 "got 10" && ps_status usr1 | grep -q '^Up'; then
+    if [ "$status" -eq 0 ] && wait_for 30 logs_out usr1 "got 10" && ps_status usr1 | grep -q '^Up'; then
         pass kill-usr1
     else
         fail kill-usr1 "kill -s SIGUSR1 must reach the program's handler, which goes on"
@@ -185,7 +165,7 @@ else
 fi
 
 u run -d --name stubborn stdio ignore
-if [ "$status" -eq 0 ] && wait_logs 30 stubborn ready; then
+if [ "$status" -eq 0 ] && wait_for 30 logs_out stubborn ready; then
     u stop -t 1 stubborn
     if [ "$status" -eq 0 ] && ps_status stubborn | grep -q '^Exited (137)'; then
         pass stop-ignored

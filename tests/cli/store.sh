@@ -133,9 +133,7 @@ if [ -f "$bad_layer" ] && truncate -s -1 "$bad_layer"; then
         show
     fi
 else
-    skip images-partial "printargs did not build"
-    skip inspect-corrupted "printargs did not build"
-    skip inspect-corrupted-and-good "printargs did not build"
+    skip_tests "printargs did not build" images-partial inspect-corrupted inspect-corrupted-and-good
 fi
 
 # bomb FILE SIZE: a gzip'd OCI layout whose one blob's tar header says SIZE
