@@ -12,18 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+#include "util.h"
 
 /* OpenSSL fails these calls only when it cannot allocate: nothing to recover. */
 static void crypto_check(int ok)
@@ -106,11 +95,11 @@ static const char *file_kind(mode_t mode)
 static int open_failed(const char *path, const char *digest, int e, char *err, size_t errlen)
 {
     if (e == ENOENT)
-        return fail(err, errlen, "image blob %s is missing", digest);
+        return errorf(err, errlen, "image blob %s is missing", digest);
     if (e == ELOOP)
-        return fail(err, errlen, "image blob %s is a symbolic link, not a regular file (%s)",
-                    digest, path);
-    return fail(err, errlen, "image blob %s: %s: %s", digest, path, strerror(e));
+        return errorf(err, errlen, "image blob %s is a symbolic link, not a regular file (%s)",
+                      digest, path);
+    return errorf(err, errlen, "image blob %s: %s: %s", digest, path, strerror(e));
 }
 
 int blob_open(const char *path, const char *digest, uint64_t size, uint64_t *actual, char *err,
@@ -123,13 +112,13 @@ int blob_open(const char *path, const char *digest, uint64_t size, uint64_t *act
     struct stat st;
     int rc = 0;
     if (fstat(fd, &st) != 0)
-        rc = fail(err, errlen, "image blob %s: %s: %s", digest, path, strerror(errno));
+        rc = errorf(err, errlen, "image blob %s: %s: %s", digest, path, strerror(errno));
     else if (!S_ISREG(st.st_mode))
-        rc = fail(err, errlen, "image blob %s is not a regular file (it is %s: %s)", digest,
-                  file_kind(st.st_mode), path);
+        rc = errorf(err, errlen, "image blob %s is not a regular file (it is %s: %s)", digest,
+                    file_kind(st.st_mode), path);
     else if (size != BLOB_ANY_SIZE && (uint64_t)st.st_size != size)
-        rc = fail(err, errlen, "image blob %s is corrupted (%lld bytes, expected %llu)", digest,
-                  (long long)st.st_size, (unsigned long long)size);
+        rc = errorf(err, errlen, "image blob %s is corrupted (%lld bytes, expected %llu)", digest,
+                    (long long)st.st_size, (unsigned long long)size);
     if (rc != 0) {
         close(fd);
         return -1;
@@ -143,8 +132,8 @@ int blob_check_fd(int fd, const char *path, const char *digest, char *err, size_
 {
     char actual[BLOB_DIGEST_LEN + 1];
     if (lseek(fd, 0, SEEK_SET) != 0 || blob_hash_fd(fd, actual) != 0)
-        return fail(err, errlen, "image blob %s: %s: %s", digest, path, strerror(errno));
+        return errorf(err, errlen, "image blob %s: %s: %s", digest, path, strerror(errno));
     if (strcmp(actual, digest) != 0)
-        return fail(err, errlen, "image blob %s is corrupted (content hash %s)", digest, actual);
+        return errorf(err, errlen, "image blob %s is corrupted (content hash %s)", digest, actual);
     return 0;
 }

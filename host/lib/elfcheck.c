@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "util.h"
 
 #define NAME_MAX_LEN 256
 
@@ -37,21 +38,9 @@ struct elf_details {
     char needed[NAME_MAX_LEN]; /* the first DT_NEEDED, "" if it cannot be read */
 };
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 static int malformed(struct elf_file *f, const char *what)
 {
-    return fail(f->err, f->errlen, "%s: truncated or malformed ELF file (%s)", f->path, what);
+    return errorf(f->err, f->errlen, "%s: truncated or malformed ELF file (%s)", f->path, what);
 }
 
 /* ---- bounded reads ------------------------------------------------------------- */
@@ -69,7 +58,7 @@ static int read_exact(struct elf_file *f, uint64_t off, void *buf, size_t len)
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
-            return fail(f->err, f->errlen, "%s: %s", f->path, strerror(errno));
+            return errorf(f->err, f->errlen, "%s: %s", f->path, strerror(errno));
         if (got == 0)
             return malformed(f, "the file ended while it was read");
         done += (size_t)got;
@@ -86,7 +75,7 @@ static void *read_table(struct elf_file *f, uint64_t off, uint64_t len, const ch
     }
     void *buf = malloc(len ? len : 1);
     if (!buf) {
-        fail(f->err, f->errlen, "%s: %s", f->path, strerror(errno));
+        errorf(f->err, f->errlen, "%s: %s", f->path, strerror(errno));
         return NULL;
     }
     if (read_exact(f, off, buf, len) < 0) {
@@ -121,15 +110,15 @@ static int check_ident(struct elf_file *f)
     if (read_exact(f, 0, ident, len) < 0)
         return -1;
     if (len < SELFMAG || memcmp(ident, ELFMAG, SELFMAG) != 0)
-        return fail(f->err, f->errlen, "%s: not an ELF file", f->path);
+        return errorf(f->err, f->errlen, "%s: not an ELF file", f->path);
     if (ident[EI_CLASS] == ELFCLASS32)
-        return fail(f->err, f->errlen, "%s: 32-bit ELF; unikit runs 64-bit programs", f->path);
+        return errorf(f->err, f->errlen, "%s: 32-bit ELF; unikit runs 64-bit programs", f->path);
     if (ident[EI_CLASS] != ELFCLASS64)
         return malformed(f, "unknown ELF class");
     /* Both supported architectures are little-endian, so only that byte order is parsed. */
     if (ident[EI_DATA] != ELFDATA2LSB)
-        return fail(f->err, f->errlen, "%s: big-endian ELF; unikit runs little-endian programs",
-                    f->path);
+        return errorf(f->err, f->errlen, "%s: big-endian ELF; unikit runs little-endian programs",
+                      f->path);
     return 0;
 }
 
@@ -305,13 +294,13 @@ static int inspect_details(const char *path, struct elf_details *d, char *err, s
     struct elf_file f = {.path = path, .err = err, .errlen = errlen};
     f.fd = open(path, O_RDONLY | O_CLOEXEC);
     if (f.fd < 0)
-        return fail(err, errlen, "%s: %s", path, strerror(errno));
+        return errorf(err, errlen, "%s: %s", path, strerror(errno));
     struct stat st;
     int rc;
     if (fstat(f.fd, &st) < 0)
-        rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+        rc = errorf(err, errlen, "%s: %s", path, strerror(errno));
     else if (!S_ISREG(st.st_mode))
-        rc = fail(err, errlen, "%s: not a regular file", path);
+        rc = errorf(err, errlen, "%s: not a regular file", path);
     else {
         f.size = (uint64_t)st.st_size;
         rc = parse_elf(&f, d);
@@ -339,14 +328,14 @@ static int check_type(const char *path, const struct elf_details *d, char *err, 
     case ET_DYN:
         /* A PIE has an entry point; a shared library (almost always) does not. */
         if (d->info.entry == 0)
-            return fail(err, errlen, "%s: a shared library, not a program", path);
+            return errorf(err, errlen, "%s: a shared library, not a program", path);
         return 0;
     case ET_REL:
-        return fail(err, errlen, "%s: not an executable (ELF type ET_REL, an object file)", path);
+        return errorf(err, errlen, "%s: not an executable (ELF type ET_REL, an object file)", path);
     case ET_CORE:
-        return fail(err, errlen, "%s: not an executable (ELF type ET_CORE, a core dump)", path);
+        return errorf(err, errlen, "%s: not an executable (ELF type ET_CORE, a core dump)", path);
     default:
-        return fail(err, errlen, "%s: not an executable (ELF type %u)", path, d->type);
+        return errorf(err, errlen, "%s: not an executable (ELF type %u)", path, d->type);
     }
 }
 
@@ -354,24 +343,24 @@ static int check_arch(const char *path, const struct elf_details *d, const char 
                       size_t errlen)
 {
     if (!d->info.arch)
-        return fail(err, errlen, "%s: unsupported architecture (e_machine %u)", path,
-                    d->info.machine);
+        return errorf(err, errlen, "%s: unsupported architecture (e_machine %u)", path,
+                      d->info.machine);
     if (arch && strcmp(arch, d->info.arch) != 0)
-        return fail(err, errlen, "%s: built for %s, but the image is for %s", path, d->info.arch,
-                    arch);
+        return errorf(err, errlen, "%s: built for %s, but the image is for %s", path, d->info.arch,
+                      arch);
     if (d->osabi != ELFOSABI_SYSV && d->osabi != ELFOSABI_GNU)
-        return fail(err, errlen, "%s: not a Linux program (ELF OS ABI %u)", path, d->osabi);
+        return errorf(err, errlen, "%s: not a Linux program (ELF OS ABI %u)", path, d->osabi);
     return 0;
 }
 
 static int check_static(const char *path, const struct elf_details *d, char *err, size_t errlen)
 {
     if (d->info.has_interp)
-        return fail(err, errlen, "%s: dynamically linked (interpreter %s); build it with -static",
-                    path, d->interp[0] ? d->interp : "unnamed");
+        return errorf(err, errlen, "%s: dynamically linked (interpreter %s); build it with -static",
+                      path, d->interp[0] ? d->interp : "unnamed");
     if (d->info.has_needed)
-        return fail(err, errlen, "%s: dynamically linked (needs %s); build it with -static", path,
-                    d->needed[0] ? d->needed : "shared libraries");
+        return errorf(err, errlen, "%s: dynamically linked (needs %s); build it with -static", path,
+                      d->needed[0] ? d->needed : "shared libraries");
     return 0;
 }
 

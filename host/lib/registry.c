@@ -101,18 +101,6 @@ struct exchange {
     double last_progress;
 };
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 static void replace(char **slot, char *value)
 {
     free(*slot);
@@ -146,7 +134,7 @@ int registry_parse_ref(const char *ref, struct registry_ref *out, char *err, siz
     memset(out, 0, sizeof *out);
     char *name = NULL;
     if (!ref || strchr(ref, '@') || store_normal_form(ref, &name) != 0)
-        return fail(err, errlen, "invalid reference format: '%s'", ref ? ref : "");
+        return errorf(err, errlen, "invalid reference format: '%s'", ref ? ref : "");
     char *colon = strrchr(name, ':'); /* normalized: the last colon starts the tag */
     const char *slash = strchr(name, '/');
     out->name = name;
@@ -197,10 +185,10 @@ static int credentials_from_file(struct registry *r, const char *home, char *err
         const char *user = json_string_value(json_object_get(entry, "username"));
         const char *password = json_string_value(json_object_get(entry, "password"));
         if (!doc)
-            rc = fail(err, errlen, "%s: corrupted (%s)", path, jerr.text);
+            rc = errorf(err, errlen, "%s: corrupted (%s)", path, jerr.text);
         else if (entry && (!user || !password))
-            rc = fail(err, errlen, "%s: registry '%s' needs a username and a password", path,
-                      r->name);
+            rc = errorf(err, errlen, "%s: registry '%s' needs a username and a password", path,
+                        r->name);
         else if (entry) {
             r->user = xstrdup(user);
             r->password = xstrdup(password);
@@ -286,10 +274,10 @@ static char *resolve_location(struct registry *r, const char *request_url, const
         curl_url_set(u, CURLUPART_URL, location, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-        fail(err, errlen, "registry %s: unusable upload location '%s'", r->name, location);
+        errorf(err, errlen, "registry %s: unusable upload location '%s'", r->name, location);
     else if (!scheme_allowed(r, scheme))
-        fail(err, errlen, "registry %s: refusing upload location '%s' (not HTTPS)", r->name,
-             location);
+        errorf(err, errlen, "registry %s: refusing upload location '%s' (not HTTPS)", r->name,
+               location);
     else
         out = xstrdup(url);
     curl_free(url);
@@ -578,13 +566,13 @@ static int limit_error(struct exchange *x, const char *what, char *err, size_t e
     /* libcurl's clock may end the transfer a moment before ours says the
        deadline has come; without a low-speed limit it can only be the deadline. */
     if (r->deadline_seconds && (time_left_ms(r) <= DEADLINE_SLACK_MS || !r->stall_bytes))
-        return fail(err, errlen,
-                    "registry %s: gave up on %s after %ld s in all (UNIKIT_REGISTRY_TIMEOUT)",
-                    r->name, what, r->deadline_seconds);
-    return fail(err, errlen,
-                "registry %s stalled: %s came at less than %ld bytes/s for %ld s "
-                "(UNIKIT_REGISTRY_LOW_SPEED, UNIKIT_REGISTRY_LOW_SPEED_TIME)",
-                r->name, what, r->stall_bytes, r->stall_seconds);
+        return errorf(err, errlen,
+                      "registry %s: gave up on %s after %ld s in all (UNIKIT_REGISTRY_TIMEOUT)",
+                      r->name, what, r->deadline_seconds);
+    return errorf(err, errlen,
+                  "registry %s stalled: %s came at less than %ld bytes/s for %ld s "
+                  "(UNIKIT_REGISTRY_LOW_SPEED, UNIKIT_REGISTRY_LOW_SPEED_TIME)",
+                  r->name, what, r->stall_bytes, r->stall_seconds);
 }
 
 /* "registry HOST: WHAT" for a transport failure. */
@@ -593,7 +581,7 @@ static int transport_error(struct exchange *x, char *err, size_t errlen)
     if (x->cc == CURLE_OPERATION_TIMEDOUT)
         return limit_error(x, x->label ? x->label : "a response", err, errlen);
     const char *why = x->curl_err[0] ? x->curl_err : curl_easy_strerror(x->cc);
-    return fail(err, errlen, "registry %s: %s", x->r->name, why);
+    return errorf(err, errlen, "registry %s: %s", x->r->name, why);
 }
 
 /* The registry's own explanation: {"errors":[{"code":…,"message":…}]}. */
@@ -617,8 +605,8 @@ static int http_error(struct exchange *x, const char *what, char *err, size_t er
                           : x->status == 401 ? "authentication required"
                           : x->status == 403 ? "access denied"
                                              : "unexpected response";
-    fail(err, errlen, "registry %s: %s: %s%s%s (HTTP %ld)", x->r->name, what, meaning,
-         message ? ": " : "", message ? message : "", x->status);
+    errorf(err, errlen, "registry %s: %s: %s%s%s (HTTP %ld)", x->r->name, what, meaning,
+           message ? ": " : "", message ? message : "", x->status);
     free(message);
     return -1;
 }
@@ -687,10 +675,11 @@ static char *token_url(struct registry *r, const struct bearer *b)
 
 static int no_credentials(struct registry *r, char *err, size_t errlen)
 {
-    return fail(err, errlen,
-                "registry %s: authentication required; put a username and password for it in "
-                "$UNIKIT_HOME/auth.json, or set UNIKIT_REGISTRY_USER and UNIKIT_REGISTRY_PASSWORD",
-                r->name);
+    return errorf(
+        err, errlen,
+        "registry %s: authentication required; put a username and password for it in "
+        "$UNIKIT_HOME/auth.json, or set UNIKIT_REGISTRY_USER and UNIKIT_REGISTRY_PASSWORD",
+        r->name);
 }
 
 /* The token service answers {"token":…} or {"access_token":…}. */
@@ -704,7 +693,7 @@ static int read_token(struct registry *r, struct exchange *x, char *err, size_t 
     if (token && *token)
         replace(&r->auth, xasprintf("Authorization: Bearer %s", token));
     else
-        rc = fail(err, errlen, "registry %s: the token service gave no token", r->name);
+        rc = errorf(err, errlen, "registry %s: the token service gave no token", r->name);
     json_decref(doc);
     return rc;
 }
@@ -713,8 +702,8 @@ static int fetch_token(struct registry *r, const struct bearer *b, char *err, si
 {
     if (strncmp(b->realm, "https://", 8) != 0 &&
         !(strncmp(b->realm, "http://", 7) == 0 && r->plain_ok))
-        return fail(err, errlen, "registry %s: refusing token service '%s' (not HTTPS)", r->name,
-                    b->realm);
+        return errorf(err, errlen, "registry %s: refusing token service '%s' (not HTTPS)", r->name,
+                      b->realm);
     /* The token service (often another host) gets the user's password, never an old token. */
     replace(&r->auth, NULL);
     struct exchange x = {.r = r, .method = "GET", .url = token_url(r, b), .out = {.fd = -1}};
@@ -730,7 +719,7 @@ static int fetch_token(struct registry *r, const struct bearer *b, char *err, si
     else if ((x.status == 401 || x.status == 403) && !r->user)
         rc = no_credentials(r, err, errlen);
     else if (x.status == 401 || x.status == 403)
-        rc = fail(err, errlen, "registry %s: the credentials were refused", r->name);
+        rc = errorf(err, errlen, "registry %s: the credentials were refused", r->name);
     else if (x.status != 200)
         rc = http_error(&x, "token service", err, errlen);
     else
@@ -748,7 +737,7 @@ static int authenticate(struct registry *r, const char *challenge, char *err, si
         struct bearer b;
         parse_bearer(challenge + 7, &b);
         if (!b.realm[0])
-            return fail(err, errlen, "registry %s: a Bearer challenge without a realm", r->name);
+            return errorf(err, errlen, "registry %s: a Bearer challenge without a realm", r->name);
         return fetch_token(r, &b, err, errlen);
     }
     if (!r->user)
@@ -774,7 +763,7 @@ static int request(struct exchange *x, char *err, size_t errlen)
         return -1;
     perform(x);
     if (x->cc == CURLE_OK && x->status == 401)
-        return fail(err, errlen, "registry %s: the credentials were refused", x->r->name);
+        return errorf(err, errlen, "registry %s: the credentials were refused", x->r->name);
     return 0;
 }
 
@@ -804,11 +793,11 @@ static int probe(struct registry *r, const char *scheme, char *err, size_t errle
     perform(&x);
     int rc = 0;
     if (x.cc != CURLE_OK)
-        rc = fail(err, errlen, "cannot reach registry %s: %s", r->name,
-                  x.curl_err[0] ? x.curl_err : curl_easy_strerror(x.cc));
+        rc = errorf(err, errlen, "cannot reach registry %s: %s", r->name,
+                    x.curl_err[0] ? x.curl_err : curl_easy_strerror(x.cc));
     else if (x.status != 200 && x.status != 401)
-        rc = fail(err, errlen, "%s does not answer as an OCI registry (HTTP %ld for /v2/)", r->name,
-                  x.status);
+        rc = errorf(err, errlen, "%s does not answer as an OCI registry (HTTP %ld for /v2/)",
+                    r->name, x.status);
     exchange_free(&x);
     return rc;
 }
@@ -823,7 +812,7 @@ static long env_number(const char *name, long fallback, char *err, size_t errlen
     errno = 0;
     long n = strtol(v, &end, 10);
     if (errno || *end || n < 0 || !isdigit((unsigned char)*v))
-        return fail(err, errlen, "%s: '%s' is not a whole number", name, v);
+        return errorf(err, errlen, "%s: '%s' is not a whole number", name, v);
     return n;
 }
 
@@ -839,7 +828,7 @@ static int read_limits(struct registry *r, char *err, size_t errlen)
     if (r->deadline_seconds < 0)
         return -1;
     if (r->stall_bytes && r->stall_seconds == 0)
-        return fail(err, errlen, "UNIKIT_REGISTRY_LOW_SPEED_TIME must be at least 1 second");
+        return errorf(err, errlen, "UNIKIT_REGISTRY_LOW_SPEED_TIME must be at least 1 second");
     r->deadline = now_seconds() + (double)r->deadline_seconds;
     return 0;
 }
@@ -854,7 +843,7 @@ struct registry *registry_open(const char *registry, bool insecure, const char *
     r->plain_ok = insecure || is_loopback(registry);
     r->progress = isatty(STDERR_FILENO);
     r->curl = curl_easy_init();
-    int rc = r->curl ? 0 : fail(err, errlen, "cannot start libcurl");
+    int rc = r->curl ? 0 : errorf(err, errlen, "cannot start libcurl");
     if (rc == 0)
         rc = read_limits(r, err, errlen);
     if (rc == 0)
@@ -866,7 +855,7 @@ struct registry *registry_open(const char *registry, bool insecure, const char *
         if (rc != 0 && r->plain_ok)
             rc = probe(r, "http", err, errlen);
         else if (rc != 0)
-            fail(err, errlen, "%s (for a registry without TLS, use --insecure)", first);
+            errorf(err, errlen, "%s (for a registry without TLS, use --insecure)", first);
     }
     if (rc != 0) {
         registry_close(r);
@@ -1023,7 +1012,7 @@ int registry_blob_upload(struct registry *r, const char *repo, const char *diges
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return fail(err, errlen, "%s: %s", path, strerror(errno));
+        return errorf(err, errlen, "%s: %s", path, strerror(errno));
     char *location = NULL;
     int rc = 0;
     if (r->upload && r->upload_digest && strcmp(r->upload_digest, digest) == 0) {
@@ -1070,8 +1059,8 @@ static int check_download(struct exchange *x, const char *digest, uint64_t size,
                           size_t errlen)
 {
     if (x->out.too_big)
-        return fail(err, errlen, "blob %s from registry %s is larger than its %llu bytes", digest,
-                    x->r->name, (unsigned long long)size);
+        return errorf(err, errlen, "blob %s from registry %s is larger than its %llu bytes", digest,
+                      x->r->name, (unsigned long long)size);
     if (x->out.error) {
         char *what = xasprintf("blob %s", digest);
         store_write_failed(what, x->out.error, err, errlen);
@@ -1086,10 +1075,10 @@ static int check_download(struct exchange *x, const char *digest, uint64_t size,
         return -1;
     }
     if (x->cc != CURLE_OK || x->out.written != size)
-        return fail(err, errlen, "blob %s from registry %s was cut short (%llu of %llu bytes%s%s)",
-                    digest, x->r->name, (unsigned long long)x->out.written,
-                    (unsigned long long)size, x->cc != CURLE_OK ? ": " : "",
-                    x->cc != CURLE_OK ? curl_easy_strerror(x->cc) : "");
+        return errorf(
+            err, errlen, "blob %s from registry %s was cut short (%llu of %llu bytes%s%s)", digest,
+            x->r->name, (unsigned long long)x->out.written, (unsigned long long)size,
+            x->cc != CURLE_OK ? ": " : "", x->cc != CURLE_OK ? curl_easy_strerror(x->cc) : "");
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     char actual[DIGEST_LEN + 1] = "sha256:";
@@ -1097,9 +1086,9 @@ static int check_download(struct exchange *x, const char *digest, uint64_t size,
     for (unsigned int i = 0; i < mdlen && i < 32; i++)
         snprintf(actual + 7 + 2 * i, 3, "%02x", md[i]);
     if (strcmp(actual, digest) != 0)
-        return fail(err, errlen,
-                    "blob %s from registry %s does not match its digest (content hash %s)", digest,
-                    x->r->name, actual);
+        return errorf(err, errlen,
+                      "blob %s from registry %s does not match its digest (content hash %s)",
+                      digest, x->r->name, actual);
     return 0;
 }
 
@@ -1107,7 +1096,7 @@ int registry_blob_download(struct registry *r, const char *repo, const char *dig
                            int fd, char *err, size_t errlen)
 {
     if (strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != DIGEST_LEN)
-        return fail(err, errlen, "unsupported digest '%s'", digest);
+        return errorf(err, errlen, "unsupported digest '%s'", digest);
     struct exchange x = {.r = r, .method = "GET", .label = digest};
     x.out = (struct sink){.fd = fd, .limit = size, .hash = EVP_MD_CTX_new()};
     if (!x.out.hash || EVP_DigestInit_ex(x.out.hash, EVP_sha256(), NULL) != 1)
@@ -1162,9 +1151,9 @@ static int check_manifest(struct exchange *x, const char *reference, char *err, 
     sha256_text(x->out.mem ? x->out.mem : "", x->out.mem_len, actual);
     const char *want = strncmp(reference, "sha256:", 7) == 0 ? reference : x->digest;
     if (want && strcmp(want, actual) != 0)
-        return fail(err, errlen,
-                    "manifest %s from registry %s does not match its digest (content hash %s)",
-                    want, x->r->name, actual);
+        return errorf(err, errlen,
+                      "manifest %s from registry %s does not match its digest (content hash %s)",
+                      want, x->r->name, actual);
     return 0;
 }
 
@@ -1180,7 +1169,7 @@ int registry_manifest_get(struct registry *r, const char *repo, const char *refe
     char *what = xasprintf("%s/%s:%s", r->name, repo, reference);
     int rc = request(&x, err, errlen);
     if (rc == 0 && x.cc == CURLE_OK && x.status == 200 && x.out.too_big)
-        rc = fail(err, errlen, "%s: manifest larger than %u bytes", what, MAX_MANIFEST);
+        rc = errorf(err, errlen, "%s: manifest larger than %u bytes", what, MAX_MANIFEST);
     else if (rc == 0 && !(x.cc == CURLE_OK && x.status == 200))
         rc = http_error(&x, what, err, errlen);
     if (rc == 0)

@@ -19,6 +19,17 @@ static void out_of_memory(void)
     exit(EXIT_UNIKIT_ERROR);
 }
 
+int errorf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
     char *s;
