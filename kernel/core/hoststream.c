@@ -16,7 +16,7 @@
 #include "tty.h"
 #include "vfs.h"
 
-#define FLUSH_WAIT_NS (5ull * 1000 * 1000 * 1000)
+#define FLUSH_WAIT_NS (60ull * 1000 * 1000 * 1000) /* a reader that slow is stuck: exit anyway */
 #define CONTROL_LINE  64
 
 static const char *const port_names[] = {"unikit.stdin", "unikit.stdout", "unikit.stderr"};
