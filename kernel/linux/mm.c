@@ -126,6 +126,9 @@ SYSCALL_DEFINE5(mremap, unsigned long, addr, unsigned long, old_len, unsigned lo
         syscall_warn_once(25, "mremap", "with MREMAP_FIXED is not supported");
         return -EINVAL;
     }
+    /* As Linux's munmap of the tail would: past the user half is EINVAL. */
+    if (addr >= VM_USER_TOP || old_len > VM_USER_TOP - addr)
+        return -EINVAL;
     if (!vm_area_of(addr, &s, &e, &prot))
         return -EFAULT;
     old_len = ALIGN_UP(old_len, PAGE_SIZE);

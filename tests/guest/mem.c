@@ -133,6 +133,10 @@ static void test_mremap(void)
     want("mremap bad flags", syscall(SYS_mremap, r, PAGE, 2 * PAGE, 0x100L), EINVAL);
     want("mremap fixed without maymove", syscall(SYS_mremap, r, PAGE, PAGE, (long)MREMAP_FIXED, r),
          EINVAL);
+    /* An old size reaching past the program's address space: refused at
+       once (it once spun the kernel for minutes, page by page). */
+    want("mremap old size past the address space",
+         syscall(SYS_mremap, r, 1L << 47, 9 * PAGE, (long)MREMAP_MAYMOVE), EINVAL);
     syscall(SYS_munmap, r, 2 * PAGE);
     want("mremap unmapped", syscall(SYS_mremap, r, PAGE, 2 * PAGE, (long)MREMAP_MAYMOVE), EFAULT);
 }
