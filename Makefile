@@ -17,7 +17,7 @@ HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h)
 
 .SECONDEXPANSION:
 
-.PHONY: all demo test unit-test guest-test cli-test bench install clean deps format
+.PHONY: all demo test unit-test guest-test cli-test bench fuzz install clean deps format
 
 LIB_FILES := kernel.o kernel.ld net.o kvm-probe.elf
 
@@ -161,6 +161,10 @@ demo:
 
 bench: all
 	@sh bench/run.sh
+
+# The system-call fuzzer, longer than make test runs it (tests/guest/fuzz.sh).
+fuzz: all build/asan/bin/unikit
+	@sh tests/guest/fuzz.sh
 
 deps:
 	@sh scripts/deps.sh
