@@ -1,5 +1,5 @@
-/* Process and identity calls. There is one process, pid 1, run as root;
- * its threads are in thread.c. */
+/* Process calls. There is one process, pid 1; its threads are in
+ * thread.c, its identity in cred.c. */
 #include "arch.h"
 #include "lib.h"
 #include "proc.h"
@@ -19,26 +19,6 @@ SYSCALL_DEFINE0(getpid)
 }
 
 SYSCALL_DEFINE0(getppid)
-{
-    return 0;
-}
-
-SYSCALL_DEFINE0(getuid)
-{
-    return 0;
-}
-
-SYSCALL_DEFINE0(geteuid)
-{
-    return 0;
-}
-
-SYSCALL_DEFINE0(getgid)
-{
-    return 0;
-}
-
-SYSCALL_DEFINE0(getegid)
 {
     return 0;
 }
