@@ -39,11 +39,15 @@ up() {
     wait_for 30 sh -c "\"$UNIKIT\" logs \"$1\" 2>/dev/null | grep -q ready"
 }
 
+# supervisor_of NAME: the pid of the instance's supervisor, as inspect gives it.
+supervisor_of() {
+    u inspect "$1"
+    jv SupervisorPid
+}
+
 # fds NAME: how many descriptors the instance's supervisor holds.
 fds() {
-    pid=$(sed -n 's/.*"supervisor_pid": *\([0-9]*\).*/\1/p' "$UNIKIT_HOME"/instances/*/state.json 2>/dev/null |
-        head -n 1)
-    [ -n "$pid" ] && ls "/proc/$pid/fd" 2>/dev/null | wc -l
+    ls "/proc/$(supervisor_of "$1")/fd" 2>/dev/null | wc -l
 }
 
 broken=""
@@ -68,9 +72,8 @@ while [ $cycle -lt "$SOAK_CYCLES" ]; do
 
     u run -d --name c forever
     up c || broken="$broken cycle $cycle: the third run never came up;"
-    sup=$(sed -n 's/.*"supervisor_pid": *\([0-9]*\).*/\1/p' "$UNIKIT_HOME"/instances/*/state.json |
-        head -n 1)
-    [ -n "$sup" ] && kill -9 "$sup"
+    sup=$(supervisor_of c)
+    [ -n "$sup" ] && [ "$sup" -gt 0 ] && kill -9 "$sup"
     u rm -f c
     [ "$status" -eq 0 ] || broken="$broken cycle $cycle: rm -f after kill -9 exited $status;"
 
