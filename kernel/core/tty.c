@@ -174,6 +174,19 @@ static void input_canonical(char c, char *echo, size_t *n)
     }
 }
 
+/* One typed character, after the input translations. */
+static void input_char(char c, char *echo, size_t *n)
+{
+    if (input_signal((uint8_t)c, echo, n))
+        return;
+    if (tty.settings.canonical) {
+        input_canonical(c, echo, n);
+        return;
+    }
+    queue_ready(&c, 1);
+    echo_char(echo, n, c);
+}
+
 static void input(const char *buf, size_t len)
 {
     char echo[2 * OUT_CHUNK + 4];
@@ -186,14 +199,7 @@ static void input(const char *buf, size_t len)
             c = '\n';
         else if (c == '\n' && tty.settings.inlcr)
             c = '\r';
-        if (input_signal((uint8_t)c, echo, &n))
-            ;
-        else if (tty.settings.canonical)
-            input_canonical(c, echo, &n);
-        else {
-            queue_ready(&c, 1);
-            echo_char(echo, &n, c);
-        }
+        input_char(c, echo, &n);
         if (n >= 2 * OUT_CHUNK - 4) {
             show(echo, n);
             n = 0;
