@@ -443,12 +443,21 @@ static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_f
     return res.exit_code;
 }
 
-/* The supervisor has no terminal: its stdio is /dev/null, the guest's goes to the log. */
-static void redirect_stdio(void)
+/*
+ * The supervisor has no terminal: the guest's output goes to the log, its
+ * stdin and stdout are /dev/null, and its own stderr (a crash report, say)
+ * goes to supervisor.log in the instance folder, kept for whoever looks.
+ */
+static void redirect_stdio(const struct instance *inst)
 {
     int null = open("/dev/null", O_RDWR);
     if (null >= 0)
         dup2(null, 0), dup2(null, 1), dup2(null, 2), close(null);
+    char *path = xasprintf("%s/supervisor.log", inst->dir);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        dup2(fd, 2), close(fd);
+    free(path);
 }
 
 /* The supervisor's own last word, for `logs`: a line among the console's. */
@@ -515,7 +524,7 @@ static int run_detached(struct instance *inst, struct qemu_boot *boot)
         close(fds[0]);
         if (setsid() < 0 || fork() != 0)
             _exit(0);
-        redirect_stdio();
+        redirect_stdio(inst);
         record_supervisor(inst);
         char err[1024];
         int code = supervise(inst, boot, fds[1], err, sizeof(err));

@@ -178,6 +178,17 @@ concurrent_ok() {
 }
 survives() { $peer "$@" >"$tmp/peer" 2>&1 && get_ok; }
 
+# guest_report: where the serving guest stands, for a failure's details:
+# its ps row, its last output, and what its supervisor and QEMU said.
+guest_report() {
+    dir=$UNIKIT_HOME/instances/$id
+    echo "ps: $("$UNIKIT" ps -a 2>&1 | grep "$(echo "$id" | cut -c1-12)")"
+    echo "logs: $("$UNIKIT" logs "$id" 2>&1 | tail -n 15)"
+    for f in supervisor.log qemu.log; do
+        [ -s "$dir/$f" ] && echo "$f: $(tail -n 15 "$dir/$f")"
+    done
+}
+
 # wait_ready FILE: until the peer writing FILE says it listens (its
 # interpreter can take a while to start), at most 30 s.
 wait_ready() {
@@ -236,8 +247,10 @@ for arch in $NET_ARCHES; do
     check "head-$arch" 'HEAD: $(cat "$tmp/head")' head_ok
     check "keepalive-$arch" 'two requests took ${conns:-?} connections, not 1' keepalive_ok
     check "big-file-$arch" "the 10 MB file's SHA-256 differs" big_ok
-    check "concurrent-$arch" 'only ${n:-?} of 50 concurrent requests got 200' concurrent_ok
-    check "reset-$arch" 'after peers reset: $(cat "$tmp/peer")' survives reset "$port" 20
+    check "concurrent-$arch" 'only ${n:-?} of 50 concurrent requests got 200; $(guest_report)' \
+        concurrent_ok
+    check "reset-$arch" 'after peers reset: $(cat "$tmp/peer"); $(guest_report)' \
+        survives reset "$port" 20
     check "half-open-$arch" 'after half-open peers: $(cat "$tmp/peer")' survives halfopen "$port" 10
     check "syn-flood-$arch" 'after 200 connects: $(cat "$tmp/peer")' survives synflood "$port" 200
     if [ "$arch" = "$(echo "$NET_ARCHES" | cut -d' ' -f1)" ]; then
