@@ -13,7 +13,9 @@ SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 HOST_LIB_SRCS := $(wildcard host/lib/*.c)
 HOST_CLI_SRCS := $(wildcard host/cli/*.c)
 HOST_SRCS     := $(HOST_LIB_SRCS) $(HOST_CLI_SRCS)
-HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h)
+HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h host/runtime/*.h)
+# unikit-runtime, the OCI runtime (runc's command line), links host/lib too.
+RUNTIME_SRCS  := $(wildcard host/runtime/*.c)
 
 .SECONDEXPANSION:
 
@@ -21,11 +23,15 @@ HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h)
 
 LIB_FILES := kernel.o kernel.ld net.o kvm-probe.elf
 
-all: bin/unikit $(foreach a,$(KARCHES),$(addprefix lib/unikit/$(a)/,$(LIB_FILES)))
+all: bin/unikit bin/unikit-runtime $(foreach a,$(KARCHES),$(addprefix lib/unikit/$(a)/,$(LIB_FILES)))
 
 bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(HOST_SRCS) $(HOST_LIBS)
+
+bin/unikit-runtime: $(RUNTIME_SRCS) $(HOST_LIB_SRCS) $(HOST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(RUNTIME_SRCS) $(HOST_LIB_SRCS) $(HOST_LIBS)
 
 # The same tool built with AddressSanitizer and UBSan: the tests drive this
 # one, and the unit tests link the same objects (compiled once, not once a test).
@@ -35,6 +41,10 @@ build/asan/%.o: host/%.c $(HOST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 build/asan/bin/unikit: $(HOST_ASAN_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
+RUNTIME_ASAN_OBJS := $(patsubst host/%.c,build/asan/%.o,$(RUNTIME_SRCS))
+build/asan/bin/unikit-runtime: $(RUNTIME_ASAN_OBJS) $(HOST_LIB_ASAN_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
 
@@ -145,12 +155,13 @@ unit-test: $(UNIT_TESTS) $(KTESTS)
 guest-test: all build/asan/bin/unikit
 	@sh tests/guest/run.sh
 
-cli-test: all build/asan/bin/unikit
+cli-test: all build/asan/bin/unikit build/asan/bin/unikit-runtime
 	@sh tests/cli/run.sh
 
 # Installs missing packages first: `make test` must pass on a fresh machine.
 test: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) all build/asan/bin/unikit $(UNIT_TESTS) $(KTESTS)
+	@$(MAKE) --no-print-directory -j$$(nproc) all build/asan/bin/unikit \
+		build/asan/bin/unikit-runtime $(UNIT_TESTS) $(KTESTS)
 	@sh tests/run-all.sh $(UNIT_TESTS) $(KTESTS)
 
 demo:
@@ -172,6 +183,7 @@ deps:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 bin/unikit $(DESTDIR)$(PREFIX)/bin/unikit
+	install -m 755 bin/unikit-runtime $(DESTDIR)$(PREFIX)/bin/unikit-runtime
 	for a in $(KARCHES); do \
 		install -d $(DESTDIR)$(PREFIX)/lib/unikit/$$a; \
 		install -m 644 $(addprefix lib/unikit/$$a/,$(LIB_FILES)) $(DESTDIR)$(PREFIX)/lib/unikit/$$a/; \

@@ -5,8 +5,7 @@
 #include <stdio.h>
 
 #include "store.h"
-
-#define UNIKIT_VERSION "0.1.0"
+#include "version.h"
 
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
