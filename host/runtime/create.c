@@ -223,6 +223,9 @@ static int run_create_hooks(struct creation *cr)
 static int create_container(struct creation *cr)
 {
     char err[1024];
+    if (cr->b.terminal && !cr->o.console_socket)
+        return rt_error("process.terminal is true in %s/config.json: --console-socket is needed "
+                        "to hand over the terminal", cr->b.dir), -1;
     if (unikit_image_load(cr->b.rootfs, &cr->img, err, sizeof(err)) < 0)
         return rt_error("%s", err), -1;
     cr->st.id = xstrdup(cr->o.id);
