@@ -18,6 +18,7 @@ python3
 cpio skopeo docker-registry
 curl wrk
 golang-go
+docker.io podman containerd runc iproute2
 "
 
 # lwIP is built into the kernel's network object from Debian's source
