@@ -20,7 +20,10 @@
 #include "sched.h"
 #include "stack.h"
 
-#define ADDRESS_WAIT_NS (10ULL * 1000000000) /* DHCP on the user network takes milliseconds */
+/* DHCP on the user network takes milliseconds; the cap only matters when a
+   message was lost, and lwIP resends after 2, 4, 8 and 16 s: long enough
+   for the fourth try, which a busy host once needed. */
+#define ADDRESS_WAIT_NS (30ULL * 1000000000)
 #define FRAME_MAX       1518
 
 static struct netif nif;
