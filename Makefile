@@ -6,14 +6,26 @@ PREFIX  ?= /usr/local
 KARCHES ?= x86_64 aarch64
 
 HOST_CC      ?= cc
-HOST_CFLAGS  := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -Ihost/lib
-HOST_LIBS    := -lyaml -ljansson -lcrypto -lcurl -larchive
+HOST_CFLAGS  := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -Ihost/lib -Ihost/cli
 SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 HOST_LIB_SRCS := $(wildcard host/lib/*.c)
 HOST_CLI_SRCS := $(wildcard host/cli/*.c)
-HOST_SRCS     := $(HOST_LIB_SRCS) $(HOST_CLI_SRCS)
+HOST_SRCS     := $(HOST_LIB_SRCS) $(HOST_CLI_SRCS) $(wildcard host/transfer/*.c)
 HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h)
+
+# Two programs: unikit, and libexec/unikit/unikit-transfer with the verbs
+# that move images in and out (push, pull, save, load), the only code that
+# needs libcurl and libarchive; every other verb starts without loading them.
+TRANSFER_ONLY := host/cli/push.c host/cli/pull.c host/cli/save.c host/cli/load.c \
+	host/lib/registry.c
+UNIKIT_SRCS   := $(filter-out $(TRANSFER_ONLY),$(HOST_LIB_SRCS) $(HOST_CLI_SRCS))
+TRANSFER_SRCS := $(HOST_LIB_SRCS) $(filter host/cli/%,$(TRANSFER_ONLY)) host/cli/common.c \
+	host/transfer/main.c
+UNIKIT_LIBS   := -lyaml -ljansson -lcrypto
+TRANSFER_LIBS := $(UNIKIT_LIBS) -lcurl -larchive
+HOST_LIBS     := $(TRANSFER_LIBS)
+TRANSFER_BIN  := libexec/unikit/unikit-transfer
 
 .SECONDEXPANSION:
 
@@ -21,22 +33,30 @@ HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h)
 
 LIB_FILES := kernel.o kernel.ld net.o kvm-probe.elf
 
-all: bin/unikit $(foreach a,$(KARCHES),$(addprefix lib/unikit/$(a)/,$(LIB_FILES)))
+all: bin/unikit $(TRANSFER_BIN) $(foreach a,$(KARCHES),$(addprefix lib/unikit/$(a)/,$(LIB_FILES)))
 
-bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
+bin/unikit: $(UNIKIT_SRCS) $(HOST_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(HOST_SRCS) $(HOST_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(UNIKIT_SRCS) $(UNIKIT_LIBS)
 
-# The same tool built with AddressSanitizer and UBSan: the tests drive this
-# one, and the unit tests link the same objects (compiled once, not once a test).
-HOST_ASAN_OBJS := $(patsubst host/%.c,build/asan/%.o,$(HOST_SRCS))
-HOST_LIB_ASAN_OBJS := $(patsubst host/%.c,build/asan/%.o,$(HOST_LIB_SRCS))
+$(TRANSFER_BIN): $(TRANSFER_SRCS) $(HOST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(TRANSFER_SRCS) $(TRANSFER_LIBS)
+
+# The same programs built with AddressSanitizer and UBSan: the tests drive
+# these, and the unit tests link the same objects (compiled once, not once a test).
+asan_objs = $(patsubst host/%.c,build/asan/%.o,$(1))
+HOST_LIB_ASAN_OBJS := $(call asan_objs,$(HOST_LIB_SRCS))
+ASAN_BINS := build/asan/bin/unikit build/asan/$(TRANSFER_BIN)
 build/asan/%.o: host/%.c $(HOST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
-build/asan/bin/unikit: $(HOST_ASAN_OBJS)
+build/asan/bin/unikit: $(call asan_objs,$(UNIKIT_SRCS))
 	@mkdir -p $(@D)
-	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
+	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(UNIKIT_LIBS)
+build/asan/$(TRANSFER_BIN): $(call asan_objs,$(TRANSFER_SRCS))
+	@mkdir -p $(@D)
+	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(TRANSFER_LIBS)
 
 # ---- kernel -----------------------------------------------------------------
 KERNEL_CFLAGS_COMMON := -std=c17 -Ikernel/linux -Wall -Wextra -Werror -Os -g -ffreestanding -nostdinc \
@@ -142,15 +162,15 @@ build/unit/ktest_%: tests/unit/ktest_%.c tests/unit/kshim.c $$(KTEST_SRCS_$$*) t
 unit-test: $(UNIT_TESTS) $(KTESTS)
 	@sh tests/run-units.sh $(UNIT_TESTS) $(KTESTS)
 
-guest-test: all build/asan/bin/unikit
+guest-test: all $(ASAN_BINS)
 	@sh tests/guest/run.sh
 
-cli-test: all build/asan/bin/unikit
+cli-test: all $(ASAN_BINS)
 	@sh tests/cli/run.sh
 
 # Installs missing packages first: `make test` must pass on a fresh machine.
 test: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) all build/asan/bin/unikit $(UNIT_TESTS) $(KTESTS)
+	@$(MAKE) --no-print-directory -j$$(nproc) all $(ASAN_BINS) $(UNIT_TESTS) $(KTESTS)
 	@sh tests/run-all.sh $(UNIT_TESTS) $(KTESTS)
 
 demo:
@@ -163,7 +183,7 @@ bench: all
 	@sh bench/run.sh
 
 # The system-call fuzzer, longer than make test runs it (tests/guest/fuzz.sh).
-fuzz: all build/asan/bin/unikit
+fuzz: all $(ASAN_BINS)
 	@sh tests/guest/fuzz.sh
 
 deps:
@@ -172,6 +192,8 @@ deps:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 bin/unikit $(DESTDIR)$(PREFIX)/bin/unikit
+	install -d $(DESTDIR)$(PREFIX)/libexec/unikit
+	install -m 755 $(TRANSFER_BIN) $(DESTDIR)$(PREFIX)/$(TRANSFER_BIN)
 	for a in $(KARCHES); do \
 		install -d $(DESTDIR)$(PREFIX)/lib/unikit/$$a; \
 		install -m 644 $(addprefix lib/unikit/$$a/,$(LIB_FILES)) $(DESTDIR)$(PREFIX)/lib/unikit/$$a/; \
@@ -181,4 +203,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build bin lib
+	rm -rf build bin lib libexec
