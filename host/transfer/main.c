@@ -25,6 +25,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], verbs[i].name) == 0)
             return verbs[i].fn(argc - 1, argv + 1);
     cli_error("unikit-transfer is run by unikit for push, pull, save and load; "
-              "use 'unikit %s'", argc > 1 ? argv[1] : "--help");
+              "use 'unikit %s'",
+              argc > 1 ? argv[1] : "--help");
     return EXIT_UNIKIT_ERROR;
 }
