@@ -16,7 +16,7 @@ libyaml-dev libjansson-dev libssl-dev libcurl4-openssl-dev libarchive-dev
 qemu-system-x86 qemu-system-arm qemu-user
 python3
 cpio skopeo docker-registry
-curl wrk
+curl wrk strace
 golang-go
 docker.io podman containerd runc iproute2
 "
