@@ -14,6 +14,7 @@
 #include "store.h"
 
 #include "blob.h"
+#include "verified.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -1404,9 +1405,15 @@ static int sweep_blobs(struct store *s, json_t *live, char *err, size_t errlen)
     DIR *d = opendir(dir);
     int rc = d ? 0 : fail(err, errlen, "%s: %s", dir, strerror(errno));
     struct dirent *e;
-    while (d && (e = readdir(d)))
-        if (is_garbage(e->d_name, live) && unlinkat(dirfd(d), e->d_name, 0) != 0 && rc == 0)
+    while (d && (e = readdir(d))) {
+        if (!is_garbage(e->d_name, live))
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) != 0 && rc == 0)
             rc = fail(err, errlen, "%s/%s: %s", dir, e->d_name, strerror(errno));
+        char *record = xasprintf("%s/verified/%s", s->home, e->d_name);
+        unlink(record);
+        free(record);
+    }
     if (d)
         closedir(d);
     free(dir);
@@ -1899,12 +1906,17 @@ int store_open_blob(struct store *s, const char *digest, uint64_t size, char *er
     if (!blob_digest_valid(digest))
         return fail(err, errlen, "invalid digest '%s'", or_empty(digest));
     char *path = blob_path(s, digest);
+    char *record = verified_record_path(s->home, digest);
     int fd = blob_open(path, digest, size, NULL, err, errlen);
-    if (fd >= 0 &&
-        (blob_check_fd(fd, path, digest, err, errlen) != 0 || lseek(fd, 0, SEEK_SET) != 0)) {
-        close(fd);
-        fd = -1;
+    if (fd >= 0 && !verified_matches(record, fd)) {
+        if (blob_check_fd(fd, path, digest, err, errlen) == 0 && lseek(fd, 0, SEEK_SET) == 0) {
+            verified_record(record, fd);
+        } else {
+            close(fd);
+            fd = -1;
+        }
     }
+    free(record);
     free(path);
     return fd;
 }
