@@ -8,7 +8,8 @@
 # MAC; it routes through eth0's gateway (a client on another network);
 # its /etc/resolv.conf names the nameserver given; once it stops, no tap
 # and no qdisc is left in the namespace. Also: a namespace without eth0,
-# a path that is no namespace, and an eth0 whose ingress qdisc is taken.
+# a path that is no namespace, an eth0 whose ingress qdisc is taken, and
+# a nameserver that is no address.
 # Needs root (namespaces, veth and tap devices); skipped otherwise.
 #
 # Usage: sh tests/cli/netns.sh
@@ -18,7 +19,7 @@
 
 NETNS_ARCHES=${NETNS_ARCHES:-x86_64 aarch64}
 arch_tests="get mac gateway dns clean"
-tests="no-interface not-a-netns ingress-taken"
+tests="no-interface not-a-netns ingress-taken bad-dns"
 for a in $NETNS_ARCHES; do
     for t in $arch_tests; do tests="$tests $t-$a"; done
 done
@@ -87,7 +88,8 @@ nb() {
 }
 
 # expect_fail NAME STATUS PATTERN ARGS...: the driver exits with STATUS,
-# with one line matching PATTERN, and leaves the namespace as it was.
+# with one line matching PATTERN (besides its "link" line), and leaves the
+# namespace as it was.
 expect_fail() {
     name=$1 want=$2 pattern=$3
     shift 3
@@ -96,8 +98,9 @@ expect_fail() {
     after=$(links; tc -n "$ns" qdisc show)
     why=""
     [ "$status" -eq "$want" ] || why="$why exit status $status, wanted $want;"
-    [ "$(lines "$tmp/$name.err")" -eq 1 ] || why="$why $(lines "$tmp/$name.err") lines on stderr;"
-    grep -Eq -e "$pattern" "$tmp/$name.err" || why="$why stderr does not match /$pattern/;"
+    grep -v '^link ' "$tmp/$name.err" >"$tmp/$name.msg" # the driver's own report, once linked
+    [ "$(lines "$tmp/$name.msg")" -eq 1 ] || why="$why $(lines "$tmp/$name.msg") lines on stderr;"
+    grep -Eq -e "$pattern" "$tmp/$name.msg" || why="$why stderr does not match /$pattern/;"
     [ "$before" = "$after" ] || why="$why the namespace changed: $after;"
     if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why" "$(cat "$tmp/$name.err")"; fi
 }
@@ -115,6 +118,9 @@ tc -n "$ns" qdisc add dev eth0 ingress
 expect_fail ingress-taken 125 "^netns-boot: eth0: redirecting its frames to unikit0: adding an ingress qdisc: File exists" \
     "/run/netns/$ns" "$host_arch" "$tmp/httpd-$host_arch.elf" /httpd
 tc -n "$ns" qdisc del dev eth0 ingress
+# What goes on the kernel's command line is checked; the link made is undone.
+expect_fail bad-dns 125 "^netns-boot: bad nameserver address '10.0.0.1 init=x' \\(IPv4 only\\)$" \
+    --dns "10.0.0.1 init=x" "/run/netns/$ns" "$host_arch" "$tmp/httpd-$host_arch.elf" /httpd
 
 # ---- a guest on eth0, per architecture ------------------------------------------
 
