@@ -159,18 +159,26 @@ build/unit/ktest_%: tests/unit/ktest_%.c tests/unit/kshim.c $$(KTEST_SRCS_$$*) t
 	$(HOST_CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 $(SAN_FLAGS) -DKTEST \
 		-Itests/unit -iquote kernel/include -iquote kernel/linux -o $@ $< tests/unit/kshim.c $(KTEST_SRCS_$*)
 
+# tests/cli/netns.sh's driver: host/lib's netns.h and qemu_run together, as
+# the OCI runtime uses them, without the runtime or a container engine.
+NETNS_BOOT := build/tests/netns-boot
+$(NETNS_BOOT): tests/host/netns-boot.c $(HOST_LIB_ASAN_OBJS) $(HOST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(HOST_LIB_ASAN_OBJS) $(HOST_LIBS)
+
 unit-test: $(UNIT_TESTS) $(KTESTS)
 	@sh tests/run-units.sh $(UNIT_TESTS) $(KTESTS)
 
 guest-test: all $(ASAN_BINS)
 	@sh tests/guest/run.sh
 
-cli-test: all $(ASAN_BINS)
+cli-test: all $(ASAN_BINS) $(NETNS_BOOT)
 	@sh tests/cli/run.sh
 
 # Installs missing packages first: `make test` must pass on a fresh machine.
 test: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) all $(ASAN_BINS) $(UNIT_TESTS) $(KTESTS)
+	@$(MAKE) --no-print-directory -j$$(nproc) all $(ASAN_BINS) $(NETNS_BOOT) $(UNIT_TESTS) \
+		$(KTESTS)
 	@sh tests/run-all.sh $(UNIT_TESTS) $(KTESTS)
 
 demo:

@@ -123,7 +123,8 @@ static void net_thread(void *arg)
     }
 }
 
-/* "net.ip=ADDR/PREFIX" and "net.gw=ADDR" from the command line; false: use DHCP. */
+/* "net.ip=ADDR/PREFIX" and "net.gw=ADDR" from the command line (net.gw=0.0.0.0:
+   no gateway, as on a container network without a default route); false: use DHCP. */
 static bool static_address(ip4_addr_t *ip, ip4_addr_t *mask, ip4_addr_t *gw)
 {
     const char *p = strstr(plat_cmdline(), "net.ip="), *end;
