@@ -263,7 +263,8 @@ static int copy_file(struct layer *l, struct archive *in, struct archive_entry *
     while (name && *name == '/')
         name++;
     /* The image's own root, and a .unikit of its own, which the layer's would shadow. */
-    if (!name || !*name || str_eq(name, ".") || strncmp(name, ".unikit", 7) == 0)
+    if (!name || !*name || str_eq(name, ".") || str_eq(name, ".unikit") ||
+        strncmp(name, ".unikit/", 8) == 0)
         return 0;
     unsigned type = archive_entry_filetype(from);
     if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
@@ -476,23 +477,33 @@ static int export_parts(struct store *s, const char *config_digest, json_t *laye
     return rc;
 }
 
-/* A recorded form is used only while every blob of it is there at its size. */
-static bool export_intact(struct store *s, const struct store_export *e)
+/*
+ * Every blob root reaches is there, a regular file of its size: JSON blobs
+ * are hashed as they are read, the others only opened (a layer is hashed
+ * when it is sent). -1 with err naming the first that is not.
+ */
+static int tree_present(struct store *s, const struct store_export *root, char *err, size_t errlen)
 {
     struct store_blob *blobs = NULL;
     size_t n = 0;
-    char err[256];
-    bool ok = store_blob_tree(s, e, &blobs, &n, err, sizeof err) == 0;
-    for (size_t i = 0; ok && i < n; i++) {
+    int rc = store_blob_tree(s, root, &blobs, &n, err, errlen);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         char *path = store_blob_path(s, blobs[i].digest);
-        int fd = path ? blob_open(path, blobs[i].digest, blobs[i].size, NULL, err, sizeof err) : -1;
-        ok = fd >= 0;
+        int fd = blob_open(path, blobs[i].digest, blobs[i].size, NULL, err, errlen);
+        rc = fd >= 0 ? 0 : -1;
         if (fd >= 0)
             close(fd);
         free(path);
     }
     free(blobs);
-    return ok;
+    return rc;
+}
+
+/* A recorded form is used only while every blob of it is there at its size. */
+static bool export_intact(struct store *s, const struct store_export *e)
+{
+    char ignored[256];
+    return tree_present(s, e, ignored, sizeof ignored) == 0;
 }
 
 static int export_manifest(struct store *s, const char *digest, struct store_export *out, char *err,
@@ -514,6 +525,11 @@ static int export_manifest(struct store *s, const char *digest, struct store_exp
 int oci_export(struct store *s, const char *digest, struct store_export *out, char *err,
                size_t errlen)
 {
+    /* A damaged image is reported as such, even when its standard form is intact. */
+    struct store_export stored;
+    set_export(&stored, MEDIA_INDEX, digest, blob_size(s, digest));
+    if (tree_present(s, &stored, err, errlen) != 0)
+        return -1;
     if (store_export_get(s, digest, out) == 0 && export_intact(s, out))
         return 0;
     json_t *index = read_json(s, digest, err, errlen);
@@ -596,6 +612,23 @@ static void unpacked_free(struct unpacked *u)
     free(u->config);
 }
 
+/* -1 with errno: a short write is retried, so errno is the write's own. */
+static int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+        offset += n;
+    }
+    return 0;
+}
+
 /* Copies the current member into a temporary file: never more than limit bytes. */
 static int unpack_elf(struct store *s, struct archive *a, struct archive_entry *e,
                       struct unpacked *u, const char *name, char *err, size_t errlen)
@@ -608,6 +641,8 @@ static int unpack_elf(struct store *s, struct archive *a, struct archive_entry *
         return errorf(err, errlen,
                       "%s: " ELF_PATH " is not a file of at most %llu bytes (UNIKIT_LOAD_MAX_BLOB)",
                       name, (unsigned long long)limit);
+    if (u->elf_tmp)
+        return errorf(err, errlen, "%s: its layer holds " ELF_PATH " twice", name);
     int fd = store_blob_temp(s, &u->elf_tmp, err, errlen);
     if (fd < 0)
         return -1;
@@ -620,7 +655,7 @@ static int unpack_elf(struct store *s, struct archive *a, struct archive_entry *
             rc = errorf(err, errlen, "%s: its layer: %s", name, archive_error_string(a));
         else if (offset < 0 || (uint64_t)offset + size > limit)
             rc = errorf(err, errlen, "%s: " ELF_PATH " is larger than its tar header says", name);
-        else if (pwrite(fd, buf, size, offset) != (ssize_t)size)
+        else if (pwrite_all(fd, buf, size, offset) != 0)
             rc = store_write_failed(u->elf_tmp, errno, err, errlen);
     }
     close(fd);

@@ -10,7 +10,7 @@
 
 local_tests="tag tag-ipv6 rmi rmi-unknown tag-unknown save-unknown load-bad save-load corrupted-blob
 save-fifo-failed save-fifo save-device-failed save-device save-keeps-file save-creates-nothing
-save-over-file docker-archive load-old-format load-not-unikit load-no-elf"
+save-over-file docker-archive podman-run load-old-format load-not-unikit load-no-elf"
 registry_tests="push pull-run pull-run-arm64 pull-again push-same-digest mount chunked down not-found
 pull-not-unikit pull-no-elf basic-auth podman-pull"
 skopeo_tests="skopeo-inspect skopeo-copy standard-layer skopeo-push"
@@ -321,6 +321,24 @@ elif skopeo inspect "docker-archive:$tmp/hello.tar" >"$out" 2>"$err" &&
     pass docker-archive
 else
     fail_out docker-archive "skopeo inspect docker-archive: of what save wrote failed or lacks the labels"
+fi
+
+# Without unikit's runtime, an engine runs the image as an ordinary container:
+# runc starts the static program at cmd[0] from the layer (podman, as FACTS.md
+# says it runs here: runc, cgroupfs, a vfs store of its own).
+if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
+    skip podman-run "podman or runc is not installed"
+else
+    pm="podman --root $tmp/podman-root --runroot $tmp/podman-run --storage-driver vfs --runtime runc"
+    pm="$pm --cgroup-manager cgroupfs --events-backend file"
+    if timeout 120 $pm load -i "$tmp/hello.tar" >"$out" 2>"$err" &&
+        timeout 120 $pm run --rm --network none --ulimit nofile=20000:20000 --ulimit nproc=4096:4096 \
+            hello:latest a >"$out" 2>"$err" &&
+        grep -Fxq "$hello_out" "$out" && grep -Fxq "arg 1: a" "$out"; then
+        pass podman-run
+    else
+        fail_out podman-run "podman load of the saved archive, then run with runc, did not print the greeting"
+    fi
 fi
 
 # An archive of the store's own layout, as earlier unikit versions saved it
