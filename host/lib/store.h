@@ -26,6 +26,7 @@ struct image_config {
     uint64_t memory;
     time_t created;
     bool net; /* linked with the network object: it gets a NIC when run */
+    char *specialization; /* JSON text (host/lib/spec.h), or NULL: an older image */
 };
 
 struct store_image {
