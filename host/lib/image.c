@@ -310,6 +310,13 @@ out:
     return rc;
 }
 
+/* UNIKIT_KEEP_SYMBOLS=1: the image keeps its kernel's symbols, for nm and gdb. */
+static bool keep_symbols(void)
+{
+    const char *v = getenv("UNIKIT_KEEP_SYMBOLS");
+    return v && strcmp(v, "1") == 0;
+}
+
 /* The image, specialised as spec says, and the explanation of what went in. */
 static int link_specialised(const struct toolchain *tc, const char *arch, const char *workdir,
                             const struct spec_table *t, const struct spec *spec,
@@ -320,7 +327,7 @@ static int link_specialised(const struct toolchain *tc, const char *arch, const 
     char *full = xasprintf("%s/full.elf", workdir);
     int rc = -1;
     if (assemble_blobs(tc, workdir, "blobs", t, spec, err, errlen) < 0 ||
-        link_image(tc, arch, workdir, "blobs", out_path, net, false, err, errlen) < 0 ||
+        link_image(tc, arch, workdir, "blobs", out_path, net, keep_symbols(), err, errlen) < 0 ||
         link_image(tc, arch, workdir, "blobs", linked, net, true, err, errlen) < 0)
         goto out;
     if (spec->specialized &&
