@@ -16,6 +16,18 @@ static const char *const needs_sigreturn[] = {"rt_sigaction", NULL};
 static const char *const smp_calls[] = {"clone", "clone3", "sched_getaffinity",
                                         "sched_setaffinity", "getcpu", NULL};
 
+/* Subsystems whose handlers live elsewhere (pipe2 is a file call), or that
+   a hook brings in: the calls that pull them in. */
+static const char *const *pulled_by(const char *subsystem)
+{
+    static const char *const pipes[] = {"pipe", "pipe2", NULL};
+    if (strcmp(subsystem, "pipes") == 0)
+        return pipes;
+    if (strcmp(subsystem, "smp") == 0)
+        return smp_calls;
+    return NULL;
+}
+
 /* ---- the table ------------------------------------------------------------------ */
 
 int spec_table_load(const char *arch, struct spec_table *t, char *err, size_t errlen)
@@ -370,12 +382,13 @@ char *spec_explain(const struct spec *s, const struct spec_table *t, const char 
     json_t *subs = json_array(), *calls = json_array(), *added = json_array();
     for (size_t i = 0; i < o.nnames; i++) {
         json_t *pulled = json_array();
-        bool smp = strcmp(o.names[i], "smp") == 0;
+        const char *const *via = pulled_by(o.names[i]);
         for (size_t k = 0; k < t->n; k++) {
             char sym[160];
             snprintf(sym, sizeof(sym), "sys_%s", t->name[k]);
             const char *sub = owner_of(&o, sym);
-            bool pulls = smp ? s->specialized && s->in[t->nr[k]] && one_of(t->name[k], smp_calls)
+            bool in = s->specialized ? s->in[t->nr[k]] : handler[t->nr[k]];
+            bool pulls = via ? in && one_of(t->name[k], via)
                              : handler[t->nr[k]] && sub && strcmp(sub, o.names[i]) == 0;
             if (pulls)
                 json_array_append_new(pulled, json_string(t->name[k]));
