@@ -2,7 +2,8 @@
 # make bench: image sizes and boot times for examples/hello on each
 # architecture, then bench/lifecycle.sh (run -d, stop, push, pull),
 # bench/threads.sh (futexes, thread creation), bench/net.sh (httpd under
-# wrk) and bench/gohttp.sh (Go net/http under wrk), each beside a baseline
+# wrk), bench/gohttp.sh (Go net/http under wrk) and bench/spec.sh (image
+# sizes specialised and full), each beside a baseline
 # measured in the same run. Prints a Markdown report and writes it to
 # bench/RESULTS.md. Not a test: nothing here passes or fails on speed.
 set -eu
@@ -96,6 +97,7 @@ threads=$(UNIKIT="$UNIKIT" sh bench/threads.sh)
 net=$(UNIKIT="$UNIKIT" sh bench/net.sh)
 gohttp=$(UNIKIT="$UNIKIT" sh bench/gohttp.sh)
 stdio=$(UNIKIT="$UNIKIT" sh bench/stdio.sh)
+spec=$(UNIKIT="$UNIKIT" RUNS="$RUNS" ARCHES="$ARCHES" sh bench/spec.sh)
 
 report=$(cat <<REPORT
 # unikit benchmarks
@@ -123,6 +125,8 @@ $net
 $gohttp
 
 $stdio
+
+$spec
 REPORT
 )
 echo "$report"

@@ -46,8 +46,7 @@ static struct image_config config_of(const struct unikfile *uf, const char *arch
 }
 
 /* "built hello:latest (x86_64, 61.2 kB; specialised to 14 of 360 system calls, 45.3 kB smaller)" */
-static void report_built(const char *what, const char *arch, const char *image,
-                         const char *explain)
+static void report_built(const char *what, const char *arch, const char *image, const char *explain)
 {
     struct stat st;
     char size[32] = "?", spec[800];

@@ -13,8 +13,8 @@ static const char *const always[] = {"exit", "exit_group", NULL};
 /* A handler installed with rt_sigaction returns through rt_sigreturn. */
 static const char *const needs_sigreturn[] = {"rt_sigaction", NULL};
 /* Calls that can tell one CPU from several: the image starts the others. */
-static const char *const smp_calls[] = {"clone", "clone3", "sched_getaffinity",
-                                        "sched_setaffinity", "getcpu", NULL};
+static const char *const smp_calls[] = {
+    "clone", "clone3", "sched_getaffinity", "sched_setaffinity", "getcpu", NULL};
 
 /* Subsystems whose handlers live elsewhere (pipe2 is a file call), or that
    a hook brings in: the calls that pull them in. */
@@ -197,9 +197,10 @@ void spec_write_table(FILE *f, const struct spec_table *t, const struct spec *s)
         else
             fprintf(f, "\t.quad 0\n");
     }
-    fprintf(f, "\t.section .rodata.smp_start_hook, \"a\"\n\t.balign 8\n\t.globl smp_start_hook\n"
-               "smp_start_hook:\n\t.quad %s\n",
-               full || s->smp ? "smp_start" : "0");
+    fprintf(f,
+            "\t.section .rodata.smp_start_hook, \"a\"\n\t.balign 8\n\t.globl smp_start_hook\n"
+            "smp_start_hook:\n\t.quad %s\n",
+            full || s->smp ? "smp_start" : "0");
 }
 
 /* ---- sizes ---------------------------------------------------------------------- */
@@ -361,8 +362,8 @@ static void sum_symbols(const struct elf_image *e, const struct owners *o, uint6
 
 static json_t *subsystem_json(const char *name, uint64_t bytes, uint64_t full, json_t *calls)
 {
-    return json_pack("{s:s, s:I, s:I, s:o}", "name", name, "bytes", (json_int_t)bytes,
-                     "full_bytes", (json_int_t)full, "calls", calls);
+    return json_pack("{s:s, s:I, s:I, s:o}", "name", name, "bytes", (json_int_t)bytes, "full_bytes",
+                     (json_int_t)full, "calls", calls);
 }
 
 char *spec_explain(const struct spec *s, const struct spec_table *t, const char *arch,
@@ -403,11 +404,11 @@ char *spec_explain(const struct spec *s, const struct spec_table *t, const char 
             json_array_append_new(added, json_string(t->name[k]));
     }
     uint64_t kb = have_linked ? kernel_bytes(&le) : 0;
-    json_t *doc = json_pack(
-        "{s:b, s:b, s:s, s:o, s:o, s:i, s:I, s:I, s:o}", "specialized", s->specialized, "complete",
-        s->complete, "reason", s->why, "syscalls", calls, "added", added, "table",
-        (int)t->n, "kernel_bytes", (json_int_t)kb, "full_kernel_bytes",
-        (json_int_t)(have_full ? kernel_bytes(&fe) : kb), "subsystems", subs);
+    json_t *doc =
+        json_pack("{s:b, s:b, s:s, s:o, s:o, s:i, s:I, s:I, s:o}", "specialized", s->specialized,
+                  "complete", s->complete, "reason", s->why, "syscalls", calls, "added", added,
+                  "table", (int)t->n, "kernel_bytes", (json_int_t)kb, "full_kernel_bytes",
+                  (json_int_t)(have_full ? kernel_bytes(&fe) : kb), "subsystems", subs);
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (have_linked || le.data)
@@ -486,8 +487,9 @@ void spec_print_explain(FILE *out, const char *arch, const char *explain_json)
         json_int_t b = json_integer_value(json_object_get(sub, "bytes"));
         json_int_t f = json_integer_value(json_object_get(sub, "full_bytes"));
         const char *status = b == 0 ? "left out" : b < f ? "part" : "linked";
-        fprintf(out, "  %-20s %-10s %10lld %10lld  ", json_string_value(json_object_get(sub, "name")),
-                status, (long long)b, (long long)f);
+        fprintf(out, "  %-20s %-10s %10lld %10lld  ",
+                json_string_value(json_object_get(sub, "name")), status, (long long)b,
+                (long long)f);
         print_calls(out, json_object_get(sub, "calls"));
         fprintf(out, "\n");
     }

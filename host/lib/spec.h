@@ -23,12 +23,12 @@ struct spec_table {
 };
 
 struct spec {
-    bool specialized;       /* false: every call the kernel implements */
-    bool complete;          /* the analysis bounded the program's calls */
-    char why[700];          /* why not specialised, when not */
-    bool in[SYSCAN_MAX_NR]; /* the calls the table keeps (when specialised) */
+    bool specialized;          /* false: every call the kernel implements */
+    bool complete;             /* the analysis bounded the program's calls */
+    char why[700];             /* why not specialised, when not */
+    bool in[SYSCAN_MAX_NR];    /* the calls the table keeps (when specialised) */
     bool added[SYSCAN_MAX_NR]; /* of those, the ones only `syscalls:` asked for */
-    bool smp;               /* the program can run threads on several CPUs */
+    bool smp;                  /* the program can run threads on several CPUs */
 };
 
 int spec_table_load(const char *arch, struct spec_table *t, char *err, size_t errlen);

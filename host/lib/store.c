@@ -797,11 +797,11 @@ static json_t *config_json(const struct image_config *c, const char *created)
         json_decref(exposed);
         return NULL;
     }
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:{s:o, s:o, s:o}, s:{s:s, s:I, s:o, s:b}}", "architecture",
-        store_oci_arch(c->arch), "os", "linux", "created", created, "config", "Cmd", cmd, "Env",
-        env, "ExposedPorts", exposed, "unikit", "arch", store_unikit_arch(c->arch), "memory",
-        (json_int_t)c->memory, "ports", ports, "net", (int)c->net);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:o}, s:{s:s, s:I, s:o, s:b}}", "architecture",
+                  store_oci_arch(c->arch), "os", "linux", "created", created, "config", "Cmd", cmd,
+                  "Env", env, "ExposedPorts", exposed, "unikit", "arch", store_unikit_arch(c->arch),
+                  "memory", (json_int_t)c->memory, "ports", ports, "net", (int)c->net);
     json_t *spec = c->specialization ? json_loads(c->specialization, 0, NULL) : NULL;
     if (doc && spec)
         json_object_set_new(json_object_get(doc, "unikit"), "specialization", spec);

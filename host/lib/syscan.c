@@ -36,9 +36,9 @@ struct insn {
 struct func {
     uint64_t start;
     char *name;
-    size_t first, end;     /* its instructions: [first, end) */
-    bool indirect;         /* has an indirect jump: any instruction may follow it */
-    bool wrapper[32];      /* entry reached for this register: callers followed */
+    size_t first, end; /* its instructions: [first, end) */
+    bool indirect;     /* has an indirect jump: any instruction may follow it */
+    bool wrapper[32];  /* entry reached for this register: callers followed */
 };
 
 struct edge {
@@ -72,12 +72,14 @@ struct walk {
 /* ---- registers ---------------------------------------------------------------- */
 
 static const char *const x86_regs[16][4] = {
-    {"rax", "eax", "ax", "al"},     {"rcx", "ecx", "cx", "cl"},     {"rdx", "edx", "dx", "dl"},
-    {"rbx", "ebx", "bx", "bl"},     {"rsp", "esp", "sp", "spl"},    {"rbp", "ebp", "bp", "bpl"},
-    {"rsi", "esi", "si", "sil"},    {"rdi", "edi", "di", "dil"},    {"r8", "r8d", "r8w", "r8b"},
-    {"r9", "r9d", "r9w", "r9b"},    {"r10", "r10d", "r10w", "r10b"}, {"r11", "r11d", "r11w", "r11b"},
-    {"r12", "r12d", "r12w", "r12b"}, {"r13", "r13d", "r13w", "r13b"}, {"r14", "r14d", "r14w", "r14b"},
-    {"r15", "r15d", "r15w", "r15b"}};
+    {"rax", "eax", "ax", "al"},      {"rcx", "ecx", "cx", "cl"},
+    {"rdx", "edx", "dx", "dl"},      {"rbx", "ebx", "bx", "bl"},
+    {"rsp", "esp", "sp", "spl"},     {"rbp", "ebp", "bp", "bpl"},
+    {"rsi", "esi", "si", "sil"},     {"rdi", "edi", "di", "dil"},
+    {"r8", "r8d", "r8w", "r8b"},     {"r9", "r9d", "r9w", "r9b"},
+    {"r10", "r10d", "r10w", "r10b"}, {"r11", "r11d", "r11w", "r11b"},
+    {"r12", "r12d", "r12w", "r12b"}, {"r13", "r13d", "r13w", "r13b"},
+    {"r14", "r14d", "r14w", "r14b"}, {"r15", "r15d", "r15w", "r15b"}};
 
 /* "%eax" → 0 with *wide (32 or 64 bits) true; REG_NONE if not a register. */
 static int x86_reg(const char *op, bool *wide)
@@ -313,24 +315,24 @@ static struct effect arm_effect(const struct insn *i, int r, const struct prog *
     size_t n = split_ops(i->ops, op, 4);
     if (n == 0)
         return none;
-    static const char *const readers[] = {"cmp",  "cmn",  "tst",  "ccmp", "ccmn", "fcmp", "fccmp",
-                                          "cbz",  "cbnz", "tbz",  "tbnz", "b",    "br",   "ret",
-                                          "msr",  "prfm", "prfum", "dmb", "dsb",  "isb",  "at",
-                                          "dc",   "ic",   "tlbi", "sys",  "braa", "brab", NULL};
+    static const char *const readers[] = {"cmp", "cmn",  "tst",   "ccmp", "ccmn", "fcmp", "fccmp",
+                                          "cbz", "cbnz", "tbz",   "tbnz", "b",    "br",   "ret",
+                                          "msr", "prfm", "prfum", "dmb",  "dsb",  "isb",  "at",
+                                          "dc",  "ic",   "tlbi",  "sys",  "braa", "brab", NULL};
     if (one_of(m, readers) || starts(m, "b."))
         return none;
     bool two = starts(m, "ldp") || starts(m, "ldnp") || starts(m, "ldxp") || starts(m, "ldaxp") ||
-               starts(m, "ldadd") || starts(m, "ldclr") || starts(m, "ldeor") || starts(m, "ldset") ||
-               starts(m, "ldsmax") || starts(m, "ldsmin") || starts(m, "ldumax") ||
-               starts(m, "ldumin") || starts(m, "swp") || starts(m, "cas");
+               starts(m, "ldadd") || starts(m, "ldclr") || starts(m, "ldeor") ||
+               starts(m, "ldset") || starts(m, "ldsmax") || starts(m, "ldsmin") ||
+               starts(m, "ldumax") || starts(m, "ldumin") || starts(m, "swp") || starts(m, "cas");
     if (starts(m, "st")) {
         /* Exclusive stores write their status register; others write none. */
         bool status = strstr(m, "xr") || strstr(m, "xp");
         return status && arm_reg(op[0]) == r ? unknown : none;
     }
     if (two) /* casp and friends use register pairs: any mention is a write */
-        return mentions_reg(p, i->ops, r) && (arm_reg(op[0]) == r || (n > 1 && arm_reg(op[1]) == r) ||
-                                              starts(m, "casp"))
+        return mentions_reg(p, i->ops, r) &&
+                       (arm_reg(op[0]) == r || (n > 1 && arm_reg(op[1]) == r) || starts(m, "casp"))
                    ? unknown
                    : none;
     if (arm_reg(op[0]) != r)
@@ -660,9 +662,9 @@ static void add_func(struct prog *p, uint64_t start, const char *name)
     p->fn[p->nfn++] = (struct func){.start = start, .name = xstrdup(name), .first = p->n};
 }
 
-static const char *const x86_prefixes[] = {"rep", "repz", "repe", "repnz", "repne", "lock",
-                                           "notrack", "bnd", "data16", "addr32", "cs", "ds",
-                                           "es", "fs", "gs", "ss", "rex.W", "rex", NULL};
+static const char *const x86_prefixes[] = {
+    "rep", "repz", "repe", "repnz", "repne", "lock", "notrack", "bnd", "data16", "addr32",
+    "cs",  "ds",   "es",   "fs",    "gs",    "ss",   "rex.W",   "rex", NULL};
 
 static void add_insn(struct prog *p, uint64_t addr, char *text)
 {
@@ -694,8 +696,8 @@ static void add_insn(struct prog *p, uint64_t addr, char *text)
         if (!p->in)
             abort();
     }
-    p->in[p->n++] = (struct insn){addr, p->nfn - 1, xstrdup(mn), xstrdup(ops),
-                                  xstrdup(comment ? comment : ""), rep};
+    p->in[p->n++] = (struct insn){
+        addr, p->nfn - 1, xstrdup(mn), xstrdup(ops), xstrdup(comment ? comment : ""), rep};
 }
 
 static void parse_line(struct prog *p, char *line)

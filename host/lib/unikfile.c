@@ -873,8 +873,10 @@ struct field {
 };
 
 static const struct field fields[] = {
-    {"name", load_name},   {"build", load_build},   {"cmd", load_cmd},     {"env", load_env},
-    {"files", load_files}, {"memory", load_memory}, {"ports", load_ports}, {"arch", load_arch},
+    {"name", load_name},         {"build", load_build},
+    {"cmd", load_cmd},           {"env", load_env},
+    {"files", load_files},       {"memory", load_memory},
+    {"ports", load_ports},       {"arch", load_arch},
     {"syscalls", load_syscalls}, {"specialize", load_specialize},
 };
 

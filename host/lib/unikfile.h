@@ -51,7 +51,7 @@ struct unikfile {
     size_t nports;
     char **arch; /* "x86_64", "aarch64"; NULL-terminated; default: the host's */
     size_t narch;
-    char **syscalls;      /* `syscalls:`, calls to keep beyond those found; NULL-terminated */
+    char **syscalls; /* `syscalls:`, calls to keep beyond those found; NULL-terminated */
     size_t nsyscalls;
     size_t *syscall_line; /* each one's line, for errors naming a call no table has */
     bool specialize;      /* `specialize:`, default true */
