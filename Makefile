@@ -31,7 +31,7 @@ TRANSFER_BIN  := libexec/unikit/unikit-transfer
 
 .PHONY: all demo test unit-test guest-test cli-test bench fuzz install clean deps format
 
-LIB_FILES := kernel.o kernel.ld net.o kvm-probe.elf
+LIB_FILES := kernel.o kernel.ld net.o syscalls.tbl subsystems.txt kvm-probe.elf
 
 all: bin/unikit $(TRANSFER_BIN) $(foreach a,$(KARCHES),$(addprefix lib/unikit/$(a)/,$(LIB_FILES)))
 
@@ -66,12 +66,14 @@ KERNEL_CFLAGS_COMMON := -std=c17 -Ikernel/linux -Wall -Wextra -Werror -Os -g -ff
 
 KCC_x86_64     := gcc
 KLD_x86_64     := ld
+KNM_x86_64     := nm
 KCFLAGS_x86_64 := -m64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pie \
 	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx
 KDRIVERS_x86_64 := kernel/drivers/uart16550.c
 
 KCC_aarch64     := aarch64-linux-gnu-gcc
 KLD_aarch64     := aarch64-linux-gnu-ld
+KNM_aarch64     := aarch64-linux-gnu-nm
 KCFLAGS_aarch64 := -mgeneral-regs-only -fno-pie -mcmodel=small -fno-asynchronous-unwind-tables \
                    -mno-outline-atomics
 KDRIVERS_aarch64 := kernel/drivers/pl011.c
@@ -135,10 +137,18 @@ lib/unikit/$(1)/net.o: $(call net_objs,$(1))
 lib/unikit/$(1)/kernel.ld: kernel/arch/$(1)/kernel.ld
 	@mkdir -p $$(@D)
 	cp $$< $$@
+# `unikit build` generates each image's system-call table from these
+# numbers, and `inspect --explain` names the subsystem of each kernel symbol.
+lib/unikit/$(1)/syscalls.tbl: kernel/linux/$(1).tbl
+	@mkdir -p $$(@D)
+	cp $$< $$@
+lib/unikit/$(1)/subsystems.txt: scripts/gen-subsystems.sh $(call kernel_objs,$(1)) $(call net_objs,$(1))
+	@mkdir -p $$(@D)
+	NM=$(KNM_$(1)) sh scripts/gen-subsystems.sh $(call kernel_objs,$(1)) $(call net_objs,$(1)) > $$@
 # The guest `unikit run` boots once per host boot to learn whether KVM can
 # run unikit's guests (host/lib/accel.c).
 lib/unikit/$(1)/kvm-probe.elf: bin/unikit lib/unikit/$(1)/kernel.o lib/unikit/$(1)/kernel.ld \
-		lib/unikit/$(1)/net.o host/probe/kvm-probe.c host/probe/Unikfile
+		lib/unikit/$(1)/net.o lib/unikit/$(1)/syscalls.tbl lib/unikit/$(1)/subsystems.txt host/probe/kvm-probe.c host/probe/Unikfile
 	UNIKIT_LIBDIR=lib/unikit bin/unikit build -q --arch $(1) -o $$@ host/probe
 endef
 $(foreach a,$(KARCHES),$(eval $(call kernel_rules,$(a))))

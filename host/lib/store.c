@@ -798,11 +798,17 @@ static json_t *config_json(const struct image_config *c, const char *created)
         json_decref(exposed);
         return NULL;
     }
-    return json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:o}, s:{s:s, s:I, s:o, s:b}}", "architecture",
-                     store_oci_arch(c->arch), "os", "linux", "created", created, "config", "Cmd",
-                     cmd, "Env", env, "ExposedPorts", exposed, "unikit", "arch",
-                     store_unikit_arch(c->arch), "memory", (json_int_t)c->memory, "ports", ports,
-                     "net", (int)c->net);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:o}, s:{s:s, s:I, s:o, s:b}}", "architecture",
+                  store_oci_arch(c->arch), "os", "linux", "created", created, "config", "Cmd", cmd,
+                  "Env", env, "ExposedPorts", exposed, "unikit", "arch", store_unikit_arch(c->arch),
+                  "memory", (json_int_t)c->memory, "ports", ports, "net", (int)c->net);
+    json_t *spec = c->specialization ? json_loads(c->specialization, 0, NULL) : NULL;
+    if (doc && spec)
+        json_object_set_new(json_object_get(doc, "unikit"), "specialization", spec);
+    else
+        json_decref(spec);
+    return doc;
 }
 
 static json_t *manifest_json(const struct blob_ref *config, const struct blob_ref *layer,
@@ -1045,6 +1051,8 @@ static int parse_config(json_t *doc, const char *digest, struct image_config *ou
     out->memory = (uint64_t)json_integer_value(memory);
     /* Absent in images built before it was recorded: those get no NIC. */
     out->net = json_is_true(json_object_get(unikit, "net"));
+    json_t *spec = json_object_get(unikit, "specialization");
+    out->specialization = json_is_object(spec) ? json_dumps(spec, JSON_COMPACT) : NULL;
     return 0;
 }
 
@@ -1500,6 +1508,7 @@ void store_image_free(struct store_image *img)
     free_vector(img->config.cmd);
     free_vector(img->config.env);
     free_vector(img->config.ports);
+    free(img->config.specialization);
     memset(img, 0, sizeof *img);
 }
 
@@ -1670,6 +1679,7 @@ static int wrap_manifest(struct store *s, json_t *manifest, struct blob_ref *b, 
     free_vector(config.cmd);
     free_vector(config.env);
     free_vector(config.ports);
+    free(config.specialization);
     json_decref(config_doc);
     return rc;
 }

@@ -25,7 +25,8 @@ struct image_config {
     char **ports; /* NULL-terminated */
     uint64_t memory;
     time_t created;
-    bool net; /* linked with the network object: it gets a NIC when run */
+    bool net;             /* linked with the network object: it gets a NIC when run */
+    char *specialization; /* JSON text (host/lib/spec.h), or NULL: an older image */
 };
 
 struct store_image {

@@ -56,6 +56,7 @@ noreturn_fn void kmain(uint32_t boot_info)
     files_init();
     hoststream_control(proc_signal);
     boot_config_load(&cfg, plat_cmdline());
-    smp_start();
+    if (smp_start_hook)
+        smp_start_hook();
     exec_program(cfg.argv[0], &cfg);
 }
