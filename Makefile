@@ -6,47 +6,68 @@ PREFIX  ?= /usr/local
 KARCHES ?= x86_64 aarch64
 
 HOST_CC      ?= cc
-HOST_CFLAGS  := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -Ihost/lib
-HOST_LIBS    := -lyaml -ljansson -lcrypto -lcurl -larchive
+HOST_CFLAGS  := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -Ihost/lib -Ihost/cli
 SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 HOST_LIB_SRCS := $(wildcard host/lib/*.c)
 HOST_CLI_SRCS := $(wildcard host/cli/*.c)
-HOST_SRCS     := $(HOST_LIB_SRCS) $(HOST_CLI_SRCS)
+HOST_SRCS     := $(HOST_LIB_SRCS) $(HOST_CLI_SRCS) $(wildcard host/transfer/*.c)
 HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h host/runtime/*.h)
-# unikit-runtime, the OCI runtime (runc's command line), links host/lib too.
-RUNTIME_SRCS  := $(wildcard host/runtime/*.c)
+
+# Two programs: unikit, and libexec/unikit/unikit-transfer with the verbs
+# that move images in and out (push, pull, save, load), the only code that
+# needs libcurl and libarchive; every other verb starts without loading them.
+TRANSFER_ONLY := host/cli/push.c host/cli/pull.c host/cli/save.c host/cli/load.c \
+	host/lib/registry.c host/lib/ociimage.c
+UNIKIT_SRCS   := $(filter-out $(TRANSFER_ONLY),$(HOST_LIB_SRCS) $(HOST_CLI_SRCS))
+TRANSFER_SRCS := $(HOST_LIB_SRCS) $(filter host/cli/%,$(TRANSFER_ONLY)) host/cli/common.c \
+	host/transfer/main.c
+UNIKIT_LIBS   := -lyaml -ljansson -lcrypto
+TRANSFER_LIBS := $(UNIKIT_LIBS) -lcurl -larchive
+HOST_LIBS     := $(TRANSFER_LIBS)
+TRANSFER_BIN  := libexec/unikit/unikit-transfer
 
 .SECONDEXPANSION:
 
 .PHONY: all demo test unit-test guest-test cli-test bench fuzz install clean deps format
 
-LIB_FILES := kernel.o kernel.ld net.o kvm-probe.elf
+LIB_FILES := kernel.o kernel.ld net.o syscalls.tbl subsystems.txt kvm-probe.elf
 
-all: bin/unikit bin/unikit-runtime $(foreach a,$(KARCHES),$(addprefix lib/unikit/$(a)/,$(LIB_FILES)))
+all: bin/unikit bin/unikit-runtime $(TRANSFER_BIN) \
+	$(foreach a,$(KARCHES),$(addprefix lib/unikit/$(a)/,$(LIB_FILES)))
 
-bin/unikit: $(HOST_SRCS) $(HOST_HDRS)
+bin/unikit: $(UNIKIT_SRCS) $(HOST_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(HOST_SRCS) $(HOST_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(UNIKIT_SRCS) $(UNIKIT_LIBS)
 
-bin/unikit-runtime: $(RUNTIME_SRCS) $(HOST_LIB_SRCS) $(HOST_HDRS)
+$(TRANSFER_BIN): $(TRANSFER_SRCS) $(HOST_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(RUNTIME_SRCS) $(HOST_LIB_SRCS) $(HOST_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(TRANSFER_SRCS) $(TRANSFER_LIBS)
 
-# The same tool built with AddressSanitizer and UBSan: the tests drive this
-# one, and the unit tests link the same objects (compiled once, not once a test).
-HOST_ASAN_OBJS := $(patsubst host/%.c,build/asan/%.o,$(HOST_SRCS))
-HOST_LIB_ASAN_OBJS := $(patsubst host/%.c,build/asan/%.o,$(HOST_LIB_SRCS))
+# unikit-runtime, the OCI runtime (runc's command line), links host/lib
+# without the transfer code.
+RUNTIME_SRCS := $(wildcard host/runtime/*.c) $(filter-out $(TRANSFER_ONLY),$(HOST_LIB_SRCS))
+bin/unikit-runtime: $(RUNTIME_SRCS) $(HOST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(RUNTIME_SRCS) $(UNIKIT_LIBS)
+
+# The same programs built with AddressSanitizer and UBSan: the tests drive
+# these, and the unit tests link the same objects (compiled once, not once a test).
+asan_objs = $(patsubst host/%.c,build/asan/%.o,$(1))
+HOST_LIB_ASAN_OBJS := $(call asan_objs,$(HOST_LIB_SRCS))
+ASAN_BINS := build/asan/bin/unikit build/asan/$(TRANSFER_BIN) build/asan/bin/unikit-runtime
 build/asan/%.o: host/%.c $(HOST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
-build/asan/bin/unikit: $(HOST_ASAN_OBJS)
+build/asan/bin/unikit: $(call asan_objs,$(UNIKIT_SRCS))
 	@mkdir -p $(@D)
-	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
-RUNTIME_ASAN_OBJS := $(patsubst host/%.c,build/asan/%.o,$(RUNTIME_SRCS))
-build/asan/bin/unikit-runtime: $(RUNTIME_ASAN_OBJS) $(HOST_LIB_ASAN_OBJS)
+	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(UNIKIT_LIBS)
+build/asan/$(TRANSFER_BIN): $(call asan_objs,$(TRANSFER_SRCS))
 	@mkdir -p $(@D)
-	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
+	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(TRANSFER_LIBS)
+build/asan/bin/unikit-runtime: $(call asan_objs,$(RUNTIME_SRCS))
+	@mkdir -p $(@D)
+	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(UNIKIT_LIBS)
 
 # ---- kernel -----------------------------------------------------------------
 KERNEL_CFLAGS_COMMON := -std=c17 -Ikernel/linux -Wall -Wextra -Werror -Os -g -ffreestanding -nostdinc \
@@ -56,12 +77,14 @@ KERNEL_CFLAGS_COMMON := -std=c17 -Ikernel/linux -Wall -Wextra -Werror -Os -g -ff
 
 KCC_x86_64     := gcc
 KLD_x86_64     := ld
+KNM_x86_64     := nm
 KCFLAGS_x86_64 := -m64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pie \
 	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx
 KDRIVERS_x86_64 := kernel/drivers/uart16550.c
 
 KCC_aarch64     := aarch64-linux-gnu-gcc
 KLD_aarch64     := aarch64-linux-gnu-ld
+KNM_aarch64     := aarch64-linux-gnu-nm
 KCFLAGS_aarch64 := -mgeneral-regs-only -fno-pie -mcmodel=small -fno-asynchronous-unwind-tables \
                    -mno-outline-atomics
 KDRIVERS_aarch64 := kernel/drivers/pl011.c
@@ -125,10 +148,18 @@ lib/unikit/$(1)/net.o: $(call net_objs,$(1))
 lib/unikit/$(1)/kernel.ld: kernel/arch/$(1)/kernel.ld
 	@mkdir -p $$(@D)
 	cp $$< $$@
+# `unikit build` generates each image's system-call table from these
+# numbers, and `inspect --explain` names the subsystem of each kernel symbol.
+lib/unikit/$(1)/syscalls.tbl: kernel/linux/$(1).tbl
+	@mkdir -p $$(@D)
+	cp $$< $$@
+lib/unikit/$(1)/subsystems.txt: scripts/gen-subsystems.sh $(call kernel_objs,$(1)) $(call net_objs,$(1))
+	@mkdir -p $$(@D)
+	NM=$(KNM_$(1)) sh scripts/gen-subsystems.sh $(call kernel_objs,$(1)) $(call net_objs,$(1)) > $$@
 # The guest `unikit run` boots once per host boot to learn whether KVM can
 # run unikit's guests (host/lib/accel.c).
 lib/unikit/$(1)/kvm-probe.elf: bin/unikit lib/unikit/$(1)/kernel.o lib/unikit/$(1)/kernel.ld \
-		lib/unikit/$(1)/net.o host/probe/kvm-probe.c host/probe/Unikfile
+		lib/unikit/$(1)/net.o lib/unikit/$(1)/syscalls.tbl lib/unikit/$(1)/subsystems.txt host/probe/kvm-probe.c host/probe/Unikfile
 	UNIKIT_LIBDIR=lib/unikit bin/unikit build -q --arch $(1) -o $$@ host/probe
 endef
 $(foreach a,$(KARCHES),$(eval $(call kernel_rules,$(a))))
@@ -149,19 +180,26 @@ build/unit/ktest_%: tests/unit/ktest_%.c tests/unit/kshim.c $$(KTEST_SRCS_$$*) t
 	$(HOST_CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 $(SAN_FLAGS) -DKTEST \
 		-Itests/unit -iquote kernel/include -iquote kernel/linux -o $@ $< tests/unit/kshim.c $(KTEST_SRCS_$*)
 
+# tests/cli/netns.sh's driver: host/lib's netns.h and qemu_run together, as
+# the OCI runtime uses them, without the runtime or a container engine.
+NETNS_BOOT := build/tests/netns-boot
+$(NETNS_BOOT): tests/host/netns-boot.c $(HOST_LIB_ASAN_OBJS) $(HOST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(HOST_LIB_ASAN_OBJS) $(HOST_LIBS)
+
 unit-test: $(UNIT_TESTS) $(KTESTS)
 	@sh tests/run-units.sh $(UNIT_TESTS) $(KTESTS)
 
-guest-test: all build/asan/bin/unikit
+guest-test: all $(ASAN_BINS)
 	@sh tests/guest/run.sh
 
-cli-test: all build/asan/bin/unikit build/asan/bin/unikit-runtime
+cli-test: all $(ASAN_BINS) $(NETNS_BOOT)
 	@sh tests/cli/run.sh
 
 # Installs missing packages first: `make test` must pass on a fresh machine.
 test: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) all build/asan/bin/unikit \
-		build/asan/bin/unikit-runtime $(UNIT_TESTS) $(KTESTS)
+	@$(MAKE) --no-print-directory -j$$(nproc) all $(ASAN_BINS) $(NETNS_BOOT) $(UNIT_TESTS) \
+		$(KTESTS)
 	@sh tests/run-all.sh $(UNIT_TESTS) $(KTESTS)
 
 demo:
@@ -174,7 +212,7 @@ bench: all
 	@sh bench/run.sh
 
 # The system-call fuzzer, longer than make test runs it (tests/guest/fuzz.sh).
-fuzz: all build/asan/bin/unikit
+fuzz: all $(ASAN_BINS)
 	@sh tests/guest/fuzz.sh
 
 deps:
@@ -184,6 +222,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 bin/unikit $(DESTDIR)$(PREFIX)/bin/unikit
 	install -m 755 bin/unikit-runtime $(DESTDIR)$(PREFIX)/bin/unikit-runtime
+	install -d $(DESTDIR)$(PREFIX)/libexec/unikit
+	install -m 755 $(TRANSFER_BIN) $(DESTDIR)$(PREFIX)/$(TRANSFER_BIN)
 	for a in $(KARCHES); do \
 		install -d $(DESTDIR)$(PREFIX)/lib/unikit/$$a; \
 		install -m 644 $(addprefix lib/unikit/$$a/,$(LIB_FILES)) $(DESTDIR)$(PREFIX)/lib/unikit/$$a/; \
@@ -193,4 +233,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build bin lib
+	rm -rf build bin lib libexec

@@ -2,7 +2,9 @@
 # make bench: image sizes and boot times for examples/hello on each
 # architecture, then bench/lifecycle.sh (run -d, stop, push, pull),
 # bench/threads.sh (futexes, thread creation), bench/net.sh (httpd under
-# wrk) and bench/gohttp.sh (Go net/http under wrk), each beside a baseline
+# wrk), bench/gohttp.sh (Go net/http under wrk), bench/stdio.sh,
+# bench/startup.sh (what unikit itself adds to a run) and bench/spec.sh
+# (image sizes specialised and full), each beside a baseline
 # measured in the same run. Prints a Markdown report and writes it to
 # bench/RESULTS.md. Not a test: nothing here passes or fails on speed.
 set -eu
@@ -96,6 +98,8 @@ threads=$(UNIKIT="$UNIKIT" sh bench/threads.sh)
 net=$(UNIKIT="$UNIKIT" sh bench/net.sh)
 gohttp=$(UNIKIT="$UNIKIT" sh bench/gohttp.sh)
 stdio=$(UNIKIT="$UNIKIT" sh bench/stdio.sh)
+startup=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/startup.sh)
+spec=$(UNIKIT="$UNIKIT" RUNS="$RUNS" ARCHES="$ARCHES" sh bench/spec.sh)
 
 report=$(cat <<REPORT
 # unikit benchmarks
@@ -123,6 +127,10 @@ $net
 $gohttp
 
 $stdio
+
+$startup
+
+$spec
 REPORT
 )
 echo "$report"

@@ -16,8 +16,9 @@ libyaml-dev libjansson-dev libssl-dev libcurl4-openssl-dev libarchive-dev
 qemu-system-x86 qemu-system-arm qemu-user
 python3
 cpio skopeo docker-registry
-curl wrk
+curl wrk strace
 golang-go
+docker.io podman containerd runc iproute2
 "
 
 # lwIP is built into the kernel's network object from Debian's source

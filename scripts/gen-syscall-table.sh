@@ -1,8 +1,10 @@
 #!/bin/sh
-# Turns kernel/linux/ARCH.tbl into the C syscall table (written to stdout):
-# syscall_fns[nr], referring to each sys_NAME weakly (unimplemented calls
-# stay NULL), and the names for warnings packed into one string, found
-# through 16-bit offsets (a pointer per name would cost four times more).
+# Turns kernel/linux/ARCH.tbl into the C table of system-call names (written
+# to stdout), for the kernel's warnings: the names packed into one string,
+# found through 16-bit offsets (a pointer per name would cost four times
+# more). The handlers' table, syscall_fns, is not here: `unikit build`
+# generates it for each image from the calls its program can make
+# (host/lib/spec.c), so that the linker drops the handlers nothing refers to.
 set -eu
 tbl=$1
 awk 'BEGIN { n = 0 }
@@ -11,15 +13,9 @@ awk 'BEGIN { n = 0 }
 END {
     print "/* Generated from " FILENAME " by scripts/gen-syscall-table.sh. */"
     print "#include \"syscalls.h\""
-    for (i = 0; i < n; i++)
-        printf "long sys_%s(const struct syscall_args *) __attribute__((weak));\n", name[i]
     max = 0
     for (i = 0; i < n; i++)
         if (nr[i] + 0 > max) max = nr[i] + 0
-    print "const syscall_fn syscall_fns[] = {"
-    for (i = 0; i < n; i++)
-        printf "    [%d] = sys_%s,\n", nr[i], name[i]
-    print "};"
     # Offsets start at 1: 0 means "no such system call".
     print "const char syscall_names[] ="
     off = 1

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "image.h"
+#include "spec.h"
 #include "unikfile.h"
 #include "util.h"
 
@@ -29,7 +30,8 @@ static void build_usage(FILE *out)
         "                     what lies inside DIR goes into the image\n");
 }
 
-static struct image_config config_of(const struct unikfile *uf, const char *arch, bool net)
+static struct image_config config_of(const struct unikfile *uf, const char *arch, bool net,
+                                     char *explain)
 {
     return (struct image_config){
         .arch = (char *)arch,
@@ -39,16 +41,19 @@ static struct image_config config_of(const struct unikfile *uf, const char *arch
         .memory = uf->memory,
         .created = time(NULL),
         .net = net,
+        .specialization = explain,
     };
 }
 
-static void report_built(const char *what, const char *arch, const char *image)
+/* "built hello:latest (x86_64, 61.2 kB; specialised to 14 of 360 system calls, 45.3 kB smaller)" */
+static void report_built(const char *what, const char *arch, const char *image, const char *explain)
 {
     struct stat st;
-    char size[32] = "?";
+    char size[32] = "?", spec[800];
     if (stat(image, &st) == 0)
         format_size((unsigned long long)st.st_size, size, sizeof(size));
-    printf("built %s (%s, %s)\n", what, arch, size);
+    spec_summary(explain, spec, sizeof(spec));
+    printf("built %s (%s, %s; %s)\n", what, arch, size, spec);
 }
 
 /* A fresh build folder under parent; NULL with the error printed. */
@@ -78,11 +83,13 @@ static int build_file(const struct unikfile *uf, const char *arch, const char *o
         return -1;
     char err[1024];
     bool net = false;
-    int rc = image_build(uf, arch, workdir, output, &net, err, sizeof(err));
+    char *explain = NULL;
+    int rc = image_build(uf, arch, workdir, output, &net, &explain, err, sizeof(err));
     if (rc < 0)
         cli_error("%s", err);
     else if (!quiet)
-        report_built(output, arch, output);
+        report_built(output, arch, output, explain);
+    free(explain);
     remove_tree(workdir);
     free(workdir);
     return rc;
@@ -99,14 +106,16 @@ static int build_arch(struct store *s, const struct unikfile *uf, const char *re
         goto out;
     char *image = xasprintf("%s/image.elf", workdir);
     bool net = false;
-    if (image_build(uf, arch, workdir, image, &net, err, sizeof(err)) == 0) {
-        struct image_config cfg = config_of(uf, arch, net);
+    char *explain = NULL;
+    if (image_build(uf, arch, workdir, image, &net, &explain, err, sizeof(err)) == 0) {
+        struct image_config cfg = config_of(uf, arch, net, explain);
         rc = store_put(s, ref, &cfg, image, err, sizeof(err));
     }
     if (rc < 0)
         cli_error("%s", err);
     else if (!quiet)
-        report_built(ref, arch, image);
+        report_built(ref, arch, image, explain);
+    free(explain);
     free(image);
     remove_tree(workdir);
 out:

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "instance.h"
+#include "spec.h"
 #include "util.h"
 
 static json_t *strv_array(char **v)
@@ -145,12 +146,49 @@ static json_t *lookup(const char *home, struct store *s, const char *key)
     return j;
 }
 
+/* --explain IMAGE: per architecture, what specialisation linked and why. */
+static int explain_image(const char *name)
+{
+    struct store s = {0};
+    struct store_image *imgs = NULL;
+    size_t count = 0;
+    char err[1024];
+    char *ref = store_normalize_ref(name);
+    int rc = EXIT_UNIKIT_ERROR;
+    if (!ref)
+        cli_error("'%s' is not a valid image name", name);
+    else if (cli_open_store(&s) == 0) {
+        int found = store_get_all(&s, ref, &imgs, &count, err, sizeof(err));
+        if (found == -1)
+            cli_error("image '%s': %s", name, err);
+        else if (found != 0 || count == 0)
+            cli_error("no such image: '%s'", name);
+        else
+            rc = 0;
+        for (size_t i = 0; rc == 0 && i < count; i++)
+            spec_print_explain(stdout, imgs[i].config.arch, imgs[i].config.specialization);
+        store_images_free(imgs, count);
+        store_close(&s);
+    }
+    free(ref);
+    return rc;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: unikit inspect NAME|ID|IMAGE...\n\n"
-               "Prints a JSON array describing each instance or image.\n");
+        printf("Usage: unikit inspect NAME|ID|IMAGE...\n"
+               "       unikit inspect --explain IMAGE\n\n"
+               "Prints a JSON array describing each instance or image; with --explain,\n"
+               "what the image's kernel links and leaves out, per architecture.\n");
         return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "--explain") == 0) {
+        if (argc != 3) {
+            cli_error("inspect --explain needs one image");
+            return EXIT_UNIKIT_ERROR;
+        }
+        return explain_image(argv[2]);
     }
     if (argc < 2) {
         cli_error("inspect needs at least one instance or image");

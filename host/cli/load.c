@@ -6,7 +6,10 @@
  * streamed into a temporary file and becomes part of the store only when its
  * content hashes to its name; then every index.json entry with a
  * org.opencontainers.image.ref.name annotation becomes a name in the store.
- * If anything fails, the blobs imported so far are collected again.
+ * An image in the standard OCI form (ociimage.h: what `unikit save` writes
+ * now) is converted into the store's own format; one in the store's format
+ * (saved by an earlier unikit, or a copy of a store's images/) is taken as
+ * it is. If anything fails, the blobs imported so far are collected again.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,12 +24,12 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "unikfile.h"
+#include "blob.h"
+#include "ociimage.h"
 #include "util.h"
 
-#define MAX_INDEX        (16u << 20)
-#define DEFAULT_MAX_BLOB (512ull << 20) /* see max_blob */
-#define REF_ANNOTATION   "org.opencontainers.image.ref.name"
+#define MAX_INDEX      (16u << 20)
+#define REF_ANNOTATION "org.opencontainers.image.ref.name"
 
 struct load {
     struct store *s;
@@ -118,26 +121,10 @@ static int read_layout(struct load *l, struct archive_entry *e)
     return l->layout ? 0 : -1;
 }
 
-/*
- * The most one blob may expand to. A compressed archive can promise far more
- * than it holds (a few MB of gzip can become a GiB of zeros), and the digest
- * can only refuse those bytes after they are on disk; so a member above the
- * limit is refused by its tar header, before a byte is written.
- */
-static int max_blob(struct load *l, uint64_t *out)
-{
-    const char *env = getenv("UNIKIT_LOAD_MAX_BLOB");
-    int64_t n = env && *env ? unikfile_parse_size(env) : (int64_t)DEFAULT_MAX_BLOB;
-    if (n <= 0)
-        return load_fail(l, "UNIKIT_LOAD_MAX_BLOB: '%s' is not a size (such as 512M or 2G)", env);
-    *out = (uint64_t)n;
-    return 0;
-}
-
 static int check_blob_size(struct load *l, const char *digest, int64_t size)
 {
     uint64_t limit = 0;
-    if (max_blob(l, &limit) != 0)
+    if (blob_max_size(&limit, l->err, sizeof l->err) != 0)
         return -1;
     if (size < 0 || (uint64_t)size > limit)
         return load_fail(l,
@@ -280,11 +267,28 @@ static void report(struct load *l, json_t *by_name)
     store_images_free(imgs, n);
 }
 
+/* Each name's image in the store's format: converted when it came in the standard form. */
+static int import_images(struct load *l, json_t *by_name)
+{
+    const char *name;
+    json_t *digest;
+    json_object_foreach(by_name, name, digest)
+    {
+        char stored[STORE_DIGEST_SIZE];
+        if (oci_import(l->s, name, json_string_value(digest), stored, l->err, sizeof l->err) != 0)
+            return -1;
+        json_string_set(digest, stored);
+    }
+    return 0;
+}
+
 static int set_refs(struct load *l)
 {
     json_t *doc = json_loadb(l->index, l->index_len, 0, NULL);
     json_t *by_name = json_object();
     int rc = named_entries(l, json_object_get(doc, "manifests"), by_name);
+    if (rc == 0)
+        rc = import_images(l, by_name);
     size_t n = json_object_size(by_name), i = 0;
     char **names = xcalloc(n + 1, sizeof *names), **digests = xcalloc(n + 1, sizeof *digests);
     const char *name;

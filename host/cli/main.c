@@ -1,16 +1,25 @@
-/* unikit: build unikernels and run them like containers. */
-#include <stdarg.h>
+/*
+ * unikit: build unikernels and run them like containers.
+ *
+ * The verbs that move images in and out (push, pull, save, load) live in a
+ * program of their own, libexec/unikit/unikit-transfer: only they need
+ * libcurl and libarchive, whose dozens of shared libraries would otherwise
+ * load on every `run` and `ps`. This binary hands those verbs over with exec.
+ */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
-#include "instance.h"
 #include "util.h"
+
+#define TRANSFER_PROGRAM "unikit-transfer"
 
 struct verb {
     const char *name;
-    int (*fn)(int argc, char **argv);
+    int (*fn)(int argc, char **argv); /* NULL: a verb of unikit-transfer's */
     const char *summary;
 };
 
@@ -27,54 +36,11 @@ static const struct verb verbs[] = {
     {"images", cmd_images, "List images"},
     {"tag", cmd_tag, "Give an image another name"},
     {"rmi", cmd_rmi, "Remove images"},
-    {"push", cmd_push, "Upload an image to a registry"},
-    {"pull", cmd_pull, "Download an image from a registry"},
-    {"save", cmd_save, "Write images to an OCI layout tar archive"},
-    {"load", cmd_load, "Import images from an OCI layout tar archive"},
+    {"push", NULL, "Upload an image to a registry"},
+    {"pull", NULL, "Download an image from a registry"},
+    {"save", NULL, "Write images to an OCI layout tar archive"},
+    {"load", NULL, "Import images from an OCI layout tar archive"},
 };
-
-void cli_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("unikit: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-int cli_open_store(struct store *s)
-{
-    char err[1024];
-    char *home = unikit_home();
-    int rc = store_open(s, home, err, sizeof(err));
-    free(home);
-    if (rc < 0)
-        cli_error("%s", err);
-    return rc;
-}
-
-int cli_each_instance(char **names, int count, int (*fn)(struct instance *, void *), void *ctx)
-{
-    char *home = unikit_home();
-    int code = 0;
-    for (int i = 0; i < count; i++) {
-        struct instance inst;
-        char err[1024];
-        if (instance_find(home, names[i], &inst, err, sizeof(err)) < 0) {
-            cli_error("%s", err);
-            code = EXIT_UNIKIT_ERROR;
-            continue;
-        }
-        if (fn(&inst, ctx) == 0)
-            printf("%s\n", names[i]);
-        else
-            code = EXIT_UNIKIT_ERROR;
-        instance_free(&inst);
-    }
-    free(home);
-    return code;
-}
 
 static void usage(FILE *out)
 {
@@ -82,6 +48,23 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
     fprintf(out, "\nRun 'unikit COMMAND --help' for a command's options.\n");
+}
+
+/* argv[0] is the verb; returns only when the program cannot be run. */
+static int hand_over(char **argv)
+{
+    struct strvec args = {0};
+    char *program = unikit_libexec(TRANSFER_PROGRAM);
+    strvec_push(&args, program);
+    for (size_t i = 0; argv[i]; i++)
+        strvec_push(&args, argv[i]);
+    fflush(NULL);
+    execv(program, args.v);
+    cli_error("%s: cannot run %s: %s (reinstall unikit: `make install`)", argv[0], program,
+              strerror(errno));
+    strvec_free(&args);
+    free(program);
+    return EXIT_UNIKIT_ERROR;
 }
 
 int main(int argc, char **argv)
@@ -100,7 +83,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(argv[1], verbs[i].name) == 0)
-            return verbs[i].fn(argc - 1, argv + 1);
+            return verbs[i].fn ? verbs[i].fn(argc - 1, argv + 1) : hand_over(argv + 1);
     cli_error("'%s' is not a unikit command; see 'unikit --help'", argv[1]);
     return EXIT_UNIKIT_ERROR;
 }

@@ -6,6 +6,12 @@
  * not fetched again, so a pull that failed half-way resumes. A downloaded
  * blob becomes part of the store only after its bytes hash to its digest;
  * the reference is set last, once every build it names is in place.
+ *
+ * An image in the standard OCI form (ociimage.h: what unikit pushes now) is
+ * converted into the store's own format once its blobs are in; an image in
+ * the store's format (pushed by an earlier unikit) is stored as it came. A
+ * container image that is not a unikit image is refused, by its config,
+ * before its layers are downloaded.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +22,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "ociimage.h"
 #include "registry.h"
 #include "util.h"
 
@@ -25,6 +32,7 @@ struct pull {
     struct registry_ref *ref;
     json_t *manifests; /* digest → bytes of each manifest, stored at the end */
     int fetched, present;
+    bool refused; /* not a unikit image: what was downloaded for it goes */
     char err[1024];
 };
 
@@ -99,19 +107,34 @@ static int fetch_blob(struct pull *p, json_t *desc)
     return rc;
 }
 
-/* Only unikit images: a container image's layers are not something unikit can boot. */
+/*
+ * Only unikit images: a container image's layers are not something unikit
+ * can boot. One layer, and a config unikit knows; its labels are read next.
+ */
 static int check_unikit_manifest(struct pull *p, json_t *m)
 {
     json_t *layers = json_object_get(m, "layers");
     const char *config_type = type_of(json_object_get(m, "config"));
-    if (strcmp(type_of(m), REGISTRY_MEDIA_MANIFEST) == 0 &&
-        strcmp(config_type, UNIKIT_MEDIA_CONFIG) == 0 && json_array_size(layers) == 1 &&
-        strcmp(type_of(json_array_get(layers, 0)), UNIKIT_MEDIA_IMAGE) == 0)
+    if ((strcmp(type_of(m), REGISTRY_MEDIA_MANIFEST) == 0 ||
+         strcmp(type_of(m), REGISTRY_MEDIA_DOCKER_MANIFEST) == 0) &&
+        oci_known_config_type(config_type) && json_array_size(layers) == 1)
         return 0;
-    snprintf(p->err, sizeof p->err, "%s is not a unikit image (manifest %s, config %s)",
+    p->refused = true;
+    snprintf(p->err, sizeof p->err, "%s is not a unikit image (manifest %s, config %s, %zu layers)",
              p->ref->name, *type_of(m) ? type_of(m) : "without a media type",
-             *config_type ? config_type : "missing");
+             *config_type ? config_type : "missing", json_array_size(layers));
     return -1;
+}
+
+/* A standard image's config says whether it is a unikit image: before its layer comes. */
+static int check_config(struct pull *p, json_t *config)
+{
+    if (strcmp(type_of(config), UNIKIT_MEDIA_CONFIG) == 0)
+        return 0;
+    const char *digest = json_string_value(json_object_get(config, "digest"));
+    int rc = oci_check_config(p->s, p->ref->name, digest, p->err, sizeof p->err);
+    p->refused = rc != 0;
+    return rc;
 }
 
 static int fetch_build(struct pull *p, const char *digest, const char *data, size_t len)
@@ -122,6 +145,8 @@ static int fetch_build(struct pull *p, const char *digest, const char *data, siz
         snprintf(p->err, sizeof p->err, "%s: manifest %s is not JSON", p->ref->name, digest);
     if (rc == 0)
         rc = fetch_blob(p, json_object_get(m, "config"));
+    if (rc == 0)
+        rc = check_config(p, json_object_get(m, "config"));
     if (rc == 0)
         rc = fetch_blob(p, json_array_get(json_object_get(m, "layers"), 0));
     if (rc == 0)
@@ -166,7 +191,9 @@ static int fetch_index(struct pull *p, const char *data, size_t len)
     json_t *desc;
     json_array_foreach(list, i, desc)
     {
-        if (rc == 0)
+        const char *arch =
+            json_string_value(json_object_get(json_object_get(desc, "platform"), "architecture"));
+        if (rc == 0 && !(arch && strcmp(arch, "unknown") == 0)) /* attestations are not images */
             rc = fetch_listed_build(p, desc);
     }
     json_decref(doc);
@@ -188,7 +215,12 @@ static int store_manifests(struct pull *p)
     return 0;
 }
 
-static int pull_top(struct pull *p, char digest[STORE_DIGEST_SIZE])
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int pull_top(struct pull *p, char digest[STORE_DIGEST_SIZE], char stored[STORE_DIGEST_SIZE])
 {
     char *data = NULL, *type = NULL;
     size_t len = 0;
@@ -196,10 +228,11 @@ static int pull_top(struct pull *p, char digest[STORE_DIGEST_SIZE])
                                    sizeof p->err);
     json_t *doc = rc == 0 ? json_loadb(data, len, 0, NULL) : NULL;
     const char *kind = doc && *type_of(doc) ? type_of(doc) : type ? type : "";
-    if (rc == 0 && strncmp(kind, REGISTRY_MEDIA_INDEX, strlen(REGISTRY_MEDIA_INDEX)) == 0)
+    if (rc == 0 && (starts_with(kind, REGISTRY_MEDIA_INDEX) ||
+                    starts_with(kind, "application/vnd.docker.distribution.manifest.list.v2")))
         rc = fetch_index(p, data, len);
-    else if (rc == 0 &&
-             strncmp(kind, REGISTRY_MEDIA_MANIFEST, strlen(REGISTRY_MEDIA_MANIFEST)) == 0)
+    else if (rc == 0 && (starts_with(kind, REGISTRY_MEDIA_MANIFEST) ||
+                         starts_with(kind, REGISTRY_MEDIA_DOCKER_MANIFEST)))
         rc = fetch_build(p, "", data, len);
     else if (rc == 0) {
         snprintf(p->err, sizeof p->err, "%s is not a unikit image (%s)", p->ref->name,
@@ -211,6 +244,8 @@ static int pull_top(struct pull *p, char digest[STORE_DIGEST_SIZE])
         rc = store_manifests(p);
     if (rc == 0)
         rc = store_put_blob(p->s, data, len, digest, p->err, sizeof p->err);
+    if (rc == 0 && (rc = oci_import(p->s, p->ref->name, digest, stored, p->err, sizeof p->err)))
+        p->refused = true;
     json_decref(doc);
     free(data);
     free(type);
@@ -226,13 +261,17 @@ static void add_resume_hint(char *err, size_t len)
 
 static int pull(struct pull *p, bool insecure)
 {
-    char digest[STORE_DIGEST_SIZE];
+    char digest[STORE_DIGEST_SIZE], stored[STORE_DIGEST_SIZE];
     if (store_lock(p->s, p->err, sizeof p->err) != 0)
         return -1;
     p->reg = registry_open(p->ref->registry, insecure, p->s->home, p->err, sizeof p->err);
-    int rc = p->reg ? pull_top(p, digest) : -1;
+    int rc = p->reg ? pull_top(p, digest, stored) : -1;
     if (rc == 0)
-        rc = store_set_ref(p->s, p->ref->name, digest, p->err, sizeof p->err);
+        rc = store_set_ref(p->s, p->ref->name, stored, p->err, sizeof p->err);
+    if (rc != 0 && p->refused) { /* nothing to resume: take back what came for it */
+        char ignored[256];
+        store_gc(p->s, ignored, sizeof ignored);
+    }
     if (rc == 0) {
         char ignored[256];
         store_gc(p->s, ignored, sizeof ignored); /* an image the tag named before */

@@ -4,7 +4,9 @@
  * Sends every architecture of the image as one OCI image index: for each
  * build its config and layer blobs, then its manifest (by digest), and last
  * the index under the tag, so the tag never names something incomplete.
- * Bytes go up exactly as stored, so digests on the registry equal ours.
+ * What goes up is the image's standard OCI form (ociimage.h), which docker,
+ * podman and containerd pull; it is made once and kept in the store, and
+ * its bytes go up exactly as stored, so digests on the registry equal ours.
  * A blob the registry has is skipped; one another repository of the same
  * registry has (known from the local references to that registry) is mounted
  * instead of uploaded.
@@ -17,6 +19,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "ociimage.h"
 #include "registry.h"
 #include "util.h"
 
@@ -36,6 +39,21 @@ static void push_usage(FILE *out)
                  "      --insecure   allow plain HTTP and unverified TLS for this registry\n");
 }
 
+/* The blobs of ref's standard form, when the store has it: those are what went up. */
+static void add_exported(struct push *p, const char *ref, json_t *list)
+{
+    char digest[STORE_DIGEST_SIZE], err[256];
+    struct store_export form;
+    struct store_blob *blobs = NULL;
+    size_t n = 0;
+    if (store_ref_index(p->s, ref, digest, err, sizeof err) == 0 &&
+        store_export_get(p->s, digest, &form) == 0 &&
+        store_blob_tree(p->s, &form, &blobs, &n, err, sizeof err) == 0)
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(list, json_string(blobs[i].digest));
+    free(blobs);
+}
+
 static void add_source(struct push *p, const char *ref)
 {
     struct registry_ref other;
@@ -48,8 +66,9 @@ static void add_source(struct push *p, const char *ref)
         json_t *list = json_object_get(p->sources, other.repo);
         if (!list)
             json_object_set_new(p->sources, other.repo, list = json_array());
-        for (char **b = blobs; *b; b++)
+        for (char **b = blobs; *b; b++) /* pushed by an earlier unikit, as stored */
             json_array_append_new(list, json_string(*b));
+        add_exported(p, ref, list);
     }
     store_strings_free(blobs);
     registry_ref_free(&other);
@@ -176,17 +195,35 @@ static void add_resume_hint(char *err, size_t len)
     snprintf(err + used, len - used, "; running push again resumes where it stopped");
 }
 
+/*
+ * The image's standard form, made (once) under the store's lock so that no
+ * collection takes its blobs before exports.json names them.
+ */
+static int export_image(struct push *p, const char *digest, struct store_export *form)
+{
+    int rc = store_lock(p->s, p->err, sizeof p->err);
+    if (rc == 0)
+        rc = oci_export(p->s, digest, form, p->err, sizeof p->err);
+    store_unlock(p->s);
+    return rc;
+}
+
 static int push(struct push *p, bool insecure)
 {
     char digest[STORE_DIGEST_SIZE];
+    struct store_export form;
     if (store_ref_index(p->s, p->ref->name, digest, p->err, sizeof p->err) != 0)
         return -1;
-    find_sources(p);
+    /* The registry first: one that cannot be reached leaves the store as it was. */
     p->reg = registry_open(p->ref->registry, insecure, p->s->home, p->err, sizeof p->err);
-    int rc = p->reg ? push_index(p, digest) : -1;
+    int rc = p->reg ? export_image(p, digest, &form) : -1;
+    if (rc == 0) {
+        find_sources(p);
+        rc = push_index(p, form.digest);
+    }
     if (rc == 0)
         printf("pushed %s %s (%d blobs uploaded, %d mounted, %d already there)\n", p->ref->name,
-               digest, p->uploaded, p->mounted, p->present);
+               form.digest, p->uploaded, p->mounted, p->present);
     if (rc != 0 && registry_interrupted(p->reg)) /* what arrived is kept: say so */
         add_resume_hint(p->err, sizeof p->err);
     registry_close(p->reg);

@@ -1,11 +1,14 @@
 /*
  * unikit save [-o FILE] IMAGE...
  *
- * Writes the images as an OCI image layout in a tar archive: oci-layout,
- * index.json (one image index per name, the name in the
- * org.opencontainers.image.ref.name annotation, as the store keeps it) and
- * blobs/sha256/. `unikit load`, `skopeo copy oci-archive:…` and other OCI
- * tools read it back.
+ * Writes the images in their standard OCI form (ociimage.h) as an OCI image
+ * layout in a tar archive: oci-layout, index.json (one image index per name,
+ * the name in the org.opencontainers.image.ref.name annotation) and
+ * blobs/sha256/. `unikit load`, `skopeo copy oci-archive:…`, podman and
+ * containerd read it back. It also holds a docker-archive manifest.json
+ * naming, for each name, the build for this machine's architecture (its
+ * config and layer, already among the blobs), which is what `docker load`
+ * (20.10) reads: it does not read OCI layouts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "ociimage.h"
 #include "output.h"
 #include "util.h"
 
@@ -31,6 +35,7 @@ struct save {
     struct store *s;
     struct archive *a;
     json_t *index;      /* the archive's index.json */
+    json_t *docker;     /* the archive's manifest.json, for docker load */
     json_t *blobs;      /* digest → its size: each blob goes in once */
     const char *output; /* the archive's name in messages: FILE or "stdout" */
     char err[1024];
@@ -147,19 +152,63 @@ static int add_blob(struct save *sv, const char *digest, uint64_t size)
     return rc;
 }
 
-/* The size the descriptors give the blob digest, which blobs lists. */
-static uint64_t listed_size(const struct store_blob *blobs, size_t n, const char *digest)
+/* The build of an image index for this machine, else its first. */
+static json_t *host_build(json_t *index)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(blobs[i].digest, digest) == 0)
-            return blobs[i].size;
-    return 0;
+    const char *want = store_oci_arch(host_arch());
+    size_t i;
+    json_t *desc;
+    json_array_foreach(json_object_get(index, "manifests"), i, desc)
+    {
+        const char *arch =
+            json_string_value(json_object_get(json_object_get(desc, "platform"), "architecture"));
+        if (want && arch && strcmp(arch, want) == 0)
+            return desc;
+    }
+    return json_array_get(json_object_get(index, "manifests"), 0);
+}
+
+static json_t *blob_member(json_t *desc)
+{
+    const char *digest = json_string_value(json_object_get(desc, "digest"));
+    return json_sprintf("blobs/sha256/%s", digest ? digest + strlen("sha256:") : "");
+}
+
+/* docker load's entry for ref: Config, RepoTags, Layers (paths in this archive). */
+static int add_docker_entry(struct save *sv, const char *ref, const char *index_digest)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int rc = store_read_blob(sv->s, index_digest, &data, &len, sv->err, sizeof sv->err);
+    json_t *index = rc == 0 ? json_loadb(data, len, 0, NULL) : NULL;
+    json_t *build = host_build(index);
+    free(data);
+    json_t *m = NULL;
+    const char *digest = json_string_value(json_object_get(build, "digest"));
+    if (rc == 0 && digest &&
+        (rc = store_read_blob(sv->s, digest, &data, &len, sv->err, sizeof sv->err)) == 0)
+        m = json_loadb(data, len, 0, NULL);
+    if (m) {
+        json_t *layers = json_array();
+        size_t i;
+        json_t *layer;
+        json_array_foreach(json_object_get(m, "layers"), i, layer)
+            json_array_append_new(layers, blob_member(layer));
+        json_array_append_new(sv->docker, json_pack("{s:o, s:[s], s:o}", "Config",
+                                                    blob_member(json_object_get(m, "config")),
+                                                    "RepoTags", ref, "Layers", layers));
+    }
+    free(data);
+    json_decref(m);
+    json_decref(index);
+    return rc;
 }
 
 /* Adds one name's index entry and its blobs (digest → size in sv->blobs). */
 static int add_image(struct save *sv, const char *user_ref)
 {
     char digest[STORE_DIGEST_SIZE];
+    struct store_export form;
     struct store_blob *blobs = NULL;
     size_t n = 0;
     char *ref = store_normalize_ref(user_ref);
@@ -169,13 +218,16 @@ static int add_image(struct save *sv, const char *user_ref)
     if (rc == 0)
         rc = store_ref_index(sv->s, ref, digest, sv->err, sizeof sv->err);
     if (rc == 0)
-        rc = store_ref_blob_list(sv->s, ref, &blobs, &n, sv->err, sizeof sv->err);
+        rc = oci_export(sv->s, digest, &form, sv->err, sizeof sv->err);
+    if (rc == 0)
+        rc = store_blob_tree(sv->s, &form, &blobs, &n, sv->err, sizeof sv->err);
     if (rc == 0)
         json_array_append_new(json_object_get(sv->index, "manifests"),
-                              json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", INDEX_MEDIA,
-                                        "digest", digest, "size",
-                                        (json_int_t)listed_size(blobs, n, digest), "annotations",
-                                        "org.opencontainers.image.ref.name", ref));
+                              json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", form.media_type,
+                                        "digest", form.digest, "size", (json_int_t)form.size,
+                                        "annotations", "org.opencontainers.image.ref.name", ref));
+    if (rc == 0)
+        rc = add_docker_entry(sv, ref, form.digest);
     for (size_t i = 0; rc == 0 && i < n; i++)
         json_object_set_new(sv->blobs, blobs[i].digest, json_integer((json_int_t)blobs[i].size));
     free(blobs);
@@ -186,9 +238,12 @@ static int add_image(struct save *sv, const char *user_ref)
 static int write_layout(struct save *sv)
 {
     char *index = json_dumps(sv->index, JSON_SORT_KEYS | JSON_COMPACT);
+    char *docker = json_dumps(sv->docker, JSON_SORT_KEYS | JSON_COMPACT);
     int rc = add_bytes(sv, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30);
     if (rc == 0)
         rc = add_bytes(sv, "index.json", index, strlen(index));
+    if (rc == 0)
+        rc = add_bytes(sv, "manifest.json", docker, strlen(docker));
     if (rc == 0)
         rc = add_dir(sv, "blobs/");
     if (rc == 0)
@@ -200,6 +255,7 @@ static int write_layout(struct save *sv)
         if (rc == 0)
             rc = add_blob(sv, digest, (uint64_t)json_integer_value(size));
     }
+    free(docker);
     free(index);
     return rc;
 }
@@ -272,7 +328,7 @@ int cmd_save(int argc, char **argv)
     struct store s = {0};
     if (cli_open_store(&s) < 0)
         return EXIT_UNIKIT_ERROR;
-    struct save sv = {.s = &s, .blobs = json_object()};
+    struct save sv = {.s = &s, .blobs = json_object(), .docker = json_array()};
     sv.index =
         json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", INDEX_MEDIA, "manifests");
     /* Held throughout, so an rmi or gc meanwhile cannot delete blobs the archive names. */
@@ -285,6 +341,7 @@ int cmd_save(int argc, char **argv)
     if (sv.a)
         archive_write_free(sv.a);
     json_decref(sv.index);
+    json_decref(sv.docker);
     json_decref(sv.blobs);
     store_close(&s);
     return rc == 0 ? 0 : EXIT_UNIKIT_ERROR;

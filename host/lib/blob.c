@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include "unikfile.h"
 #include "util.h"
 
 /* OpenSSL fails these calls only when it cannot allocate: nothing to recover. */
@@ -135,5 +136,16 @@ int blob_check_fd(int fd, const char *path, const char *digest, char *err, size_
         return errorf(err, errlen, "image blob %s: %s: %s", digest, path, strerror(errno));
     if (strcmp(actual, digest) != 0)
         return errorf(err, errlen, "image blob %s is corrupted (content hash %s)", digest, actual);
+    return 0;
+}
+
+int blob_max_size(uint64_t *out, char *err, size_t errlen)
+{
+    const char *env = getenv("UNIKIT_LOAD_MAX_BLOB");
+    int64_t n = env && *env ? unikfile_parse_size(env) : (int64_t)(512ull << 20);
+    if (n <= 0)
+        return errorf(err, errlen, "UNIKIT_LOAD_MAX_BLOB: '%s' is not a size (such as 512M or 2G)",
+                      env);
+    *out = (uint64_t)n;
     return 0;
 }

@@ -36,4 +36,12 @@ int blob_open(const char *path, const char *digest, uint64_t size, uint64_t *act
 /* Hashes fd from its start; 0 when it hashes to digest, else -1 with err naming the blob. */
 int blob_check_fd(int fd, const char *path, const char *digest, char *err, size_t errlen);
 
+/*
+ * The most one blob taken from outside (load, and what pull unpacks) may
+ * expand to: UNIKIT_LOAD_MAX_BLOB (such as 2G), else 512 MiB. A compressed
+ * archive can promise far more than it holds, so a larger member is refused
+ * by its header, before anything is written. -1 with err for a bad value.
+ */
+int blob_max_size(uint64_t *out, char *err, size_t errlen);
+
 #endif

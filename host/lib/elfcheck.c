@@ -373,3 +373,58 @@ int elf_check_program(const char *path, const char *arch, char *err, size_t errl
         return -1;
     return check_static(path, &d, err, errlen);
 }
+
+/* ---- sections ----------------------------------------------------------------------- */
+
+static int section_in(struct elf_file *f, const char *name, uint64_t *off, uint64_t *size)
+{
+    Elf64_Shdr sh0;
+    uint64_t count = f->eh.e_shnum, strndx = f->eh.e_shstrndx;
+    if (read_section0(f, &sh0) < 0)
+        return -1;
+    count = count ? count : sh0.sh_size;
+    strndx = strndx == SHN_XINDEX ? sh0.sh_link : strndx;
+    if (count > f->size / sizeof(Elf64_Shdr) || strndx >= count)
+        return malformed(f, "section headers past the end of the file");
+    Elf64_Shdr *sh = read_table(f, f->eh.e_shoff, count * sizeof(Elf64_Shdr),
+                                "section headers past the end of the file");
+    if (!sh)
+        return -1;
+    int rc = 1;
+    char got[NAME_MAX_LEN];
+    for (uint64_t i = 0; i < count && rc == 1; i++) {
+        uint64_t names = sh[strndx].sh_offset, limit = names + sh[strndx].sh_size;
+        read_string(f, names + sh[i].sh_name, limit, got, sizeof got);
+        if (strcmp(got, name) != 0)
+            continue;
+        if (sh[i].sh_type == SHT_NOBITS || !in_file(f, sh[i].sh_offset, sh[i].sh_size))
+            rc = malformed(f, "a section lies past the end of the file");
+        else {
+            *off = sh[i].sh_offset;
+            *size = sh[i].sh_size;
+            rc = 0;
+        }
+    }
+    free(sh);
+    return rc;
+}
+
+int elf_find_section(const char *path, const char *name, uint64_t *off, uint64_t *size, char *err,
+                     size_t errlen)
+{
+    struct elf_file f = {.path = path, .err = err, .errlen = errlen};
+    struct stat st;
+    f.fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (f.fd < 0)
+        return errorf(err, errlen, "%s: %s", path, strerror(errno));
+    int rc = fstat(f.fd, &st) == 0 ? 0 : errorf(err, errlen, "%s: %s", path, strerror(errno));
+    f.size = (uint64_t)st.st_size;
+    if (rc == 0)
+        rc = read_ehdr(&f);
+    if (rc == 0)
+        rc = section_in(&f, name, off, size);
+    if (rc == 1)
+        errorf(err, errlen, "%s: no %s section", path, name);
+    close(f.fd);
+    return rc;
+}

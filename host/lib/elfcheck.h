@@ -29,4 +29,11 @@ int elf_inspect(const char *path, struct elf_info *info, char *err, size_t errle
  */
 int elf_check_program(const char *path, const char *arch, char *err, size_t errlen);
 
+/*
+ * Where the section name lies in path: its file offset and size. 0; 1 when
+ * there is no such section; -1 with err for a file that is not a good ELF.
+ */
+int elf_find_section(const char *path, const char *name, uint64_t *off, uint64_t *size, char *err,
+                     size_t errlen);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "cpio.h"
 #include "elfcheck.h"
+#include "spec.h"
 #include "util.h"
 
 struct toolchain {
@@ -172,10 +173,13 @@ static int write_config(const struct unikfile *uf, const char *path, char *err, 
     return 0;
 }
 
-static int assemble_blobs(const struct toolchain *tc, const char *workdir, char *err, size_t errlen)
+/* The config and files sections, and the system-call table (full when spec is NULL). */
+static int assemble_blobs(const struct toolchain *tc, const char *workdir, const char *name,
+                          const struct spec_table *t, const struct spec *spec, char *err,
+                          size_t errlen)
 {
-    char *src = xasprintf("%s/blobs.S", workdir);
-    char *obj = xasprintf("%s/blobs.o", workdir);
+    char *src = xasprintf("%s/%s.S", workdir, name);
+    char *obj = xasprintf("%s/%s.o", workdir, name);
     FILE *f = fopen(src, "w");
     int rc = -1;
     if (!f) {
@@ -184,6 +188,7 @@ static int assemble_blobs(const struct toolchain *tc, const char *workdir, char 
     }
     fprintf(f, "\t.section .unikit.config, \"a\"\n\t.incbin \"%s/config.bin\"\n", workdir);
     fprintf(f, "\t.section .unikit.files, \"a\"\n\t.incbin \"%s/files.cpio\"\n", workdir);
+    spec_write_table(f, t, spec);
     fprintf(f, "\t.section .note.GNU-stack, \"\", %%progbits\n");
     fclose(f);
     char *argv[] = {(char *)tc->as, "-o", obj, src, NULL};
@@ -256,15 +261,18 @@ out:
     return uses || !found_symtab;
 }
 
+/* Links kernel.o with the blobs object `blobs` (and net.o when net); with
+   symbols kept when syms, for the explanation's sizes. */
 static int link_image(const struct toolchain *tc, const char *arch, const char *workdir,
-                      const char *out, bool net, char *err, size_t errlen)
+                      const char *blobs_name, const char *out, bool net, bool syms, char *err,
+                      size_t errlen)
 {
     char *libdir = unikit_libdir();
     char *script = xasprintf("%s/%s/kernel.ld", libdir, arch);
     char *kernel = xasprintf("%s/%s/kernel.o", libdir, arch);
     /* The network stack goes in only for programs that use sockets. */
     char *netobj = xasprintf("%s/%s/net.o", libdir, arch);
-    char *blobs = xasprintf("%s/blobs.o", workdir);
+    char *blobs = xasprintf("%s/%s.o", workdir, blobs_name);
     int rc = -1;
     FILE *probe = fopen(kernel, "rb");
     if (!probe) {
@@ -280,7 +288,7 @@ static int link_image(const struct toolchain *tc, const char *arch, const char *
                     script,
                     "--gc-sections",
                     "-nostdlib",
-                    "-s",
+                    syms ? "-X" : "-s",
                     "-n",
                     "-z",
                     "max-page-size=4096",
@@ -302,8 +310,40 @@ out:
     return rc;
 }
 
+/* UNIKIT_KEEP_SYMBOLS=1: the image keeps its kernel's symbols, for nm and gdb. */
+static bool keep_symbols(void)
+{
+    const char *v = getenv("UNIKIT_KEEP_SYMBOLS");
+    return v && strcmp(v, "1") == 0;
+}
+
+/* The image, specialised as spec says, and the explanation of what went in. */
+static int link_specialised(const struct toolchain *tc, const char *arch, const char *workdir,
+                            const struct spec_table *t, const struct spec *spec,
+                            const char *out_path, bool net, char **explain, char *err,
+                            size_t errlen)
+{
+    char *linked = xasprintf("%s/linked.elf", workdir);
+    char *full = xasprintf("%s/full.elf", workdir);
+    int rc = -1;
+    if (assemble_blobs(tc, workdir, "blobs", t, spec, err, errlen) < 0 ||
+        link_image(tc, arch, workdir, "blobs", out_path, net, keep_symbols(), err, errlen) < 0 ||
+        link_image(tc, arch, workdir, "blobs", linked, net, true, err, errlen) < 0)
+        goto out;
+    if (spec->specialized &&
+        (assemble_blobs(tc, workdir, "blobs-full", t, NULL, err, errlen) < 0 ||
+         link_image(tc, arch, workdir, "blobs-full", full, net, true, err, errlen) < 0))
+        goto out;
+    *explain = spec_explain(spec, t, arch, linked, spec->specialized ? full : NULL);
+    rc = 0;
+out:
+    free(linked);
+    free(full);
+    return rc;
+}
+
 int image_build(const struct unikfile *uf, const char *arch, const char *workdir,
-                const char *out_path, bool *net, char *err, size_t errlen)
+                const char *out_path, bool *net, char **explain, char *err, size_t errlen)
 {
     const struct toolchain *tc = toolchain_for(arch);
     if (!tc) {
@@ -316,8 +356,11 @@ int image_build(const struct unikfile *uf, const char *arch, const char *workdir
     char *cpio_path = xasprintf("%s/files.cpio", workdir);
     char *config_path = xasprintf("%s/config.bin", workdir);
     char elf_err[512];
+    struct spec_table table = {0};
+    struct spec *spec = NULL;
     int rc = -1;
 
+    *explain = NULL;
     if (!uf->binary && compile_program(uf, tc, program, err, errlen) < 0)
         goto out;
     if (elf_check_program(program, arch, elf_err, sizeof(elf_err)) < 0) {
@@ -325,15 +368,20 @@ int image_build(const struct unikfile *uf, const char *arch, const char *workdir
         goto out;
     }
     *net = program_uses_sockets(program);
-    if (check_sizes_before(uf, program, err, errlen) < 0 ||
+    if (spec_table_load(arch, &table, err, errlen) < 0)
+        goto out;
+    spec = xcalloc(1, sizeof(*spec));
+    if (spec_decide(uf, program, arch, &table, spec, err, errlen) < 0 ||
+        check_sizes_before(uf, program, err, errlen) < 0 ||
         write_files(uf, program, cpio_path, err, errlen) < 0 ||
         check_sizes_after(uf, cpio_path, err, errlen) < 0 ||
         write_config(uf, config_path, err, errlen) < 0 ||
-        assemble_blobs(tc, workdir, err, errlen) < 0 ||
-        link_image(tc, arch, workdir, out_path, *net, err, errlen) < 0)
+        link_specialised(tc, arch, workdir, &table, spec, out_path, *net, explain, err, errlen) < 0)
         goto out;
     rc = 0;
 out:
+    spec_table_free(&table);
+    free(spec);
     free(program);
     free(cpio_path);
     free(config_path);

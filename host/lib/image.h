@@ -15,8 +15,10 @@
  * *net says whether the network object went in (the program uses sockets),
  * for the image's config: only such an image gets a NIC when run.
  * Returns 0, or -1 with one line in err. */
+/* *explain (a new string, JSON) says what specialisation linked and left out
+ * (host/lib/spec.h): the image config keeps it for `inspect --explain`. */
 int image_build(const struct unikfile *uf, const char *arch, const char *workdir,
-                const char *out_path, bool *net, char *err, size_t errlen);
+                const char *out_path, bool *net, char **explain, char *err, size_t errlen);
 
 /* The compiler that builds static musl programs for arch ("musl-gcc", …). */
 const char *image_musl_compiler(const char *arch);

@@ -159,8 +159,11 @@ static void sync_dir(const char *dir)
     }
 }
 
-/* Temporary file in the same folder, fsync, rename: readers never see half a file. */
-static int write_json_atomic(const char *dir, const char *name, json_t *j)
+/*
+ * Temporary file in the same folder, then rename: readers never see half a
+ * file. A durable file is also fsynced, and its folder after the rename.
+ */
+static int write_json_atomic(const char *dir, const char *name, json_t *j, bool durable)
 {
     char *text = json_dumps(j, JSON_FLAGS);
     char *tmp = xasprintf("%s/.%s.XXXXXX", dir, name);
@@ -169,12 +172,12 @@ static int write_json_atomic(const char *dir, const char *name, json_t *j)
     int fd = text ? mkstemp(tmp) : -1;
     if (fd >= 0) {
         bool ok = write_all(fd, text, strlen(text)) == 0 && write_all(fd, "\n", 1) == 0 &&
-                  fchmod(fd, 0644) == 0 && fsync(fd) == 0;
+                  fchmod(fd, 0644) == 0 && (!durable || fsync(fd) == 0);
         close(fd);
         rc = ok && rename(tmp, path) == 0 ? 0 : -1;
         if (rc < 0)
             unlink(tmp);
-        else /* the rename itself, so a crash cannot bring the old state back */
+        else if (durable) /* the rename itself, so a crash cannot bring the old state back */
             sync_dir(dir);
     }
     free(text);
@@ -270,10 +273,21 @@ static void state_from_json(json_t *j, struct instance_state *s)
     s->error = json_str_dup(j, "error");
 }
 
+/*
+ * A foreground --rm instance is deleted when its run ends, and a crash of
+ * the host ends the run too: what it leaves is removed as any stale
+ * instance is. Its files need to be whole for ps and a concurrent stop,
+ * not to survive a crash, so they are not synced (six fsyncs a run).
+ */
+static bool durable(const struct instance *inst)
+{
+    return !inst->config.auto_remove || inst->config.detach;
+}
+
 int instance_save_state(const struct instance *inst)
 {
     json_t *j = state_json(&inst->state);
-    int rc = write_json_atomic(inst->dir, "state.json", j);
+    int rc = write_json_atomic(inst->dir, "state.json", j, durable(inst));
     json_decref(j);
     return rc;
 }
@@ -398,7 +412,7 @@ static int write_new(struct instance *inst, char *err, size_t errlen)
         close(fd);
     json_t *config = config_json(inst);
     /* state.json last: an instance without it is not listed yet. */
-    int rc = write_json_atomic(inst->dir, "config.json", config) < 0 || fd < 0
+    int rc = write_json_atomic(inst->dir, "config.json", config, durable(inst)) < 0 || fd < 0
                  ? -1
                  : instance_save_state(inst);
     json_decref(config);

@@ -1,5 +1,6 @@
 #include "qemu.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -146,6 +147,61 @@ static void add_network(struct strvec *a, const struct qemu_boot *b)
     free(netdev);
 }
 
+/* The NIC on a tap device QEMU finds open at descriptor fd (a container's
+   network, netns.h), with the MAC the network knows the guest by. */
+static void add_tap_network(struct strvec *a, const struct qemu_boot *b, int fd)
+{
+    strvec_push(a, "-netdev");
+    strvec_pushf(a, "tap,id=net0,fd=%d", fd);
+    strvec_push(a, "-device");
+    if (b->tap->mac && b->tap->mac[0])
+        strvec_pushf(a, "virtio-net-device,netdev=net0,mac=%s", b->tap->mac);
+    else
+        strvec_push(a, "virtio-net-device,netdev=net0");
+}
+
+/* The kernel's network settings (kernel/net/stack.c, kernel/core/resolv.c). */
+static char *net_settings(const struct qemu_boot *b)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = b->net ? open_memstream(&buf, &len) : NULL;
+    if (!f)
+        return xstrdup("");
+    if (b->ip) {
+        fprintf(f, " net.ip=%s", b->ip);
+        /* The kernel's default gateway is the user network's .2: a tap's network has none. */
+        if (b->gateway && b->gateway[0])
+            fprintf(f, " net.gw=%s", b->gateway);
+        else if (b->tap)
+            fputs(" net.gw=0.0.0.0", f);
+    }
+    if (b->dns && b->dns[0])
+        fprintf(f, " net.dns=%s", b->dns);
+    fclose(f);
+    return buf;
+}
+
+/* The settings that go on the kernel's command line must be addresses, and nothing more. */
+static int check_net_settings(const struct qemu_boot *b, char *err, size_t errlen)
+{
+    struct in_addr a;
+    char addr[INET_ADDRSTRLEN];
+    unsigned prefix;
+    char extra;
+    if (b->ip && (sscanf(b->ip, "%15[0-9.]/%u%c", addr, &prefix, &extra) != 2 ||
+                  inet_pton(AF_INET, addr, &a) != 1 || prefix > 32))
+        return errorf(err, errlen, "bad guest address '%s' (wanted ADDR/PREFIX)", b->ip);
+    if (b->gateway && b->gateway[0] && inet_pton(AF_INET, b->gateway, &a) != 1)
+        return errorf(err, errlen, "bad gateway address '%s'", b->gateway);
+    if (b->dns && b->dns[0] && inet_pton(AF_INET, b->dns, &a) != 1)
+        return errorf(err, errlen, "bad nameserver address '%s' (IPv4 only)", b->dns);
+    if (b->tap && b->tap->mac && b->tap->mac[0] &&
+        (strlen(b->tap->mac) != 17 || strspn(b->tap->mac, "0123456789abcdefABCDEF:") != 17))
+        return errorf(err, errlen, "bad MAC address '%s'", b->tap->mac);
+    return 0;
+}
+
 /* The serial console and the program's streams: the relay's sockets, or
    nothing at all for a quiet boot (the guest then has no stdio). */
 static size_t add_streams(struct strvec *a, struct relay *relay, int *fds, size_t max)
@@ -158,6 +214,8 @@ static size_t add_streams(struct strvec *a, struct relay *relay, int *fds, size_
     return relay_qemu_args(relay, a, WATCH_MONITOR_FD + 1, fds, max);
 }
 
+/* QEMU's argv; fds[0..max) gets the descriptors it is to find from
+   WATCH_MONITOR_FD + 1 on: the streams', then the tap's. Returns their count. */
 static size_t build_argv(struct strvec *a, const struct qemu_boot *b, const char *ctl_path,
                          const char *cmdline, struct relay *relay, int *fds, size_t max)
 {
@@ -187,16 +245,19 @@ static size_t build_argv(struct strvec *a, const struct qemu_boot *b, const char
         strvec_push(a, "-smp");
         strvec_pushf(a, "%u", b->cpus);
     }
-    if (b->net)
+    if (b->net && b->tap && nfds < max) {
+        fds[nfds] = b->tap->fd; /* placed after the streams' */
+        add_tap_network(a, b, WATCH_MONITOR_FD + 1 + (int)nfds++);
+    } else if (b->net) {
         add_network(a, b);
+    }
     strvec_push(a, "-kernel");
     strvec_push(a, b->image);
     strvec_push(a, "-append");
     char *tty = b->tty ? xasprintf(" unikit.tty=%ux%u", b->tty_rows, b->tty_cols) : xstrdup("");
-    if (b->net && b->ip)
-        strvec_pushf(a, "%s%s net.ip=%s", cmdline, tty, b->ip);
-    else
-        strvec_pushf(a, "%s%s", cmdline, tty);
+    char *net = net_settings(b);
+    strvec_pushf(a, "%s%s%s", cmdline, tty, net);
+    free(net);
     free(tty);
     return nfds;
 }
@@ -399,12 +460,12 @@ static int open_relay(const struct qemu_boot *boot, struct relay *relay, int *lo
 int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, size_t errlen)
 {
     *res = (struct qemu_result){.exit_code = EXIT_GUEST_FAILED, .boot_to_main_ns = -1};
-    if (check_memory(boot, err, errlen) < 0)
+    if (check_memory(boot, err, errlen) < 0 || check_net_settings(boot, err, errlen) < 0)
         return -1;
     char ctl[4096], log[4096];
     int ctl_fd = open_work_file(boot, "control", ctl, sizeof(ctl));
     int log_fd = open_work_file(boot, "qemu.log", log, sizeof(log));
-    int monitor[2] = {-1, -1}, output_fd = -1, fds[RELAY_STREAMS];
+    int monitor[2] = {-1, -1}, output_fd = -1, fds[RELAY_STREAMS + 1];
     struct relay relay_storage, *relay = NULL;
     struct strvec argv = {0};
     int rc = -1;
@@ -423,7 +484,7 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
         relay = &relay_storage;
     }
     char *cmdline = qemu_cmdline(boot->argv, boot->env, boot->boot_timing);
-    size_t nfds = build_argv(&argv, boot, ctl, cmdline, relay, fds, RELAY_STREAMS);
+    size_t nfds = build_argv(&argv, boot, ctl, cmdline, relay, fds, RELAY_STREAMS + 1);
     free(cmdline);
     if (!program_exists(argv.v[0])) {
         snprintf(err, errlen, "%s not found; run scripts/deps.sh (or make deps)", argv.v[0]);

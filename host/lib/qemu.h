@@ -15,6 +15,12 @@
 /* The kernel's MAX_CPUS (kernel/include/smp.h). */
 #define QEMU_MAX_CPUS 16
 
+/* A tap device for the guest's NIC: a container's network (netns.h). */
+struct qemu_tap {
+    int fd;          /* the open tap device, passed to QEMU (which gets its own copy) */
+    const char *mac; /* the NIC's MAC, "aa:bb:cc:dd:ee:ff"; NULL or "": QEMU's default */
+};
+
 struct qemu_boot {
     const char *arch;
     const char *image; /* the image file */
@@ -31,6 +37,12 @@ struct qemu_boot {
     bool net;
     char **ports;
     const char *ip;
+    const char *gateway;        /* with ip: the guest's default gateway (net.gw=); NULL: the
+                                   user network's .2, or none on a tap */
+    const char *dns;            /* the nameserver the guest's /etc/resolv.conf names (net.dns=),
+                                   NULL: the user network's; an image's own resolv.conf is kept */
+    const struct qemu_tap *tap; /* the NIC on this tap device instead of the user
+                                   network (no ports); NULL: the user network */
     /* Instances (instance.h) set these; a plain boot leaves them zero. */
     const char *state_dir;  /* keep the control file and QEMU's messages here
                                (NULL: temporary files in /tmp, removed after) */

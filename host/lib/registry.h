@@ -14,8 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REGISTRY_MEDIA_INDEX    "application/vnd.oci.image.index.v1+json"
-#define REGISTRY_MEDIA_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define REGISTRY_MEDIA_INDEX           "application/vnd.oci.image.index.v1+json"
+#define REGISTRY_MEDIA_MANIFEST        "application/vnd.oci.image.manifest.v1+json"
+#define REGISTRY_MEDIA_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 
 /* "localhost:5000/hello:1" split the way docker splits it. */
 struct registry_ref {

@@ -14,6 +14,7 @@
 #include "store.h"
 
 #include "blob.h"
+#include "verified.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -797,11 +798,17 @@ static json_t *config_json(const struct image_config *c, const char *created)
         json_decref(exposed);
         return NULL;
     }
-    return json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:o}, s:{s:s, s:I, s:o, s:b}}", "architecture",
-                     store_oci_arch(c->arch), "os", "linux", "created", created, "config", "Cmd",
-                     cmd, "Env", env, "ExposedPorts", exposed, "unikit", "arch",
-                     store_unikit_arch(c->arch), "memory", (json_int_t)c->memory, "ports", ports,
-                     "net", (int)c->net);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:o}, s:{s:s, s:I, s:o, s:b}}", "architecture",
+                  store_oci_arch(c->arch), "os", "linux", "created", created, "config", "Cmd", cmd,
+                  "Env", env, "ExposedPorts", exposed, "unikit", "arch", store_unikit_arch(c->arch),
+                  "memory", (json_int_t)c->memory, "ports", ports, "net", (int)c->net);
+    json_t *spec = c->specialization ? json_loads(c->specialization, 0, NULL) : NULL;
+    if (doc && spec)
+        json_object_set_new(json_object_get(doc, "unikit"), "specialization", spec);
+    else
+        json_decref(spec);
+    return doc;
 }
 
 static json_t *manifest_json(const struct blob_ref *config, const struct blob_ref *layer,
@@ -1044,6 +1051,8 @@ static int parse_config(json_t *doc, const char *digest, struct image_config *ou
     out->memory = (uint64_t)json_integer_value(memory);
     /* Absent in images built before it was recorded: those get no NIC. */
     out->net = json_is_true(json_object_get(unikit, "net"));
+    json_t *spec = json_object_get(unikit, "specialization");
+    out->specialization = json_is_object(spec) ? json_dumps(spec, JSON_COMPACT) : NULL;
     return 0;
 }
 
@@ -1404,16 +1413,25 @@ static int sweep_blobs(struct store *s, json_t *live, char *err, size_t errlen)
     DIR *d = opendir(dir);
     int rc = d ? 0 : fail(err, errlen, "%s: %s", dir, strerror(errno));
     struct dirent *e;
-    while (d && (e = readdir(d)))
-        if (is_garbage(e->d_name, live) && unlinkat(dirfd(d), e->d_name, 0) != 0 && rc == 0)
+    while (d && (e = readdir(d))) {
+        if (!is_garbage(e->d_name, live))
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) != 0 && rc == 0)
             rc = fail(err, errlen, "%s/%s: %s", dir, e->d_name, strerror(errno));
+        char *record = xasprintf("%s/verified/%s", s->home, e->d_name);
+        unlink(record);
+        free(record);
+    }
     if (d)
         closedir(d);
     free(dir);
     return rc;
 }
 
-/* Deletes every blob not reachable from index.json; the caller holds the lock. */
+static void mark_exports(struct store *s, json_t *live);
+
+/* Deletes every blob not reachable from index.json (or from the standard
+   form of a reachable image, see mark_exports); the caller holds the lock. */
 static int collect_garbage(struct store *s, char *err, size_t errlen)
 {
     json_t *index = load_index(s, err, errlen);
@@ -1421,6 +1439,8 @@ static int collect_garbage(struct store *s, char *err, size_t errlen)
         return -1;
     json_t *live = json_object();
     int rc = mark_descriptors(s, manifests_of(index), live, err, errlen);
+    if (rc == 0)
+        mark_exports(s, live);
     if (rc == 0)
         rc = sweep_blobs(s, live, err, errlen);
     json_decref(live);
@@ -1488,6 +1508,7 @@ void store_image_free(struct store_image *img)
     free_vector(img->config.cmd);
     free_vector(img->config.env);
     free_vector(img->config.ports);
+    free(img->config.specialization);
     memset(img, 0, sizeof *img);
 }
 
@@ -1658,6 +1679,7 @@ static int wrap_manifest(struct store *s, json_t *manifest, struct blob_ref *b, 
     free_vector(config.cmd);
     free_vector(config.env);
     free_vector(config.ports);
+    free(config.specialization);
     json_decref(config_doc);
     return rc;
 }
@@ -1899,12 +1921,17 @@ int store_open_blob(struct store *s, const char *digest, uint64_t size, char *er
     if (!blob_digest_valid(digest))
         return fail(err, errlen, "invalid digest '%s'", or_empty(digest));
     char *path = blob_path(s, digest);
+    char *record = verified_record_path(s->home, digest);
     int fd = blob_open(path, digest, size, NULL, err, errlen);
-    if (fd >= 0 &&
-        (blob_check_fd(fd, path, digest, err, errlen) != 0 || lseek(fd, 0, SEEK_SET) != 0)) {
-        close(fd);
-        fd = -1;
+    if (fd >= 0 && !verified_matches(record, fd)) {
+        if (blob_check_fd(fd, path, digest, err, errlen) == 0 && lseek(fd, 0, SEEK_SET) == 0) {
+            verified_record(record, fd);
+        } else {
+            close(fd);
+            fd = -1;
+        }
     }
+    free(record);
     free(path);
     return fd;
 }
@@ -1912,4 +1939,186 @@ int store_open_blob(struct store *s, const char *digest, uint64_t size, char *er
 void store_strings_free(char **v)
 {
     free_vector(v);
+}
+
+/* ---- exported forms (ociimage.c) ------------------------------------------ */
+
+/*
+ * images/exports.json maps a stored image index or manifest (by digest) to
+ * the descriptor of its standard OCI form, which push and save send and
+ * pull and load received. Those blobs stay in the store as long as the
+ * image they stand for does: a second push or pull then moves nothing, and
+ * push can mount them from another repository.
+ */
+static char *exports_path(const struct store *s)
+{
+    return xasprintf("%s/exports.json", s->dir);
+}
+
+/* The map, empty when there is none; a damaged one is dropped (it is only a cache). */
+static json_t *load_exports(const struct store *s)
+{
+    char *path = exports_path(s);
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    free(path);
+    if (json_is_object(doc))
+        return doc;
+    json_decref(doc);
+    return json_object();
+}
+
+static int save_exports(const struct store *s, json_t *map, char *err, size_t errlen)
+{
+    char *text = check_alloc(json_dumps(map, JSON_FLAGS));
+    char *path = exports_path(s);
+    int rc = write_file_atomic(s->dir, path, text, strlen(text), true, err, errlen);
+    free(path);
+    free(text);
+    return rc;
+}
+
+/*
+ * Keeps the standard form of every live image, and forgets the forms of
+ * images that are gone. A form that cannot be read is forgotten too: it is
+ * made again when needed, so it never stops a collection.
+ */
+static void mark_exports(struct store *s, json_t *live)
+{
+    json_t *map = load_exports(s);
+    json_t *keep = json_object();
+    const char *key;
+    json_t *desc;
+    char ignored[256];
+    json_object_foreach(map, key, desc)
+    {
+        if (!json_object_get(live, key))
+            continue;
+        json_t *marked = json_deep_copy(live);
+        if (mark_descriptor(s, desc, marked, ignored, sizeof ignored) == 0) {
+            json_object_update(live, marked);
+            json_object_set(keep, key, desc);
+        }
+        json_decref(marked);
+    }
+    if (!json_equal(keep, map))
+        save_exports(s, keep, ignored, sizeof ignored);
+    json_decref(keep);
+    json_decref(map);
+}
+
+int store_export_get(struct store *s, const char *digest, struct store_export *out)
+{
+    json_t *map = load_exports(s);
+    json_t *desc = json_object_get(map, digest);
+    const char *media = json_string_value(json_object_get(desc, "mediaType"));
+    struct blob_ref b;
+    char ignored[8];
+    int rc = desc && media && strlen(media) < sizeof out->media_type &&
+                     descriptor_read(desc, "exports.json", &b, ignored, sizeof ignored) == 0
+                 ? 0
+                 : 1;
+    if (rc == 0) {
+        snprintf(out->media_type, sizeof out->media_type, "%s", media);
+        memcpy(out->digest, b.digest, DIGEST_LEN + 1);
+        out->size = b.size;
+    }
+    json_decref(map);
+    return rc;
+}
+
+int store_export_set(struct store *s, const char *digest, const struct store_export *form,
+                     char *err, size_t errlen)
+{
+    int lock = lock_store(s, err, errlen);
+    if (lock < 0)
+        return -1;
+    json_t *map = load_exports(s);
+    json_object_set_new(map, digest,
+                        json_pack("{s:s, s:s, s:I}", "mediaType", form->media_type, "digest",
+                                  form->digest, "size", (json_int_t)form->size));
+    int rc = save_exports(s, map, err, errlen);
+    json_decref(map);
+    close(lock);
+    return rc;
+}
+
+int store_blob_tree(struct store *s, const struct store_export *root, struct store_blob **out,
+                    size_t *count, char *err, size_t errlen)
+{
+    json_t *desc = json_pack("{s:s, s:s, s:I}", "mediaType", root->media_type, "digest",
+                             root->digest, "size", (json_int_t)root->size);
+    json_t *live = json_object();
+    int rc = mark_descriptor(s, desc, live, err, errlen);
+    size_t n = rc == 0 ? json_object_size(live) : 0, i = 0;
+    *out = check_alloc(calloc(n + 1, sizeof **out));
+    *count = n;
+    const char *digest;
+    json_t *size;
+    json_object_foreach(live, digest, size)
+    {
+        if (i < n) {
+            memcpy((*out)[i].digest, digest, DIGEST_LEN + 1);
+            (*out)[i++].size = (uint64_t)json_integer_value(size);
+        }
+    }
+    json_decref(live);
+    json_decref(desc);
+    return rc;
+}
+
+int store_parse_config(struct store *s, const char *digest, struct image_config *out, char *err,
+                       size_t errlen)
+{
+    struct blob_ref b;
+    memset(out, 0, sizeof *out);
+    if (blob_ref_of(s, digest, &b, err, errlen) != 0)
+        return -1;
+    json_t *doc = load_json_blob(s, &b, err, errlen);
+    int rc = doc ? parse_config(doc, digest, out, err, errlen) : -1;
+    json_decref(doc);
+    return rc;
+}
+
+void store_config_free(struct image_config *c)
+{
+    free(c->arch);
+    free_vector(c->cmd);
+    free_vector(c->env);
+    free_vector(c->ports);
+    memset(c, 0, sizeof *c);
+}
+
+int store_put_build(struct store *s, const struct image_config *config, const char *image_file,
+                    struct store_export *manifest, char *err, size_t errlen)
+{
+    struct blob_ref b;
+    if (check_put_args("(import)", config, image_file, err, errlen) != 0 ||
+        put_manifest(s, config, image_file, &b, err, errlen) != 0)
+        return -1;
+    snprintf(manifest->media_type, sizeof manifest->media_type, "%s", MEDIA_OCI_MANIFEST);
+    memcpy(manifest->digest, b.digest, DIGEST_LEN + 1);
+    manifest->size = b.size;
+    return 0;
+}
+
+int store_put_builds(struct store *s, const struct store_export *manifests, char *const *arches,
+                     size_t n, char digest[STORE_DIGEST_SIZE], char *err, size_t errlen)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct blob_ref b = {.size = manifests[i].size};
+        memcpy(b.digest, manifests[i].digest, DIGEST_LEN + 1);
+        json_t *doc = merged_image_index(list, &b, arches[i]);
+        json_decref(list);
+        list = json_incref(manifests_of(doc));
+        json_decref(doc);
+    }
+    json_t *doc = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType", MEDIA_OCI_INDEX,
+                            "manifests", list);
+    struct blob_ref out;
+    int rc = put_json_blob(s, doc, &out, err, errlen);
+    json_decref(doc);
+    if (rc == 0)
+        memcpy(digest, out.digest, DIGEST_LEN + 1);
+    return rc;
 }

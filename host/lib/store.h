@@ -25,7 +25,8 @@ struct image_config {
     char **ports; /* NULL-terminated */
     uint64_t memory;
     time_t created;
-    bool net; /* linked with the network object: it gets a NIC when run */
+    bool net;             /* linked with the network object: it gets a NIC when run */
+    char *specialization; /* JSON text (host/lib/spec.h), or NULL: an older image */
 };
 
 struct store_image {
@@ -157,6 +158,39 @@ int store_ref_blob_list(struct store *s, const char *ref, struct store_blob **ou
 int store_open_blob(struct store *s, const char *digest, uint64_t size, char *err, size_t errlen);
 /* Frees a vector from store_refs or store_ref_blobs. */
 void store_strings_free(char **v);
+
+/*
+ * The standard OCI form of a stored image (ociimage.c): images/exports.json
+ * maps a stored image index or manifest to the descriptor of its standard
+ * form, whose blobs garbage collection keeps as long as the stored one lives.
+ */
+struct store_export {
+    char media_type[96];
+    char digest[STORE_DIGEST_SIZE];
+    uint64_t size;
+};
+/* 0 with *out when digest has a recorded standard form, else 1. */
+int store_export_get(struct store *s, const char *digest, struct store_export *out);
+/* Records form as the standard form of digest; its blobs must be in the store. */
+int store_export_set(struct store *s, const char *digest, const struct store_export *form,
+                     char *err, size_t errlen);
+/* Every blob root reaches (itself, manifests, configs, layers), with sizes. */
+int store_blob_tree(struct store *s, const struct store_export *root, struct store_blob **out,
+                    size_t *count, char *err, size_t errlen);
+/* Reads a unikit config blob (the store's own config format). */
+int store_parse_config(struct store *s, const char *digest, struct image_config *out, char *err,
+                       size_t errlen);
+void store_config_free(struct image_config *c);
+/*
+ * Stores one build (config and image file) as store_put does, without naming
+ * it: *manifest is its manifest. The caller holds store_lock until a name
+ * reaches it, or garbage collection may take it.
+ */
+int store_put_build(struct store *s, const struct image_config *config, const char *image_file,
+                    struct store_export *manifest, char *err, size_t errlen);
+/* An image index of n builds (manifests[i] for arches[i]), as store_put makes them. */
+int store_put_builds(struct store *s, const struct store_export *manifests, char *const *arches,
+                     size_t n, char digest[STORE_DIGEST_SIZE], char *err, size_t errlen);
 
 void store_image_free(struct store_image *img);
 void store_images_free(struct store_image *imgs, size_t count);

@@ -748,6 +748,43 @@ static int load_ports(struct loader *ld, const yaml_node_t *node)
     return load_list(ld, node, &spec, &ld->uf->ports, &ld->uf->nports);
 }
 
+/* A system call's name as Linux's tables spell it; whether some table has
+   it is checked at build, against the tables of unikit's kernel. */
+static int convert_syscall(struct loader *ld, const yaml_node_t *item, const char *field,
+                           char **out)
+{
+    if (expect_nonempty_scalar(ld, item, field, "a list of system-call names") < 0)
+        return -1;
+    const char *name = scalar(item);
+    if (strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name))
+        return fail(ld, item, field, "'%s' is not a system call's name (like openat or epoll_wait)",
+                    name);
+    ld->uf->syscall_line[ld->uf->nsyscalls] = item->start_mark.line + 1;
+    *out = strdup(name);
+    return *out ? 0 : fail_oom(ld);
+}
+
+static int load_syscalls(struct loader *ld, const yaml_node_t *node)
+{
+    static const struct list_spec spec = {"syscalls", true, true, convert_syscall};
+    if (node->type == YAML_SEQUENCE_NODE) {
+        ld->uf->syscall_line = calloc(sequence_length(node) + 1, sizeof(size_t));
+        if (!ld->uf->syscall_line)
+            return fail_oom(ld);
+    }
+    return load_list(ld, node, &spec, &ld->uf->syscalls, &ld->uf->nsyscalls);
+}
+
+static int load_specialize(struct loader *ld, const yaml_node_t *node)
+{
+    const char *v = node->type == YAML_SCALAR_NODE ? scalar(node) : "";
+    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+        ld->uf->specialize = strcmp(v, "true") == 0;
+        return 0;
+    }
+    return fail(ld, node, "specialize", "expected true or false, got %s", describe(node));
+}
+
 static int load_arch(struct loader *ld, const yaml_node_t *node)
 {
     static const struct list_spec spec = {"arch", false, true, convert_arch};
@@ -836,8 +873,11 @@ struct field {
 };
 
 static const struct field fields[] = {
-    {"name", load_name},   {"build", load_build},   {"cmd", load_cmd},     {"env", load_env},
-    {"files", load_files}, {"memory", load_memory}, {"ports", load_ports}, {"arch", load_arch},
+    {"name", load_name},         {"build", load_build},
+    {"cmd", load_cmd},           {"env", load_env},
+    {"files", load_files},       {"memory", load_memory},
+    {"ports", load_ports},       {"arch", load_arch},
+    {"syscalls", load_syscalls}, {"specialize", load_specialize},
 };
 
 #define NFIELDS (sizeof fields / sizeof fields[0])
@@ -935,6 +975,7 @@ static char *read_file(struct loader *ld)
 
 static int set_location(struct unikfile *uf, const char *path)
 {
+    uf->specialize = true;
     uf->path = strdup(path);
     char *copy = strdup(path);
     uf->dir = copy ? strdup(dirname(copy)) : NULL;
@@ -1012,5 +1053,7 @@ void unikfile_free(struct unikfile *uf)
     free(uf->files);
     free_strv(uf->ports);
     free_strv(uf->arch);
+    free_strv(uf->syscalls);
+    free(uf->syscall_line);
     memset(uf, 0, sizeof *uf);
 }

@@ -5,6 +5,7 @@
 #ifndef UNIKIT_UNIKFILE_H
 #define UNIKIT_UNIKFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,10 @@ struct unikfile {
     size_t nports;
     char **arch; /* "x86_64", "aarch64"; NULL-terminated; default: the host's */
     size_t narch;
+    char **syscalls; /* `syscalls:`, calls to keep beyond those found; NULL-terminated */
+    size_t nsyscalls;
+    size_t *syscall_line; /* each one's line, for errors naming a call no table has */
+    bool specialize;      /* `specialize:`, default true */
 };
 
 /*

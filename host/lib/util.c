@@ -83,6 +83,16 @@ char *unikit_libdir(void)
     return xasprintf("%s/../lib/unikit", dirname(exe));
 }
 
+char *unikit_libexec(const char *program)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n < 0)
+        return xasprintf("/usr/local/libexec/unikit/%s", program);
+    exe[n] = '\0';
+    return xasprintf("%s/../libexec/unikit/%s", dirname(exe), program);
+}
+
 const char *host_arch(void)
 {
     static struct utsname u;

@@ -24,6 +24,9 @@ char *xstrdup(const char *s);
 char *unikit_home(void);
 /* Where kernel.o and kernel.ld live: $UNIKIT_LIBDIR, or BINDIR/../lib/unikit. */
 char *unikit_libdir(void);
+/* A helper program of unikit's: BINDIR/../libexec/unikit/PROGRAM, beside
+   the running binary (not UNIKIT_LIBDIR: a test's ASan build finds its own). */
+char *unikit_libexec(const char *program);
 /* The architecture of this machine, as unikit names it ("x86_64", "aarch64"). */
 const char *host_arch(void);
 

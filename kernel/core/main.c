@@ -10,6 +10,7 @@
 #include "plat.h"
 #include "proc.h"
 #include "random.h"
+#include "resolv.h"
 #include "sched.h"
 #include "tty.h"
 #include "smp.h"
@@ -30,41 +31,13 @@ static void memory_init(void)
     arch_paging_init(ranges[n - 1].end);
 }
 
-/*
- * `unikit run --ip` moves QEMU's user network, and its DNS proxy with it
- * to the network's .3: the resolv.conf the builder wrote names 10.0.2.3,
- * so it is rewritten before the program can read it. A resolv.conf the
- * image ships itself is left alone.
- */
-static void follow_user_network_dns(void)
-{
-    static const char builders[] = "nameserver 10.0.2.3\n";
-    const char *p = strstr(plat_cmdline(), "net.ip=");
-    uint32_t ip;
-    unsigned prefix;
-    struct file *f;
-    char old[sizeof(builders)] = {0}, line[40];
-    if (!p || !ipv4_parse_cidr(p + 7, &ip, &prefix) || prefix < 1 || prefix > 30)
-        return;
-    uint32_t dns = (ip & (0xffffffffu << (32 - prefix))) | 3;
-    if (vfs_openat(NULL, "/etc/resolv.conf", VFS_O_READ | VFS_O_WRITE, 0, &f) < 0)
-        return;
-    if (vfs_pread(f, old, sizeof(old), 0) == (ssize_t)(sizeof(builders) - 1) &&
-        strcmp(old, builders) == 0) {
-        int n = snprintf(line, sizeof(line), "nameserver %u.%u.%u.%u\n", dns >> 24, dns >> 16 & 255,
-                         dns >> 8 & 255, dns & 255);
-        vfs_pwrite(f, line, (size_t)n, 0);
-    }
-    file_put(f);
-}
-
 static void files_init(void)
 {
     vfs_init();
     size_t len = (size_t)(__unikit_files_end - __unikit_files_start);
     if (len && cpio_unpack(__unikit_files_start, len) < 0)
         panic("the image's file archive is corrupted");
-    follow_user_network_dns();
+    resolv_follow_network(plat_cmdline());
     fd_init_stdio(tty_open(plat_cmdline()));
 }
 
@@ -83,6 +56,7 @@ noreturn_fn void kmain(uint32_t boot_info)
     files_init();
     hoststream_control(proc_signal);
     boot_config_load(&cfg, plat_cmdline());
-    smp_start();
+    if (smp_start_hook)
+        smp_start_hook();
     exec_program(cfg.argv[0], &cfg);
 }

@@ -53,6 +53,10 @@ void kernel_leave(bool taken);
 
 /* Boot: starts every CPU the platform reports (up to MAX_CPUS). */
 void smp_start(void);
+/* smp_start, or NULL in an image whose program cannot make a second
+   thread nor ask how many CPUs it has: `unikit build` generates it beside
+   the system-call table, so that one-thread images link no SMP start-up. */
+extern void (*const smp_start_hook)(void);
 /* Where a secondary CPU arrives once its architecture set-up is done, on
  * the kernel stack of its idle thread; never returns. */
 noreturn_fn void smp_secondary_main(struct cpu *cpu);

@@ -20,6 +20,11 @@
 
 static struct linux_sigaction actions[NSIG + 1];
 
+/* Set by the first rt_sigaction: a program that cannot install a handler
+   needs no frames, and `unikit build` then links neither the frame code
+   nor sigreturn (only this pointer refers to run_handler). */
+static bool (*handler_runner)(struct arch_regs *r, int sig, const struct linux_siginfo *info);
+
 static uint64_t sigbit(int sig)
 {
     return 1ULL << (sig - 1);
@@ -150,7 +155,7 @@ static void deliver_one(struct arch_regs *r, bool after_syscall)
         if (after_syscall && (long)arch_regs_return(r) == -EINTR &&
             (actions[sig].flags & SA_RESTART) && restartable(arch_regs_syscall_nr(r)))
             arch_regs_restart_syscall(r);
-        if (!run_handler(r, sig, &info))
+        if (!handler_runner || !handler_runner(r, sig, &info))
             proc_kill(SIGSEGV, "no room on the stack for a signal frame");
         return; /* one frame at a time: the next waits for this handler's return */
     }
@@ -172,7 +177,7 @@ bool signal_fault(struct arch_regs *r, int sig, int code, uintptr_t addr)
         return false; /* Linux too kills a thread that blocks or ignores its own fault */
     struct linux_siginfo info = {.signo = sig, .code = code};
     info.addr = (void *)addr;
-    return run_handler(r, sig, &info);
+    return handler_runner && handler_runner(r, sig, &info);
 }
 
 long signal_wait_mask(const uint64_t *umask, size_t setsize)
@@ -226,6 +231,7 @@ SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct linux_sigaction *, act,
     if (old)
         *old = actions[sig];
     if (act) {
+        handler_runner = run_handler;
         actions[sig] = *act;
         if (ignored(sig)) /* pending ones are dropped, as Linux does */
             current->sig_pending &= ~sigbit(sig);

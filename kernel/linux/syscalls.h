@@ -19,7 +19,8 @@ struct syscall_args {
 
 typedef long (*syscall_fn)(const struct syscall_args *);
 
-/* Generated (scripts/gen-syscall-table.sh), indexed by syscall number:
+/* Indexed by system-call number, generated: syscall_fns by `unikit build`
+ * for each image (host/lib/spec.c), the names by scripts/gen-syscall-table.sh:
  * the handler, NULL where unimplemented, and the name, at
  * syscall_names + syscall_name_at[nr] (offset 0: no such call). */
 extern const syscall_fn syscall_fns[];

@@ -20,7 +20,10 @@
 #include "sched.h"
 #include "stack.h"
 
-#define ADDRESS_WAIT_NS (10ULL * 1000000000) /* DHCP on the user network takes milliseconds */
+/* DHCP on the user network takes milliseconds; the cap only matters when a
+   message was lost, and lwIP resends after 2, 4, 8 and 16 s: long enough
+   for the fourth try, which a busy host once needed. */
+#define ADDRESS_WAIT_NS (30ULL * 1000000000)
 #define FRAME_MAX       1518
 
 static struct netif nif;
@@ -120,7 +123,8 @@ static void net_thread(void *arg)
     }
 }
 
-/* "net.ip=ADDR/PREFIX" and "net.gw=ADDR" from the command line; false: use DHCP. */
+/* "net.ip=ADDR/PREFIX" and "net.gw=ADDR" from the command line (net.gw=0.0.0.0:
+   no gateway, as on a container network without a default route); false: use DHCP. */
 static bool static_address(ip4_addr_t *ip, ip4_addr_t *mask, ip4_addr_t *gw)
 {
     const char *p = strstr(plat_cmdline(), "net.ip="), *end;

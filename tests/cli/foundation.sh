@@ -5,7 +5,8 @@
 # "FAIL foundation-X" or "skip foundation-X: why".
 
 suite=foundation
-tests="static-pie refused-at-boot ctrl-c memory-2m memory-too-little-x86_64 memory-too-little-aarch64 make-install"
+tests="static-pie refused-at-boot ctrl-c memory-2m memory-too-little-x86_64 memory-too-little-aarch64 make-install
+transfer-missing"
 own_checks=1 # an x86_64 kernel is what it needs
 env_libdir=1
 . "$(dirname "$0")/lib.sh"
@@ -107,8 +108,24 @@ done
 if make -s install PREFIX="$tmp/prefix" >"$tmp/install.log" 2>&1 &&
     said=$(env -u UNIKIT_LIBDIR "$tmp/prefix/bin/unikit" run hello 2>&1) &&
     [ "$said" = "$(printf 'Hello from a unikernel!\narg 1: world')" ] &&
-    env -u UNIKIT_LIBDIR "$tmp/prefix/bin/unikit" build -q -t installed examples/hello; then
+    env -u UNIKIT_LIBDIR "$tmp/prefix/bin/unikit" build -q -t installed examples/hello &&
+    env -u UNIKIT_LIBDIR "$tmp/prefix/bin/unikit" save -o "$tmp/installed.tar" installed &&
+    [ -s "$tmp/installed.tar" ]; then
     pass make-install
 else
     fail make-install "$(cat "$tmp/install.log")" "output: $said"
+fi
+
+# --- push, pull, save and load live in libexec/unikit/unikit-transfer;
+# without it they fail in one line, and the other verbs still work ---
+mkdir -p "$tmp/bare/bin"
+cp "$UNIKIT" "$tmp/bare/bin/unikit"
+"$tmp/bare/bin/unikit" save -o "$tmp/none.tar" hello >"$out" 2>"$err"
+status=$?
+if [ $status -eq 125 ] && [ "$(lines "$err")" = 1 ] &&
+    grep -q "^unikit: save: cannot run .*unikit-transfer" "$err" &&
+    "$tmp/bare/bin/unikit" images >/dev/null 2>&1; then
+    pass transfer-missing
+else
+    fail transfer-missing "$(show)"
 fi

@@ -11,7 +11,7 @@ suite=lifecycle
 tests="run-detached ps-up logs ps-json short-id inspect name-clash rm-running logs-follow stop
 stop-exited inspect-exit-code kill rm rm-force run-rm run-detached-rm detached-exit-0
 foreground-instance unknown-id supervisor-killed detached-qemu-fails
-created"
+created durability"
 . "$(dirname "$0")/lib.sh"
 
 # This suite's time limit is its own: CLI_TIMEOUT does not change it.
@@ -370,3 +370,24 @@ else
             "'$created_ps' (wanted Created), then '$(ps_status made)' (wanted Exited (unknown))"
     fi
 fi
+
+# A foreground --rm run's state is deleted when it ends: it is written
+# whole but not synced. Every other run's state is synced (README,
+# "Instance state"): a run without --rm keeps its exit record.
+fsyncs() { # ARGS...: how many fsync calls `unikit ARGS` made, with its children
+    strace -f -qq -e trace=fsync,fdatasync -o "$tmp/strace" "$UNIKIT" "$@" >/dev/null 2>&1
+    grep -c 'sync(' "$tmp/strace"
+}
+if ! command -v strace >/dev/null 2>&1 || ! strace -qq -o /dev/null true 2>/dev/null; then
+    skip durability "strace is missing or cannot trace here"
+else
+    rm_syncs=$(fsyncs run --rm hello)
+    kept_syncs=$(fsyncs run --name kept hello)
+    if [ "$rm_syncs" -eq 0 ] && [ "$kept_syncs" -ge 4 ] && status_is kept '^Exited \(0\)'; then
+        pass durability
+    else
+        fail durability "run --rm made $rm_syncs fsyncs (wanted 0); run without --rm made" \
+            "$kept_syncs (wanted at least 4: config and state, each with its folder)"
+    fi
+fi
+

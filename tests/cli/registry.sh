@@ -10,9 +10,10 @@
 
 local_tests="tag tag-ipv6 rmi rmi-unknown tag-unknown save-unknown load-bad save-load corrupted-blob
 save-fifo-failed save-fifo save-device-failed save-device save-keeps-file save-creates-nothing
-save-over-file"
-registry_tests="push pull-run pull-again mount chunked down not-found basic-auth"
-skopeo_tests="skopeo-inspect skopeo-copy skopeo-push"
+save-over-file docker-archive podman-run load-old-format load-not-unikit load-no-elf"
+registry_tests="push pull-run pull-run-arm64 pull-again push-same-digest mount chunked down not-found
+pull-not-unikit pull-no-elf basic-auth podman-pull"
+skopeo_tests="skopeo-inspect skopeo-copy standard-layer skopeo-push"
 fake_tests="token bad-digest truncated resume stalled deadline limit-bad pull-full-disk upload-elsewhere
 upload-relative mount-refused"
 
@@ -309,6 +310,61 @@ else
         "outputs: $(listing)"
 fi
 
+# ---- the standard format: docker load, old archives, images that are not unikit's ---
+
+# save also writes a docker-archive manifest.json (docker load 20.10 reads
+# only that): skopeo reads the archive as a docker-archive, this machine's build.
+if ! command -v skopeo >/dev/null 2>&1; then
+    skip docker-archive "skopeo is not installed"
+elif skopeo inspect "docker-archive:$tmp/hello.tar" >"$out" 2>"$err" &&
+    grep -q '"Architecture": "amd64"' "$out" && grep -q '"org.unikit.format": "1"' "$out"; then
+    pass docker-archive
+else
+    fail_out docker-archive "skopeo inspect docker-archive: of what save wrote failed or lacks the labels"
+fi
+
+# Without unikit's runtime, an engine runs the image as an ordinary container:
+# runc starts the static program at cmd[0] from the layer (podman, as FACTS.md
+# says it runs here: runc, cgroupfs, a vfs store of its own).
+if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
+    skip podman-run "podman or runc is not installed"
+else
+    pm="podman --root $tmp/podman-root --runroot $tmp/podman-run --storage-driver vfs --runtime runc"
+    pm="$pm --cgroup-manager cgroupfs --events-backend file"
+    if timeout 120 $pm load -i "$tmp/hello.tar" >"$out" 2>"$err" &&
+        timeout 120 $pm run --rm --network none --ulimit nofile=20000:20000 --ulimit nproc=4096:4096 \
+            hello:latest a >"$out" 2>"$err" &&
+        grep -Fxq "$hello_out" "$out" && grep -Fxq "arg 1: a" "$out"; then
+        pass podman-run
+    else
+        fail_out podman-run "podman load of the saved archive, then run with runc, did not print the greeting"
+    fi
+fi
+
+# An archive of the store's own layout, as earlier unikit versions saved it
+# (a unikit config and the ELF as the layer), still loads and runs.
+tar cf "$tmp/old.tar" -C "$A/images" oci-layout index.json blobs
+if grep -aq application/vnd.unikit.image.v1+elf "$tmp/old.tar"; then
+    N=$(new_home old)
+    uh "$N" load -i "$tmp/old.tar"
+    if [ "$status" -eq 0 ] && run_prints "$N" hello; then
+        pass load-old-format
+    else
+        fail_out load-old-format "load of an archive in the old format: exit $status, or it did not run"
+    fi
+else
+    fail_out load-old-format "the store's own layout has no unikit ELF layer"
+fi
+
+# Standard images that are not unikit images: refused with one line, nothing kept.
+plain_py=$root/tests/cli/fixtures/plain-image.py
+python3 "$plain_py" "$tmp/plain" && tar cf "$tmp/plain.tar" -C "$tmp/plain" .
+python3 "$plain_py" "$tmp/plain-label" --label && tar cf "$tmp/plain-label.tar" -C "$tmp/plain-label" .
+expect_error_in load-not-unikit "$L" "plain:1 is not a unikit image \(its config has no org.unikit.format label\)" \
+    load -i "$tmp/plain.tar"
+expect_error_in load-no-elf "$L" "plain:1 is not a unikit image \(its layer has no .unikit/image.elf\)" \
+    load -i "$tmp/plain-label.tar"
+
 # ---- a real registry ------------------------------------------------------------
 
 if ! command -v docker-registry >/dev/null 2>&1; then
@@ -325,12 +381,24 @@ else
         fail_out push "push exited $status"
     fi
 
+    pushed=$(sed -n 's/^pushed [^ ]* \(sha256:[0-9a-f]*\) .*/\1/p' "$out")
+
     B=$(new_home b)
     uh "$B" pull "$R/hello:1"
     if [ "$status" -eq 0 ] && run_prints "$B" "$R/hello:1"; then
         pass pull-run
     else
         fail_out pull-run "pull into an empty home, then run: exit $status"
+    fi
+    if [ "$narch" -lt 2 ]; then
+        skip pull-run-arm64 "hello was built for one architecture"
+    else
+        uh "$B" run --arch aarch64 "$R/hello:1"
+        if [ "$status" -eq 0 ] && grep -Fxq "$hello_out" "$out"; then
+            pass pull-run-arm64
+        else
+            fail_out pull-run-arm64 "run --arch aarch64 of the pulled image: exit $status"
+        fi
     fi
 
     stamps() { ls -l --time-style=+%s.%N "$B/images/blobs/sha256" | awk '{print $6, $7}'; }
@@ -341,6 +409,31 @@ else
         pass pull-again
     else
         fail_out pull-again "a second pull must fetch nothing (exit $status)"
+    fi
+
+    # The standard form is made again, byte for byte, once the store's copy is
+    # forgotten (a second later: no timestamp of the moment goes in).
+    rm -f "$A/images/exports.json"
+    sleep 1
+    uh "$A" tag hello "$R/again:1"
+    uh "$A" push "$R/again:1"
+    if [ "$status" -eq 0 ] && [ -n "$pushed" ] && grep -q "^pushed $R/again:1 $pushed " "$out"; then
+        pass push-same-digest
+    else
+        fail_out push-same-digest "a second push of the same image must give $pushed (exit $status)"
+    fi
+
+    # An image that is not a unikit image: refused by its config (before its
+    # layer is fetched), or by its layer without .unikit/image.elf.
+    if command -v skopeo >/dev/null 2>&1 &&
+        skopeo copy --dest-tls-verify=false "oci:$tmp/plain:plain:1" "docker://$R/plain:1" >/dev/null 2>&1 &&
+        skopeo copy --dest-tls-verify=false "oci:$tmp/plain-label:plain:1" "docker://$R/plain:2" >/dev/null 2>&1; then
+        expect_error_in pull-not-unikit "$(new_home plain)" \
+            "$R/plain:1 is not a unikit image \(its config has no org.unikit.format label\)" pull "$R/plain:1"
+        expect_error_in pull-no-elf "$(new_home plain2)" \
+            "$R/plain:2 is not a unikit image \(its layer has no .unikit/image.elf\)" pull "$R/plain:2"
+    else
+        skip_tests "skopeo cannot push the plain images" pull-not-unikit pull-no-elf
     fi
 
     uh "$A" tag hello "$R/copy:1"
@@ -377,19 +470,45 @@ else
     if ! command -v skopeo >/dev/null 2>&1; then
         skip_tests "skopeo is not installed" $skopeo_tests
     else
-        if skopeo inspect --raw --tls-verify=false "docker://$R/hello:1" >"$out" 2>"$err" &&
-            grep -q '"mediaType":"application/vnd.oci.image.index.v1+json"' "$out" &&
-            grep -q '"architecture":"amd64"' "$out"; then
-            pass skopeo-inspect
-        else
-            fail_out skopeo-inspect "skopeo inspect --raw must show an OCI image index"
-        fi
+        # The standard media types, and both platforms.
+        why=""
+        skopeo inspect --raw --tls-verify=false "docker://$R/hello:1" >"$out" 2>"$err" || why="$why inspect failed;"
+        grep -q '"mediaType":"application/vnd.oci.image.index.v1+json"' "$out" || why="$why no OCI index;"
+        grep -q '"architecture":"amd64"' "$out" || why="$why no amd64;"
+        [ "$narch" -lt 2 ] || grep -q '"architecture":"arm64"' "$out" || why="$why no arm64;"
+        amd64=$(python3 -c 'import json,sys
+print([m["digest"] for m in json.load(open(sys.argv[1]))["manifests"] if m["platform"]["architecture"] == "amd64"][0])' "$out" 2>/dev/null)
+        skopeo inspect --raw --tls-verify=false "docker://$R/hello@$amd64" >"$out" 2>"$err" || why="$why manifest $amd64 not read;"
+        grep -q '"mediaType":"application/vnd.oci.image.config.v1+json"' "$out" || why="$why no standard config;"
+        grep -q '"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip"' "$out" || why="$why no tar+gzip layer;"
+        ! grep -q vnd.unikit "$out" || why="$why a unikit media type;"
+        if [ -z "$why" ]; then pass skopeo-inspect; else fail_out skopeo-inspect "$why"; fi
         if skopeo copy --all --src-tls-verify=false "docker://$R/hello:1" "oci:$tmp/oci:hello" \
-            >"$out" 2>"$err" && grep -q application/vnd.unikit.image.v1+elf "$tmp/oci/blobs/sha256/"*; then
+            >"$out" 2>"$err"; then
             pass skopeo-copy
         else
             fail_out skopeo-copy "skopeo copy --all from the registry to an OCI layout failed"
         fi
+        # The amd64 layer: a tar.gz of .unikit/image.elf, .unikit/config.json
+        # and the program at its Entrypoint, a static program this host runs.
+        why=""
+        blobdir=$tmp/oci/blobs/sha256
+        layer=$(python3 -c 'import json,sys
+m = json.load(open(sys.argv[1] + "/" + sys.argv[2].split(":")[1]))
+print(m["layers"][0]["digest"].split(":")[1], m["config"]["digest"].split(":")[1])' "$blobdir" "$amd64" 2>/dev/null)
+        set -- $layer
+        mkdir -p "$tmp/rootfs"
+        tar xzf "$blobdir/${1:-none}" -C "$tmp/rootfs" 2>"$err" || why="$why the layer is not a tar.gz;"
+        entry=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["Entrypoint"][0])' \
+            "$blobdir/${2:-none}" 2>/dev/null)
+        [ -f "$tmp/rootfs/.unikit/image.elf" ] || why="$why no .unikit/image.elf;"
+        [ -f "$tmp/rootfs/.unikit/config.json" ] || why="$why no .unikit/config.json;"
+        [ -n "$entry" ] && [ -x "$tmp/rootfs$entry" ] || why="$why no program at the Entrypoint '$entry';"
+        if [ "$(uname -m)" = x86_64 ] && [ -z "$why" ]; then
+            "$tmp/rootfs$entry" >"$out" 2>&1 </dev/null
+            grep -Fxq "$hello_out" "$out" || why="$why $entry does not run as a Linux program;"
+        fi
+        if [ -z "$why" ]; then pass standard-layer; else fail_out standard-layer "$why"; fi
         S=$(new_home s)
         if skopeo copy --all --dest-tls-verify=false "oci:$A/images:hello:latest" \
             "docker://$R/other:2" >"$out" 2>"$err"; then
@@ -433,6 +552,20 @@ else
         ;;
     *) skip basic-auth "no bcrypt in this python3 to write an htpasswd file" ;;
     esac
+
+    # podman pulls what unikit pushed (a store of its own under $tmp).
+    if ! command -v podman >/dev/null 2>&1; then
+        skip podman-pull "podman is not installed"
+    else
+        pm="podman --root $tmp/podman-root --runroot $tmp/podman-run --storage-driver vfs"
+        if $pm pull --tls-verify=false "$R/hello:1" >"$out" 2>"$err" &&
+            $pm image inspect --format '{{index .Labels "org.unikit.format"}}' "$R/hello:1" >"$out" 2>>"$err" &&
+            grep -qx 1 "$out"; then
+            pass podman-pull
+        else
+            fail_out podman-pull "podman pull of the pushed image failed, or lost its labels"
+        fi
+    fi
 fi
 
 # ---- a fake registry that misbehaves ------------------------------------------

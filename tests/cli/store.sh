@@ -17,7 +17,8 @@ blob_tests() { # the checks made for each kind of damaged blob
     done
 }
 tests="build $(blob_tests) blob-repair images-partial images-partial-lists-good
-inspect-corrupted inspect-corrupted-and-good load-bomb load-limit load-limit-bad load-many-entries rmi-race-run load-full-disk"
+inspect-corrupted inspect-corrupted-and-good load-bomb load-limit load-limit-bad load-many-entries rmi-race-run load-full-disk
+verified-record verified-stale"
 . "$(dirname "$0")/lib.sh"
 
 # A hang must fail quickly: nothing here needs more than a few seconds.
@@ -235,5 +236,24 @@ else
     umount "$full"
     on_exit=""
 fi
+
+# A blob that hashed to its digest is recorded (device, inode, size,
+# modification time), so the next run does not hash it again; a write to
+# the blob makes the record stale, and the damage is caught as before.
+export UNIKIT_HOME=$tmp/verified-home
+u build -q --arch "$host_arch" examples/hello
+layer=$(find "$UNIKIT_HOME/images/blobs/sha256" -type f -size +4k)
+record=$UNIKIT_HOME/verified/$(basename "$layer")
+touch -d '1 minute ago' "$layer" # settled: a blob written just now gets no record yet
+u run hello
+if [ "$status" -eq 0 ] && [ -f "$record" ] &&
+    [ "$(cut -d' ' -f1-3 "$record")" = "$(stat -c '%d %i %s' "$layer")" ]; then
+    pass verified-record
+else
+    fail verified-record "run exited $status; record: $(cat "$record" 2>&1);" \
+        "blob: $(stat -c '%d %i %s' "$layer")"
+fi
+printf 'X' | dd of="$layer" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect_error verified-stale 125 "image blob sha256:[0-9a-f]{64} is corrupted" run hello
 
 [ "$failures" -eq 0 ]

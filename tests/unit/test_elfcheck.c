@@ -422,6 +422,58 @@ static void test_corrupt_headers_do_not_crash(void)
     free(data);
 }
 
+/* ---- sections (what unikit's export reads .unikit.files with) ------------------------- */
+
+static void test_find_section(void)
+{
+    const char *path = fixture("static");
+    uint64_t off = 0, size = 0;
+    char err[ERR_LEN] = "";
+    CHECK(elf_find_section(path, ".text", &off, &size, err, sizeof err) == 0);
+    CHECK(off > 0 && size > 0);
+    /* A section the file lacks: 1, and a line naming it. */
+    CHECK(elf_find_section(path, ".unikit.files", &off, &size, err, sizeof err) == 1);
+    CHECK_STR(err, expected(path, "no .unikit.files section"));
+    /* Cut before its section headers: an error, not a read past the end. */
+    const char *cut = fixture("cut-sections");
+    CHECK(truncated_copy(path, cut, 4096));
+    err[0] = '\0';
+    CHECK(elf_find_section(cut, ".text", &off, &size, err, sizeof err) == -1);
+    CHECK_CONTAINS(err, "truncated or malformed");
+}
+
+/* Every cut and random damage: an answer and never a crash (ASan watches). */
+static void test_find_section_in_damaged_copies(void)
+{
+    size_t size;
+    char *data = read_all(fixture("static"), &size);
+    CHECK(data != NULL);
+    const char *path = fixture("damaged-sections");
+    uint32_t seed = 777;
+    for (size_t len = 0; data && len < size; len += 1 + len / 3) {
+        CHECK(write_bytes(path, data, len));
+        uint64_t off, sz;
+        char err[ERR_LEN] = "";
+        int rc = elf_find_section(path, ".text", &off, &sz, err, sizeof err);
+        CHECK(rc == -1 || rc == 1 || (rc == 0 && off + sz <= len));
+    }
+    for (int round = 0; data && round < 200; round++) {
+        char *copy = malloc(size);
+        memcpy(copy, data, size);
+        for (int k = 0; k < 8; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            copy[SELFMAG + (seed >> 8) % (size - SELFMAG)] = (char)(seed >> 3);
+        }
+        CHECK(write_bytes(path, copy, size));
+        uint64_t off, sz;
+        char err[ERR_LEN] = "";
+        int rc = elf_find_section(path, ".text", &off, &sz, err, sizeof err);
+        CHECK(rc == -1 || rc == 1 || (rc == 0 && off + sz <= size));
+        free(copy);
+    }
+    free(data);
+}
+
 #define RUN_IF(have, fn, why)                                                                      \
     do {                                                                                           \
         if (have)                                                                                  \
@@ -455,6 +507,8 @@ int main(void)
     RUN_IF(have_musl_static, test_truncated_copies_rejected, no_musl);
     RUN_IF(have_dynamic, test_every_cut_is_an_error, "cc failed");
     RUN_IF(have_dynamic, test_corrupt_headers_do_not_crash, "cc failed");
+    RUN_IF(have_musl_static, test_find_section, no_musl);
+    RUN_IF(have_musl_static, test_find_section_in_damaged_copies, no_musl);
     remove_fixtures();
     CHECK_EXIT();
 }

@@ -636,6 +636,41 @@ static void test_bad_arch(void)
     EXPECT_FAILURES(cases);
 }
 
+static void test_specialisation_fields(void)
+{
+    fixture_open();
+    struct unikfile uf;
+    char err[512] = "";
+    CHECK(load("build: { sources: [hello.c] }\n", &uf, err, sizeof err) == 0);
+    CHECK(uf.specialize);
+    CHECK(uf.nsyscalls == 0);
+    unikfile_free(&uf);
+    CHECK(load("build: { sources: [hello.c] }\nspecialize: false\nsyscalls:\n  - pipe2\n"
+               "  - epoll_wait\n",
+               &uf, err, sizeof err) == 0);
+    CHECK_STR(err, "");
+    CHECK(!uf.specialize);
+    CHECK(uf.nsyscalls == 2);
+    CHECK_STR(uf.syscalls[0], "pipe2");
+    CHECK_STR(uf.syscalls[1], "epoll_wait");
+    CHECK(uf.syscall_line[0] == 4 && uf.syscall_line[1] == 5);
+    unikfile_free(&uf);
+    fixture_close();
+}
+
+static void test_bad_specialisation_fields(void)
+{
+    static const struct bad_case cases[] = {
+        {"build: { sources: [hello.c] }\nspecialize: maybe\n", 2, "specialize", "true or false"},
+        {"build: { sources: [hello.c] }\nsyscalls: pipe2\n", 2, "syscalls", "list"},
+        {"build: { sources: [hello.c] }\nsyscalls: [read, Open]\n", 2, "syscalls",
+         "'Open' is not a system call's name"},
+        {"build: { sources: [hello.c] }\nsyscalls: [read, read]\n", 2, "syscalls",
+         "more than once"},
+    };
+    EXPECT_FAILURES(cases);
+}
+
 static void test_not_a_unikfile(void)
 {
     static const struct bad_case cases[] = {
@@ -725,6 +760,8 @@ int main(void)
     RUN_TEST(test_bad_memory);
     RUN_TEST(test_bad_ports);
     RUN_TEST(test_bad_arch);
+    RUN_TEST(test_specialisation_fields);
+    RUN_TEST(test_bad_specialisation_fields);
     RUN_TEST(test_not_a_unikfile);
     RUN_TEST(test_cannot_read);
     RUN_TEST(test_small_error_buffer);

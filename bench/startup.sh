@@ -1,0 +1,56 @@
+#!/bin/sh
+# unikit's own start-up cost (issue 18), medians in one run: `unikit
+# --version` and `unikit ps` on an empty store beside /bin/true; QEMU's floor
+# image (a kernel that exits at its first instruction) booted by the raw
+# QEMU command beside the same image through `unikit run --rm`, whose
+# difference is what unikit adds to every run; and hello through `unikit
+# run --rm`. Host architecture only (x86_64: the floor is a PVH kernel).
+# Prints a Markdown section; not a test.
+set -eu
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+RUNS=${RUNS:-20}
+UNIKIT=${UNIKIT:-$PWD/bin/unikit}
+work=$(mktemp -d)
+export UNIKIT_HOME="$work/home"
+trap 'rm -rf "$work"' EXIT
+
+time_runs() {
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        t0=$(now_ns)
+        "$@" >/dev/null 2>&1 || true
+        t1=$(now_ns)
+        echo $(((t1 - t0) / 1000))
+        i=$((i + 1))
+    done
+}
+
+[ "$(uname -m)" = x86_64 ] || { echo "bench/startup.sh: x86_64 hosts only" >&2 && exit 0; }
+gcc -c bench/floor-x86_64.S -o "$work/floor.o"
+ld -T bench/floor-x86_64.ld -o "$work/floor.elf" "$work/floor.o"
+"$UNIKIT" build -q --arch x86_64 examples/hello
+# The accelerator unikit chooses here, so both floors use the same.
+accel=$("$UNIKIT" info | sed -n 's/^  x86_64 *\([a-z]*\):.*/\1/p')
+
+true_us=$(time_runs /bin/true | median)
+version_us=$(time_runs "$UNIKIT" --version | median)
+ps_us=$(time_runs "$UNIKIT" ps | median)
+raw_us=$(time_runs qemu-system-x86_64 -M microvm,x-option-roms=off,pic=off,acpi=off,rtc=on \
+    -cpu max -device isa-debug-exit,iobase=0xf4,iosize=4 -accel "${accel:-tcg}" -nodefaults \
+    -no-user-config -display none -no-reboot -m 16384k -kernel "$work/floor.elf" | median)
+floor_us=$(UNIKIT_BENCH_IMAGE="$work/floor.elf" time_runs "$UNIKIT" run --rm hello | median)
+hello_us=$(time_runs "$UNIKIT" run --rm hello | median)
+
+cat <<REPORT
+## Start-up: what unikit adds (x86_64, accelerator ${accel:-tcg})
+
+| what | median µs | vs baseline |
+| --- | --- | --- |
+| baseline: \`/bin/true\` | $true_us | 1.00 |
+| \`unikit --version\` | $version_us | $(ratio "$version_us" "$true_us"), +$((version_us - true_us)) µs |
+| \`unikit ps\`, empty store | $ps_us | $(ratio "$ps_us" "$true_us"), +$((ps_us - true_us)) µs |
+| baseline: floor image, raw QEMU command | $raw_us | 1.00 |
+| floor image through \`unikit run --rm\` | $floor_us | $(ratio "$floor_us" "$raw_us"), +$((floor_us - raw_us)) µs |
+| hello through \`unikit run --rm\` | $hello_us | $(ratio "$hello_us" "$raw_us"), +$((hello_us - raw_us)) µs |
+REPORT

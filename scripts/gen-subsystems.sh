@@ -1,0 +1,34 @@
+#!/bin/sh
+# For `unikit inspect --explain`: which kernel subsystem each symbol of the
+# kernel and network objects belongs to, one "SUBSYSTEM SYMBOL" line each,
+# written to stdout. A subsystem is a group of source files; the kernel's
+# symbols are matched by name against an image linked with them.
+# Usage: NM=nm sh scripts/gen-subsystems.sh OBJECT...
+set -eu
+subsystem_of() {
+    case $1 in
+    */kernel/core/pipe.c.o) echo pipes ;;
+    */kernel/linux/poll.c.o | */kernel/core/poll.c.o) echo poll-epoll-eventfd ;;
+    */kernel/linux/thread.c.o | */kernel/core/futex.c.o) echo threads-futexes ;;
+    */kernel/core/sched.c.o | */kernel/core/waitq.c.o) echo scheduler ;;
+    */kernel/core/smp.c.o | */kernel/arch/*/smp.c.o | */ap_start.S.o) echo smp ;;
+    */kernel/linux/signal.c.o | */sigframe.c.o) echo signals ;;
+    */kernel/core/proc.c.o | */kernel/core/exec.c.o) echo process-exec-proc ;;
+    */kernel/core/vfs.c.o | */kernel/core/ramfs.c.o | */kernel/core/devfs.c.o | \
+        */kernel/core/cpio.c.o | */kernel/core/fd.c.o | */kernel/linux/fs.c.o) echo files ;;
+    */kernel/core/tty.c.o | */kernel/linux/tty.c.o | */kernel/core/hoststream.c.o | \
+        */virtio_console.c.o) echo stdio-tty ;;
+    */kernel/linux/mm.c.o | */kernel/core/vm.c.o | */kernel/core/page.c.o | \
+        */kernel/core/heap.c.o | */paging.c.o) echo memory ;;
+    */kernel/linux/time.c.o | */kernel/core/clock.c.o) echo time ;;
+    */kernel/linux/info.c.o | */kernel/linux/cred.c.o | */kernel/linux/process.c.o | \
+        */arch_prctl.c.o | */kernel/core/random.c.o) echo identity-info ;;
+    */kernel/linux/dispatch.c.o | */syscall_table.c.o) echo syscall-table ;;
+    build/net/*) echo network ;;
+    *) echo boot-arch-drivers ;;
+    esac
+}
+for obj in "$@"; do
+    sub=$(subsystem_of "$obj")
+    ${NM:-nm} --defined-only "$obj" | awk -v s="$sub" '$2 ~ /^[TtDdBbRr]$/ { print s, $3 }'
+done | sort -u

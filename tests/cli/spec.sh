@@ -1,0 +1,170 @@
+#!/bin/sh
+# Specialisation: `unikit build` links only the system calls the program
+# can make. hello's kernel leaves out threads, signal frames, pipes, epoll
+# and SMP start-up (its symbols, with UNIKIT_KEEP_SYMBOLS=1); a call made
+# only through syscall(2) with a constant is found and works; a computed
+# number keeps the full kernel and says so; the Unikfile's syscalls: adds a
+# call, specialize: false turns it off, and a name no table has is one
+# error naming the field and line; `inspect --explain` for hello and httpd.
+# One line per check: "ok spec-X", "FAIL spec-X" or "skip spec-X: why".
+
+suite=spec
+tests="hello-symbols-x86_64 hello-symbols-aarch64 full-symbols build-line via-syscall computed
+unikfile-adds specialize-false bad-name explain-hello explain-httpd"
+. "$(dirname "$0")/lib.sh"
+fixtures=$fixtures/spec
+out=$tmp/out err=$tmp/err
+
+# symbols_absent NAME IMAGE SYMBOL...: none of SYMBOLs is in IMAGE's symbol table.
+symbols_absent() {
+    name=$1 image=$2
+    shift 2
+    syms=$(nm "$image" 2>/dev/null | awk '{ print $NF }')
+    [ -n "$syms" ] || { fail "$name" "nm found no symbols in $image"; return 1; }
+    echo "$syms" | grep -qx sys_write || echo "$syms" | grep -qx sys_writev ||
+        { fail "$name" "no sys_write/sys_writev: not the kernel's symbols"; return 1; }
+    for s in "$@"; do
+        if echo "$syms" | grep -qx "$s"; then
+            fail "$name" "$image links $s"
+            return 1
+        fi
+    done
+    pass "$name"
+}
+
+# The subsystems hello must not carry: threads, signal frames, pipes, epoll, SMP.
+left_out="sys_clone thread_clone sys_rt_sigaction sigframe_setup sys_rt_sigreturn vfs_pipe sys_pipe2
+sys_epoll_create1 sys_epoll_wait sys_eventfd2 smp_start arch_cpu_start"
+for arch in x86_64 aarch64; do
+    # shellcheck disable=SC2086 # one argument per symbol
+    if UNIKIT_KEEP_SYMBOLS=1 u build -q --arch "$arch" -o "$tmp/hello-$arch.elf" "$root/examples/hello"; then
+        symbols_absent "hello-symbols-$arch" "$tmp/hello-$arch.elf" $left_out
+    else
+        fail "hello-symbols-$arch" "build failed"
+        show
+    fi
+done
+
+# The same hello with specialize: false links all of them.
+mkdir -p "$tmp/full"
+cp "$root/examples/hello/hello.c" "$tmp/full/"
+printf 'name: full\nbuild:\n  sources: [hello.c]\narch: [x86_64]\nspecialize: false\n' >"$tmp/full/Unikfile"
+if UNIKIT_KEEP_SYMBOLS=1 u build -q -o "$tmp/full.elf" "$tmp/full"; then
+    missing=""
+    for s in $left_out; do
+        nm "$tmp/full.elf" | awk '{ print $NF }' | grep -qx "$s" || missing="$missing $s"
+    done
+    [ -z "$missing" ] && pass full-symbols || fail full-symbols "the full kernel lacks$missing"
+else
+    fail full-symbols "build failed"
+    show
+fi
+
+# build's line: the size and what specialisation saved.
+u build "$root/examples/hello"
+if [ $status -eq 0 ] && grep -Eq '^built hello:latest \(x86_64, [0-9.]+ kB; specialised to [0-9]+ of [0-9]+ system calls, [0-9.]+ kB smaller\)$' "$out"; then
+    pass build-line
+else
+    fail build-line "no 'built ... specialised ... smaller' line"
+    show
+fi
+
+# unikfile NAME SOURCE EXTRA: a folder with a Unikfile building SOURCE for x86_64.
+unikfile() {
+    mkdir -p "$tmp/$1"
+    cp "$fixtures/$2" "$tmp/$1/"
+    printf 'name: %s\nbuild:\n  sources: [%s]\narch: [x86_64, aarch64]\n%s' "$1" "$2" "$3" >"$tmp/$1/Unikfile"
+}
+
+# A call made only through syscall(2), with a constant, is in the set and works.
+unikfile via via-syscall.c ""
+u build "$tmp/via"
+if [ $status -ne 0 ] || ! grep -q "specialised to" "$out"; then
+    fail via-syscall "build: not specialised"
+    show
+else
+    u inspect --explain via
+    if ! grep -E '^  system calls: ' "$out" | grep -qw getppid; then
+        fail via-syscall "getppid is not in the set"
+        show
+    else
+        ok=1
+        for arch in x86_64 aarch64; do
+            u run --arch "$arch" via
+            if [ $status -ne 0 ] || ! grep -qx "getppid through syscall(2): ok" "$out" ||
+                grep -q "not implemented" "$err"; then
+                ok=0
+                fail via-syscall "run on $arch"
+                show
+            fi
+        done
+        [ $ok = 1 ] && pass via-syscall
+    fi
+fi
+
+# A computed number: the full kernel, and the build says why.
+unikfile computed computed.c ""
+u build "$tmp/computed"
+if [ $status -eq 0 ] && grep -q "not specialised: the analysis could not bound the calls" "$out" &&
+    u inspect --explain computed && grep -q "^x86_64: not specialised" "$out"; then
+    u run --arch x86_64 computed 39
+    if [ $status -eq 0 ] && grep -qx "call 39: ok" "$out"; then
+        pass computed
+    else
+        fail computed "run: getpid (39) failed"
+        show
+    fi
+else
+    fail computed "not reported as unbounded"
+    show
+fi
+
+# syscalls: adds a call the analysis cannot see; pipes then go in.
+mkdir -p "$tmp/adds"
+cp "$root/examples/hello/hello.c" "$tmp/adds/"
+printf 'name: adds\nbuild:\n  sources: [hello.c]\narch: [x86_64]\nsyscalls: [pipe2, open]\n' >"$tmp/adds/Unikfile"
+u build "$tmp/adds"
+if [ $status -eq 0 ] && u inspect --explain adds &&
+    grep -q "^  added by the Unikfile's syscalls: pipe2$" "$out" &&
+    grep -Eq '^  pipes +(linked|part) .*pipe2' "$out"; then
+    pass unikfile-adds
+else
+    fail unikfile-adds "pipe2 not added, or pipes not linked"
+    show
+fi
+
+# specialize: false: the full table, said so at build.
+u build "$tmp/full"
+if [ $status -eq 0 ] && grep -q "not specialised: the Unikfile says specialize: false" "$out"; then
+    pass specialize-false
+else
+    fail specialize-false "no 'not specialised' line"
+    show
+fi
+
+# A name no architecture has: one error naming the file, line and field.
+mkdir -p "$tmp/bad"
+cp "$root/examples/hello/hello.c" "$tmp/bad/"
+printf 'name: bad\nbuild:\n  sources: [hello.c]\narch: [x86_64]\nsyscalls:\n  - read\n  - nosuchcall\n' >"$tmp/bad/Unikfile"
+expect_error bad-name 1 "Unikfile:7: field 'syscalls': 'nosuchcall' is not a Linux system call" build "$tmp/bad"
+
+# --explain: per architecture, subsystems with sizes and the calls that pulled them in.
+explain_ok() { # NAME IMAGE PATTERN...
+    name=$1 image=$2
+    shift 2
+    u inspect --explain "$image"
+    why=""
+    [ $status -eq 0 ] || why="exit status $status;"
+    for p in "$@"; do
+        grep -Eq -e "$p" "$out" || why="$why no line /$p/;"
+    done
+    if [ -z "$why" ]; then pass "$name"; else fail "$name" "$why"; show; fi
+}
+explain_ok explain-hello hello '^x86_64: specialised$' '^aarch64: specialised$' \
+    '^  analysis: complete' '^  pipes +left out +0 +[1-9][0-9]*' \
+    '^  poll-epoll-eventfd +part ' '^  files +part +[0-9]+ +[0-9]+  .*writev' \
+    '^  kernel total: [0-9]+ bytes of [0-9]+ in the full kernel$'
+u build "$root/examples/httpd"
+explain_ok explain-httpd httpd '^x86_64: specialised$' '^  network +(linked|part) +[0-9]+ .*socket' \
+    '^  network +(linked|part) +[0-9]+ .*accept' '^  system calls: .*bind'
+[ "$failures" -eq 0 ]
