@@ -2085,6 +2085,7 @@ void store_config_free(struct image_config *c)
     free_vector(c->cmd);
     free_vector(c->env);
     free_vector(c->ports);
+    free(c->specialization);
     memset(c, 0, sizeof *c);
 }
 
