@@ -13,7 +13,8 @@
 suite=runtime
 tests="version features lifecycle streams podman-shape stdin args-env memory kill-term kill-9
 delete-running delete-force kill-stopped exec-refused pause-resume hooks-netns hook-fails terminal terminal-needs-socket
-bad-config missing-bundle bad-args log-json runc-fallback"
+bad-config missing-bundle bad-args log-json runc-fallback podman-run podman-stdin podman-stop
+podman-kill"
 . "$(dirname "$0")/lib.sh"
 
 RT=${UNIKIT_RUNTIME:-build/asan/bin/unikit-runtime}
@@ -481,6 +482,69 @@ EOF
         fail runc-fallback "runc must run a bundle without .unikit/image.elf (create $c_status," \
             "state $runc_state, exit '$code', delete $status)"
         cat "$tmp/c-ct-runc/err" >&2
+    fi
+fi
+
+# ---- podman --runtime unikit-runtime: an image loaded from what `unikit save` wrote ------
+if ! command -v podman >/dev/null 2>&1; then
+    skip_tests "podman is not installed" podman-run podman-stdin podman-stop podman-kill
+else
+    u save -o "$tmp/stdio.tar" stdio
+    pm="podman --root $tmp/podman-root --runroot $tmp/podman-run --storage-driver vfs"
+    pm="$pm --runtime $RT --cgroup-manager cgroupfs --events-backend file"
+    if [ "$status" -ne 0 ] || ! timeout 120 $pm load -i "$tmp/stdio.tar" >"$out" 2>"$err"; then
+        fail podman-run "unikit save, then podman load, failed"
+        show
+    else
+        timeout 120 $pm run --rm stdio:latest streams >"$tmp/pm-out" 2>"$tmp/pm-err"
+        status=$?
+        if [ "$status" -eq 0 ] && cmp -s "$tmp/want-out" "$tmp/pm-out" &&
+            cmp -s "$tmp/want-err" "$tmp/pm-err"; then
+            pass podman-run
+        else
+            fail podman-run "podman run --runtime unikit-runtime: exit $status, stdout and stderr apart"
+            head -5 "$tmp/pm-err" >&2
+        fi
+
+        timeout 120 $pm run --rm -i -e IGNORED=1 stdio:latest cat <"$tmp/input" >"$tmp/pm-out" 2>"$tmp/pm-err"
+        status=$?
+        if [ "$status" -eq 0 ] && cmp -s "$tmp/input" "$tmp/pm-out" &&
+            grep -qx "read 1048576 bytes" "$tmp/pm-err"; then
+            pass podman-stdin
+        else
+            fail podman-stdin "podman run -i: 1 MiB through stdin must come back whole (exit $status)"
+            head -5 "$tmp/pm-err" >&2
+        fi
+
+        # stop: SIGTERM to the program, whose handler runs and exits 7.
+        pm_id=$(timeout 120 $pm run -d stdio:latest signals 2>"$err")
+        wait_for 60 sh -c "$pm logs $pm_id | grep -qx ready"
+        timeout 120 $pm stop "$pm_id" >/dev/null 2>>"$err"
+        code=$($pm inspect "$pm_id" --format '{{.State.ExitCode}}' 2>>"$err")
+        $pm logs "$pm_id" >"$out" 2>&1
+        timeout 60 $pm rm "$pm_id" >/dev/null 2>>"$err"
+        if [ "$code" = 7 ] && grep -qx "got 15" "$out" && [ ! -e "/run/unikit-runtime/$pm_id" ]; then
+            pass podman-stop
+        else
+            fail podman-stop "podman stop: the program's SIGTERM handler must run (exit '$code')"
+            show
+        fi
+
+        # kill: 137, and no QEMU of that container left after rm.
+        pm_id=$(timeout 120 $pm run -d stdio:latest plain 2>"$err")
+        wait_for 60 sh -c "$pm logs $pm_id | grep -qx ready"
+        qemu=$(cat "/run/unikit-runtime/$pm_id/qemu.pid" 2>/dev/null)
+        timeout 120 $pm kill "$pm_id" >/dev/null 2>>"$err"
+        $pm wait "$pm_id" >/dev/null 2>&1
+        code=$($pm inspect "$pm_id" --format '{{.State.ExitCode}}' 2>>"$err")
+        timeout 60 $pm rm "$pm_id" >/dev/null 2>>"$err"
+        if [ "$code" = 137 ] && [ -n "$qemu" ] && ! alive "$qemu" &&
+            [ ! -e "/run/unikit-runtime/$pm_id" ]; then
+            pass podman-kill
+        else
+            fail podman-kill "podman kill: exit '$code' (wanted 137), QEMU '$qemu' gone, state gone"
+            show
+        fi
     fi
 fi
 
