@@ -42,13 +42,12 @@ static void free_strings(char **a)
 
 const char *hook_kind_name(enum hook_kind k)
 {
-    static const char *names[HOOK_KINDS] = {"createRuntime", "createContainer", "prestart",
-                                            "startContainer", "poststart", "poststop"};
+    static const char *names[HOOK_KINDS] = {"createRuntime",  "createContainer", "prestart",
+                                            "startContainer", "poststart",       "poststop"};
     return names[k];
 }
 
-static int parse_hooks(json_t *hooks, struct bundle *b, const char *file, char *err,
-                       size_t errlen)
+static int parse_hooks(json_t *hooks, struct bundle *b, const char *file, char *err, size_t errlen)
 {
     if (!hooks || json_is_null(hooks))
         return 0;
@@ -75,25 +74,25 @@ static int parse_hooks(json_t *hooks, struct bundle *b, const char *file, char *
             hk->path = xstrdup(path);
             if (string_array(json_object_get(h, "args"), &hk->args) < 0 ||
                 string_array(json_object_get(h, "env"), &hk->env) < 0)
-                return errorf(err, errlen, "%s: hooks.%s[%zu]: args and env must be arrays of "
-                              "strings", file, kind, i);
-            if (timeout && !(json_is_integer(timeout) && json_integer_value(timeout) > 0))
-                return errorf(err, errlen, "%s: hooks.%s[%zu].timeout: expected seconds > 0",
+                return errorf(err, errlen,
+                              "%s: hooks.%s[%zu]: args and env must be arrays of "
+                              "strings",
                               file, kind, i);
+            if (timeout && !(json_is_integer(timeout) && json_integer_value(timeout) > 0))
+                return errorf(err, errlen, "%s: hooks.%s[%zu].timeout: expected seconds > 0", file,
+                              kind, i);
             hk->timeout = timeout ? (int)json_integer_value(timeout) : 0;
         }
     }
     return 0;
 }
 
-static int parse_process(json_t *proc, struct bundle *b, const char *file, char *err,
-                         size_t errlen)
+static int parse_process(json_t *proc, struct bundle *b, const char *file, char *err, size_t errlen)
 {
     if (!json_is_object(proc))
         return errorf(err, errlen, "%s: process: expected an object", file);
     if (string_array(json_object_get(proc, "args"), &b->args) < 0 || !b->args || !b->args[0])
-        return errorf(err, errlen, "%s: process.args: expected a non-empty array of strings",
-                      file);
+        return errorf(err, errlen, "%s: process.args: expected a non-empty array of strings", file);
     if (string_array(json_object_get(proc, "env"), &b->env) < 0)
         return errorf(err, errlen, "%s: process.env: expected an array of strings", file);
     const char *cwd = json_string_value(json_object_get(proc, "cwd"));
@@ -136,8 +135,8 @@ static int parse_namespaces(json_t *nss, struct bundle *b, const char *file, cha
         json_t *ns = json_array_get(nss, i);
         const char *type = json_string_value(json_object_get(ns, "type"));
         if (!type)
-            return errorf(err, errlen, "%s: linux.namespaces[%zu].type: expected a string",
-                          file, i);
+            return errorf(err, errlen, "%s: linux.namespaces[%zu].type: expected a string", file,
+                          i);
         if (strcmp(type, "network") != 0)
             continue; /* the guest is its own pid, mount, uts, ipc... namespace */
         const char *path = json_string_value(json_object_get(ns, "path"));
@@ -159,8 +158,7 @@ static int parse_root(json_t *doc, struct bundle *b, const char *file, char *err
     return 0;
 }
 
-static int parse_config(json_t *doc, struct bundle *b, const char *file, char *err,
-                        size_t errlen)
+static int parse_config(json_t *doc, struct bundle *b, const char *file, char *err, size_t errlen)
 {
     if (!json_is_object(doc))
         return errorf(err, errlen, "%s: expected a JSON object", file);
@@ -228,11 +226,34 @@ void bundle_free(struct bundle *b)
     memset(b, 0, sizeof(*b));
 }
 
-bool bundle_is_unikit(const struct bundle *b)
+static bool rootfs_is_unikit(const char *rootfs)
 {
-    char *elf = xasprintf("%s/" UNIKIT_IMAGE_ELF, b->rootfs);
+    char *elf = xasprintf("%s/" UNIKIT_IMAGE_ELF, rootfs);
     struct stat st;
     bool yes = stat(elf, &st) == 0 && S_ISREG(st.st_mode);
     free(elf);
     return yes;
+}
+
+bool bundle_is_unikit(const struct bundle *b)
+{
+    return rootfs_is_unikit(b->rootfs);
+}
+
+int bundle_peek_unikit(const char *dir)
+{
+    char *file = xasprintf("%s/config.json", dir);
+    json_t *doc = json_load_file(file, 0, NULL);
+    const char *root = json_string_value(json_object_get(json_object_get(doc, "root"), "path"));
+    int rc = -1;
+    if (root && *root) {
+        char *rootfs = root[0] == '/' ? xstrdup(root) : xasprintf("%s/%s", dir, root);
+        struct stat st;
+        if (stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode))
+            rc = rootfs_is_unikit(rootfs);
+        free(rootfs);
+    }
+    json_decref(doc);
+    free(file);
+    return rc;
 }

@@ -111,7 +111,9 @@ static int boot(const struct container_setup *c, const char *dir)
     struct qemu_boot boot = {
         .arch = img->arch,
         .image = img->elf,
-        .memory = b->memory ? b->memory : img->memory ? img->memory : DEFAULT_MEMORY,
+        .memory = b->memory     ? b->memory
+                  : img->memory ? img->memory
+                                : DEFAULT_MEMORY,
         .cpus = b->cpus ? b->cpus : 1,
         .argv = b->args,
         .env = b->env,
@@ -152,7 +154,13 @@ void container_main(struct container_setup *c)
     if (c->tty_fd >= 0)
         take_terminal(c->tty_fd);
     close_other_fds(c->fifo_fd, c->sync_fd);
-    signal(SIGPIPE, SIG_DFL);
+    /* What the engine blocked or ignored is not the container's: kill must reach it. */
+    static const int reset[] = {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+    for (size_t i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
+        signal(reset[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     if (c->bundle->netns == NETNS_NEW && unshare(CLONE_NEWNET) < 0) {
         char msg[256];
         snprintf(msg, sizeof(msg), "cannot create the container's network namespace: %s",

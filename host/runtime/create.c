@@ -33,14 +33,13 @@ struct create_options {
 static int parse_options(int argc, char **argv, struct create_options *o)
 {
     enum { O_PID = 256, O_CONSOLE, O_IGNORED, O_IGNORED_ARG };
-    static const struct option opts[] = {
-        {"bundle", required_argument, NULL, 'b'},
-        {"pid-file", required_argument, NULL, O_PID},
-        {"console-socket", required_argument, NULL, O_CONSOLE},
-        {"no-pivot", no_argument, NULL, O_IGNORED},
-        {"no-new-keyring", no_argument, NULL, O_IGNORED},
-        {"preserve-fds", required_argument, NULL, O_IGNORED_ARG},
-        {0}};
+    static const struct option opts[] = {{"bundle", required_argument, NULL, 'b'},
+                                         {"pid-file", required_argument, NULL, O_PID},
+                                         {"console-socket", required_argument, NULL, O_CONSOLE},
+                                         {"no-pivot", no_argument, NULL, O_IGNORED},
+                                         {"no-new-keyring", no_argument, NULL, O_IGNORED},
+                                         {"preserve-fds", required_argument, NULL, O_IGNORED_ARG},
+                                         {0}};
     int c;
     optind = 0;
     opterr = 0;
@@ -81,7 +80,9 @@ static int send_console(const char *socket_path, int master, const char *name)
     }
     char control[CMSG_SPACE(sizeof(int))] = {0};
     struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control,
                          .msg_controllen = sizeof(control)};
     struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
     cm->cmsg_level = SOL_SOCKET;
@@ -97,9 +98,8 @@ static int send_console(const char *socket_path, int master, const char *name)
 static int open_console(const char *socket_path)
 {
     int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), slave = -1;
-    const char *name = master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0
-                           ? ptsname(master)
-                           : NULL;
+    const char *name =
+        master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0 ? ptsname(master) : NULL;
     if (name)
         slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (slave < 0) {
@@ -139,7 +139,8 @@ static int await_container(int fd, char *why, size_t len)
 {
     size_t got = 0;
     ssize_t n;
-    while (got < len - 1 && ((n = read(fd, why + got, len - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+    while (got < len - 1 &&
+           ((n = read(fd, why + got, len - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
         got += n > 0 ? (size_t)n : 0;
     why[got] = '\0';
     if (strcmp(why, "ok") == 0)
@@ -155,6 +156,7 @@ struct creation {
     struct unikit_image img;
     struct ct_state st;
     int fifo_fd, tty_fd;
+    bool made_dir; /* the state dir is ours to remove on failure */
     pid_t pid;
 };
 
@@ -164,8 +166,11 @@ static int spawn_container(struct creation *cr)
     int sync[2];
     if (pipe2(sync, O_CLOEXEC) < 0)
         return rt_error("cannot create a pipe: %s", strerror(errno)), -1;
-    struct container_setup setup = {.id = cr->o.id, .bundle = &cr->b, .image = &cr->img,
-                                    .fifo_fd = cr->fifo_fd, .sync_fd = sync[1],
+    struct container_setup setup = {.id = cr->o.id,
+                                    .bundle = &cr->b,
+                                    .image = &cr->img,
+                                    .fifo_fd = cr->fifo_fd,
+                                    .sync_fd = sync[1],
                                     .tty_fd = cr->tty_fd};
     fflush(NULL);
     cr->pid = fork();
@@ -194,6 +199,7 @@ static int make_state_dir(struct creation *cr)
         return rt_error(errno == EEXIST ? "container with id exists: %s" : "cannot create %s: %s",
                         errno == EEXIST ? cr->o.id : dir, strerror(errno)),
                -1;
+    cr->made_dir = true;
     char *fifo = xasprintf("%s/" EXEC_FIFO, dir);
     if (mkfifo(fifo, 0600) == 0)
         cr->fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
@@ -212,8 +218,7 @@ static int run_create_hooks(struct creation *cr)
     char err[1024];
     int rc = 0;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && rc == 0; i++)
-        rc = hooks_run(&cr->b.hooks[kinds[i]], hook_kind_name(kinds[i]), state, err,
-                       sizeof(err));
+        rc = hooks_run(&cr->b.hooks[kinds[i]], hook_kind_name(kinds[i]), state, err, sizeof(err));
     json_decref(state);
     if (rc < 0)
         rt_error("%s", err);
@@ -225,7 +230,9 @@ static int create_container(struct creation *cr)
     char err[1024];
     if (cr->b.terminal && !cr->o.console_socket)
         return rt_error("process.terminal is true in %s/config.json: --console-socket is needed "
-                        "to hand over the terminal", cr->b.dir), -1;
+                        "to hand over the terminal",
+                        cr->b.dir),
+               -1;
     if (unikit_image_load(cr->b.rootfs, &cr->img, err, sizeof(err)) < 0)
         return rt_error("%s", err), -1;
     cr->st.id = xstrdup(cr->o.id);
@@ -256,6 +263,8 @@ int cmd_create(int argc, char **argv)
     char err[1024];
     if (parse_options(argc, argv, &cr.o) < 0)
         return RT_ERROR_EXIT;
+    if (bundle_peek_unikit(cr.o.bundle) == 0)
+        return runc_exec();
     if (bundle_load(cr.o.bundle, &cr.b, err, sizeof(err)) < 0)
         return rt_error("%s", err);
     if (!bundle_is_unikit(&cr.b)) {
@@ -265,8 +274,8 @@ int cmd_create(int argc, char **argv)
     int rc = create_container(&cr);
     if (rc < 0 && cr.pid > 0)
         kill(cr.pid, SIGKILL);
-    if (rc < 0 && cr.st.dir && cr.fifo_fd >= 0)
-        remove_tree(cr.st.dir); /* ours: made by make_state_dir */
+    if (rc < 0 && cr.made_dir)
+        remove_tree(cr.st.dir);
     if (cr.fifo_fd >= 0)
         close(cr.fifo_fd);
     if (cr.tty_fd >= 0)

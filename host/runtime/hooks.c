@@ -112,8 +112,8 @@ static int run_hook(const struct hook *h, const char *kind, const char *state, c
     if (WIFSIGNALED(status))
         return errorf(err, errlen, "%s hook %s: killed by signal %d%s%s", kind, h->path,
                       WTERMSIG(status), line[0] ? ": " : "", line);
-    return errorf(err, errlen, "%s hook %s: exit status %d%s%s", kind, h->path,
-                  WEXITSTATUS(status), line[0] ? ": " : "", line);
+    return errorf(err, errlen, "%s hook %s: exit status %d%s%s", kind, h->path, WEXITSTATUS(status),
+                  line[0] ? ": " : "", line);
 }
 
 int hooks_run(const struct hook_list *hooks, const char *kind, json_t *state, char *err,

@@ -117,17 +117,16 @@ static void print_version(void)
 static int parse_globals(int argc, char **argv)
 {
     enum { O_ROOT = 256, O_LOG, O_FORMAT, O_SYSTEMD, O_DEBUG, O_CRIU, O_ROOTLESS };
-    static const struct option opts[] = {
-        {"root", required_argument, NULL, O_ROOT},
-        {"log", required_argument, NULL, O_LOG},
-        {"log-format", required_argument, NULL, O_FORMAT},
-        {"systemd-cgroup", no_argument, NULL, O_SYSTEMD},
-        {"debug", no_argument, NULL, O_DEBUG},
-        {"criu", required_argument, NULL, O_CRIU},
-        {"rootless", required_argument, NULL, O_ROOTLESS},
-        {"version", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {0}};
+    static const struct option opts[] = {{"root", required_argument, NULL, O_ROOT},
+                                         {"log", required_argument, NULL, O_LOG},
+                                         {"log-format", required_argument, NULL, O_FORMAT},
+                                         {"systemd-cgroup", no_argument, NULL, O_SYSTEMD},
+                                         {"debug", no_argument, NULL, O_DEBUG},
+                                         {"criu", required_argument, NULL, O_CRIU},
+                                         {"rootless", required_argument, NULL, O_ROOTLESS},
+                                         {"version", no_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {

@@ -82,13 +82,13 @@ int cmd_features(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return rt_error("features: takes no arguments");
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:[s,s,s,s,s,s], s:[], s:{s:[s], s:[], s:{s:b}}, s:{s:s, s:s}}",
-        "ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks", "prestart",
-        "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
-        "mountOptions", "linux", "namespaces", "network", "capabilities", "cgroup", "v1", 0,
-        "annotations", "org.unikit.runtime.version", UNIKIT_VERSION,
-        "org.unikit.runtime.fallback", "runc");
+    json_t *doc =
+        json_pack("{s:s, s:s, s:[s,s,s,s,s,s], s:[], s:{s:[s], s:[], s:{s:b}}, s:{s:s, s:s}}",
+                  "ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks", "prestart",
+                  "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+                  "mountOptions", "linux", "namespaces", "network", "capabilities", "cgroup", "v1",
+                  0, "annotations", "org.unikit.runtime.version", UNIKIT_VERSION,
+                  "org.unikit.runtime.fallback", "runc");
     print_json(doc);
     json_decref(doc);
     return 0;

@@ -83,8 +83,8 @@ struct bundle {
     char *cwd;
     bool terminal;
     char *hostname;
-    uint64_t memory; /* linux.resources.memory.limit; 0: none */
-    unsigned cpus;   /* from the CPU quota; 0: none */
+    uint64_t memory;     /* linux.resources.memory.limit; 0: none */
+    unsigned cpus;       /* from the CPU quota; 0: none */
     json_t *annotations; /* an object, or NULL */
     struct hook_list hooks[HOOK_KINDS];
     enum netns_mode netns;
@@ -96,6 +96,9 @@ int bundle_load(const char *dir, struct bundle *b, char *err, size_t errlen);
 void bundle_free(struct bundle *b);
 /* Whether the rootfs holds a unikit image (else the bundle is runc's). */
 bool bundle_is_unikit(const struct bundle *b);
+/* The same from dir/config.json's root.path alone, before any other check:
+   1 unikit, 0 runc's (runc then judges the rest), -1 cannot tell. */
+int bundle_peek_unikit(const char *dir);
 
 /* ---- imagecfg.c: <rootfs>/.unikit/config.json ------------------------------- */
 struct unikit_image {
@@ -157,9 +160,9 @@ struct container_setup {
     const char *id;
     struct bundle *bundle;
     struct unikit_image *image;
-    int fifo_fd;  /* exec.fifo, open read-write: start's byte arrives here */
-    int sync_fd;  /* create waits on it for "ok" or an error line */
-    int tty_fd;   /* the terminal's slave with --console-socket; -1 without */
+    int fifo_fd; /* exec.fifo, open read-write: start's byte arrives here */
+    int sync_fd; /* create waits on it for "ok" or an error line */
+    int tty_fd;  /* the terminal's slave with --console-socket; -1 without */
 };
 
 /* In the forked child: never returns. */

@@ -100,10 +100,9 @@ int write_file_atomic(const char *dir, const char *name, const char *text)
 
 int state_save(const struct ct_state *st, char *err, size_t errlen)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:I, s:I, s:s, s:O?}", "id", st->id, "bundle",
-                            st->bundle, "pid", (json_int_t)st->pid, "pid_start",
-                            (json_int_t)st->start, "created", st->created, "annotations",
-                            st->annotations);
+    json_t *doc = json_pack("{s:s, s:s, s:I, s:I, s:s, s:O?}", "id", st->id, "bundle", st->bundle,
+                            "pid", (json_int_t)st->pid, "pid_start", (json_int_t)st->start,
+                            "created", st->created, "annotations", st->annotations);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     int rc = text ? write_file_atomic(st->dir, STATE_FILE, text) : -1;
     if (rc < 0)
@@ -188,8 +187,8 @@ pid_t state_qemu_pid(const struct ct_state *st)
 
 json_t *state_json(const struct ct_state *st, enum ct_status status)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:s}", "ociVersion", OCI_VERSION, "id", st->id,
-                            "status", state_status_name(status));
+    json_t *doc = json_pack("{s:s, s:s, s:s}", "ociVersion", OCI_VERSION, "id", st->id, "status",
+                            state_status_name(status));
     /* A stopped container has no process: runc says pid 0 too. */
     json_object_set_new(doc, "pid", json_integer(status == CT_STOPPED ? 0 : st->pid));
     json_object_set_new(doc, "bundle", json_string(st->bundle));
