@@ -12,7 +12,7 @@ SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 HOST_LIB_SRCS := $(wildcard host/lib/*.c)
 HOST_CLI_SRCS := $(wildcard host/cli/*.c)
 HOST_SRCS     := $(HOST_LIB_SRCS) $(HOST_CLI_SRCS) $(wildcard host/transfer/*.c)
-HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h host/runtime/*.h)
+HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h)
 
 # Two programs: unikit, and libexec/unikit/unikit-transfer with the verbs
 # that move images in and out (push, pull, save, load), the only code that
@@ -47,7 +47,7 @@ $(TRANSFER_BIN): $(TRANSFER_SRCS) $(HOST_HDRS)
 # unikit-runtime, the OCI runtime (runc's command line), links host/lib
 # without the transfer code.
 RUNTIME_SRCS := $(wildcard host/runtime/*.c) $(filter-out $(TRANSFER_ONLY),$(HOST_LIB_SRCS))
-bin/unikit-runtime: $(RUNTIME_SRCS) $(HOST_HDRS)
+bin/unikit-runtime: $(RUNTIME_SRCS) $(HOST_HDRS) host/runtime/runtime.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(RUNTIME_SRCS) $(UNIKIT_LIBS)
 
@@ -65,6 +65,7 @@ build/asan/bin/unikit: $(call asan_objs,$(UNIKIT_SRCS))
 build/asan/$(TRANSFER_BIN): $(call asan_objs,$(TRANSFER_SRCS))
 	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(TRANSFER_LIBS)
+$(call asan_objs,$(wildcard host/runtime/*.c)): host/runtime/runtime.h
 build/asan/bin/unikit-runtime: $(call asan_objs,$(RUNTIME_SRCS))
 	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_FLAGS) -o $@ $^ $(UNIKIT_LIBS)
