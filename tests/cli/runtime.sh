@@ -13,8 +13,8 @@
 suite=runtime
 tests="version features lifecycle streams podman-shape stdin args-env memory kill-term kill-9
 delete-running delete-force kill-stopped exec-refused pause-resume hooks-netns hook-fails terminal terminal-needs-socket
-bad-config missing-bundle bad-args log-json runc-fallback podman-run podman-stdin podman-stop
-podman-kill"
+bad-config missing-bundle bad-args log-json runc-fallback ctr-run ctr-kill
+podman-run podman-stdin podman-stop podman-kill"
 . "$(dirname "$0")/lib.sh"
 
 RT=${UNIKIT_RUNTIME:-build/asan/bin/unikit-runtime}
@@ -485,11 +485,69 @@ EOF
     fi
 fi
 
-# ---- podman --runtime unikit-runtime: an image loaded from what `unikit save` wrote ------
+# ---- the engines themselves, with the archive `unikit save` writes -------------------------
+u save -o "$tmp/stdio.tar" stdio
+save_status=$status
+
+# containerd: a private daemon (its own root, state and socket, no CRI), and
+# ctr run --runc-binary, whose runc shim calls the runtime with --root, --log
+# and --log-format json, a relative root.path, and a netns without a path.
+if ! command -v containerd >/dev/null 2>&1 || ! command -v ctr >/dev/null 2>&1; then
+    skip_tests "containerd is not installed" ctr-run ctr-kill
+else
+    mkdir -p "$tmp/ctd"
+    printf '%s\n' 'version = 2' "root = \"$tmp/ctd/root\"" "state = \"$tmp/ctd/state\"" \
+        'disabled_plugins = ["io.containerd.grpc.v1.cri"]' '[grpc]' \
+        "  address = \"$tmp/ctd/sock\"" >"$tmp/ctd/config.toml"
+    containerd --config "$tmp/ctd/config.toml" >"$tmp/ctd/log" 2>&1 &
+    ctd_pid=$!
+    on_exit="clean_up; kill $ctd_pid 2>/dev/null"
+    C="ctr --address $tmp/ctd/sock"
+    ctr_id="unikit-test-$$-ctr"
+    ctr_root=/run/containerd/runc/default # the runc shim's --root
+    if [ "$save_status" -ne 0 ] || ! wait_for 20 $C version ||
+        ! timeout 120 $C images import --snapshotter native "$tmp/stdio.tar" >"$out" 2>"$err"; then
+        fail ctr-run "containerd did not start, or ctr images import of the saved archive failed"
+        show
+    else
+        timeout 120 $C run --snapshotter native --runc-binary "$RT" --rm stdio:latest "$ctr_id" \
+            /stdio streams >"$tmp/ctr-out" 2>"$tmp/ctr-err"
+        status=$?
+        if [ "$status" -eq 0 ] && cmp -s "$tmp/want-out" "$tmp/ctr-out" &&
+            cmp -s "$tmp/want-err" "$tmp/ctr-err"; then
+            pass ctr-run
+        else
+            fail ctr-run "ctr run --runc-binary unikit-runtime: exit $status, stdout and stderr apart"
+            head -5 "$tmp/ctr-err" >&2
+        fi
+
+        # task kill: SIGTERM to the program's handler (exit 7); then nothing is left.
+        timeout 120 $C run -d --snapshotter native --runc-binary "$RT" stdio:latest "$ctr_id-2" \
+            /stdio signals >"$out" 2>"$err"
+        wait_for 60 test -s "$ctr_root/$ctr_id-2/qemu.pid"
+        qemu=$(cat "$ctr_root/$ctr_id-2/qemu.pid" 2>/dev/null)
+        sleep 2 # the program's handler is set once it prints "ready"; ctr shows no logs
+        timeout 60 $C task kill "$ctr_id-2" 2>>"$err"
+        wait_for 60 sh -c "$C task ls | grep -q '^$ctr_id-2 .*STOPPED'"
+        code=$(timeout 60 $C task delete "$ctr_id-2" 2>&1 | sed -n 's/.*exit code \([0-9]*\).*/\1/p')
+        timeout 60 $C container rm "$ctr_id-2" 2>>"$err"
+        if [ "$code" = 7 ] && [ -n "$qemu" ] && ! alive "$qemu" &&
+            [ ! -e "$ctr_root/$ctr_id-2" ]; then
+            pass ctr-kill
+        else
+            fail ctr-kill "ctr task kill: the handler's exit 7 (got '$code'), QEMU '$qemu' gone," \
+                "the state removed"
+            show
+        fi
+    fi
+    kill "$ctd_pid" 2>/dev/null
+fi
+
+# podman --runtime unikit-runtime, with its own store.
 if ! command -v podman >/dev/null 2>&1; then
     skip_tests "podman is not installed" podman-run podman-stdin podman-stop podman-kill
 else
-    u save -o "$tmp/stdio.tar" stdio
+    status=$save_status
     pm="podman --root $tmp/podman-root --runroot $tmp/podman-run --storage-driver vfs"
     pm="$pm --runtime $RT --cgroup-manager cgroupfs --events-backend file"
     if [ "$status" -ne 0 ] || ! timeout 120 $pm load -i "$tmp/stdio.tar" >"$out" 2>"$err"; then
