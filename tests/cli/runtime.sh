@@ -14,7 +14,7 @@ suite=runtime
 tests="version features lifecycle streams podman-shape stdin args-env memory kill-term kill-9
 delete-running delete-force kill-stopped exec-refused pause-resume hooks-netns hook-fails terminal terminal-needs-socket
 bad-config missing-bundle bad-args log-json runc-fallback ctr-run ctr-kill
-podman-run podman-stdin podman-stop podman-kill"
+docker-run docker-stdin docker-tty docker-stop docker-kill podman-run podman-stdin podman-stop podman-kill"
 . "$(dirname "$0")/lib.sh"
 
 RT=${UNIKIT_RUNTIME:-build/asan/bin/unikit-runtime}
@@ -541,6 +541,92 @@ else
         fi
     fi
     kill "$ctd_pid" 2>/dev/null
+fi
+
+# docker: a private dockerd (its own data and exec roots, pidfile and socket,
+# no bridge and no iptables, so the host's docker0 is never touched) with
+# the runtime added as "unikit"; its containerd and runc shim call the
+# runtime as ctr's do, with --console-socket for -t and docker's prestart
+# hook (libnetwork-setkey) run in the network namespace the runtime made.
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+    skip_tests "docker is not installed" docker-run docker-stdin docker-tty docker-stop docker-kill
+else
+    dk=$tmp/dk
+    mkdir -p "$dk"
+    dockerd --data-root "$dk/data" --exec-root "$dk/exec" --pidfile "$dk/pid" -H "unix://$dk/sock" \
+        --bridge none --iptables=false --ip-masq=false --storage-driver vfs \
+        --add-runtime "unikit=$RT" >"$dk/log" 2>&1 &
+    dk_pid=$!
+    on_exit="clean_up; kill ${ctd_pid:-} $dk_pid 2>/dev/null; wait_for 20 sh -c '! kill -0 $dk_pid'"
+    D="docker -H unix://$dk/sock"
+    dr="$D run --runtime unikit --network none"
+    if [ "$save_status" -ne 0 ] || ! wait_for 30 $D version ||
+        ! timeout 120 $D load -i "$tmp/stdio.tar" >"$out" 2>"$err"; then
+        fail docker-run "dockerd did not start, or docker load of the saved archive failed"
+        show
+    else
+        timeout 120 $dr --rm stdio:latest streams >"$tmp/dk-out" 2>"$tmp/dk-err"
+        status=$?
+        if [ "$status" -eq 0 ] && cmp -s "$tmp/want-out" "$tmp/dk-out" &&
+            cmp -s "$tmp/want-err" "$tmp/dk-err"; then
+            pass docker-run
+        else
+            fail docker-run "docker run --runtime unikit: exit $status, stdout and stderr apart"
+            head -5 "$tmp/dk-err" >&2
+        fi
+
+        timeout 120 $dr --rm -i stdio:latest cat <"$tmp/input" >"$tmp/dk-out" 2>"$tmp/dk-err"
+        status=$?
+        if [ "$status" -eq 0 ] && cmp -s "$tmp/input" "$tmp/dk-out" &&
+            grep -qx "read 1048576 bytes" "$tmp/dk-err"; then
+            pass docker-stdin
+        else
+            fail docker-stdin "docker run -i: 1 MiB through stdin must come back whole (exit $status)"
+            head -5 "$tmp/dk-err" >&2
+        fi
+
+        # -t: the terminal through --console-socket, stdout and stderr merged, NL as CR NL.
+        timeout 120 $dr --rm -t stdio:latest streams </dev/null >"$tmp/dk-out" 2>"$tmp/dk-err"
+        status=$?
+        if [ "$status" -eq 0 ] && grep -q "^out 50$(printf '\r')\$" "$tmp/dk-out" &&
+            grep -q "^err 50$(printf '\r')\$" "$tmp/dk-out"; then
+            pass docker-tty
+        else
+            fail docker-tty "docker run -t: both streams on the terminal, CR NL (exit $status)"
+            tail -3 "$tmp/dk-out" "$tmp/dk-err" >&2
+        fi
+
+        dk_id=$($dr -d stdio:latest signals 2>"$err")
+        wait_for 60 sh -c "$D logs $dk_id | grep -qx ready"
+        timeout 120 $D stop "$dk_id" >/dev/null 2>>"$err"
+        code=$($D inspect -f '{{.State.ExitCode}}' "$dk_id" 2>>"$err")
+        $D logs "$dk_id" >"$out" 2>&1
+        timeout 60 $D rm "$dk_id" >/dev/null 2>>"$err"
+        if [ "$code" = 7 ] && grep -qx "got 15" "$out"; then
+            pass docker-stop
+        else
+            fail docker-stop "docker stop: the program's SIGTERM handler must run (exit '$code')"
+            show
+        fi
+
+        # kill: 137; QEMU (found by its control file in the state dir) gone after rm.
+        dk_id=$($dr -d stdio:latest plain 2>"$err")
+        wait_for 60 sh -c "$D logs $dk_id | grep -qx ready"
+        qemu=$(pgrep -f "$dk_id/control" | head -n 1)
+        timeout 120 $D kill "$dk_id" >/dev/null 2>>"$err"
+        $D wait "$dk_id" >/dev/null 2>&1
+        code=$($D inspect -f '{{.State.ExitCode}}' "$dk_id" 2>>"$err")
+        timeout 60 $D rm "$dk_id" >/dev/null 2>>"$err"
+        if [ "$code" = 137 ] && [ -n "$qemu" ] && ! alive "$qemu" &&
+            [ -z "$(find "$dk/exec" -name "$dk_id" 2>/dev/null)" ]; then
+            pass docker-kill
+        else
+            fail docker-kill "docker kill: exit '$code' (wanted 137), QEMU '$qemu' gone, state gone"
+            show
+        fi
+    fi
+    kill "$dk_pid" 2>/dev/null
+    wait_for 20 sh -c "! kill -0 $dk_pid"
 fi
 
 # podman --runtime unikit-runtime, with its own store.
