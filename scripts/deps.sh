@@ -19,6 +19,7 @@ cpio skopeo docker-registry
 curl wrk strace
 golang-go
 docker.io podman containerd runc iproute2
+python3-grpcio python3-protobuf protobuf-compiler
 "
 
 # lwIP is built into the kernel's network object from Debian's source

@@ -397,6 +397,14 @@ static int add_host_file_named(struct cpio_writer *w, const char *name, const ch
     return rc;
 }
 
+bool cpio_contains(struct cpio_writer *w, const char *path)
+{
+    char *name = normalize_name(w, path);
+    bool found = name && lookup_path(w, name) != NULL;
+    free(name);
+    return found;
+}
+
 int cpio_add_host_file(struct cpio_writer *w, const char *path, const char *host_path)
 {
     char *name = normalize_name(w, path);

@@ -5,6 +5,7 @@
 #ifndef UNIKIT_CPIO_H
 #define UNIKIT_CPIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -17,6 +18,8 @@ int cpio_add_data(struct cpio_writer *w, const char *path, unsigned mode, const 
                   size_t len);
 /* Adds a symbolic link (mode 0120777) whose data is target. */
 int cpio_add_symlink(struct cpio_writer *w, const char *path, const char *target);
+/* Whether path (a file, folder or link) is in the archive already. */
+bool cpio_contains(struct cpio_writer *w, const char *path);
 /* Copies a host file (keeps its permission bits); follows symlinks. */
 int cpio_add_host_file(struct cpio_writer *w, const char *path, const char *host_path);
 /* Adds a host folder recursively under path. */

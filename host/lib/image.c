@@ -71,11 +71,23 @@ static int compile_program(const struct unikfile *uf, const struct toolchain *tc
     return 0;
 }
 
-static const char etc_passwd[] = "root:x:0:0:root:/:/bin/sh\n";
-static const char etc_group[] = "root:x:0:\n";
+/* root, and Debian's nobody/nogroup for a server that drops privileges. */
+static const char etc_passwd[] = "root:x:0:0:root:/:/bin/sh\n"
+                                 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+static const char etc_group[] = "root:x:0:\nnogroup:x:65534:\n";
 static const char etc_hosts[] = "127.0.0.1\tlocalhost\n::1\tlocalhost\n";
 /* musl's resolver asks QEMU's user network, whose DNS proxy is at 10.0.2.3. */
 static const char etc_resolv[] = "nameserver 10.0.2.3\n";
+
+/* The files the builder writes unless the image brings its own. */
+static const struct {
+    const char *path, *text;
+} etc_files[] = {
+    {"/etc/passwd", etc_passwd},
+    {"/etc/group", etc_group},
+    {"/etc/hosts", etc_hosts},
+    {"/etc/resolv.conf", etc_resolv},
+};
 
 /* A `files:` entry: a folder goes in recursively, a file as itself. */
 static int add_mapping(struct cpio_writer *w, const struct unikfile_mapping *m)
@@ -86,7 +98,7 @@ static int add_mapping(struct cpio_writer *w, const struct unikfile_mapping *m)
     return cpio_add_host_file(w, m->guest, m->host);
 }
 
-/* The program at cmd[0], the Unikfile's files, and a minimal /etc. */
+/* The program at cmd[0], the Unikfile's files, and a minimal /etc where they have none. */
 static int write_files(const struct unikfile *uf, const char *program, const char *cpio_path,
                        char *err, size_t errlen)
 {
@@ -96,13 +108,14 @@ static int write_files(const struct unikfile *uf, const char *program, const cha
         return -1;
     }
     struct cpio_writer *w = cpio_writer_new(out);
-    int rc = cpio_add_data(w, "/etc/passwd", 0644, etc_passwd, sizeof(etc_passwd) - 1);
-    rc = rc ? rc : cpio_add_data(w, "/etc/group", 0644, etc_group, sizeof(etc_group) - 1);
-    rc = rc ? rc : cpio_add_data(w, "/etc/hosts", 0644, etc_hosts, sizeof(etc_hosts) - 1);
-    rc = rc ? rc : cpio_add_data(w, "/etc/resolv.conf", 0644, etc_resolv, sizeof(etc_resolv) - 1);
-    rc = rc ? rc : cpio_add_host_file(w, uf->cmd[0], program);
+    int rc = cpio_add_host_file(w, uf->cmd[0], program);
     for (size_t i = 0; !rc && i < uf->nfiles; i++)
         rc = add_mapping(w, &uf->files[i]);
+    /* Last, so that an image's own /etc/passwd (from files:) replaces the builder's. */
+    for (size_t i = 0; !rc && i < sizeof(etc_files) / sizeof(etc_files[0]); i++)
+        if (!cpio_contains(w, etc_files[i].path))
+            rc = cpio_add_data(w, etc_files[i].path, 0644, etc_files[i].text,
+                               strlen(etc_files[i].text));
     if (rc)
         snprintf(err, errlen, "%s: %s", uf->path, cpio_error(w));
     if (cpio_finish(w) < 0 && !rc) {

@@ -1504,11 +1504,7 @@ void store_image_free(struct store_image *img)
     free(img->digest);
     free(img->layer_path);
     free(img->layer_digest);
-    free(img->config.arch);
-    free_vector(img->config.cmd);
-    free_vector(img->config.env);
-    free_vector(img->config.ports);
-    free(img->config.specialization);
+    store_config_free(&img->config);
     memset(img, 0, sizeof *img);
 }
 
@@ -1675,11 +1671,7 @@ static int wrap_manifest(struct store *s, json_t *manifest, struct blob_ref *b, 
         json_decref(doc);
         json_decref(empty);
     }
-    free(config.arch);
-    free_vector(config.cmd);
-    free_vector(config.env);
-    free_vector(config.ports);
-    free(config.specialization);
+    store_config_free(&config);
     json_decref(config_doc);
     return rc;
 }

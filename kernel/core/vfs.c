@@ -247,6 +247,8 @@ static const struct file_ops dir_file_ops = {
 /* O_PATH files and symlinks: nothing to read or write. */
 static const struct file_ops path_file_ops;
 
+static uint64_t file_serial;
+
 struct file *vfs_file_alloc(struct inode *ip, const struct file_ops *ops, unsigned flags)
 {
     struct file *f = kzalloc(sizeof(*f));
@@ -256,6 +258,7 @@ struct file *vfs_file_alloc(struct inode *ip, const struct file_ops *ops, unsign
     f->ops = ops;
     f->flags = flags & VFS_O_FILE_MASK;
     f->refcount = 1;
+    f->serial = ++file_serial;
     inode_get(ip);
     return f;
 }

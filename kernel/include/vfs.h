@@ -126,7 +126,8 @@ struct file {
     off_t offset; /* for a directory: the vfs_readdir position */
     unsigned flags;
     uint32_t refcount;
-    void *priv; /* the file's own state, e.g. which end of a pipe */
+    void *priv;      /* the file's own state, e.g. which end of a pipe */
+    uint64_t serial; /* unique for the boot: a later file at this address has another */
 };
 
 #define VFS_SEEK_SET  0

@@ -389,6 +389,7 @@ SYSCALL_DEFINE6(pselect6, int, nfds, unsigned long *, in, unsigned long *, out, 
 struct epoll_item {
     int fd;
     struct file *file; /* not a reference: a closed fd drops out of the set */
+    uint64_t serial;   /* file's: a new file at the old one's address is not it */
     uint32_t events;
     uint64_t data;
     uint32_t last; /* bits last reported, for EPOLLET's output edge */
@@ -440,10 +441,29 @@ SYSCALL_DEFINE1(epoll_create, int, size)
     return sys_epoll_create1(&a);
 }
 
+/* Whether it still names the file it was added for: its fd open on that
+ * very file, not on a newer one the allocator placed at the same address. */
+static bool epoll_item_live(const struct epoll_item *it)
+{
+    struct file *f = fd_get(it->fd);
+    return f && f == it->file && f->serial == it->serial;
+}
+
+/* Forgets items whose fd was closed, as Linux does at close: before an add,
+ * so that a new file on a reused number is not taken for the old one. */
+static void epoll_prune(struct epoll *ep)
+{
+    for (size_t i = 0; i < ep->n;)
+        if (epoll_item_live(&ep->items[i]))
+            i++;
+        else
+            ep->items[i] = ep->items[--ep->n];
+}
+
 static struct epoll_item *epoll_find(struct epoll *ep, int fd, struct file *f)
 {
     for (size_t i = 0; i < ep->n; i++)
-        if (ep->items[i].fd == fd && ep->items[i].file == f)
+        if (ep->items[i].fd == fd && ep->items[i].file == f && ep->items[i].serial == f->serial)
             return &ep->items[i];
     return NULL;
 }
@@ -458,7 +478,7 @@ static int epoll_add(struct epoll *ep, int fd, struct file *f, const struct linu
         ep->items = items;
         ep->cap = cap;
     }
-    ep->items[ep->n++] = (struct epoll_item){fd, f, ev->events, ev->data, 0};
+    ep->items[ep->n++] = (struct epoll_item){fd, f, f->serial, ev->events, ev->data, 0};
     return 0;
 }
 
@@ -476,6 +496,7 @@ SYSCALL_DEFINE4(epoll_ctl, int, epfd, int, op, int, fd, struct linux_epoll_event
             return -EFAULT;
         memcpy(&ev, uev, sizeof(ev));
     }
+    epoll_prune(ep);
     struct epoll_item *it = epoll_find(ep, fd, f);
     switch (op) {
     case EPOLL_CTL_ADD:
@@ -509,7 +530,7 @@ static int epoll_scan(struct epoll *ep, struct linux_epoll_event *out, int max, 
     int n = 0;
     for (size_t i = 0; i < ep->n && n < max;) {
         struct epoll_item *it = &ep->items[i];
-        if (fd_get(it->fd) != it->file) {
+        if (!epoll_item_live(it)) {
             *it = ep->items[--ep->n]; /* closed: Linux drops it too */
             continue;
         }

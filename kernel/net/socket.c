@@ -34,6 +34,7 @@ struct sock {
     struct sock *acceptq_head, *acceptq_tail, *next; /* connections not yet accepted */
     int err;                                         /* pending error, -errno */
     bool listening, connecting, connected, eof, shut_wr, reuse;
+    bool stopped; /* was listening until shutdown() */
     struct waitq wq;
 };
 
@@ -199,6 +200,8 @@ static unsigned sock_poll(struct file *f)
         return (s->dq_head ? VFS_POLL_IN : 0) | VFS_POLL_OUT;
     if (s->listening)
         return s->acceptq_head ? VFS_POLL_IN : 0;
+    if (s->stopped)
+        return VFS_POLL_IN | VFS_POLL_HUP;
     if (s->rx || s->eof || s->err)
         bits |= VFS_POLL_IN;
     if (s->connected && s->tcp && tcp_sndbuf(s->tcp) > 0 &&
@@ -224,6 +227,15 @@ static void tcp_release(struct sock *s)
     if (!s->tcp)
         return;
     tcp_arg(s->tcp, NULL);
+    if (s->listening) {
+        /* A listen pcb takes no recv/sent/err callbacks (lwIP asserts). Closing
+         * frees it at once, and connections it is still completing (SYN_RCVD)
+         * lose their listener: lwIP resets them when their ACK comes. */
+        tcp_accept(s->tcp, NULL);
+        tcp_close(s->tcp);
+        s->tcp = NULL;
+        return;
+    }
     tcp_recv(s->tcp, NULL); /* lwIP's default drops data and finishes the close */
     tcp_sent(s->tcp, NULL);
     tcp_err(s->tcp, NULL);
@@ -232,9 +244,11 @@ static void tcp_release(struct sock *s)
     s->tcp = NULL;
 }
 
-static void sock_release(struct file *f)
+/* Ends listening, as Linux's close or shutdown(SHUT_RD) of a listener does:
+ * connections not yet accepted are reset, the port is free again, and a
+ * blocked accept() returns EINVAL. */
+static void listen_stop(struct sock *s)
 {
-    struct sock *s = sock_of(f);
     while (s->acceptq_head) {
         struct sock *c = s->acceptq_head;
         s->acceptq_head = c->next;
@@ -246,6 +260,18 @@ static void sock_release(struct file *f)
             pbuf_free(c->rx);
         kfree(c); /* never had a file: no inode references */
     }
+    s->acceptq_tail = NULL;
+    tcp_release(s);
+    s->listening = false;
+    s->stopped = true;
+    wake(s);
+}
+
+static void sock_release(struct file *f)
+{
+    struct sock *s = sock_of(f);
+    if (s->listening)
+        listen_stop(s);
     tcp_release(s);
     while (s->dq_head) {
         struct dgram *d = s->dq_head;
@@ -406,9 +432,11 @@ int net_accept(struct file *f, unsigned flags, struct file **out, struct net_add
         return -EINVAL;
     if (!l->acceptq_head && nonblock(f, 0))
         return -EAGAIN;
-    int rc = wait_event(&l->wq, l->acceptq_head != NULL, 0);
+    int rc = wait_event(&l->wq, l->acceptq_head != NULL || !l->listening, 0);
     if (rc < 0)
         return rc == -ETIMEDOUT ? -EAGAIN : rc;
+    if (!l->listening)
+        return -EINVAL; /* another thread shut it down */
     struct sock *s = l->acceptq_head;
     l->acceptq_head = s->next;
     if (!l->acceptq_head)
@@ -609,6 +637,12 @@ int net_shutdown(struct file *f, int how)
     struct sock *s = sock_of(f);
     if (s->type == NET_DGRAM)
         return 0;
+    if (s->listening) {
+        if (how & NET_SHUT_RD)
+            listen_stop(s);
+        net_kick();
+        return 0;
+    }
     if (!s->connected)
         return -ENOTCONN;
     if (how & NET_SHUT_WR)

@@ -112,6 +112,15 @@ static uint64_t next_timer_deadline(void)
     return clock_monotonic_ns() + (uint64_t)ms * 1000000 + 1;
 }
 
+/* Whether packets a socket sent to the guest's own addresses wait for netif_poll. */
+static bool loopback_pending(void)
+{
+    for (struct netif *n = netif_list; n; n = n->next)
+        if (n->loop_first)
+            return true;
+    return false;
+}
+
 static void net_thread(void *arg)
 {
     (void)arg;
@@ -119,7 +128,14 @@ static void net_thread(void *arg)
         wait_event(&net_wq, work_pending, next_timer_deadline());
         work_pending = false;
         input_frames();
+        /* One round of loopback: what it sends back (an ACK, a reply) waits
+         * for the next, so the threads it wakes get their turn in between. */
+        netif_poll_all();
         sys_check_timeouts();
+        if (loopback_pending()) {
+            work_pending = true;
+            sched_yield();
+        }
     }
 }
 

@@ -15,7 +15,7 @@ suite=cli
 tests="build images run build-tag run-args-env run-default-args bad-yaml unknown-field
 missing-source dynamic-binary wrong-arch files-dev files-proc files-too-large
 files-too-large-with-program files-absolute
-files-dotdot files-symlink files-outside-allowed unknown-image truncated-image corrupted-image"
+files-dotdot files-symlink files-outside-allowed own-passwd unknown-image truncated-image corrupted-image"
 . "$(dirname "$0")/lib.sh"
 
 # images_has NAME: `unikit images` lists NAME with the host architecture.
@@ -199,6 +199,23 @@ if [ "$st" -eq 0 ] && images_has outside; then
 else
     fail files-outside-allowed "build --allow-outside-context exited $st, or images lacks it"
     show
+fi
+
+# An image's own /etc/passwd replaces the builder's instead of failing the
+# build as "added twice"; the builder's /etc/group (with nogroup) stays.
+u build "$fixtures/own-passwd"
+if [ "$status" -ne 0 ]; then
+    fail own-passwd "build of fixtures/own-passwd exited $status"
+    show
+else
+    u run own-passwd
+    if [ "$status" -ne 0 ]; then
+        fail own-passwd "run exited $status"
+        show
+    elif expect_lines own-passwd "app: uid 1234 gid 5678 home /srv/app" "nobody: not found" \
+        "nogroup: found"; then
+        pass own-passwd
+    fi
 fi
 
 # ---- run errors ---------------------------------------------------------------

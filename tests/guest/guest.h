@@ -90,6 +90,16 @@ static inline const char *errno_name(int e)
         return "EOVERFLOW";
     case EOPNOTSUPP:
         return "EOPNOTSUPP";
+    case ECONNRESET:
+        return "ECONNRESET";
+    case ECONNREFUSED:
+        return "ECONNREFUSED";
+    case ECONNABORTED:
+        return "ECONNABORTED";
+    case ENOTCONN:
+        return "ENOTCONN";
+    case EINPROGRESS:
+        return "EINPROGRESS";
     default:
         snprintf(other, sizeof other, "errno%d", e);
         return other;

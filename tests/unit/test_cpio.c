@@ -332,6 +332,19 @@ static void test_duplicate_path_rejected(void)
     mem_free(&m);
 }
 
+static void test_contains_names_files_folders_and_parents(void)
+{
+    struct memout m;
+    struct cpio_writer *w = mem_writer(&m);
+    CHECK(!cpio_contains(w, "/etc/passwd"));
+    CHECK(cpio_add_data(w, "./etc//passwd", 0644, "x", 1) == 0);
+    CHECK(cpio_contains(w, "/etc/passwd"));
+    CHECK(cpio_contains(w, "/etc"));
+    CHECK(!cpio_contains(w, "/etc/group"));
+    CHECK(mem_finish(&m, w));
+    mem_free(&m);
+}
+
 static void test_missing_host_file_named(void)
 {
     struct memout m;
@@ -481,6 +494,7 @@ int main(void)
     RUN_TEST(test_trailer_is_last);
     RUN_TEST(test_same_input_same_bytes);
     RUN_TEST(test_duplicate_path_rejected);
+    RUN_TEST(test_contains_names_files_folders_and_parents);
     RUN_TEST(test_missing_host_file_named);
     RUN_TEST(test_dotdot_rejected);
     RUN_TEST(test_host_file_keeps_mode_follows_symlink);

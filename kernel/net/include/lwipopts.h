@@ -26,6 +26,10 @@
 #define LWIP_STATS                 0
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK   0
+/* 127.0.0.1 and the guest's own address reach its own sockets (the net thread polls the queue). */
+#define LWIP_NETIF_LOOPBACK        1
+#define LWIP_HAVE_LOOPIF           1
+#define LWIP_LOOPBACK_MAX_PBUFS    256
 #define DHCP_DOES_ARP_CHECK        0 /* the user network hands out one address: no probe delay */
 #define SO_REUSE                   1
 #define LWIP_TCP_KEEPALIVE         1
