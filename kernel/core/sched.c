@@ -229,14 +229,19 @@ static noreturn_fn void idle_loop(void)
     }
 }
 
-int sched_sleep(uint64_t deadline_ns)
+static bool interrupted(const struct thread *t, bool interruptible)
+{
+    return interruptible && (t->sig_pending & ~t->sig_blocked);
+}
+
+static int sleep_until(uint64_t deadline_ns, bool interruptible)
 {
     struct thread *t = current;
     if (t->woken) { /* woken between queueing and sleeping */
         t->woken = false;
         return 0;
     }
-    if (t->sig_pending & ~t->sig_blocked)
+    if (interrupted(t, interruptible))
         return -EINTR;
     t->state = THREAD_BLOCKED;
     t->deadline = deadline_ns;
@@ -251,9 +256,19 @@ int sched_sleep(uint64_t deadline_ns)
     }
     if (deadline_ns && clock_monotonic_ns() >= deadline_ns)
         return -ETIMEDOUT;
-    if (t->sig_pending & ~t->sig_blocked)
+    if (interrupted(t, interruptible))
         return -EINTR;
     return 0;
+}
+
+int sched_sleep(uint64_t deadline_ns)
+{
+    return sleep_until(deadline_ns, true);
+}
+
+int sched_sleep_uninterruptible(uint64_t deadline_ns)
+{
+    return sleep_until(deadline_ns, false);
 }
 
 void sched_yield(void)

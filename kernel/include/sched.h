@@ -89,20 +89,32 @@ static inline int waitq_wake_all(struct waitq *q)
  * callers re-check their condition.
  */
 int sched_sleep(uint64_t deadline_ns);
+/*
+ * The same, but a pending signal does not end the sleep: for a wait that
+ * the Linux call being served would not make at all, such as the network's
+ * first address, which a signal must not cut short (a Go program's
+ * preemption signals arrive all the time). 0 or -ETIMEDOUT.
+ */
+int sched_sleep_uninterruptible(uint64_t deadline_ns);
 
-/* Sleeps on q until cond holds: 0, -ETIMEDOUT or -EINTR. */
-#define wait_event(q, cond, deadline_ns)                                                           \
+#define wait_event_using(sleep, q, cond, deadline_ns)                                              \
     ({                                                                                             \
         int wait_rc_ = 0;                                                                          \
         if (!(cond)) {                                                                             \
             struct waiter wait_w_;                                                                 \
             waitq_add((q), &wait_w_);                                                              \
-            while (!(cond) && (wait_rc_ = sched_sleep(deadline_ns)) == 0)                          \
+            while (!(cond) && (wait_rc_ = sleep(deadline_ns)) == 0)                                \
                 ;                                                                                  \
             waitq_remove((q), &wait_w_);                                                           \
         }                                                                                          \
         wait_rc_;                                                                                  \
     })
+
+/* Sleeps on q until cond holds: 0, -ETIMEDOUT or -EINTR. */
+#define wait_event(q, cond, deadline_ns) wait_event_using(sched_sleep, q, cond, deadline_ns)
+/* Sleeps on q until cond holds, whatever signals come: 0 or -ETIMEDOUT. */
+#define wait_event_uninterruptible(q, cond, deadline_ns)                                           \
+    wait_event_using(sched_sleep_uninterruptible, q, cond, deadline_ns)
 
 /* Gives the CPU to another runnable thread, if there is one. */
 void sched_yield(void);

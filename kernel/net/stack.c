@@ -195,7 +195,9 @@ int net_start(void)
         return started;
     }
     uint64_t deadline = clock_monotonic_ns() + ADDRESS_WAIT_NS;
-    wait_event(&addr_wq, !ip4_addr_isany_val(*netif_ip4_addr(&nif)), deadline);
+    /* Linux's socket() never waits for an address, so no signal may end
+       this wait early: the program would see a network without one. */
+    wait_event_uninterruptible(&addr_wq, !ip4_addr_isany_val(*netif_ip4_addr(&nif)), deadline);
     if (ip4_addr_isany_val(*netif_ip4_addr(&nif)))
         kprintf("unikit: warning: DHCP gave no address yet\n");
     return 0;
