@@ -158,6 +158,23 @@ static int parse_root(json_t *doc, struct bundle *b, const char *file, char *err
     return 0;
 }
 
+/* The host file the engine mounts at /etc/resolv.conf (docker, podman, CRI
+   each write one for the container): the guest's resolver comes from it. */
+static void parse_mounts(json_t *mounts, struct bundle *b)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(mounts, i, m)
+    {
+        const char *dest = json_string_value(json_object_get(m, "destination"));
+        const char *source = json_string_value(json_object_get(m, "source"));
+        if (dest && source && strcmp(dest, "/etc/resolv.conf") == 0) {
+            free(b->resolv_conf);
+            b->resolv_conf = xstrdup(source);
+        }
+    }
+}
+
 static int parse_config(json_t *doc, struct bundle *b, const char *file, char *err, size_t errlen)
 {
     if (!json_is_object(doc))
@@ -171,6 +188,7 @@ static int parse_config(json_t *doc, struct bundle *b, const char *file, char *e
         return errorf(err, errlen, "%s: annotations: expected an object", file);
     b->annotations = json_is_object(ann) ? json_incref(ann) : NULL;
     json_t *linux_ = json_object_get(doc, "linux");
+    parse_mounts(json_object_get(doc, "mounts"), b);
     if (parse_root(doc, b, file, err, errlen) < 0 ||
         parse_process(json_object_get(doc, "process"), b, file, err, errlen) < 0 ||
         parse_resources(json_object_get(linux_, "resources"), b, file, err, errlen) < 0 ||
@@ -223,6 +241,7 @@ void bundle_free(struct bundle *b)
         free(b->hooks[k].v);
     }
     free(b->netns_path);
+    free(b->resolv_conf);
     memset(b, 0, sizeof(*b));
 }
 

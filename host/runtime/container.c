@@ -134,11 +134,13 @@ static int boot(const struct container_setup *c, const char *dir)
     int chosen = accel_choose(home, boot.arch, NULL, &accel, err, sizeof(err));
     if (chosen < 0) {
         free(home);
+        runtime_network_release();
         return rt_error("%s", err), EXIT_UNIKIT_ERROR;
     }
     boot.accel = accel.name;
     struct qemu_result res;
     int rc = qemu_run(&boot, &res, err, sizeof(err));
+    runtime_network_release();
     if (res.accel_failed)
         accel_kvm_failed(home, boot.arch, err);
     free(home);

@@ -89,6 +89,7 @@ struct bundle {
     struct hook_list hooks[HOOK_KINDS];
     enum netns_mode netns;
     char *netns_path;
+    char *resolv_conf; /* the host file mounted at /etc/resolv.conf, or NULL */
 };
 
 /* Reads dir/config.json; 0, or -1 with one line in err naming the file and field. */
@@ -169,8 +170,16 @@ struct container_setup {
 void container_main(struct container_setup *c) __attribute__((noreturn));
 
 /* ---- network.c: where the guest gets its NIC -------------------------------- */
+/*
+ * In the container process, after the hooks and before boot: puts the
+ * guest on the container's network (see network.c) and fills boot's
+ * network fields. 0, or -1 with one line in err.
+ */
 int runtime_network_setup(const struct bundle *b, const struct unikit_image *img,
                           struct qemu_boot *boot, char *err, size_t errlen);
+/* After the guest ended: takes the redirects off the namespace's eth0, so a
+   namespace that outlives the container (a pod's) can take the next one. */
+void runtime_network_release(void);
 
 /* ---- runc.c ---------------------------------------------------------------------- */
 /* Replaces this process by runc with the same arguments; returns only on error. */
