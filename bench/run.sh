@@ -3,8 +3,9 @@
 # architecture, then bench/lifecycle.sh (run -d, stop, push, pull),
 # bench/threads.sh (futexes, thread creation), bench/net.sh (httpd under
 # wrk), bench/gohttp.sh (Go net/http under wrk), bench/stdio.sh,
-# bench/startup.sh (what unikit itself adds to a run) and bench/spec.sh
-# (image sizes specialised and full), each beside a baseline
+# bench/startup.sh (what unikit itself adds to a run), bench/spec.sh
+# (image sizes specialised and full) and bench/engines.sh (docker run
+# through unikit-runtime against runc), each beside a baseline
 # measured in the same run. Prints a Markdown report and writes it to
 # bench/RESULTS.md. Not a test: nothing here passes or fails on speed.
 set -eu
@@ -100,6 +101,7 @@ gohttp=$(UNIKIT="$UNIKIT" sh bench/gohttp.sh)
 stdio=$(UNIKIT="$UNIKIT" sh bench/stdio.sh)
 startup=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/startup.sh)
 spec=$(UNIKIT="$UNIKIT" RUNS="$RUNS" ARCHES="$ARCHES" sh bench/spec.sh)
+engines=$(UNIKIT="$UNIKIT" sh bench/engines.sh)
 
 report=$(cat <<REPORT
 # unikit benchmarks
@@ -131,6 +133,8 @@ $stdio
 $startup
 
 $spec
+
+$engines
 REPORT
 )
 echo "$report"
