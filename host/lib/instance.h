@@ -37,6 +37,7 @@ struct instance_config {
     char **env;     /* the image's env with the -e overrides; NULL-terminated */
     char **ports;   /* from the image; NULL-terminated */
     char **publish; /* -p "HOST:GUEST[/tcp|/udp]"; NULL-terminated */
+    char **volumes; /* -v "SOURCE:TARGET:ro|rw" (volume.h); NULL-terminated */
     char *ip;       /* --ip "ADDR/PREFIX", or NULL for DHCP */
     uint64_t memory;
     unsigned cpus;
