@@ -700,7 +700,9 @@ static void mount_one(const char *spec)
     struct p9_inode *root = make_inode(m, NULL, root_fid, "", 0);
     if (!root || root->vfs.type != VFS_DIR)
         panic("volume %s: its host folder cannot be read", path);
-    if ((err = vfs_mount(path, &root->vfs)) != 0)
+    if ((err = vfs_mount(path, &root->vfs)) == -ENOTDIR || err == -EEXIST)
+        panic("volume %s: the image has a file there, not a folder", path);
+    if (err)
         panic("volume %s: cannot mount there (error %d)", path, -err);
 }
 
