@@ -452,16 +452,46 @@ static int vol_setsize(struct inode *ip, uint64_t size)
     return 0;
 }
 
-static int vol_chmod(struct inode *ip, uint32_t mode)
+static int vol_setattr(struct inode *ip, const struct vfs_attr *a)
 {
     struct p9_inode *pi = PI(ip);
     if (pi->m->readonly)
         return -EROFS;
-    struct p9_setattr s = {.valid = P9_SETATTR_MODE, .mode = mode};
+    struct p9_setattr s = {.mode = a->mode, .uid = a->uid, .gid = a->gid};
+    s.valid |= (a->valid & VFS_ATTR_MODE) ? P9_SETATTR_MODE : 0;
+    s.valid |= (a->valid & VFS_ATTR_UID) ? P9_SETATTR_UID : 0;
+    s.valid |= (a->valid & VFS_ATTR_GID) ? P9_SETATTR_GID : 0;
+    if (a->valid & VFS_ATTR_ATIME) {
+        s.valid |= P9_SETATTR_ATIME | P9_SETATTR_ATIME_SET;
+        s.atime_sec = a->atime_ns / 1000000000;
+        s.atime_nsec = a->atime_ns % 1000000000;
+    }
+    if (a->valid & VFS_ATTR_MTIME) {
+        s.valid |= P9_SETATTR_MTIME | P9_SETATTR_MTIME_SET;
+        s.mtime_sec = a->mtime_ns / 1000000000;
+        s.mtime_nsec = a->mtime_ns % 1000000000;
+    }
     int err = p9_setattr(&pi->m->c, pi->fid, &s);
     if (!err)
-        ip->mode = mode;
+        still_there(pi);
     return err;
+}
+
+static void vol_statfs(struct inode *ip, struct vfs_statfs *st)
+{
+    struct p9_inode *pi = PI(ip);
+    struct p9_statfs s;
+    if (p9_statfs(&pi->m->c, pi->fid, &s) == 0)
+        *st = (struct vfs_statfs){.type = s.type,
+                                  .bsize = s.bsize,
+                                  .blocks = s.blocks,
+                                  .bfree = s.bfree,
+                                  .bavail = s.bavail,
+                                  .files = s.files,
+                                  .ffree = s.ffree,
+                                  .fsid = s.fsid,
+                                  .namelen = s.namelen};
+    st->readonly = pi->m->readonly;
 }
 
 static void vol_stat(struct inode *ip, struct vfs_stat *st)
@@ -522,8 +552,9 @@ static const struct inode_ops vol_iops = {
     .setsize = vol_setsize,
     .evict = vol_evict,
     .stat = vol_stat,
-    .chmod = vol_chmod,
+    .setattr = vol_setattr,
     .fsync = vol_fsync_dir,
+    .statfs = vol_statfs,
 };
 
 /* ---- open files ---------------------------------------------------------------- */

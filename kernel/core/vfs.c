@@ -586,11 +586,58 @@ int vfs_access(struct inode *at, const char *path, int mode, unsigned lookup_fla
 
 int vfs_chmod_inode(struct inode *ip, uint32_t mode)
 {
-    if (ip->iops && ip->iops->chmod)
-        return ip->iops->chmod(ip, mode & 07777);
-    ip->mode = mode & 07777;
+    struct vfs_attr a = {.valid = VFS_ATTR_MODE, .mode = mode & 07777};
+    return vfs_setattr(ip, &a);
+}
+
+int vfs_setattr(struct inode *ip, const struct vfs_attr *a)
+{
+    if (ip->iops && ip->iops->setattr)
+        return ip->iops->setattr(ip, a);
+    if (a->valid & VFS_ATTR_MODE)
+        ip->mode = a->mode & 07777;
+    if (a->valid & VFS_ATTR_ATIME)
+        ip->atime_ns = a->atime_ns;
+    if (a->valid & VFS_ATTR_MTIME)
+        ip->mtime_ns = a->mtime_ns;
     ip->ctime_ns = vfs_now_ns();
     return 0;
+}
+
+#define TMPFS_MAGIC 0x01021994
+
+void vfs_statfs(struct inode *ip, struct vfs_statfs *st)
+{
+    *st = (struct vfs_statfs){.type = TMPFS_MAGIC,
+                              .bsize = PAGE_SIZE,
+                              .blocks = page_total(),
+                              .bfree = page_free_count(),
+                              .bavail = page_free_count(),
+                              .namelen = VFS_NAME_MAX};
+    if (ip->iops && ip->iops->statfs)
+        ip->iops->statfs(ip, st);
+}
+
+int vfs_fallocate(struct file *f, off_t off, off_t len)
+{
+    struct inode *ip = f->inode;
+    if (off < 0 || len <= 0)
+        return -EINVAL;
+    if (!(f->flags & VFS_O_WRITE))
+        return -EBADF;
+    if (ip->type == VFS_DIR)
+        return -EISDIR;
+    if (ip->type != VFS_REG)
+        return -ENODEV;
+    if (off > (off_t)VFS_FILE_MAX - len)
+        return -EFBIG;
+    /* Memory and the host's file are given as they are written: only the
+       size grows, from the size the file system has now (stat asks a volume). */
+    struct vfs_stat st;
+    vfs_stat_inode(ip, &st);
+    if ((uint64_t)(off + len) <= st.size)
+        return 0;
+    return truncate_inode(ip, off + len);
 }
 
 int vfs_fsync(struct file *f, bool datasync)

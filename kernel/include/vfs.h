@@ -33,6 +33,8 @@ struct inode;
 struct file;
 struct waitq;
 struct vfs_stat;
+struct vfs_attr;
+struct vfs_statfs;
 
 /*
  * Called for each directory entry by vfs_readdir. next is the position just
@@ -73,8 +75,9 @@ struct inode_ops {
        refreshes the inode and fills what it knows better than the VFS
        (dev, blocks); sets the mode; writes back a directory's entries. */
     void (*stat)(struct inode *ip, struct vfs_stat *st);
-    int (*chmod)(struct inode *ip, uint32_t mode);
+    int (*setattr)(struct inode *ip, const struct vfs_attr *a);
     int (*fsync)(struct inode *ip, bool datasync);
+    void (*statfs)(struct inode *ip, struct vfs_statfs *st);
 };
 
 struct inode {
@@ -171,6 +174,23 @@ struct vfs_stat {
     uint64_t atime_ns, mtime_ns, ctime_ns;
 };
 
+/* What vfs_setattr changes: the fields whose VFS_ATTR_* bit is in valid. */
+#define VFS_ATTR_MODE  0x1
+#define VFS_ATTR_UID   0x2
+#define VFS_ATTR_GID   0x4
+#define VFS_ATTR_ATIME 0x8
+#define VFS_ATTR_MTIME 0x10
+struct vfs_attr {
+    unsigned valid;
+    uint32_t mode, uid, gid;
+    uint64_t atime_ns, mtime_ns;
+};
+
+struct vfs_statfs {
+    uint64_t type, bsize, blocks, bfree, bavail, files, ffree, fsid, namelen;
+    bool readonly;
+};
+
 /* Creates the root, /dev with its device nodes and /tmp. */
 void vfs_init(void);
 struct inode *vfs_root(void);
@@ -217,6 +237,13 @@ void vfs_stat_inode(struct inode *ip, struct vfs_stat *st);
 int vfs_stat(struct inode *at, const char *path, unsigned lookup_flags, struct vfs_stat *st);
 int vfs_access(struct inode *at, const char *path, int mode, unsigned lookup_flags);
 int vfs_chmod_inode(struct inode *ip, uint32_t mode);
+/* Mode, owner and times. Owners are kept only where the host keeps them (a
+   volume): in memory every file is root's, and chown succeeds. */
+int vfs_setattr(struct inode *ip, const struct vfs_attr *a);
+/* The file system ip lives on, as statfs(2) describes it. */
+void vfs_statfs(struct inode *ip, struct vfs_statfs *st);
+/* fallocate(2) mode 0: the file is at least off + len bytes long. */
+int vfs_fallocate(struct file *f, off_t off, off_t len);
 /* fsync(2) and fdatasync(2). */
 int vfs_fsync(struct file *f, bool datasync);
 

@@ -9,7 +9,7 @@
 # Environment: as lib.sh, and VOL_ROUNDS (rounds of the durability loop, 20).
 
 suite=volume
-tests="build files-x86_64 files-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
+tests="build files-x86_64 files-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
 bad-missing-host-path bad-relative-guest-path bad-file-as-folder bad-same-mount-point bad-mode
 bad-spec named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
 named-bad-name durability"
@@ -41,14 +41,27 @@ for arch in x86_64 aarch64; do
     fi
 done
 
-# What the guest left is on the host, as the user who ran unikit, with its mode.
+# What the guest left is on the host, as the user who ran unikit, with its
+# mode, the size fallocate gave and the time utimensat set.
 if [ "$(cat "$host/kept" 2>/dev/null)" = kept ] && [ "$(stat -c %u "$host/kept")" = "$(id -u)" ] &&
-    [ "$(stat -c %a "$host/kept")" = 644 ] && [ ! -e "$host/a" ] && [ ! -e "$host/sub" ]; then
+    [ "$(stat -c %a "$host/kept")" = 644 ] && [ ! -e "$host/a" ] && [ ! -e "$host/sub" ] &&
+    [ "$(stat -c '%s %Y %a' "$host/stamped")" = "8192 1000000000 644" ]; then
     pass host-sees-files
 else
-    fail host-sees-files "wanted kept (\"kept\", uid $(id -u), mode 644) alone beside from-host:" \
-        "$(ls -ln "$host")"
+    fail host-sees-files "wanted kept (\"kept\", uid $(id -u), mode 644) and stamped (8192 bytes," \
+        "mtime 1000000000, mode 644) beside from-host:" "$(ls -ln --time-style=+%s "$host")"
 fi
+
+# The same calls on the in-memory files.
+for arch in x86_64 aarch64; do
+    u run --rm --arch "$arch" voltest calls /tmp
+    if [ "$status" -eq 0 ] && expect_lines "calls-in-memory-$arch" "calls: all passed"; then
+        pass "calls-in-memory-$arch"
+    elif [ "$status" -ne 0 ]; then
+        fail "calls-in-memory-$arch" "exit status $status"
+        show
+    fi
+done
 
 printf 'hi\n' >"$host/hello"
 before=$(ls -l --time-style=+%s.%N "$host"; cat "$host"/*)
