@@ -91,7 +91,8 @@ KCFLAGS_aarch64 := -mgeneral-regs-only -fno-pie -mcmodel=small -fno-asynchronous
 KDRIVERS_aarch64 := kernel/drivers/pl011.c
 
 # The console device carries the program's stdio: every image has it.
-KDRIVERS_COMMON := kernel/drivers/virtio_mmio.c kernel/drivers/virtio_console.c
+KDRIVERS_COMMON := kernel/drivers/virtio_mmio.c kernel/drivers/virtio_console.c \
+	kernel/drivers/virtio_9p.c
 
 kernel_srcs = $(wildcard kernel/arch/$(1)/*.c kernel/arch/$(1)/*.S) \
 	$(wildcard kernel/plat/virt/*.c kernel/plat/virt/$(1)/*.c) \

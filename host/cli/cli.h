@@ -19,6 +19,7 @@ int cmd_info(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
+int cmd_volume(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_save(int argc, char **argv);

@@ -9,6 +9,7 @@
 #include "instance.h"
 #include "spec.h"
 #include "util.h"
+#include "volume.h"
 
 static json_t *strv_array(char **v)
 {
@@ -69,6 +70,9 @@ static json_t *instance_json(const struct instance *inst)
     json_object_set_new(j, "Arch", json_string(c->arch));
     json_object_set_new(j, "Config", config);
     json_object_set_new(j, "State", instance_state_json(inst));
+    char *home = unikit_home();
+    json_object_set_new(j, "Mounts", volume_mounts_json(home, c->volumes));
+    free(home);
     json_object_set_new(j, "LogPath", json_string(log));
     json_object_set_new(j, "StateDir", json_string(inst->dir));
     free(log);

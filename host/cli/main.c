@@ -36,6 +36,7 @@ static const struct verb verbs[] = {
     {"images", cmd_images, "List images"},
     {"tag", cmd_tag, "Give an image another name"},
     {"rmi", cmd_rmi, "Remove images"},
+    {"volume", cmd_volume, "Create, list, remove and inspect named volumes"},
     {"push", NULL, "Upload an image to a registry"},
     {"pull", NULL, "Download an image from a registry"},
     {"save", NULL, "Write images to an OCI layout tar archive"},

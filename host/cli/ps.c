@@ -10,6 +10,7 @@
 #include "instance.h"
 #include "network.h"
 #include "util.h"
+#include "volume.h"
 
 struct ps_options {
     bool all, quiet, json;
@@ -124,12 +125,14 @@ static void print_json(const struct instance *inst, const char *status, const ch
     /* null until it has exited, as in inspect; "o" hands the reference to j */
     json_t *exit_code =
         inst->state.status == INSTANCE_EXITED ? json_integer(inst->state.exit_code) : json_null();
+    char *mounts = volume_mounts_text(inst->config.volumes);
     json_t *j =
-        json_pack("{s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "ID", inst->id,
+        json_pack("{s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "ID", inst->id,
                   (size_t)INSTANCE_SHORT_LEN, "Names", inst->name, "Image", inst->config.image,
                   "Arch", inst->config.arch, "Command", command ? command : "", "CreatedAt",
                   created, "State", instance_status_name(inst->state.status), "Status", status,
-                  "Ports", ports, "ExitCode", exit_code);
+                  "Ports", ports, "Mounts", mounts, "ExitCode", exit_code);
+    free(mounts);
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     if (text)
         printf("%s\n", text);

@@ -26,6 +26,7 @@ struct run_options {
     struct strvec env;
     struct strvec publish; /* -p */
     const char *ip;        /* --ip */
+    struct strvec volumes; /* -v */
     uint64_t memory;
     unsigned cpus; /* 0: the default, one */
     const char *arch;
@@ -53,6 +54,8 @@ static void run_usage(FILE *out)
             "      --cpus N        virtual CPUs for the program's threads (default 1, at most %d)\n"
             "  -p, --publish H:G   forward host port H to guest port G (HOST:GUEST[/tcp|/udp])\n"
             "      --ip ADDR/N     a static address instead of DHCP, e.g. 10.0.2.20/24\n"
+            "  -v, --volume S:G    mount host folder or named volume S on guest path G\n"
+            "                      (S:G:ro read-only; repeatable)\n"
             "      --arch ARCH     which of the image's architectures to boot\n"
             "      --accel ACCEL   kvm or tcg (default: kvm where it can run the guest;\n"
             "                      `unikit info` says which and why)\n",
@@ -91,17 +94,24 @@ static int parse_cpus(const char *arg, unsigned *cpus)
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-    static const struct option opts[] = {
-        {"env", required_argument, NULL, 'e'},     {"memory", required_argument, NULL, 'm'},
-        {"cpus", required_argument, NULL, 'c'},    {"arch", required_argument, NULL, 'a'},
-        {"accel", required_argument, NULL, 'A'},   {"detach", no_argument, NULL, 'd'},
-        {"name", required_argument, NULL, 'n'},    {"rm", no_argument, NULL, 'r'},
-        {"interactive", no_argument, NULL, 'i'},   {"tty", no_argument, NULL, 't'},
-        {"publish", required_argument, NULL, 'p'}, {"ip", required_argument, NULL, 'I'},
-        {"help", no_argument, NULL, 'h'},          {0}};
+    static const struct option opts[] = {{"env", required_argument, NULL, 'e'},
+                                         {"memory", required_argument, NULL, 'm'},
+                                         {"cpus", required_argument, NULL, 'c'},
+                                         {"arch", required_argument, NULL, 'a'},
+                                         {"accel", required_argument, NULL, 'A'},
+                                         {"detach", no_argument, NULL, 'd'},
+                                         {"name", required_argument, NULL, 'n'},
+                                         {"rm", no_argument, NULL, 'r'},
+                                         {"interactive", no_argument, NULL, 'i'},
+                                         {"tty", no_argument, NULL, 't'},
+                                         {"publish", required_argument, NULL, 'p'},
+                                         {"ip", required_argument, NULL, 'I'},
+                                         {"volume", required_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+de:im:p:th", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+de:im:p:tv:h", opts, NULL)) != -1) {
         int64_t size;
         switch (c) {
         case 'e':
@@ -143,6 +153,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case 'I':
             o->ip = optarg;
+            break;
+        case 'v':
+            strvec_push(&o->volumes, optarg);
             break;
         case 'A':
             if (strcmp(optarg, "kvm") != 0 && strcmp(optarg, "tcg") != 0) {
@@ -261,6 +274,18 @@ static int check_network(const struct run_options *o, const char *image, bool ne
     return 0;
 }
 
+/* The -v volumes, checked before boot: 0, or -1 after one line. */
+static int check_volumes(const struct run_options *o, struct volume **vols, size_t *n)
+{
+    char err[1024];
+    char *home = unikit_home();
+    int rc = volume_parse_all(home, o->volumes.v, vols, n, err, sizeof(err));
+    if (rc < 0)
+        cli_error("%s", err);
+    free(home);
+    return rc;
+}
+
 /* The image's env with the -e overrides applied, as the guest will see it. */
 static void effective_env(char **image_env, char **overrides, struct strvec *out)
 {
@@ -291,6 +316,7 @@ static int new_instance(const struct run_options *o, const struct store_image *i
         .env = env.v ? env.v : empty,
         .ports = img->config.ports,
         .publish = o->publish.v,
+        .volumes = volume_specs(boot->volumes, boot->nvolumes),
         .ip = (char *)o->ip,
         .memory = boot->memory,
         .cpus = boot->cpus,
@@ -306,6 +332,9 @@ static int new_instance(const struct run_options *o, const struct store_image *i
         cli_error("%s", err);
     free(home);
     strvec_free(&env);
+    for (size_t i = 0; cfg.volumes[i]; i++)
+        free(cfg.volumes[i]);
+    free(cfg.volumes);
     return rc;
 }
 
@@ -578,6 +607,8 @@ int cmd_run(int argc, char **argv)
     int code = EXIT_UNIKIT_ERROR;
     int layer_fd = -1;
     char *image = NULL;
+    struct volume *vols = NULL;
+    size_t nvols = 0;
 
     int first = parse_options(argc, argv, &o);
     if (first < 0 || cli_open_store(&s) < 0)
@@ -588,7 +619,7 @@ int cmd_run(int argc, char **argv)
         cli_error("image '%s' has no cmd", argv[first]);
         goto out_image;
     }
-    if (check_network(&o, img.ref, img.config.net) < 0)
+    if (check_network(&o, img.ref, img.config.net) < 0 || check_volumes(&o, &vols, &nvols) < 0)
         goto out_image;
     if (o.tty && o.interactive && !o.detach && !isatty(0)) {
         cli_error("the input device is not a TTY: -t with -i needs a terminal on stdin");
@@ -611,6 +642,8 @@ int cmd_run(int argc, char **argv)
         .net = img.config.net,
         .ports = o.publish.v,
         .ip = o.ip,
+        .volumes = vols,
+        .nvolumes = nvols,
         .attach_stdin = o.interactive && !o.detach,
         .tty = o.tty,
     };
@@ -649,6 +682,8 @@ out:
     strvec_free(&prog);
     strvec_free(&o.env);
     strvec_free(&o.publish);
+    strvec_free(&o.volumes);
+    volume_free_all(vols, nvols);
     store_close(&s);
     return code;
 }

@@ -210,6 +210,7 @@ static json_t *config_json(const struct instance *inst)
     json_object_set_new(j, "env", strv_json(c->env));
     json_object_set_new(j, "ports", strv_json(c->ports));
     json_object_set_new(j, "publish", strv_json(c->publish));
+    json_object_set_new(j, "volumes", strv_json(c->volumes));
     json_object_set_new(j, "ip", c->ip ? json_string(c->ip) : json_null());
     json_object_set_new(j, "memory", json_integer((json_int_t)c->memory));
     json_object_set_new(j, "cpus", json_integer((json_int_t)c->cpus));
@@ -232,6 +233,7 @@ static void config_from_json(json_t *j, struct instance *inst)
     c->env = json_strv(json_object_get(j, "env"));
     c->ports = json_strv(json_object_get(j, "ports"));
     c->publish = json_strv(json_object_get(j, "publish"));
+    c->volumes = json_strv(json_object_get(j, "volumes"));
     c->ip = json_str_dup(j, "ip");
     c->memory = (uint64_t)json_int(j, "memory");
     c->cpus = (unsigned)json_int(j, "cpus");
@@ -433,6 +435,7 @@ static void copy_config(struct instance_config *d, const struct instance_config 
     d->env = strv_dup(s->env);
     d->ports = strv_dup(s->ports);
     d->publish = strv_dup(s->publish);
+    d->volumes = strv_dup(s->volumes);
     d->ip = s->ip ? xstrdup(s->ip) : NULL;
     d->memory = s->memory;
     d->cpus = s->cpus;
@@ -740,6 +743,7 @@ void instance_free(struct instance *inst)
     strv_free(c->env);
     strv_free(c->ports);
     strv_free(c->publish);
+    strv_free(c->volumes);
     free(c->ip);
     free(c->accel);
     free(c->accel_why);

@@ -2,7 +2,7 @@
  * Instances: booted images, recorded under $UNIKIT_HOME/instances/ID/ so
  * that ps, logs, stop, kill, rm and inspect work from any shell.
  *
- *   config.json   what was asked for: image, cmd, env, memory, ports, -p, --ip
+ *   config.json   what was asked for: image, cmd, env, memory, ports, -p, --ip, -v
  *   state.json    status, the supervisor's and QEMU's pids, exit code, times
  *   output        the program's stdout and stderr and the kernel's console,
  *                 kept apart (outlog.h)
@@ -37,6 +37,7 @@ struct instance_config {
     char **env;     /* the image's env with the -e overrides; NULL-terminated */
     char **ports;   /* from the image; NULL-terminated */
     char **publish; /* -p "HOST:GUEST[/tcp|/udp]"; NULL-terminated */
+    char **volumes; /* -v "SOURCE:TARGET:ro|rw" (volume.h); NULL-terminated */
     char *ip;       /* --ip "ADDR/PREFIX", or NULL for DHCP */
     uint64_t memory;
     unsigned cpus;

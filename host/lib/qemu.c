@@ -251,12 +251,15 @@ static size_t build_argv(struct strvec *a, const struct qemu_boot *b, const char
     } else if (b->net) {
         add_network(a, b);
     }
+    volume_qemu_args(a, b->volumes, b->nvolumes);
     strvec_push(a, "-kernel");
     strvec_push(a, b->image);
     strvec_push(a, "-append");
     char *tty = b->tty ? xasprintf(" unikit.tty=%ux%u", b->tty_rows, b->tty_cols) : xstrdup("");
     char *net = net_settings(b);
-    strvec_pushf(a, "%s%s%s", cmdline, tty, net);
+    char *vols = volume_cmdline(b->volumes, b->nvolumes);
+    strvec_pushf(a, "%s%s%s%s", cmdline, tty, net, vols);
+    free(vols);
     free(net);
     free(tty);
     return nfds;

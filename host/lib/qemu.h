@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "volume.h"
+
 /* The kernel's MAX_CPUS (kernel/include/smp.h). */
 #define QEMU_MAX_CPUS 16
 
@@ -37,12 +39,14 @@ struct qemu_boot {
     bool net;
     char **ports;
     const char *ip;
-    const char *gateway;        /* with ip: the guest's default gateway (net.gw=); NULL: the
-                                   user network's .2, or none on a tap */
-    const char *dns;            /* the nameserver the guest's /etc/resolv.conf names (net.dns=),
-                                   NULL: the user network's; an image's own resolv.conf is kept */
-    const struct qemu_tap *tap; /* the NIC on this tap device instead of the user
-                                   network (no ports); NULL: the user network */
+    const char *gateway;          /* with ip: the guest's default gateway (net.gw=); NULL: the
+                                     user network's .2, or none on a tap */
+    const char *dns;              /* the nameserver the guest's /etc/resolv.conf names (net.dns=),
+                                     NULL: the user network's; an image's own resolv.conf is kept */
+    const struct qemu_tap *tap;   /* the NIC on this tap device instead of the user
+                                     network (no ports); NULL: the user network */
+    const struct volume *volumes; /* host folders to mount (-v, volume.h), checked */
+    size_t nvolumes;
     /* Instances (instance.h) set these; a plain boot leaves them zero. */
     const char *state_dir;  /* keep the control file and QEMU's messages here
                                (NULL: temporary files in /tmp, removed after) */

@@ -37,6 +37,7 @@ static void files_init(void)
     size_t len = (size_t)(__unikit_files_end - __unikit_files_start);
     if (len && cpio_unpack(__unikit_files_start, len) < 0)
         panic("the image's file archive is corrupted");
+    p9fs_mount_volumes(plat_cmdline());
     resolv_follow_network(plat_cmdline());
     fd_init_stdio(tty_open(plat_cmdline()));
 }

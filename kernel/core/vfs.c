@@ -87,6 +87,22 @@ static bool is_dotdot(const char *name, size_t len)
     return len == 2 && name[0] == '.' && name[1] == '.';
 }
 
+/* The directory above dir, across a mount: NULL when dir was removed. */
+static struct inode *parent_of(struct inode *dir)
+{
+    if (dir == root)
+        return root;
+    if (dir->covers)
+        dir = dir->covers;
+    return dir->iops->parent(dir);
+}
+
+/* What a lookup that reached ip goes on with: a root mounted on it, if any. */
+static struct inode *mounted_on(struct inode *ip)
+{
+    return ip && ip->mounted ? ip->mounted : ip;
+}
+
 /* One step from dir to its entry name. */
 static int step(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
@@ -101,10 +117,10 @@ static int step(struct inode *dir, const char *name, size_t len, struct inode **
     if (dir->nlink == 0) /* removed: its entries and ".." are gone */
         return -ENOENT;
     if (is_dotdot(name, len)) {
-        *out = dir == root ? root : dir->iops->parent(dir);
+        *out = parent_of(dir);
         return *out ? 0 : -ENOENT;
     }
-    *out = dir->iops->lookup(dir, name, len);
+    *out = mounted_on(dir->iops->lookup(dir, name, len));
     return *out ? 0 : -ENOENT;
 }
 
@@ -301,7 +317,8 @@ int vfs_open_inode(struct inode *ip, unsigned flags, struct file **out)
     const struct file_ops *ops = ops_for(ip, flags);
     if (!ops)
         return -ENXIO; /* a device node without a driver, or a named fifo */
-    if ((flags & VFS_O_TRUNC) && ip->type == VFS_REG && !(flags & VFS_O_PATH) && ip->size) {
+    if ((flags & VFS_O_TRUNC) && ip->type == VFS_REG && !(flags & VFS_O_PATH) &&
+        (ip->size || ops->open)) { /* a volume's size may have changed on the host */
         int err = ip->iops->setsize(ip, 0);
         if (err)
             return err;
@@ -309,6 +326,12 @@ int vfs_open_inode(struct inode *ip, unsigned flags, struct file **out)
     struct file *f = vfs_file_alloc(ip, ops, flags);
     if (!f)
         return -ENOMEM;
+    int err = ops->open ? ops->open(f) : 0;
+    if (err) {
+        inode_put(ip);
+        kfree(f);
+        return err;
+    }
     *out = f;
     return 0;
 }
@@ -507,7 +530,9 @@ int vfs_readdir(struct file *f, vfs_filldir_t fill, void *ctx)
         f->offset = 1, n++;
     }
     if (f->offset == 1) {
-        struct inode *parent = dir == root ? root : dir->iops->parent(dir);
+        struct inode *parent = parent_of(dir);
+        if (!parent)
+            return -ENOENT;
         if (fill(ctx, "..", 2, parent->ino, VFS_DIR, 2))
             return n;
         f->offset = 2, n++;
@@ -533,6 +558,8 @@ void vfs_stat_inode(struct inode *ip, struct vfs_stat *st)
     st->atime_ns = ip->atime_ns;
     st->mtime_ns = ip->mtime_ns;
     st->ctime_ns = ip->ctime_ns;
+    if (ip->iops && ip->iops->stat)
+        ip->iops->stat(ip, st);
 }
 
 int vfs_stat(struct inode *at, const char *path, unsigned lookup_flags, struct vfs_stat *st)
@@ -559,9 +586,66 @@ int vfs_access(struct inode *at, const char *path, int mode, unsigned lookup_fla
 
 int vfs_chmod_inode(struct inode *ip, uint32_t mode)
 {
-    ip->mode = mode & 07777;
+    struct vfs_attr a = {.valid = VFS_ATTR_MODE, .mode = mode & 07777};
+    return vfs_setattr(ip, &a);
+}
+
+int vfs_setattr(struct inode *ip, const struct vfs_attr *a)
+{
+    if (ip->iops && ip->iops->setattr)
+        return ip->iops->setattr(ip, a);
+    if (a->valid & VFS_ATTR_MODE)
+        ip->mode = a->mode & 07777;
+    if (a->valid & VFS_ATTR_ATIME)
+        ip->atime_ns = a->atime_ns;
+    if (a->valid & VFS_ATTR_MTIME)
+        ip->mtime_ns = a->mtime_ns;
     ip->ctime_ns = vfs_now_ns();
     return 0;
+}
+
+#define TMPFS_MAGIC 0x01021994
+
+void vfs_statfs(struct inode *ip, struct vfs_statfs *st)
+{
+    *st = (struct vfs_statfs){.type = TMPFS_MAGIC,
+                              .bsize = PAGE_SIZE,
+                              .blocks = page_total(),
+                              .bfree = page_free_count(),
+                              .bavail = page_free_count(),
+                              .namelen = VFS_NAME_MAX};
+    if (ip->iops && ip->iops->statfs)
+        ip->iops->statfs(ip, st);
+}
+
+int vfs_fallocate(struct file *f, off_t off, off_t len)
+{
+    struct inode *ip = f->inode;
+    if (off < 0 || len <= 0)
+        return -EINVAL;
+    if (!(f->flags & VFS_O_WRITE))
+        return -EBADF;
+    if (ip->type == VFS_DIR)
+        return -EISDIR;
+    if (ip->type != VFS_REG)
+        return -ENODEV;
+    if (off > (off_t)VFS_FILE_MAX - len)
+        return -EFBIG;
+    /* Memory and the host's file are given as they are written: only the
+       size grows, from the size the file system has now (stat asks a volume). */
+    struct vfs_stat st;
+    vfs_stat_inode(ip, &st);
+    if ((uint64_t)(off + len) <= st.size)
+        return 0;
+    return truncate_inode(ip, off + len);
+}
+
+int vfs_fsync(struct file *f, bool datasync)
+{
+    if (f->ops->fsync)
+        return f->ops->fsync(f, datasync);
+    struct inode *ip = f->inode;
+    return ip->iops && ip->iops->fsync ? ip->iops->fsync(ip, datasync) : 0;
 }
 
 /* ---- the name space ----------------------------------------------------------- */
@@ -598,7 +682,7 @@ int vfs_rmdir(struct inode *at, const char *path)
         return -ENOENT;
     if (ip->type != VFS_DIR)
         return -ENOTDIR;
-    if (ip == root)
+    if (ip == root || ip->covers)
         return -EBUSY;
     if (!ip->iops->dir_empty(ip))
         return -ENOTEMPTY;
@@ -626,7 +710,7 @@ int vfs_unlink(struct inode *at, const char *path)
 /* True when dir is ip or lies below it. */
 static bool is_within(struct inode *dir, struct inode *ip)
 {
-    for (struct inode *d = dir; d; d = d->iops->parent(d)) {
+    for (struct inode *d = dir; d; d = parent_of(d)) {
         if (d == ip)
             return true;
         if (d == root)
@@ -673,6 +757,10 @@ int vfs_rename(struct inode *oat, const char *oldpath, struct inode *nat, const 
         return -EEXIST;
     if (dst == src)
         return 0;
+    if (src->covers || (dst && dst->covers))
+        return -EBUSY; /* a mount point stays where it is */
+    if (o.dir->iops != n.dir->iops)
+        return -EXDEV;
     err = check_rename_target(src, dst, n.dir);
     if (!err)
         err = check_dir_alive(n.dir);
@@ -804,6 +892,8 @@ ssize_t vfs_getcwd(char *buf, size_t size)
     size_t pos = size - 1;
     buf[pos] = '\0';
     for (struct inode *d = cwd; d != root;) {
+        if (d->covers)
+            d = d->covers;
         struct inode *parent = d->iops->parent(d);
         const char *name;
         size_t len;
@@ -833,4 +923,46 @@ uint32_t vfs_umask(uint32_t mask)
 uint32_t vfs_get_umask(void)
 {
     return umask_bits;
+}
+
+/* ---- mounts ------------------------------------------------------------------- */
+
+/* Makes the directory at path and its missing parents (mkdir -p). */
+static int make_dirs(const char *path)
+{
+    char buf[VFS_PATH_MAX];
+    size_t n = strlen(path);
+    if (n >= sizeof(buf))
+        return -ENAMETOOLONG;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        int err = vfs_mkdir(root, buf, 0755);
+        buf[i] = c;
+        if (err && err != -EEXIST)
+            return err;
+    }
+    return 0;
+}
+
+int vfs_mount(const char *path, struct inode *fs_root)
+{
+    int err = make_dirs(path);
+    struct inode *dir;
+    if (!err)
+        err = vfs_lookup(root, path, 0, &dir);
+    if (err)
+        return err;
+    if (dir->type != VFS_DIR)
+        return -ENOTDIR;
+    if (dir == root || dir->covers)
+        return -EBUSY; /* the root, or a mount point already */
+    inode_get(dir);
+    inode_get(fs_root);
+    dir->mounted = fs_root;
+    fs_root->covers = dir;
+    return 0;
 }

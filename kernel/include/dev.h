@@ -63,4 +63,20 @@ struct port_dev {
  * port the host named name, or NULL. */
 struct port_dev *virtio_console_port(const char *name);
 
+/*
+ * A 9P transport: one request at a time. The caller writes a T-message
+ * into req (at most msize bytes) and calls call(), which returns once the
+ * R-message is in reply (its length in *reply_len): 0, or -EIO when the
+ * device fails.
+ */
+struct p9_transport {
+    uint8_t *req, *reply;
+    uint32_t msize;
+    int (*call)(struct p9_transport *t, size_t req_len, size_t *reply_len);
+};
+
+/* The virtio-9p device whose mount tag is tag, started on first call;
+   NULL when the machine has none. */
+struct p9_transport *virtio_9p_find(const char *tag);
+
 #endif

@@ -32,6 +32,9 @@ enum vfs_type {
 struct inode;
 struct file;
 struct waitq;
+struct vfs_stat;
+struct vfs_attr;
+struct vfs_statfs;
 
 /*
  * Called for each directory entry by vfs_readdir. next is the position just
@@ -68,6 +71,13 @@ struct inode_ops {
     int (*setsize)(struct inode *ip, uint64_t size);
     /* Frees the inode: no links and no references are left. */
     void (*evict)(struct inode *ip);
+    /* Optional, for a file system whose inodes live elsewhere (a volume):
+       refreshes the inode and fills what it knows better than the VFS
+       (dev, blocks); sets the mode; writes back a directory's entries. */
+    void (*stat)(struct inode *ip, struct vfs_stat *st);
+    int (*setattr)(struct inode *ip, const struct vfs_attr *a);
+    int (*fsync)(struct inode *ip, bool datasync);
+    void (*statfs)(struct inode *ip, struct vfs_statfs *st);
 };
 
 struct inode {
@@ -81,6 +91,8 @@ struct inode {
     uint32_t rdev_major, rdev_minor; /* device nodes */
     const struct inode_ops *iops;
     const struct file_ops *fops; /* what an open file of this inode does */
+    /* Mounts: a directory another file system's root covers, and that root. */
+    struct inode *mounted, *covers;
 };
 
 /* Poll bits: what file_ops.poll answers (poll.h waits for them). */
@@ -103,15 +115,23 @@ struct file_ops {
      * NULL: it never changes while one waits. */
     struct waitq *(*poll_queue)(struct file *f);
     void (*release)(struct file *f);
+    /* Optional: called once a file is made (its flags set), before it is
+       used; an error undoes the open. */
+    int (*open)(struct file *f);
+    /* Optional: the file's bytes (and with datasync false, its metadata)
+       reach stable storage before it returns. NULL: nothing to write back. */
+    int (*fsync)(struct file *f, bool datasync);
 };
 
 /* Open-file flags kept in struct file. */
-#define VFS_O_READ      0x1
-#define VFS_O_WRITE     0x2
-#define VFS_O_APPEND    0x4
-#define VFS_O_NONBLOCK  0x8
-#define VFS_O_PATH      0x10 /* names the inode only: no read, no write */
-#define VFS_O_FILE_MASK (VFS_O_READ | VFS_O_WRITE | VFS_O_APPEND | VFS_O_NONBLOCK | VFS_O_PATH)
+#define VFS_O_READ     0x1
+#define VFS_O_WRITE    0x2
+#define VFS_O_APPEND   0x4
+#define VFS_O_NONBLOCK 0x8
+#define VFS_O_PATH     0x10 /* names the inode only: no read, no write */
+#define VFS_O_SYNC     0x20 /* each write is on stable storage when it returns */
+#define VFS_O_FILE_MASK                                                                            \
+    (VFS_O_READ | VFS_O_WRITE | VFS_O_APPEND | VFS_O_NONBLOCK | VFS_O_PATH | VFS_O_SYNC)
 /* Flags that only affect vfs_openat. */
 #define VFS_O_CREAT     0x100
 #define VFS_O_EXCL      0x200
@@ -152,6 +172,23 @@ struct vfs_stat {
     uint64_t dev, ino, size, blocks; /* blocks of 512 bytes */
     uint32_t rdev_major, rdev_minor;
     uint64_t atime_ns, mtime_ns, ctime_ns;
+};
+
+/* What vfs_setattr changes: the fields whose VFS_ATTR_* bit is in valid. */
+#define VFS_ATTR_MODE  0x1
+#define VFS_ATTR_UID   0x2
+#define VFS_ATTR_GID   0x4
+#define VFS_ATTR_ATIME 0x8
+#define VFS_ATTR_MTIME 0x10
+struct vfs_attr {
+    unsigned valid;
+    uint32_t mode, uid, gid;
+    uint64_t atime_ns, mtime_ns;
+};
+
+struct vfs_statfs {
+    uint64_t type, bsize, blocks, bfree, bavail, files, ffree, fsid, namelen;
+    bool readonly;
 };
 
 /* Creates the root, /dev with its device nodes and /tmp. */
@@ -200,6 +237,22 @@ void vfs_stat_inode(struct inode *ip, struct vfs_stat *st);
 int vfs_stat(struct inode *at, const char *path, unsigned lookup_flags, struct vfs_stat *st);
 int vfs_access(struct inode *at, const char *path, int mode, unsigned lookup_flags);
 int vfs_chmod_inode(struct inode *ip, uint32_t mode);
+/* Mode, owner and times. Owners are kept only where the host keeps them (a
+   volume): in memory every file is root's, and chown succeeds. */
+int vfs_setattr(struct inode *ip, const struct vfs_attr *a);
+/* The file system ip lives on, as statfs(2) describes it. */
+void vfs_statfs(struct inode *ip, struct vfs_statfs *st);
+/* fallocate(2) mode 0: the file is at least off + len bytes long. */
+int vfs_fallocate(struct file *f, off_t off, off_t len);
+/* fsync(2) and fdatasync(2). */
+int vfs_fsync(struct file *f, bool datasync);
+
+/*
+ * Mounts the root of another file system on the directory at path (made,
+ * with its parents, when missing): lookups that reach the directory go on
+ * in that root. The root stays mounted as long as the kernel runs.
+ */
+int vfs_mount(const char *path, struct inode *fs_root);
 
 /* The name space. */
 int vfs_mkdir(struct inode *at, const char *path, uint32_t mode);
@@ -247,6 +300,10 @@ struct inode *ramfs_create_root(void);
 int ramfs_set_backing(struct inode *ip, const void *data, size_t len);
 /* The file's bytes in one piece when it still reads them all from its backing. */
 const void *ramfs_backing(struct inode *ip, size_t *len);
+
+/* p9fs.c: mounts the volumes the boot command line names ("unikit.vol="
+   tokens) from the machine's virtio-9p devices; panics when one fails. */
+void p9fs_mount_volumes(const char *cmdline);
 
 /* cpio.c: unpacks a newc archive into the tree under /. */
 int cpio_unpack(const void *archive, size_t len);

@@ -368,6 +368,7 @@ static long open_flags_to_vfs(int flags, unsigned *out)
         f |= (flags & O_CREAT) ? VFS_O_CREAT : 0;
         f |= (flags & O_EXCL) ? VFS_O_EXCL : 0;
         f |= (flags & O_TRUNC) ? VFS_O_TRUNC : 0;
+        f |= (flags & (O_SYNC | O_DSYNC)) ? VFS_O_SYNC : 0;
     }
     f |= (flags & O_DIRECTORY) ? VFS_O_DIRECTORY : 0;
     f |= (flags & O_NOFOLLOW) ? VFS_O_NOFOLLOW : 0;
@@ -918,15 +919,17 @@ SYSCALL_DEFINE2(truncate, const char *, upath, off_t, length)
     return err;
 }
 
-/* Everything lives in memory: there is nothing to write back. */
+/* In-memory files have nothing to write back; a volume's reach the host's disk. */
 SYSCALL_DEFINE1(fsync, int, fd)
 {
-    return file_of(fd) ? 0 : -EBADF;
+    struct file *f = file_of(fd);
+    return f ? vfs_fsync(f, false) : -EBADF;
 }
 
 SYSCALL_DEFINE1(fdatasync, int, fd)
 {
-    return file_of(fd) ? 0 : -EBADF;
+    struct file *f = file_of(fd);
+    return f ? vfs_fsync(f, true) : -EBADF;
 }
 
 SYSCALL_DEFINE0(sync)
@@ -987,6 +990,7 @@ static long getfl(struct file *f)
         fl = O_RDONLY;
     fl |= (f->flags & VFS_O_APPEND) ? O_APPEND : 0;
     fl |= (f->flags & VFS_O_NONBLOCK) ? O_NONBLOCK : 0;
+    fl |= (f->flags & VFS_O_SYNC) ? O_SYNC : 0;
     return fl;
 }
 

@@ -29,11 +29,13 @@ extern size_t kshim_console_len;
     X(writev)                                                                                      \
     X(pread64)                                                                                     \
     X(pwrite64)                                                                                    \
-    X(open) X(openat) X(close) X(lseek) X(fstat) X(stat) X(lstat) X(newfstatat) X(statx)           \
-        X(getdents64) X(access) X(faccessat) X(readlink) X(getcwd) X(chdir) X(fchdir) X(mkdir)     \
-            X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat2) X(fcntl) X(dup) X(dup2) X(dup3)  \
-                X(pipe) X(pipe2) X(ioctl) X(umask) X(ftruncate) X(truncate) X(fsync) X(symlink)    \
-                    X(sendfile) X(close_range) X(link)
+    X(open)                                                                                        \
+    X(openat)                                                                                      \
+    X(close) X(lseek) X(fstat) X(stat) X(lstat) X(newfstatat) X(statx) X(getdents64) X(access)     \
+        X(faccessat) X(readlink) X(getcwd) X(chdir) X(fchdir) X(mkdir) X(rmdir) X(unlink)          \
+            X(unlinkat) X(rename) X(renameat2) X(fcntl) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2)    \
+                X(ioctl) X(umask) X(ftruncate) X(truncate) X(fsync) X(symlink) X(sendfile)         \
+                    X(close_range) X(link)
 #define DECLARE(n) long sys_##n(const struct syscall_args *);
 HANDLERS(DECLARE)
 
@@ -834,6 +836,45 @@ static void test_copy_on_write(void)
     CHECK(memcmp(archive, pristine, len) == 0);
 }
 
+/* A second ramfs mounted on /mnt/vol (made with its parent): lookups cross
+   into it, ".." and getcwd cross back, the mount point cannot go, and
+   setattr, statfs and fallocate work on the files inside. */
+static void test_mounts(void)
+{
+    struct inode *fsroot = ramfs_create_root(), *spare = ramfs_create_root(), *ip, *back;
+    struct file *f;
+    char cwd[64];
+    CHECK(vfs_mount("/mnt/vol", fsroot) == 0);
+    CHECK(vfs_mount("/mnt/vol", spare) == -EBUSY);
+    CHECK(vfs_mount("/", spare) == -EBUSY);
+    CHECK(vfs_lookup(NULL, "/mnt/vol", 0, &ip) == 0 && ip == fsroot);
+    CHECK(vfs_openat(NULL, "/mnt/vol/f", VFS_O_WRITE | VFS_O_CREAT, 0600, &f) == 0);
+    CHECK(vfs_fallocate(f, 0, 4096) == 0 && f->inode->size == 4096);
+    CHECK(vfs_fallocate(f, 0, 10) == 0 && f->inode->size == 4096);
+    CHECK(vfs_fsync(f, false) == 0);
+    struct vfs_attr a = {.valid = VFS_ATTR_MTIME | VFS_ATTR_MODE, .mtime_ns = 7, .mode = 0640};
+    CHECK(vfs_setattr(f->inode, &a) == 0 && f->inode->mtime_ns == 7 && f->inode->mode == 0640);
+    file_put(f);
+    CHECK(vfs_lookup(NULL, "/mnt/vol/f", 0, &ip) == 0 && ip->size == 4096);
+    CHECK(vfs_lookup(NULL, "/mnt/vol/..", 0, &back) == 0 && vfs_lookup(NULL, "/mnt", 0, &ip) == 0 &&
+          back == ip);
+    CHECK(vfs_chdir(NULL, "/mnt/vol") == 0 && vfs_getcwd(cwd, sizeof(cwd)) == 9 &&
+          strcmp(cwd, "/mnt/vol") == 0);
+    CHECK(vfs_chdir(NULL, "..") == 0 && vfs_getcwd(cwd, sizeof(cwd)) == 5 &&
+          strcmp(cwd, "/mnt") == 0);
+    CHECK(vfs_chdir(NULL, "/") == 0);
+    CHECK(vfs_rmdir(NULL, "/mnt/vol") == -EBUSY);
+    CHECK(vfs_rename(NULL, "/mnt/vol", NULL, "/mnt/other", 0) == -EBUSY);
+    struct vfs_statfs st;
+    vfs_statfs(fsroot, &st);
+    CHECK(st.bsize == 4096 && st.blocks == 4096 && st.bfree == 2048 && !st.readonly);
+    CHECK(vfs_openat(NULL, "/mnt/file", VFS_O_WRITE | VFS_O_CREAT, 0600, &f) == 0);
+    file_put(f);
+    CHECK(vfs_mount("/mnt/file", spare) == -ENOTDIR);
+    CHECK(vfs_mount("/mnt/file/x", spare) == -ENOTDIR);
+    CHECK(vfs_mount("/mnt/spare", spare) == 0);
+}
+
 int main(void)
 {
     vfs_init();
@@ -853,5 +894,6 @@ int main(void)
     RUN_TEST(test_stdio_and_devices);
     RUN_TEST(test_cpio);
     RUN_TEST(test_copy_on_write);
+    RUN_TEST(test_mounts);
     CHECK_EXIT();
 }

@@ -1,0 +1,188 @@
+#!/bin/sh
+# Volumes: `unikit run -v` over virtio-9p on both architectures, named
+# volumes (`unikit volume`), the bad -v input, and durability: QEMU killed
+# with SIGKILL at a random point while the guest writes and fsyncs (or
+# writes with O_SYNC) loses no record the guest said was synced, on
+# both architectures in turn. The guest program is tests/cli/fixtures/volume/voltest.c.
+#
+# Usage: sh tests/cli/volume.sh
+# Environment: as lib.sh, and VOL_ROUNDS (rounds of the durability loop, 20).
+
+suite=volume
+tests="build files-x86_64 files-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
+bad-missing-host-path bad-relative-guest-path bad-file-as-folder bad-same-mount-point bad-mode
+bad-spec named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
+named-bad-name durability"
+. "$(dirname "$0")/lib.sh"
+
+VOL_ROUNDS=${VOL_ROUNDS:-20}
+host=$tmp/host
+mkdir -p "$host"
+
+u build "$fixtures/volume"
+if [ "$status" -ne 0 ]; then
+    fail build "build of fixtures/volume exited $status"
+    show
+    skip_all "the test image did not build"
+fi
+pass build
+
+# ---- a host folder, read-write and read-only, on both architectures --------------
+
+for arch in x86_64 aarch64; do
+    rm -rf "$host" && mkdir -p "$host"
+    printf 'host file\n' >"$host/from-host"
+    u run --rm --arch "$arch" -v "$host:/data" voltest files /data
+    if [ "$status" -eq 0 ] && expect_lines "files-$arch" "files: all passed"; then
+        pass "files-$arch"
+    elif [ "$status" -ne 0 ]; then
+        fail "files-$arch" "exit status $status"
+        show
+    fi
+done
+
+# What the guest left is on the host, as the user who ran unikit, with its
+# mode, the size fallocate gave and the time utimensat set.
+if [ "$(cat "$host/kept" 2>/dev/null)" = kept ] && [ "$(stat -c %u "$host/kept")" = "$(id -u)" ] &&
+    [ "$(stat -c %a "$host/kept")" = 644 ] && [ ! -e "$host/a" ] && [ ! -e "$host/sub" ] &&
+    [ "$(stat -c '%s %Y %a' "$host/stamped")" = "8192 1000000000 644" ]; then
+    pass host-sees-files
+else
+    fail host-sees-files "wanted kept (\"kept\", uid $(id -u), mode 644) and stamped (8192 bytes," \
+        "mtime 1000000000, mode 644) beside from-host:" "$(ls -ln --time-style=+%s "$host")"
+fi
+
+# The same calls on the in-memory files.
+for arch in x86_64 aarch64; do
+    u run --rm --arch "$arch" voltest calls /tmp
+    if [ "$status" -eq 0 ] && expect_lines "calls-in-memory-$arch" "calls: all passed"; then
+        pass "calls-in-memory-$arch"
+    elif [ "$status" -ne 0 ]; then
+        fail "calls-in-memory-$arch" "exit status $status"
+        show
+    fi
+done
+
+printf 'hi\n' >"$host/hello"
+before=$(ls -l --time-style=+%s.%N "$host"; cat "$host"/*)
+for arch in x86_64 aarch64; do
+    u run --rm --arch "$arch" -v "$host:/data:ro" voltest ro /data
+    after=$(ls -l --time-style=+%s.%N "$host"; cat "$host"/*)
+    if [ "$status" -eq 0 ] && [ "$before" = "$after" ] && expect_lines "ro-$arch" "ro: all passed"; then
+        pass "ro-$arch"
+    elif [ "$status" -ne 0 ] || [ "$before" != "$after" ]; then
+        fail "ro-$arch" "exit status $status; the host folder changed: $([ "$before" = "$after" ] || echo yes)"
+        show
+    fi
+done
+
+u run --name mounts -v "$host:/data:ro" -v vm1:/var/lib/db voltest read /data/hello
+st=$status
+u inspect mounts
+mounts=$("$py" -c '
+import json, sys
+m = json.load(open(sys.argv[1]))[0]["Mounts"]
+print(";".join("%s %s %s %s %s" % (x["Type"], x.get("Name", "-"), x["Source"], x["Destination"], x["RW"]) for x in m))
+' "$out" 2>&1)
+want="bind - $host /data False;volume vm1 $UNIKIT_HOME/volumes/vm1/_data /var/lib/db True"
+u ps -a --format json
+if [ "$st" -eq 0 ] && [ "$mounts" = "$want" ] && grep -Fq "\"Mounts\":\"$host,vm1\"" "$out"; then
+    pass ps-inspect-mounts
+else
+    fail ps-inspect-mounts "run exited $st; inspect Mounts: '$mounts', wanted '$want'; ps: $(cat "$out")"
+fi
+"$UNIKIT" rm mounts >/dev/null 2>&1
+
+# ---- bad input: one line, 125, before boot ----------------------------------------
+
+printf x >"$tmp/a-file"
+expect_error bad-missing-host-path 125 "host path '$tmp/nowhere' does not exist" \
+    run --rm -v "$tmp/nowhere:/data" voltest
+expect_error bad-relative-guest-path 125 "guest path 'data' is not absolute" \
+    run --rm -v "$host:data" voltest
+expect_error bad-file-as-folder 125 "host path '$tmp/a-file' is not a folder" \
+    run --rm -v "$tmp/a-file:/data" voltest
+expect_error bad-same-mount-point 125 "two volumes on the mount point /data" \
+    run --rm -v "$host:/data" -v "$tmp:/data/" voltest
+expect_error bad-mode 125 "the mode 'rx' is neither ro nor rw" \
+    run --rm -v "$host:/data:rx" voltest
+expect_error bad-spec 125 "expected HOST_PATH:GUEST_PATH" run --rm -v "$host" voltest
+
+# ---- named volumes ------------------------------------------------------------------
+
+u volume create nv
+st=$status
+u volume ls
+if [ "$st" -eq 0 ] && grep -Fxq nv "$out" && head -n 1 "$out" | grep -q 'VOLUME NAME' &&
+    [ -d "$UNIKIT_HOME/volumes/nv/_data" ]; then
+    pass named-create-ls
+else
+    fail named-create-ls "create exited $st; ls must list nv under a VOLUME NAME header"
+    show
+fi
+
+u run --name user1 -v nv:/data voltest files /data
+"$UNIKIT" rm user1 >/dev/null 2>&1
+u run --rm -v nv:/srv voltest read /srv/kept
+if [ "$status" -eq 0 ] && expect_lines named-survives-rm kept; then
+    pass named-survives-rm
+elif [ "$status" -ne 0 ]; then
+    fail named-survives-rm "the second run exited $status"
+    show
+fi
+
+u run -d --name holder -v nv:/data voltest durable /data/log
+expect_error named-rm-in-use 125 "volume nv is in use by running instance holder" volume rm nv
+"$UNIKIT" rm -f holder >/dev/null 2>&1
+u volume rm nv
+if [ "$status" -eq 0 ] && [ ! -e "$UNIKIT_HOME/volumes/nv" ]; then
+    pass named-rm
+else
+    fail named-rm "volume rm exited $status, or left the folder"
+    show
+fi
+expect_error named-rm-missing 125 "no such volume: nv" volume rm nv
+expect_error named-bad-name 125 "'a/b' is not a valid volume name" volume create a/b
+
+# ---- durability: SIGKILL of QEMU loses nothing fsync returned ----------------------
+
+# check_records FILE N: FILE begins with records 0 to N, whole.
+check_records() {
+    awk -v n="$2" 'NR <= n + 1 { if ($0 != sprintf("record %08d", NR - 1)) bad = 1 }
+        END { exit bad || NR < n + 1 }' "$1"
+}
+
+losses=0
+rounds_done=0
+mkdir -p "$tmp/dur"
+round=0
+while [ "$round" -lt "$VOL_ROUNDS" ]; do
+    round=$((round + 1))
+    rm -f "$tmp/dur/log"
+    # a random kill point: after 1 to 64 records the guest said were synced
+    target=$(($(od -An -N1 -tu1 /dev/urandom) % 64 + 1))
+    arch=x86_64
+    [ $((round % 2)) -eq 0 ] && arch=aarch64
+    if ! "$UNIKIT" run -d --name dur --arch "$arch" -v "$tmp/dur:/data" voltest durable /data/log >/dev/null 2>&1 ||
+        ! wait_for 30 sh -c "[ \$(\"$UNIKIT\" logs --stdout dur | grep -c '^synced ') -ge $target ]"; then
+        fail durability "round $round ($arch): the writer did not start or report"
+        "$UNIKIT" logs dur >&2
+        "$UNIKIT" rm -f dur >/dev/null 2>&1
+        break
+    fi
+    "$UNIKIT" kill dur >/dev/null 2>&1
+    last=$("$UNIKIT" logs --stdout dur | sed -n 's/^synced //p' | tail -n 1)
+    "$UNIKIT" rm -f dur >/dev/null 2>&1
+    if ! check_records "$tmp/dur/log" "$last"; then
+        losses=$((losses + 1))
+        echo "  round $round ($arch): synced $last, but the file has $(wc -l <"$tmp/dur/log") lines" >&2
+    fi
+    rounds_done=$round
+done
+if [ "$rounds_done" -eq "$VOL_ROUNDS" ] && [ "$losses" -eq 0 ]; then
+    pass durability
+elif [ "$rounds_done" -eq "$VOL_ROUNDS" ]; then
+    fail durability "$losses of $VOL_ROUNDS rounds lost a synced record"
+fi
+
+[ "$failures" -eq 0 ]
