@@ -158,8 +158,48 @@ static int parse_root(json_t *doc, struct bundle *b, const char *file, char *err
     return 0;
 }
 
-/* The host file the engine mounts at /etc/resolv.conf (docker, podman, CRI
-   each write one for the container): the guest's resolver comes from it. */
+static bool has_option(json_t *options, const char *want)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(options, i, o)
+    {
+        if (json_is_string(o) && strcmp(json_string_value(o), want) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Where engines mount their own things (the kernel's file systems, the
+   container's identity files): none of those is the user's data. */
+static bool engine_mount(const char *dest)
+{
+    static const char *const own[] = {
+        "/proc", "/sys", "/dev", "/run", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"};
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+        size_t n = strlen(own[i]);
+        if (strncmp(dest, own[i], n) == 0 && (dest[n] == '\0' || dest[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+/* A bind mount of a host folder (docker -v, podman -v, a pod's volume)
+   becomes a volume the guest mounts (host/lib/volume.h). */
+static void add_volume(struct bundle *b, const char *source, const char *dest, bool readonly)
+{
+    struct stat st;
+    if (stat(source, &st) != 0 || !S_ISDIR(st.st_mode))
+        return; /* a single file cannot be shared over 9P as a mount */
+    b->volumes = realloc(b->volumes, (b->nvolumes + 1) * sizeof(*b->volumes));
+    if (!b->volumes)
+        abort();
+    b->volumes[b->nvolumes++] =
+        (struct volume){.source = xstrdup(source), .target = xstrdup(dest), .readonly = readonly};
+}
+
+/* The mounts: the resolv.conf the engine wrote for the container (the
+   guest's resolver comes from it), and bind-mounted folders as volumes. */
 static void parse_mounts(json_t *mounts, struct bundle *b)
 {
     size_t i;
@@ -168,9 +208,17 @@ static void parse_mounts(json_t *mounts, struct bundle *b)
     {
         const char *dest = json_string_value(json_object_get(m, "destination"));
         const char *source = json_string_value(json_object_get(m, "source"));
-        if (dest && source && strcmp(dest, "/etc/resolv.conf") == 0) {
+        const char *type = json_string_value(json_object_get(m, "type"));
+        json_t *options = json_object_get(m, "options");
+        if (!dest || !source || dest[0] != '/')
+            continue;
+        if (strcmp(dest, "/etc/resolv.conf") == 0) {
             free(b->resolv_conf);
             b->resolv_conf = xstrdup(source);
+        } else if (!engine_mount(dest) && source[0] == '/' &&
+                   ((type && strcmp(type, "bind") == 0) || has_option(options, "bind") ||
+                    has_option(options, "rbind"))) {
+            add_volume(b, source, dest, has_option(options, "ro"));
         }
     }
 }
@@ -189,6 +237,9 @@ static int parse_config(json_t *doc, struct bundle *b, const char *file, char *e
     b->annotations = json_is_object(ann) ? json_incref(ann) : NULL;
     json_t *linux_ = json_object_get(doc, "linux");
     parse_mounts(json_object_get(doc, "mounts"), b);
+    char why[512];
+    if (volume_check_targets(b->volumes, b->nvolumes, why, sizeof(why)) < 0)
+        return errorf(err, errlen, "%s: mounts: %s", file, why);
     if (parse_root(doc, b, file, err, errlen) < 0 ||
         parse_process(json_object_get(doc, "process"), b, file, err, errlen) < 0 ||
         parse_resources(json_object_get(linux_, "resources"), b, file, err, errlen) < 0 ||
@@ -242,6 +293,7 @@ void bundle_free(struct bundle *b)
     }
     free(b->netns_path);
     free(b->resolv_conf);
+    volume_free_all(b->volumes, b->nvolumes);
     memset(b, 0, sizeof(*b));
 }
 

@@ -117,6 +117,8 @@ static int boot(const struct container_setup *c, const char *dir)
         .cpus = b->cpus ? b->cpus : 1,
         .argv = b->args,
         .env = b->env,
+        .volumes = b->volumes,
+        .nvolumes = b->nvolumes,
         .attach_stdin = true, /* /dev/null without -i: end of file at once */
         .tty = c->tty_fd >= 0,
         .die_with_parent = true,

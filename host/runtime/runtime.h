@@ -90,6 +90,8 @@ struct bundle {
     enum netns_mode netns;
     char *netns_path;
     char *resolv_conf; /* the host file mounted at /etc/resolv.conf, or NULL */
+    struct volume *volumes; /* bind-mounted host folders, for the guest to mount */
+    size_t nvolumes;
 };
 
 /* Reads dir/config.json; 0, or -1 with one line in err naming the file and field. */

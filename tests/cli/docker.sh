@@ -4,8 +4,9 @@
 # changes) with the runtime registered in its daemon.json, images pushed by
 # `unikit push` to a local docker-registry and pulled by docker. Checks the
 # exit status, args and -e, logs with stdout and stderr apart, -i, -p to
-# examples/httpd, stop (the program's SIGTERM handler runs), kill (137),
-# that rm leaves no QEMU behind, an ordinary image through the same
+# examples/httpd, -v (a bind-mounted folder is the guest's volume, :ro
+# too), stop (the program's SIGTERM handler runs), kill (137), that rm
+# leaves no QEMU behind, an ordinary image through the same
 # runtime (runc), and the unikit image under plain runc (its static
 # program runs as an ordinary container). One line per check.
 #
@@ -13,8 +14,8 @@
 # CLI_TIMEOUT (60), KEEP_TMP=1.
 
 suite=docker
-tests="pull run-args env logs-streams stdin stop-sigterm kill-137 publish no-guest-left
-ordinary-through-runtime plain-runc"
+tests="pull run-args env logs-streams stdin stop-sigterm kill-137 publish volume volume-ro
+no-guest-left ordinary-through-runtime plain-runc"
 . "$(dirname "$0")/lib.sh"
 . "$fixtures/engines.sh"
 
@@ -53,7 +54,8 @@ docker_up() {
 if ! registry_up; then
     skip_all "docker-registry did not start"
 fi
-if ! push_built tests/cli/fixtures/printargs tests/cli/fixtures/stdio examples/httpd examples/hello; then
+if ! push_built tests/cli/fixtures/printargs tests/cli/fixtures/stdio examples/httpd examples/hello \
+    tests/cli/fixtures/volume; then
     skip_all "building or pushing the test images failed (see stderr)"
 fi
 if ! docker_up; then
@@ -64,7 +66,8 @@ exit_code() { $docker inspect -f '{{.State.ExitCode}}' "$1" 2>&1; }
 
 # docker pull of what unikit pushed: the standard OCI image of both arches.
 if $docker pull -q "$registry/printargs" >"$out" 2>"$err" && $docker pull -q "$registry/stdio" &&
-    $docker pull -q "$registry/httpd" && $docker pull -q "$registry/hello"; then
+    $docker pull -q "$registry/httpd" && $docker pull -q "$registry/hello" &&
+    $docker pull -q "$registry/voltest"; then
     pass pull
 else
     fail pull "docker pull failed: $(cat "$err")"
@@ -134,6 +137,23 @@ if [ "$got" = "$(cat examples/httpd/www/index.html)" ]; then
     pass publish
 else
     fail publish "curl of -p $hport:80 got '$got'; logs: $($docker logs "$id" 2>&1 | tail -3)"
+fi
+
+# -v: a bind-mounted host folder is the guest's volume (virtio-9p): the
+# program's files, fsynced in the guest, are in the host folder; :ro is EROFS.
+mkdir -p "$tmp/vol" "$tmp/vol-ro" && echo hi >"$tmp/vol-ro/hello"
+said=$(drun --rm -v "$tmp/vol:/data" "$registry/voltest" 2>&1)
+if [ "$(cat "$tmp/vol/kept" 2>/dev/null)" = kept ]; then
+    pass volume
+else
+    fail volume "no /data/kept in the host folder; the program said: $(echo "$said" | tail -5)"
+fi
+said=$(drun --rm -v "$tmp/vol-ro:/data:ro" "$registry/voltest" ro /data 2>&1)
+code=$?
+if [ $code -eq 0 ] && [ "$(ls "$tmp/vol-ro")" = hello ]; then
+    pass volume-ro
+else
+    fail volume-ro "exit $code, host folder: $(ls "$tmp/vol-ro" | tr '\n' ' '); said: $(echo "$said" | tail -5)"
 fi
 
 # rm -f of everything: no QEMU of a container is left.
