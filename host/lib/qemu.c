@@ -54,6 +54,22 @@ char *qemu_cmdline(char **argv, char **env, bool boot_timing)
     return buf;
 }
 
+/* The working directory and host name an OCI bundle gives (kernel/core/bootconfig.c). */
+static char *identity_settings(const struct qemu_boot *b)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return xstrdup("");
+    if (b->cwd)
+        append_encoded(f, "cwd=", b->cwd);
+    if (b->hostname)
+        append_encoded(f, "hostname=", b->hostname);
+    fclose(f);
+    return buf;
+}
+
 void qemu_terminal_size(int fd, unsigned *rows, unsigned *cols)
 {
     struct winsize w;
@@ -258,7 +274,9 @@ static size_t build_argv(struct strvec *a, const struct qemu_boot *b, const char
     char *tty = b->tty ? xasprintf(" unikit.tty=%ux%u", b->tty_rows, b->tty_cols) : xstrdup("");
     char *net = net_settings(b);
     char *vols = volume_cmdline(b->volumes, b->nvolumes);
-    strvec_pushf(a, "%s%s%s%s", cmdline, tty, net, vols);
+    char *identity = identity_settings(b);
+    strvec_pushf(a, "%s%s%s%s%s", cmdline, identity, tty, net, vols);
+    free(identity);
     free(vols);
     free(net);
     free(tty);

@@ -25,13 +25,15 @@ struct qemu_tap {
 
 struct qemu_boot {
     const char *arch;
-    const char *image; /* the image file */
-    uint64_t memory;   /* bytes */
-    unsigned cpus;     /* virtual CPUs, 1 to QEMU_MAX_CPUS (0 counts as 1) */
-    char **argv;       /* the program's argv; NULL-terminated */
-    char **env;        /* "K=V" overrides; NULL-terminated */
-    const char *accel; /* "kvm" or "tcg" (NULL: tcg); accel_choose() picks */
-    bool boot_timing;  /* ask the kernel for boot-to-main timing */
+    const char *image;    /* the image file */
+    uint64_t memory;      /* bytes */
+    unsigned cpus;        /* virtual CPUs, 1 to QEMU_MAX_CPUS (0 counts as 1) */
+    char **argv;          /* the program's argv; NULL-terminated */
+    char **env;           /* "K=V" overrides; NULL-terminated */
+    const char *cwd;      /* the program's working directory (made if missing); NULL: / */
+    const char *hostname; /* what uname says the machine is called; NULL: "unikit" */
+    const char *accel;    /* "kvm" or "tcg" (NULL: tcg); accel_choose() picks */
+    bool boot_timing;     /* ask the kernel for boot-to-main timing */
     /* Networking: net (the image's config says it has the network object)
        gives it a NIC on QEMU's user network; ports are "HOST:GUEST[/tcp|/udp]"
        forwards, NULL-terminated or NULL; ip a static "ADDR/PREFIX" instead

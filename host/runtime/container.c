@@ -117,6 +117,8 @@ static int boot(const struct container_setup *c, const char *dir)
         .cpus = b->cpus ? b->cpus : 1,
         .argv = b->args,
         .env = b->env,
+        .cwd = b->cwd,
+        .hostname = b->hostname,
         .volumes = b->volumes,
         .nvolumes = b->nvolumes,
         .attach_stdin = true, /* /dev/null without -i: end of file at once */

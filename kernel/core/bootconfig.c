@@ -7,6 +7,8 @@
  * space-separated tokens of the same form, values %XX-encoded. Any arg=
  * on the command line replaces all of the image's args; env= tokens add
  * to the image's environment, replacing a variable of the same name.
+ * "cwd=DIR" and "hostname=NAME" set the program's working directory and
+ * the machine's name (an OCI runtime passes its bundle's).
  */
 #include "lib.h"
 #include "mm.h"
@@ -94,7 +96,8 @@ static char *decode(const char *s, size_t len)
     return out;
 }
 
-static void read_cmdline(const char *cmdline, struct string_list *args, struct string_list *env)
+static void read_cmdline(const char *cmdline, struct string_list *args, struct string_list *env,
+                         struct boot_config *cfg)
 {
     struct string_list cmd_args = {0};
     for (const char *p = cmdline; *p;) {
@@ -108,6 +111,10 @@ static void read_cmdline(const char *cmdline, struct string_list *args, struct s
             list_add(&cmd_args, decode(tok + 4, len - 4));
         else if (len > 4 && strncmp(tok, "env=", 4) == 0)
             env_set(env, decode(tok + 4, len - 4));
+        else if (len > 4 && strncmp(tok, "cwd=", 4) == 0)
+            cfg->cwd = decode(tok + 4, len - 4);
+        else if (len > 9 && strncmp(tok, "hostname=", 9) == 0)
+            cfg->hostname = decode(tok + 9, len - 9);
     }
     if (cmd_args.n)
         *args = cmd_args;
@@ -116,8 +123,9 @@ static void read_cmdline(const char *cmdline, struct string_list *args, struct s
 void boot_config_load(struct boot_config *cfg, const char *cmdline)
 {
     struct string_list args = {0}, env = {0};
+    *cfg = (struct boot_config){0};
     read_image_config(&args, &env);
-    read_cmdline(cmdline, &args, &env);
+    read_cmdline(cmdline, &args, &env, cfg);
     if (args.n == 0)
         panic("boot config: no program to run (the image has no cmd)");
     if (!env.v)

@@ -108,8 +108,37 @@ static void make_proc_self(const char *path)
     vfs_mknod_generated("/proc/self/maps", 0444, &maps_ops);
 }
 
+static const char *hostname = "unikit";
+
+const char *proc_hostname(void)
+{
+    return hostname;
+}
+
+/* The working directory an OCI bundle asked for, made if missing (as runc does). */
+static void enter_cwd(const char *cwd)
+{
+    if (!cwd || vfs_chdir(NULL, cwd) == 0)
+        return;
+    char path[256];
+    size_t len = strlcpy(path, cwd, sizeof(path));
+    for (size_t i = 1; i <= len && len < sizeof(path); i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char c = path[i];
+        path[i] = '\0';
+        vfs_mkdir(NULL, path, 0755);
+        path[i] = c;
+    }
+    if (vfs_chdir(NULL, cwd) != 0)
+        kprintf("unikit: warning: cannot enter working directory %s; starting in /\n", cwd);
+}
+
 noreturn_fn void exec_program(const char *path, const struct boot_config *cfg)
 {
+    if (cfg->hostname)
+        hostname = cfg->hostname;
+    enter_cwd(cfg->cwd);
     struct file *f;
     struct exec_image img;
 

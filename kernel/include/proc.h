@@ -14,7 +14,12 @@ struct boot_config {
     char **argv; /* NULL-terminated */
     char **envp; /* NULL-terminated */
     size_t argc, envc;
+    char *cwd;      /* the program's working directory ("cwd="), or NULL: / */
+    char *hostname; /* uname's nodename ("hostname="), or NULL: "unikit" */
 };
+
+/* The name uname reports for this machine. */
+const char *proc_hostname(void);
 
 /* Reads the image's config section, then applies boot command-line overrides. */
 void boot_config_load(struct boot_config *cfg, const char *cmdline);

@@ -4,6 +4,7 @@
 #include "fd.h"
 #include "lib.h"
 #include "mm.h"
+#include "proc.h"
 #include "random.h"
 #include "syscalls.h"
 
@@ -38,7 +39,7 @@ SYSCALL_DEFINE1(uname, struct linux_utsname *, u)
         return -EFAULT;
     memset(u, 0, sizeof(*u));
     strlcpy(u->sysname, "Linux", sizeof(u->sysname));
-    strlcpy(u->nodename, "unikit", sizeof(u->nodename));
+    strlcpy(u->nodename, proc_hostname(), sizeof(u->nodename));
     /* Programs compare the release to decide which calls to try; claim a recent one. */
     strlcpy(u->release, "6.1.0-unikit", sizeof(u->release));
     strlcpy(u->version, "#1 unikit", sizeof(u->version));

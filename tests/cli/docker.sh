@@ -3,7 +3,7 @@
 # own data and exec roots, pid file, socket and bridge, no iptables
 # changes) with the runtime registered in its daemon.json, images pushed by
 # `unikit push` to a local docker-registry and pulled by docker. Checks the
-# exit status, args and -e, logs with stdout and stderr apart, -i, -p to
+# exit status, args, -e, -m, -w and --hostname, logs with stdout and stderr apart, -i, -p to
 # examples/httpd, -v (a bind-mounted folder is the guest's volume, :ro
 # too), stop (the program's SIGTERM handler runs), kill (137), that rm
 # leaves no QEMU behind, an ordinary image through the same
@@ -80,10 +80,10 @@ case $said in
 *) fail run-args "exit $code: $said" ;;
 esac
 
-said=$(drun --rm -e NAME=docker -m 64m "$registry/printargs" 2>&1)
+said=$(drun --rm -e NAME=docker -m 64m -w /srv/app --hostname box "$registry/printargs" 2>&1)
 case $said in
-*"NAME=docker"*"memory: over 48M"*) pass env ;;
-*) fail env "wanted NAME=docker and over 48M of memory: $said" ;;
+*"NAME=docker"*"cwd=/srv/app"*"hostname=box"*"memory: over 48M"*) pass env ;;
+*) fail env "wanted NAME=docker, cwd /srv/app, hostname box and over 48M of memory: $said" ;;
 esac
 
 # logs: 50 lines on each stream, apart.

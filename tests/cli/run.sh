@@ -83,7 +83,8 @@ else
     if [ "$status" -ne 0 ]; then
         fail run-default-args "run exited $status"
         show
-    elif expect_lines run-default-args "argc=2" "argv[1]=default" "NAME=unikfile" \
+    elif expect_lines run-default-args "argc=2" "argv[1]=default" "NAME=unikfile" "cwd=/" \
+        "hostname=unikit" \
         "memory: 17M-48M"; then
         pass run-default-args
     fi
