@@ -22,7 +22,7 @@ subsystem_of() {
         */virtio_console.c.o) echo stdio-tty ;;
     */kernel/linux/mm.c.o | */kernel/core/vm.c.o | */kernel/core/page.c.o | \
         */kernel/core/heap.c.o | */paging.c.o) echo memory ;;
-    */kernel/linux/time.c.o | */kernel/core/clock.c.o) echo time ;;
+    */kernel/linux/time.c.o | */kernel/linux/timer.c.o | */kernel/core/clock.c.o) echo time ;;
     */kernel/linux/info.c.o | */kernel/linux/cred.c.o | */kernel/linux/process.c.o | \
         */arch_prctl.c.o | */kernel/core/random.c.o) echo identity-info ;;
     */kernel/linux/dispatch.c.o | */syscall_table.c.o) echo syscall-table ;;

@@ -323,6 +323,15 @@ void proc_signal(int sig)
         send_to_process(sig);
 }
 
+void proc_signal_thread(int tid, int sig)
+{
+    struct thread *t = thread_find(tid);
+    if (!t)
+        proc_signal(sig);
+    else if (sig > 0 && sig <= NSIG)
+        send_signal(t, sig);
+}
+
 static long check_signal(int sig)
 {
     return sig < 0 || sig > NSIG ? -EINVAL : 0;
