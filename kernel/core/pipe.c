@@ -19,6 +19,7 @@ struct pipe {
     struct inode inode;
     uint8_t *buf;
     size_t cap, head, count; /* data is buf[head .. head+count) modulo cap */
+    size_t limit;            /* what cap may grow to: F_SETPIPE_SZ's size */
     unsigned readers, writers;
     struct waitq readable, writable; /* readers wait for data, writers for room */
 };
@@ -62,17 +63,12 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len, off_t off)
     return (ssize_t)n;
 }
 
-/* Grows the buffer toward PIPE_CAPACITY so that want more bytes fit. */
-static void pipe_grow(struct pipe *p, size_t want)
+/* Moves the data to a buffer of cap bytes (at least count); false when out of memory. */
+static bool pipe_realloc(struct pipe *p, size_t cap)
 {
-    size_t cap = p->cap ? p->cap : PIPE_INITIAL;
-    while (cap < PIPE_CAPACITY && cap - p->count < want)
-        cap *= 2;
-    if (cap == p->cap)
-        return;
     uint8_t *nb = kmalloc(cap);
     if (!nb)
-        return; /* keep the smaller buffer: the write is shorter, not lost */
+        return false;
     size_t first = MIN(p->count, p->cap - p->head);
     if (p->count) {
         memcpy(nb, p->buf + p->head, first);
@@ -82,6 +78,35 @@ static void pipe_grow(struct pipe *p, size_t want)
     p->buf = nb;
     p->cap = cap;
     p->head = 0;
+    return true;
+}
+
+/* Grows the buffer toward its limit so that want more bytes fit (on no
+ * memory it keeps the smaller buffer: the write is shorter, not lost). */
+static void pipe_grow(struct pipe *p, size_t want)
+{
+    size_t cap = p->cap ? p->cap : MIN((size_t)PIPE_INITIAL, p->limit);
+    while (cap < p->limit && cap - p->count < want)
+        cap = MIN(cap * 2, p->limit);
+    if (cap != p->cap)
+        pipe_realloc(p, cap);
+}
+
+size_t vfs_pipe_size(struct file *f)
+{
+    return pipe_of(f)->limit;
+}
+
+long vfs_pipe_set_size(struct file *f, size_t size)
+{
+    struct pipe *p = pipe_of(f);
+    if (size < p->count)
+        return -EBUSY;
+    if (p->cap > size && !pipe_realloc(p, size))
+        return -ENOMEM;
+    p->limit = size;
+    waitq_wake_all(&p->writable); /* a bigger pipe has room for a waiting writer */
+    return (long)size;
 }
 
 static void pipe_put_bytes(struct pipe *p, const uint8_t *src, size_t n)
@@ -214,6 +239,7 @@ int vfs_pipe(unsigned flags, struct file **rd, struct file **wr)
     p->inode.atime_ns = p->inode.mtime_ns = p->inode.ctime_ns = now;
     p->inode.iops = &pipe_iops;
     p->readers = p->writers = 1;
+    p->limit = PIPE_CAPACITY;
     unsigned common = flags & VFS_O_NONBLOCK;
     *rd = vfs_file_alloc(&p->inode, &pipe_read_ops, VFS_O_READ | common);
     *wr = *rd ? vfs_file_alloc(&p->inode, &pipe_write_ops, VFS_O_WRITE | common) : NULL;

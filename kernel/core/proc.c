@@ -8,6 +8,7 @@
 #include "lib.h"
 #include "plat.h"
 #include "proc.h"
+#include "sched.h"
 #include "smp.h"
 #include "vfs.h"
 #include "vm.h"
@@ -93,6 +94,25 @@ static const struct file_ops maps_ops = {
     .lseek = vfs_generic_lseek,
 };
 
+/* /proc/self/comm: the reading thread's name, as prctl(PR_GET_NAME) gives it. */
+static ssize_t comm_read(struct file *f, void *buf, size_t len, off_t off)
+{
+    (void)f;
+    char line[sizeof(current->comm) + 1];
+    size_t n = strlen(current->comm);
+    memcpy(line, current->comm, n);
+    line[n++] = '\n';
+    if (off < 0 || (size_t)off >= n)
+        return 0;
+    size_t count = MIN(len, n - (size_t)off);
+    memcpy(buf, line + off, count);
+    return (ssize_t)count;
+}
+
+static const struct file_ops comm_ops = {
+    .read = comm_read,
+};
+
 /*
  * The /proc entries runtimes read: exe (Go's os.Executable, glibc's
  * $ORIGIN), a symbolic link to the program, so that readlink, stat and
@@ -106,6 +126,14 @@ static void make_proc_self(const char *path)
     vfs_mkdir(NULL, "/proc/self", 0555);
     vfs_symlink(path, NULL, "/proc/self/exe");
     vfs_mknod_generated("/proc/self/maps", 0444, &maps_ops);
+    vfs_mknod_generated("/proc/self/comm", 0444, &comm_ops);
+}
+
+/* A thread's name starts as the program's file name, cut to 15 bytes as Linux does. */
+static void name_first_thread(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    strlcpy(current->comm, base ? base + 1 : path, sizeof(current->comm));
 }
 
 static const char *hostname = "unikit";
@@ -152,6 +180,7 @@ noreturn_fn void exec_program(const char *path, const struct boot_config *cfg)
     program_file = f;
     program_base = img.base;
     make_proc_self(path);
+    name_first_thread(path);
     vm_brk_init(img.brk);
     uintptr_t sp = exec_build_stack(&img, cfg->argv, cfg->envp, path);
     main_cycles = arch_cycles();

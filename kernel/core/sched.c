@@ -385,6 +385,7 @@ struct thread *thread_clone(void)
     arch_fpu_save(t->fpu);
     t->tls = arch_get_tls();
     t->sig_blocked = current->sig_blocked;
+    memcpy(t->comm, current->comm, sizeof(t->comm));
     t->ksp = arch_kstack_init(t->kstack_top, start_program_thread, NULL);
     return t;
 }

@@ -31,6 +31,8 @@ struct thread {
     int tid;
     enum { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD } state;
     const char *name;
+    char comm[16];        /* the program's name for it (prctl PR_SET_NAME), NUL-ended */
+    int pdeathsig;        /* prctl PR_SET_PDEATHSIG: kept, never sent (no parent dies) */
     uintptr_t ksp;        /* saved by arch_switch */
     uintptr_t kstack;     /* lowest address of the kernel stack */
     uintptr_t kstack_top; /* the program's registers sit just below */

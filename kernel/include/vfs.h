@@ -285,6 +285,11 @@ uint32_t vfs_get_umask(void);
 #define PIPE_CAPACITY (64 * 1024)
 int vfs_pipe(unsigned flags, struct file **rd, struct file **wr);
 bool vfs_is_pipe(struct file *f);
+/* F_GETPIPE_SZ and F_SETPIPE_SZ: the pipe's capacity; setting it returns
+ * the new size, or -EBUSY when more bytes than that are in the pipe. */
+#define PIPE_MAX_SIZE (1024 * 1024) /* Linux's default /proc/sys/fs/pipe-max-size */
+size_t vfs_pipe_size(struct file *f);
+long vfs_pipe_set_size(struct file *f, size_t size);
 
 /* Devices (devfs.c): creates /dev and its nodes. */
 void devfs_init(void);

@@ -1019,10 +1019,65 @@ static long lock_cmd(int cmd, struct linux_flock *ufl)
     return 0;
 }
 
-/* Linux commands left out here (owners, signals, leases, notify, seals, pipe size). */
-static bool fcntl_known(int cmd)
+/* Linux's commands left out here (owners, signals, leases, notify, seals), by name. */
+static const char *fcntl_unimplemented(int cmd)
 {
-    return (cmd >= 8 && cmd <= 16) || (cmd >= 1024 && cmd <= 1034);
+    switch (cmd) {
+    case 8:
+        return "F_SETOWN";
+    case 9:
+        return "F_GETOWN";
+    case 10:
+        return "F_SETSIG";
+    case 11:
+        return "F_GETSIG";
+    case 15:
+        return "F_SETOWN_EX";
+    case 16:
+        return "F_GETOWN_EX";
+    case 1024:
+        return "F_SETLEASE";
+    case 1025:
+        return "F_GETLEASE";
+    case 1026:
+        return "F_NOTIFY";
+    case 1029:
+        return "F_CANCELLK";
+    case 1033:
+        return "F_ADD_SEALS";
+    case 1034:
+        return "F_GET_SEALS";
+    default:
+        return NULL;
+    }
+}
+
+/* Once per command, naming it: a program may try several. */
+static void fcntl_warn(int cmd, const char *name)
+{
+    static uint32_t warned;
+    unsigned bit = cmd >= 1024 ? (unsigned)(cmd - 1024 + 16) : (unsigned)cmd;
+    if (bit < 32 && (warned & (1u << bit)))
+        return;
+    if (bit < 32)
+        warned |= 1u << bit;
+    kprintf("unikit: warning: fcntl (system call %d) command %s (%d) is not implemented; "
+            "returning EINVAL\n",
+            NR_FCNTL, name, cmd);
+}
+
+/* F_SETPIPE_SZ: a power of two of at least a page, as Linux rounds it. */
+static long set_pipe_size(struct file *f, unsigned long arg)
+{
+    if (!vfs_is_pipe(f))
+        return -EBADF;   /* as Linux */
+    arg = (unsigned)arg; /* Linux reads an unsigned int */
+    if (arg > PIPE_MAX_SIZE)
+        return -EPERM; /* beyond pipe-max-size, which a guest cannot raise */
+    size_t size = PAGE_SIZE;
+    while (size < arg)
+        size *= 2;
+    return vfs_pipe_set_size(f, size);
 }
 
 SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
@@ -1052,11 +1107,15 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
     case F_OFD_SETLKW:
         return lock_cmd(cmd, (struct linux_flock *)arg);
     case F_GETPIPE_SZ:
-        return vfs_is_pipe(f) ? PIPE_CAPACITY : -EINVAL;
-    default:
-        if (fcntl_known(cmd))
-            syscall_warn_once(NR_FCNTL, "fcntl", "this command");
+        return vfs_is_pipe(f) ? (long)vfs_pipe_size(f) : -EBADF; /* as Linux */
+    case F_SETPIPE_SZ:
+        return set_pipe_size(f, arg);
+    default: {
+        const char *name = fcntl_unimplemented(cmd);
+        if (name)
+            fcntl_warn(cmd, name);
         return -EINVAL; /* what Linux says to a command it does not know */
+    }
     }
 }
 
