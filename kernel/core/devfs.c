@@ -107,4 +107,11 @@ void devfs_init(void)
                              devices[i].minor) < 0)
             panic("devfs: cannot create %s", devices[i].path);
     }
+    /* As on Linux; open and stat follow them to the descriptors (kernel/linux/fs.c). */
+    static const char *const links[][2] = {{"/proc/self/fd", "/dev/fd"},
+                                           {"/proc/self/fd/0", "/dev/stdin"},
+                                           {"/proc/self/fd/1", "/dev/stdout"},
+                                           {"/proc/self/fd/2", "/dev/stderr"}};
+    for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+        vfs_symlink(links[i][0], NULL, links[i][1]);
 }

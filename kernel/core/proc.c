@@ -127,6 +127,7 @@ static void make_proc_self(const char *path)
     vfs_symlink(path, NULL, "/proc/self/exe");
     vfs_mknod_generated("/proc/self/maps", 0444, &maps_ops);
     vfs_mknod_generated("/proc/self/comm", 0444, &comm_ops);
+    vfs_mkdir(NULL, "/proc/self/fd", 0500); /* its entries are names for open() alone */
 }
 
 /* A thread's name starts as the program's file name, cut to 15 bytes as Linux does. */

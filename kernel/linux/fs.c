@@ -87,6 +87,50 @@ static struct file *file_of(int fd)
     return fd_get(fd);
 }
 
+/*
+ * The descriptor an absolute path names, when it is one of the names of an
+ * open descriptor: /dev/stdin, /dev/stdout, /dev/stderr, /dev/fd/N and
+ * /proc/self/fd/N; -1 otherwise. On Linux these are symbolic links to
+ * /proc/self/fd/N, whose own "magic" links lead to the open file; here
+ * devfs makes the first links and open and stat recognise the names.
+ */
+static int fd_named_by(const char *path)
+{
+    static const char *const stdio[] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(path, stdio[i]) == 0)
+            return i;
+    static const char *const dirs[] = {"/dev/fd/", "/proc/self/fd/"};
+    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+        size_t len = strlen(dirs[i]);
+        if (strncmp(path, dirs[i], len) != 0 || !path[len])
+            continue;
+        long n = 0;
+        for (const char *p = path + len; *p; p++) {
+            if (*p < '0' || *p > '9' || n > FD_LIMIT)
+                return -1;
+            n = n * 10 + (*p - '0');
+        }
+        return n < FD_LIMIT ? (int)n : -1;
+    }
+    return -1;
+}
+
+/* Opening fd's name: a regular file or directory opens again (an offset
+ * of its own, O_TRUNC applies, as on Linux); a pipe, terminal or socket
+ * gives the same open file. */
+static long open_fd_again(int fd, unsigned vflags, struct file **out)
+{
+    struct file *f = fd_get(fd);
+    if (!f)
+        return -ENOENT;
+    if (f->inode->type == VFS_REG || f->inode->type == VFS_DIR)
+        return vfs_open_inode(f->inode, vflags & ~(VFS_O_CREAT | VFS_O_EXCL), out);
+    file_get(f);
+    *out = f;
+    return 0;
+}
+
 static uint32_t linux_type_bits(enum vfs_type type)
 {
     switch (type) {
@@ -388,7 +432,11 @@ static long do_open_at(int dirfd, const char *upath, int flags, uint32_t mode)
     if (err)
         return err;
     struct file *f;
-    err = vfs_openat(at, path, vflags, mode & 07777, &f);
+    int named = path[0] == '/' ? fd_named_by(path) : -1;
+    if (named >= 0)
+        err = open_fd_again(named, vflags, &f);
+    else
+        err = vfs_openat(at, path, vflags, mode & 07777, &f);
     kfree(path);
     if (err)
         return err;
@@ -468,8 +516,14 @@ static long stat_at(int dirfd, const char *upath, int flags, struct vfs_stat *vs
     } else {
         struct inode *at;
         err = dirfd_base(dirfd, path, &at);
-        if (!err)
+        int named = path[0] == '/' && !(flags & AT_SYMLINK_NOFOLLOW) ? fd_named_by(path) : -1;
+        if (!err && named >= 0) {
+            err = fd_inode(named, &ip) ? -ENOENT : 0;
+            if (!err)
+                vfs_stat_inode(ip, vs);
+        } else if (!err) {
             err = vfs_stat(at, path, (flags & AT_SYMLINK_NOFOLLOW) ? VFS_NOFOLLOW : 0, vs);
+        }
     }
     kfree(path);
     return err;
