@@ -40,6 +40,13 @@ enum net_opt {
     NET_OPT_ERROR, /* reading it clears it */
     NET_OPT_TYPE,
     NET_OPT_ACCEPTCONN,
+    NET_OPT_CORK,      /* accepted and kept; data is sent as written */
+    NET_OPT_KEEPIDLE,  /* seconds */
+    NET_OPT_KEEPINTVL, /* seconds */
+    NET_OPT_KEEPCNT,
+    NET_OPT_LINGER,   /* seconds, or -1 when off (SO_LINGER's l_onoff 0) */
+    NET_OPT_RCVTIMEO, /* milliseconds a blocking receive or accept waits; 0: for ever */
+    NET_OPT_SNDTIMEO, /* the same for a blocking send or connect */
 };
 
 /* Brings the stack up (once): -ENETDOWN when the machine has no network

@@ -31,7 +31,14 @@
 #define SO_KEEPALIVE   9
 #define SO_REUSEPORT   15
 #define SO_ACCEPTCONN  30
+#define SO_LINGER      13
+#define SO_RCVTIMEO    20
+#define SO_SNDTIMEO    21
 #define TCP_NODELAY    1
+#define TCP_CORK       3
+#define TCP_KEEPIDLE   4
+#define TCP_KEEPINTVL  5
+#define TCP_KEEPCNT    6
 #define MSG_PEEK       0x2
 #define MSG_DONTWAIT   0x40
 #define SHUT_RD        0
@@ -345,11 +352,93 @@ static int option(int level, int name)
             return NET_OPT_TYPE;
         case SO_ACCEPTCONN:
             return NET_OPT_ACCEPTCONN;
+        case SO_LINGER:
+            return NET_OPT_LINGER;
+        case SO_RCVTIMEO:
+            return NET_OPT_RCVTIMEO;
+        case SO_SNDTIMEO:
+            return NET_OPT_SNDTIMEO;
         }
-    } else if (level == IPPROTO_TCP && name == TCP_NODELAY) {
-        return NET_OPT_NODELAY;
+    } else if (level == IPPROTO_TCP) {
+        switch (name) {
+        case TCP_NODELAY:
+            return NET_OPT_NODELAY;
+        case TCP_CORK:
+            return NET_OPT_CORK;
+        case TCP_KEEPIDLE:
+            return NET_OPT_KEEPIDLE;
+        case TCP_KEEPINTVL:
+            return NET_OPT_KEEPINTVL;
+        case TCP_KEEPCNT:
+            return NET_OPT_KEEPCNT;
+        }
     }
     return -1;
+}
+
+struct linux_linger {
+    int onoff, seconds;
+};
+
+struct linux_sock_timeval {
+    long sec, usec;
+};
+
+#define MS_MAX 0x7fffffffL
+
+/* The option's value as the stack keeps it: an int, from a struct for
+ * SO_LINGER (seconds or -1) and the timeouts (milliseconds, rounded up). */
+static long option_value(int opt, const void *val, uint32_t len, int *out)
+{
+    size_t need = opt == NET_OPT_LINGER ? sizeof(struct linux_linger)
+                  : opt == NET_OPT_RCVTIMEO || opt == NET_OPT_SNDTIMEO
+                      ? sizeof(struct linux_sock_timeval)
+                      : sizeof(int);
+    if (len < need)
+        return -EINVAL;
+    if (!user_readable(val, need))
+        return -EFAULT;
+    if (opt == NET_OPT_LINGER) {
+        const struct linux_linger *l = val;
+        *out = l->onoff ? (l->seconds < 0 ? 0 : l->seconds) : -1;
+    } else if (opt == NET_OPT_RCVTIMEO || opt == NET_OPT_SNDTIMEO) {
+        const struct linux_sock_timeval *tv = val;
+        if (tv->usec < 0 || tv->usec >= 1000000)
+            return -EDOM; /* as Linux */
+        long ms = tv->sec < 0                ? 0
+                  : tv->sec >= MS_MAX / 1000 ? MS_MAX
+                                             : tv->sec * 1000 + (tv->usec + 999) / 1000;
+        *out = (int)MIN(ms, MS_MAX);
+    } else {
+        *out = *(const int *)val;
+    }
+    return 0;
+}
+
+/* getsockopt's answer for an option of the stack's, in the user's form. */
+static long put_option(int opt, int value, void *val, uint32_t *ulen)
+{
+    union {
+        int i;
+        struct linux_linger linger;
+        struct linux_sock_timeval tv;
+    } u;
+    size_t size = sizeof(int);
+    if (opt == NET_OPT_LINGER) {
+        u.linger = (struct linux_linger){value >= 0, value >= 0 ? value : 0};
+        size = sizeof(u.linger);
+    } else if (opt == NET_OPT_RCVTIMEO || opt == NET_OPT_SNDTIMEO) {
+        u.tv = (struct linux_sock_timeval){value / 1000, value % 1000 * 1000L};
+        size = sizeof(u.tv);
+    } else {
+        u.i = value;
+    }
+    uint32_t n = MIN(*ulen, (uint32_t)size);
+    if (n && !user_writable(val, n))
+        return -EFAULT;
+    memcpy(val, &u, n);
+    *ulen = n;
+    return 0;
 }
 
 SYSCALL_DEFINE5(setsockopt, int, fd, int, level, int, name, const void *, val, uint32_t, len)
@@ -358,14 +447,16 @@ SYSCALL_DEFINE5(setsockopt, int, fd, int, level, int, name, const void *, val, u
     struct file *f = socket_of(fd, &err);
     if (!f)
         return err;
-    if (len < sizeof(int))
-        return -EINVAL;
-    if (!user_readable(val, sizeof(int)))
-        return -EFAULT;
-    if (level == SOL_SOCKET && name == SO_REUSEPORT)
-        return 0; /* one process: nothing to share a port with */
-    int opt = option(level, name);
-    return opt < 0 ? -ENOPROTOOPT : net_setopt(f, (enum net_opt)opt, *(const int *)val);
+    if (level == SOL_SOCKET && name == SO_REUSEPORT) {
+        if (len < sizeof(int))
+            return -EINVAL;
+        return user_readable(val, sizeof(int)) ? 0 : -EFAULT; /* one process: nothing to share */
+    }
+    int opt = option(level, name), value;
+    if (opt < 0)
+        return -ENOPROTOOPT;
+    long rc = option_value(opt, val, len, &value);
+    return rc ? rc : net_setopt(f, (enum net_opt)opt, value);
 }
 
 SYSCALL_DEFINE5(getsockopt, int, fd, int, level, int, name, void *, val, uint32_t *, ulen)
@@ -383,10 +474,5 @@ SYSCALL_DEFINE5(getsockopt, int, fd, int, level, int, name, void *, val, uint32_
         return -ENOPROTOOPT;
     if (opt >= 0 && (err = net_getopt(f, (enum net_opt)opt, &value)) < 0)
         return err;
-    uint32_t n = MIN(*ulen, (uint32_t)sizeof(int));
-    if (n && !user_writable(val, n))
-        return -EFAULT;
-    memcpy(val, &value, n);
-    *ulen = n;
-    return 0;
+    return put_option(opt, value, val, ulen);
 }

@@ -35,10 +35,19 @@ struct sock {
     int err;                                         /* pending error, -errno */
     bool listening, connecting, connected, eof, shut_wr, reuse;
     bool stopped; /* was listening until shutdown() */
+    bool cork;
+    int linger;                        /* SO_LINGER: seconds, or -1 when off */
+    uint64_t rcvtimeo_ns, sndtimeo_ns; /* SO_RCVTIMEO, SO_SNDTIMEO; 0: none */
     struct waitq wq;
 };
 
 static uint64_t sock_ino = 1;
+
+/* The deadline a blocking call with timeout ns (0: none) waits until. */
+static uint64_t deadline_after(uint64_t ns)
+{
+    return ns ? clock_monotonic_ns() + ns : 0;
+}
 
 static struct sock *sock_of(struct file *f)
 {
@@ -323,6 +332,8 @@ static const struct inode_ops sock_iops = {.evict = sock_evict};
 static struct sock *sock_new(int type)
 {
     struct sock *s = kzalloc(sizeof(*s));
+    if (s)
+        s->linger = -1;
     if (!s)
         return NULL;
     s->type = type;
@@ -432,7 +443,8 @@ int net_accept(struct file *f, unsigned flags, struct file **out, struct net_add
         return -EINVAL;
     if (!l->acceptq_head && nonblock(f, 0))
         return -EAGAIN;
-    int rc = wait_event(&l->wq, l->acceptq_head != NULL || !l->listening, 0);
+    int rc = wait_event(&l->wq, l->acceptq_head != NULL || !l->listening,
+                        deadline_after(l->rcvtimeo_ns));
     if (rc < 0)
         return rc == -ETIMEDOUT ? -EAGAIN : rc;
     if (!l->listening)
@@ -473,9 +485,9 @@ int net_connect(struct file *f, const struct net_addr *a)
     net_kick();
     if (nonblock(f, 0))
         return -EINPROGRESS;
-    int rc = wait_event(&s->wq, !s->connecting, 0);
+    int rc = wait_event(&s->wq, !s->connecting, deadline_after(s->sndtimeo_ns));
     if (rc < 0)
-        return rc;
+        return rc == -ETIMEDOUT ? -EINPROGRESS : rc; /* as Linux: it goes on */
     if (s->connected)
         return 0;
     rc = s->err ? s->err : -ECONNREFUSED;
@@ -494,6 +506,7 @@ static size_t tcp_room(struct sock *s)
 static ssize_t tcp_send(struct file *f, struct sock *s, const uint8_t *buf, size_t len, int flags)
 {
     size_t done = 0;
+    uint64_t deadline = deadline_after(s->sndtimeo_ns);
     while (done < len) {
         if (s->err || !s->tcp || s->shut_wr)
             break;
@@ -502,9 +515,9 @@ static ssize_t tcp_send(struct file *f, struct sock *s, const uint8_t *buf, size
             tcp_output(s->tcp);
             if (nonblock(f, flags))
                 break;
-            int rc = wait_event(&s->wq, tcp_room(s) || s->err || !s->tcp, 0);
+            int rc = wait_event(&s->wq, tcp_room(s) || s->err || !s->tcp, deadline);
             if (rc < 0)
-                return done ? (ssize_t)done : rc;
+                return done ? (ssize_t)done : rc == -ETIMEDOUT ? -EAGAIN : rc;
             continue;
         }
         size_t n = MIN(MIN(room, len - done), 0xffffu);
@@ -573,9 +586,9 @@ static ssize_t udp_recv_dgram(struct file *f, struct sock *s, void *buf, size_t 
 {
     if (!s->dq_head && nonblock(f, flags))
         return -EAGAIN;
-    int rc = wait_event(&s->wq, s->dq_head != NULL, 0);
+    int rc = wait_event(&s->wq, s->dq_head != NULL, deadline_after(s->rcvtimeo_ns));
     if (rc < 0)
-        return rc;
+        return rc == -ETIMEDOUT ? -EAGAIN : rc;
     struct dgram *d = s->dq_head;
     size_t n = pbuf_copy_partial(d->p, buf, (u16_t)MIN(len, 0xffffu), 0);
     if (from)
@@ -597,9 +610,9 @@ static ssize_t tcp_recv_bytes(struct file *f, struct sock *s, void *buf, size_t 
         return -ENOTCONN;
     if (!s->rx && !s->eof && !s->err && nonblock(f, flags))
         return -EAGAIN;
-    int rc = wait_event(&s->wq, s->rx || s->eof || s->err, 0);
+    int rc = wait_event(&s->wq, s->rx || s->eof || s->err, deadline_after(s->rcvtimeo_ns));
     if (rc < 0)
-        return rc;
+        return rc == -ETIMEDOUT ? -EAGAIN : rc;
     if (!s->rx) {
         if (s->err && s->err != -ECONNRESET) {
             int e = s->err;
@@ -678,6 +691,35 @@ int net_name(struct file *f, bool peer, struct net_addr *out)
     return 0;
 }
 
+/* TCP_KEEPIDLE, TCP_KEEPINTVL (seconds) and TCP_KEEPCNT, in Linux's ranges. */
+static int set_keepalive(struct sock *s, enum net_opt opt, int value)
+{
+    int max = opt == NET_OPT_KEEPCNT ? 127 : 32767;
+    if (value < 1 || value > max)
+        return -EINVAL;
+    if (s->type != NET_STREAM)
+        return -ENOPROTOOPT;
+    if (!s->tcp)
+        return 0;
+    if (opt == NET_OPT_KEEPIDLE)
+        s->tcp->keep_idle = (u32_t)value * 1000;
+    else if (opt == NET_OPT_KEEPINTVL)
+        s->tcp->keep_intvl = (u32_t)value * 1000;
+    else
+        s->tcp->keep_cnt = (u32_t)value;
+    return 0;
+}
+
+/* Before the connection has a pcb: Linux's defaults, which lwIP's are too. */
+static int keepalive_value(const struct sock *s, enum net_opt opt)
+{
+    if (opt == NET_OPT_KEEPIDLE)
+        return s->tcp ? (int)(s->tcp->keep_idle / 1000) : 7200;
+    if (opt == NET_OPT_KEEPINTVL)
+        return s->tcp ? (int)(s->tcp->keep_intvl / 1000) : 75;
+    return s->tcp ? (int)s->tcp->keep_cnt : 9;
+}
+
 int net_setopt(struct file *f, enum net_opt opt, int value)
 {
     struct sock *s = sock_of(f);
@@ -704,6 +746,22 @@ int net_setopt(struct file *f, enum net_opt opt, int value)
     case NET_OPT_RCVBUF:
     case NET_OPT_SNDBUF:
         return 0; /* lwIP's buffers are fixed at build time (lwipopts.h) */
+    case NET_OPT_CORK:
+        s->cork = value != 0; /* nothing is held back: the data goes as written */
+        return 0;
+    case NET_OPT_KEEPIDLE:
+    case NET_OPT_KEEPINTVL:
+    case NET_OPT_KEEPCNT:
+        return set_keepalive(s, opt, value);
+    case NET_OPT_LINGER:
+        s->linger = value;
+        return 0;
+    case NET_OPT_RCVTIMEO:
+        s->rcvtimeo_ns = (uint64_t)value * 1000000;
+        return 0;
+    case NET_OPT_SNDTIMEO:
+        s->sndtimeo_ns = (uint64_t)value * 1000000;
+        return 0;
     default:
         return -ENOPROTOOPT;
     }
@@ -737,6 +795,25 @@ int net_getopt(struct file *f, enum net_opt opt, int *value)
         return 0;
     case NET_OPT_ACCEPTCONN:
         *value = s->listening;
+        return 0;
+    case NET_OPT_CORK:
+        *value = s->cork;
+        return 0;
+    case NET_OPT_KEEPIDLE:
+    case NET_OPT_KEEPINTVL:
+    case NET_OPT_KEEPCNT:
+        if (s->type != NET_STREAM)
+            return -ENOPROTOOPT;
+        *value = keepalive_value(s, opt);
+        return 0;
+    case NET_OPT_LINGER:
+        *value = s->linger;
+        return 0;
+    case NET_OPT_RCVTIMEO:
+        *value = (int)(s->rcvtimeo_ns / 1000000);
+        return 0;
+    case NET_OPT_SNDTIMEO:
+        *value = (int)(s->sndtimeo_ns / 1000000);
         return 0;
     }
     return -ENOPROTOOPT;
