@@ -280,6 +280,7 @@ SYSCALL_DEFINE3(setitimer, int, which, const struct linux_itimerval *, val,
     return 0;
 }
 
+#if defined(__x86_64__) /* aarch64's C libraries make alarm of setitimer */
 SYSCALL_DEFINE1(alarm, unsigned, seconds)
 {
     struct ktimer *kt = &itimers[0].kt;
@@ -290,6 +291,7 @@ SYSCALL_DEFINE1(alarm, unsigned, seconds)
     ktimer_arm(kt, seconds ? clock_monotonic_ns() + seconds * NSEC_PER_SEC : 0, 0);
     return old;
 }
+#endif
 
 /* The kernel's struct sigevent, as the C library passes it. */
 struct linux_sigevent {

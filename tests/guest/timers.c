@@ -42,7 +42,7 @@ static void wait_for(volatile sig_atomic_t *counter, int n)
 
 static void test_itimer(void)
 {
-    struct itimerval v = {{0, 0}, {0, 20000}}, cur;
+    struct itimerval v = {{0, 0}, {0, 300000}}, cur; /* long enough to see it armed */
     want("setitimer real", setitimer(ITIMER_REAL, &v, NULL), 0);
     want("getitimer real", getitimer(ITIMER_REAL, &cur), 0);
     check("real armed", cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0);
@@ -90,7 +90,7 @@ static void test_posix_timer(void)
     ev.sigev_notify = SIGEV_SIGNAL;
     ev.sigev_signo = SIGUSR1;
     want("timer_create", timer_create(CLOCK_MONOTONIC, &ev, &t), 0);
-    struct itimerspec its = {{0, 0}, {0, 20000000}}, cur;
+    struct itimerspec its = {{0, 0}, {0, 200000000}}, cur;
     want("timer_settime", timer_settime(t, 0, &its, NULL), 0);
     want("timer_gettime", timer_gettime(t, &cur), 0);
     check("timer armed", cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec > 0);
