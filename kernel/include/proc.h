@@ -34,8 +34,9 @@ noreturn_fn void proc_kill(int sig, const char *why);
 /* Sends the program signal sig (a Linux number) as kill(1, sig) does: the
  * Linux layer's, for the signals the host forwards (hoststream.h). */
 void proc_signal(int sig);
-/* The same for one thread (tid), as tgkill does; the process's when it is gone. */
-void proc_signal_thread(int tid, int sig);
+/* A timer's signal (si_code SI_TIMER): to thread tid, or the process when
+ * tid is 0 or gone. */
+void proc_signal_timer(int tid, int sig);
 
 /* Looks up the program's symbol nearest below addr; false if none. */
 bool proc_symbol(uintptr_t addr, const char **name, uintptr_t *offset);

@@ -47,6 +47,8 @@ struct thread {
     struct thread *run_next, *sleep_next, *all_next;
     uint64_t sig_pending, sig_blocked; /* the Linux layer's, bit n-1 for signal n */
     uint64_t sig_saved;                /* the mask to restore after a ppoll-style wait */
+    uint64_t sig_timer;                /* pending ones a timer sent (si_code SI_TIMER) */
+    uint64_t sig_waiting;              /* what rt_sigtimedwait waits for, blocked or not */
     bool sig_restore;
     uintptr_t sigalt_sp; /* sigaltstack: base, size, SS_* flags */
     size_t sigalt_size;

@@ -6,6 +6,8 @@
  * is Linux's (ARCH/sigframe.c), so runtimes that read the ucontext (Go's
  * preemption, its nil-pointer panics) work.
  */
+#include "abi.h"
+#include "clock.h"
 #include "lib.h"
 #include "proc.h"
 #include "sched.h"
@@ -65,25 +67,39 @@ static void send_signal(struct thread *t, int sig)
     if (ignored(sig))
         return;
     t->sig_pending |= sigbit(sig);
-    if (!(t->sig_blocked & sigbit(sig)) || sig == SIGKILL)
+    if (!(t->sig_blocked & sigbit(sig)) || (t->sig_waiting & sigbit(sig)) || sig == SIGKILL)
         thread_wake(t);
 }
 
 /* A process-directed signal goes to a thread that does not block it
    (the first of the program's threads when all do: the sender may be a
    kernel thread, for a signal from the host). */
-static void send_to_process(int sig)
+static struct thread *process_target(int sig)
 {
     struct thread *t = current->is_kthread ? thread_next(NULL) : current;
-    if (!t)
-        return;
-    for (struct thread *c = thread_next(NULL); c; c = thread_next(c)) {
+    for (struct thread *c = thread_next(NULL); t && c; c = thread_next(c)) {
         if (!(c->sig_blocked & sigbit(sig))) {
             t = c;
             break;
         }
     }
-    send_signal(t, sig);
+    return t;
+}
+
+static void send_to_process(int sig)
+{
+    struct thread *t = process_target(sig);
+    if (t)
+        send_signal(t, sig);
+}
+
+/* Takes sig off t's pending set: its siginfo code, SI_TIMER when a timer sent it. */
+static int take_pending(struct thread *t, int sig)
+{
+    bool timer = t->sig_timer & sigbit(sig);
+    t->sig_pending &= ~sigbit(sig);
+    t->sig_timer &= ~sigbit(sig);
+    return timer ? SI_TIMER : SI_TKILL;
 }
 
 static int lowest_deliverable(struct thread *t)
@@ -145,12 +161,12 @@ static void deliver_one(struct arch_regs *r, bool after_syscall)
 {
     int sig;
     while ((sig = lowest_deliverable(current)) != 0) {
-        current->sig_pending &= ~sigbit(sig);
+        int code = take_pending(current, sig);
         if (ignored(sig))
             continue;
         if (actions[sig].handler == SIG_DFL || sig == SIGKILL)
             proc_kill(sig, "it has no handler");
-        struct linux_siginfo info = {.signo = sig, .code = SI_TKILL};
+        struct linux_siginfo info = {.signo = sig, .code = code};
         info.kill.pid = PROGRAM_PID;
         if (after_syscall && (long)arch_regs_return(r) == -EINTR &&
             (actions[sig].flags & SA_RESTART) && restartable(arch_regs_syscall_nr(r)))
@@ -323,13 +339,53 @@ void proc_signal(int sig)
         send_to_process(sig);
 }
 
-void proc_signal_thread(int tid, int sig)
+void proc_signal_timer(int tid, int sig)
 {
-    struct thread *t = thread_find(tid);
+    if (sig <= 0 || sig > NSIG || sig == SIGKILL || sig == SIGSTOP)
+        return;
+    struct thread *t = tid ? thread_find(tid) : NULL;
     if (!t)
-        proc_signal(sig);
-    else if (sig > 0 && sig <= NSIG)
-        send_signal(t, sig);
+        t = process_target(sig);
+    if (!t || ignored(sig))
+        return;
+    t->sig_timer |= sigbit(sig);
+    send_signal(t, sig);
+}
+
+/* sigwaitinfo and sigtimedwait: takes a signal of set, blocked or not,
+ * waiting for one until the timeout (NULL: for ever). */
+SYSCALL_DEFINE4(rt_sigtimedwait, const uint64_t *, uset, struct linux_siginfo *, uinfo,
+                const struct linux_timespec *, timeout, size_t, setsize)
+{
+    if (setsize != sizeof(uint64_t))
+        return -EINVAL;
+    if (!user_readable(uset, sizeof(*uset)) || (uinfo && !user_writable(uinfo, sizeof(*uinfo))))
+        return -EFAULT;
+    uint64_t set = *uset & ~unblockable(), deadline = 0;
+    if (timeout) {
+        if (!user_readable(timeout, sizeof(*timeout)))
+            return -EFAULT;
+        if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000)
+            return -EINVAL;
+        deadline = clock_monotonic_ns() + (uint64_t)timeout->tv_sec * 1000000000 +
+                   (uint64_t)timeout->tv_nsec + 1;
+    }
+    struct thread *t = current;
+    long rc = 0;
+    t->sig_waiting = set;
+    while (!(t->sig_pending & set) && rc == 0)
+        rc = sched_sleep(deadline);
+    t->sig_waiting = 0;
+    uint64_t ready = t->sig_pending & set;
+    if (!ready)
+        return rc == -ETIMEDOUT ? -EAGAIN : rc;
+    int sig = __builtin_ctzll(ready) + 1;
+    struct linux_siginfo info = {.signo = sig, .code = take_pending(t, sig)};
+    if (info.code != SI_TIMER)
+        info.kill.pid = PROGRAM_PID;
+    if (uinfo)
+        memcpy(uinfo, &info, sizeof(info));
+    return sig;
 }
 
 static long check_signal(int sig)

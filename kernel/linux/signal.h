@@ -38,6 +38,7 @@
 
 #define SI_USER  0
 #define SI_TKILL (-6)
+#define SI_TIMER (-2)
 
 #define SIG_DFL ((void *)0)
 #define SIG_IGN ((void *)1)

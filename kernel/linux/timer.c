@@ -226,10 +226,7 @@ static void signal_timer_fire(struct ktimer *kt, uint64_t count)
     st->overrun = count - 1;
     if (st->notify == SIGEV_NONE)
         return;
-    if (st->notify == SIGEV_THREAD_ID)
-        proc_signal_thread(st->tid, st->sig);
-    else
-        proc_signal(st->sig);
+    proc_signal_timer(st->notify == SIGEV_THREAD_ID ? st->tid : 0, st->sig);
 }
 
 static struct signal_timer itimers[3] = {
@@ -321,8 +318,9 @@ static long sigevent_check(const struct linux_sigevent *ev)
             return -EINVAL;
         /* fallthrough */
     case SIGEV_SIGNAL:
+    case SIGEV_THREAD: /* the C library's; to the kernel, as Linux, a signal */
         return ev->signo < 1 || ev->signo > NSIG ? -EINVAL : 0;
-    default: /* SIGEV_THREAD is the C library's, made of SIGEV_THREAD_ID */
+    default:
         return -EINVAL;
     }
 }

@@ -143,6 +143,61 @@ static void test_posix_timer(void)
     want("timer_delete default", syscall(SYS_timer_delete, (long)kid), 0);
 }
 
+static volatile int notified;
+
+static void on_notify(union sigval v)
+{
+    notified = v.sival_int;
+}
+
+/* The C library's SIGEV_THREAD: a helper thread that takes the timer's
+ * signal with sigwaitinfo and calls the function. */
+static void test_sigev_thread(void)
+{
+    timer_t t;
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_THREAD;
+    ev.sigev_notify_function = on_notify;
+    ev.sigev_value.sival_int = 42;
+    want("timer_create SIGEV_THREAD", timer_create(CLOCK_MONOTONIC, &ev, &t), 0);
+    struct itimerspec its = {{0, 0}, {0, 10000000}};
+    want("timer_settime SIGEV_THREAD", timer_settime(t, 0, &its, NULL), 0);
+    struct timespec ms = {0, 1000000};
+    for (int i = 0; i < 5000 && !notified; i++)
+        nanosleep(&ms, NULL);
+    check("function called with the value", notified == 42);
+    want("timer_delete SIGEV_THREAD", timer_delete(t), 0);
+}
+
+static void test_sigtimedwait(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    struct timespec short_wait = {0, 10000000};
+    want("sigtimedwait times out", sigtimedwait(&set, NULL, &short_wait), EAGAIN);
+    timer_t t;
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR2;
+    timer_create(CLOCK_MONOTONIC, &ev, &t);
+    struct itimerspec its = {{0, 0}, {0, 10000000}};
+    timer_settime(t, 0, &its, NULL);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    check("sigwaitinfo takes the blocked SIGUSR2", sigwaitinfo(&set, &si) == SIGUSR2);
+    check("si_code SI_TIMER", si.si_code == SI_TIMER);
+    timer_delete(t);
+    raise(SIGUSR2);
+    memset(&si, 0, sizeof si);
+    check("raised one taken", sigtimedwait(&set, &si, &short_wait) == SIGUSR2);
+    check("si_code not SI_TIMER", si.si_code != SI_TIMER);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 static void test_timerfd(void)
 {
     int fd = (int)want("timerfd_create", timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK), 0);
@@ -195,5 +250,7 @@ int main(void)
     test_alarm();
     test_posix_timer();
     test_timerfd();
+    test_sigev_thread();
+    test_sigtimedwait();
     return guest_done();
 }
