@@ -461,6 +461,10 @@ int net_accept(struct file *f, unsigned flags, struct file **out, struct net_add
     } else if (peer) {
         *peer = (struct net_addr){0, 0};
     }
+    /* As Linux clones them from the listener. */
+    s->rcvtimeo_ns = l->rcvtimeo_ns;
+    s->sndtimeo_ns = l->sndtimeo_ns;
+    s->linger = l->linger;
     return sock_file(s, flags & VFS_O_NONBLOCK, out);
 }
 

@@ -114,6 +114,16 @@ static void test_timeouts(int l, int s)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     want("accept times out", accept(l, NULL, NULL), EAGAIN);
     check("accept waited", ms_since(&t0) >= 150);
+    int port = 0;
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    getsockname(l, (struct sockaddr *)&a, &alen);
+    port = ntohs(a.sin_port);
+    int c2 = connect_to(port), s2 = accept(l, NULL, NULL);
+    getsockopt(s2, SOL_SOCKET, SO_RCVTIMEO, &got, &len);
+    check("accepted socket inherits it", got.tv_sec == 0 && got.tv_usec == 200000);
+    close(c2);
+    close(s2);
 
     struct timeval snd = {3, 500000};
     want("SO_SNDTIMEO", setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof snd), 0);
