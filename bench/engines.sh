@@ -23,22 +23,7 @@ if [ -n "$why" ]; then
     echo "Docker start-up: skipped ($why)."
     exit 0
 fi
-d=$tmp/docker
-mkdir -p "$d"
-bridge=ukb$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-bridge_new "$bridge" "172.31.$((100 + $(od -An -N1 -tu1 /dev/urandom) % 150)).1/24"
-printf '{"runtimes": {"unikit": {"path": "%s"}}}\n' "$runtime" >"$d/daemon.json"
-dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" \
-    -H "unix://$d/docker.sock" --bridge "$bridge" --iptables=false --ip6tables=false \
-    --config-file "$d/daemon.json" >"$d/dockerd.log" 2>&1 &
-engine_pids="$engine_pids $!"
-docker="/usr/bin/docker -H unix://$d/docker.sock"
-n=0
-while ! $docker info >/dev/null 2>&1 && [ $n -lt 300 ]; do
-    sleep 0.1
-    n=$((n + 1))
-done
-
+docker_up || { echo "Docker start-up: skipped (dockerd did not start)." && exit 0; }
 "$UNIKIT" build -q --arch "$(uname -m)" examples/hello
 "$UNIKIT" save -o "$tmp/hello.tar" hello
 $docker load -i "$tmp/hello.tar" >/dev/null
@@ -46,16 +31,6 @@ musl-gcc -static -O2 -o "$tmp/hello-native" examples/hello/hello.c
 python3 "$fixtures/ociarchive.py" "$tmp/native.tar" hello-runc:latest /hello "$tmp/hello-native:/hello"
 $docker load -i "$tmp/native.tar" >/dev/null
 
-time_runs() {
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        t0=$(now_ns)
-        "$@" >/dev/null 2>&1 || true
-        t1=$(now_ns)
-        echo $(((t1 - t0) / 1000))
-        i=$((i + 1))
-    done
-}
 runc_us=$(time_runs $docker run --rm --network none hello-runc:latest | median)
 uni_us=$(time_runs $docker run --rm --network none --runtime unikit hello:latest | median)
 runc_net=$(time_runs $docker run --rm hello-runc:latest | median)

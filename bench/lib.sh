@@ -2,6 +2,18 @@
 
 now_ns() { date +%s%N; }
 
+# Wall time of a command in microseconds, RUNS times, one per line.
+time_runs() {
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        t0=$(now_ns)
+        "$@" >/dev/null 2>&1 || true
+        t1=$(now_ns)
+        echo $(((t1 - t0) / 1000))
+        i=$((i + 1))
+    done
+}
+
 # Median of the numbers on stdin.
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 

@@ -18,18 +18,6 @@ export UNIKIT_HOME="$(mktemp -d)"
 work="$(mktemp -d)"
 trap 'rm -rf "$UNIKIT_HOME" "$work"' EXIT
 
-# Wall time of a command in microseconds, RUNS times, one per line.
-time_runs() {
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        t0=$(now_ns)
-        "$@" >/dev/null 2>&1 || true
-        t1=$(now_ns)
-        echo $(((t1 - t0) / 1000))
-        i=$((i + 1))
-    done
-}
-
 # The image file of hello for an architecture, from the OCI store.
 layer_of() {
     python3 - "$UNIKIT_HOME/images" "$1" <<'PY'

@@ -15,17 +15,6 @@ work=$(mktemp -d)
 export UNIKIT_HOME="$work/home"
 trap 'rm -rf "$work"' EXIT
 
-time_runs() {
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        t0=$(now_ns)
-        "$@" >/dev/null 2>&1 || true
-        t1=$(now_ns)
-        echo $(((t1 - t0) / 1000))
-        i=$((i + 1))
-    done
-}
-
 [ "$(uname -m)" = x86_64 ] || { echo "bench/startup.sh: x86_64 hosts only" >&2 && exit 0; }
 gcc -c bench/floor-x86_64.S -o "$work/floor.o"
 ld -T bench/floor-x86_64.ld -o "$work/floor.elf" "$work/floor.o"

@@ -134,23 +134,6 @@ static int check_blob_size(struct load *l, const char *digest, int64_t size)
     return 0;
 }
 
-/* -1 with errno: a short write is retried, so errno is the write's, never a stale one. */
-static int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, offset);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-        offset += n;
-    }
-    return 0;
-}
-
 /* Copies the current member into fd: never past limit bytes, whatever the archive claims. */
 static int copy_member(struct load *l, int fd, const char *tmp, const char *digest, uint64_t limit)
 {

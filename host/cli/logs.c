@@ -28,19 +28,6 @@ static void logs_usage(FILE *out)
                  "      --stderr   only its stderr and the kernel's messages\n");
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        buf += w, len -= (size_t)w;
-    }
-    return 0;
-}
-
 static int print_record(void *ctx, enum outlog_stream stream, const void *buf, size_t len)
 {
     const struct logs_options *o = ctx;

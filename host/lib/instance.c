@@ -136,19 +136,6 @@ static long long json_int(json_t *obj, const char *key)
 
 /* ---- atomic JSON files ------------------------------------------------------ */
 
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        data += n, len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* As store.c does: the folder's own fsync makes a rename into it durable. */
 static void sync_dir(const char *dir)
 {

@@ -612,23 +612,6 @@ static void unpacked_free(struct unpacked *u)
     free(u->config);
 }
 
-/* -1 with errno: a short write is retried, so errno is the write's own. */
-static int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, offset);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-        offset += n;
-    }
-    return 0;
-}
-
 /* Copies the current member into a temporary file: never more than limit bytes. */
 static int unpack_elf(struct store *s, struct archive *a, struct archive_entry *e,
                       struct unpacked *u, const char *name, char *err, size_t errlen)

@@ -31,6 +31,10 @@ char *unikit_libexec(const char *program);
 const char *host_arch(void);
 
 int mkdir_p(const char *path, mode_t mode);
+/* Writes all of buf, retrying short writes and EINTR: 0, or -1 with the
+   write's own errno. pwrite_all does the same at offset. */
+int write_all(int fd, const void *buf, size_t len);
+int pwrite_all(int fd, const void *buf, size_t len, off_t offset);
 int remove_tree(const char *path);
 /* Runs argv[0] with PATH lookup and waits. Returns its exit status, or -1
  * with err filled when it could not run or was killed. Output is passed

@@ -31,16 +31,6 @@ static void exec_hook(const struct hook *h, int in, int out)
     _exit(127);
 }
 
-static void write_all(int fd, const char *text)
-{
-    for (size_t len = strlen(text), n; len > 0; text += n, len -= n) {
-        ssize_t w = write(fd, text, len);
-        if (w <= 0)
-            return; /* a hook need not read its stdin */
-        n = (size_t)w;
-    }
-}
-
 /* Its status, or -1 when it ran past timeout seconds (then it is killed). */
 static int wait_hook(pid_t pid, int timeout)
 {
@@ -94,7 +84,7 @@ static int run_hook(const struct hook *h, const char *kind, const char *state, c
     close(in[0]);
     if (pid > 0) {
         void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-        write_all(in[1], state);
+        write_all(in[1], state, strlen(state)); /* a hook need not read its stdin: errors ignored */
         signal(SIGPIPE, old);
     }
     close(in[1]);

@@ -30,27 +30,6 @@ docker_stop_all() {
 }
 on_exit=docker_stop_all
 
-# docker_up: the private daemon, with unikit-runtime as runtime "unikit".
-docker_up() {
-    d=$tmp/docker
-    mkdir -p "$d"
-    bridge=ukd$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-    net=172.31.$((100 + $(od -An -N1 -tu1 /dev/urandom) % 150))
-    bridge_new "$bridge" "$net.1/24" || return 1
-    printf '{"runtimes": {"unikit": {"path": "%s"}}}\n' "$runtime" >"$d/daemon.json"
-    dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" \
-        -H "unix://$d/docker.sock" --bridge "$bridge" --iptables=false --ip6tables=false \
-        --config-file "$d/daemon.json" >"$d/dockerd.log" 2>&1 &
-    engine_pids="$engine_pids $!"
-    docker="/usr/bin/docker -H unix://$d/docker.sock"
-    n=0
-    while ! $docker info >/dev/null 2>&1 && [ $n -lt 300 ]; do
-        sleep 0.1
-        n=$((n + 1))
-    done
-    $docker info >/dev/null 2>&1 || { tail -n 5 "$d/dockerd.log" >&2 && return 1; }
-}
-
 if ! registry_up; then
     skip_all "docker-registry did not start"
 fi
