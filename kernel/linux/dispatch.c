@@ -9,6 +9,9 @@
 #define MAX_WARNED 1024
 
 static uint8_t warned[MAX_WARNED / 8];
+/* The call being served: set under the kernel lock, read by a handler
+   before it first sleeps (syscall_warn_current). */
+static long serving = -1;
 
 void syscall_warn_once(long nr, const char *name, const char *what)
 {
@@ -18,6 +21,12 @@ void syscall_warn_once(long nr, const char *name, const char *what)
         warned[nr / 8] |= (uint8_t)(1 << (nr % 8));
     }
     kprintf("unikit: warning: %s (system call %ld) %s\n", name, nr, what);
+}
+
+void syscall_warn_current(const char *what)
+{
+    const char *name = syscall_name(serving);
+    syscall_warn_once(serving, name ? name : "unknown", what);
 }
 
 const char *syscall_name(long nr)
@@ -30,6 +39,7 @@ const char *syscall_name(long nr)
 long syscall_dispatch(const struct syscall_args *args)
 {
     long nr = args->nr;
+    serving = nr;
     if (nr >= 0 && (size_t)nr < syscall_table_size && syscall_fns[nr])
         return syscall_fns[nr](args);
     const char *name = syscall_name(nr);

@@ -70,7 +70,7 @@ SYSCALL_DEFINE6(mmap, unsigned long, addr, unsigned long, len, unsigned long, pr
         return -EINVAL;
     len = ALIGN_UP(len, PAGE_SIZE);
     if (!anonymous && (flags & MAP_SHARED) && (prot & PROT_WRITE)) {
-        syscall_warn_once(9, "mmap", "of a file with MAP_SHARED and PROT_WRITE is not supported");
+        syscall_warn_current("of a file with MAP_SHARED and PROT_WRITE is not supported");
         return -ENODEV;
     }
     if (!anonymous && !fd_get(fd))
@@ -123,7 +123,7 @@ SYSCALL_DEFINE5(mremap, unsigned long, addr, unsigned long, old_len, unsigned lo
         ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
         return -EINVAL;
     if (flags & MREMAP_FIXED) {
-        syscall_warn_once(25, "mremap", "with MREMAP_FIXED is not supported");
+        syscall_warn_current("with MREMAP_FIXED is not supported");
         return -EINVAL;
     }
     /* As Linux's munmap of the tail would: past the user half is EINVAL. */

@@ -101,6 +101,9 @@ long user_path(const char *upath, char *buf, size_t size);
 
 /* Warns once per syscall number that the program asked for something missing. */
 void syscall_warn_once(long nr, const char *name, const char *what);
+/* The same for the call being served, named and numbered as this
+   architecture's table has it (a handler calls it before it first sleeps). */
+void syscall_warn_current(const char *what);
 
 /* The terminal's ioctls (tty.c); -ENOTTY for others. */
 long tty_ioctl(unsigned cmd, unsigned long arg);

@@ -48,9 +48,8 @@ static long clone_thread(unsigned long flags, uintptr_t sp, int *ptid, int *ctid
 {
     if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS || (flags & CLONE_VFORK)) {
         /* fork, vfork and posix_spawn need a second address space. */
-        syscall_warn_once(-1, "clone",
-                          "without CLONE_VM|CLONE_THREAD (a new process) is not "
-                          "supported; returning ENOSYS");
+        syscall_warn_current("without CLONE_VM|CLONE_THREAD (a new process: fork, vfork, "
+                             "posix_spawn) is not supported; returning ENOSYS");
         return -ENOSYS;
     }
     if ((flags & CLONE_PARENT_SETTID) && !user_writable(ptid, sizeof(*ptid)))
@@ -294,9 +293,8 @@ SYSCALL_DEFINE6(futex, uint32_t *, uaddr, int, op, uint32_t, val, const struct l
     case FUTEX_WAKE_OP:
         return futex_wake_op(uaddr, (int)val, uaddr2, n2, val3);
     default:
-        syscall_warn_once(202, "futex",
-                          "operation other than WAIT, WAKE, REQUEUE, WAKE_OP and "
-                          "the BITSET forms is not implemented; returning ENOSYS");
+        syscall_warn_current("operation other than WAIT, WAKE, REQUEUE, WAKE_OP and "
+                             "the BITSET forms is not implemented; returning ENOSYS");
         return -ENOSYS;
     }
 }
