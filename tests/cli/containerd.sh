@@ -36,6 +36,8 @@ state = "$c/state"
   address = "$c/containerd.sock"
 [ttrpc]
   address = "$c/containerd.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$c/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "docker.io/unikit-test/pause:1"
   disable_apparmor = true

@@ -33,8 +33,10 @@ reaper_py=$fixtures/subreaper.py
 G="--root $rtroot --log $rtlog --log-format json"
 ids=""
 
+# The host paths engines make whatever their roots say (fixtures/engines.sh).
+. "$fixtures/engines.sh"
 # The runtime's own podman-shaped containers use the default root: remove ours at exit.
-on_exit='clean_up'
+on_exit='clean_up; remove_host_made'
 clean_up() {
     for id in $ids; do
         "$RT" $G delete --force "$id" >/dev/null 2>&1
@@ -501,7 +503,7 @@ else
         "  address = \"$tmp/ctd/sock\"" >"$tmp/ctd/config.toml"
     containerd --config "$tmp/ctd/config.toml" >"$tmp/ctd/log" 2>&1 &
     ctd_pid=$!
-    on_exit="clean_up; kill $ctd_pid 2>/dev/null"
+    on_exit="clean_up; kill $ctd_pid 2>/dev/null; wait_for 20 sh -c '! kill -0 $ctd_pid'; remove_host_made"
     C="ctr --address $tmp/ctd/sock"
     ctr_id="unikit-test-$$-ctr"
     ctr_root=/run/containerd/runc/default # the runc shim's --root
@@ -557,7 +559,7 @@ else
         --bridge none --iptables=false --ip-masq=false --storage-driver vfs \
         --add-runtime "unikit=$RT" >"$dk/log" 2>&1 &
     dk_pid=$!
-    on_exit="clean_up; kill ${ctd_pid:-} $dk_pid 2>/dev/null; wait_for 20 sh -c '! kill -0 $dk_pid'"
+    on_exit="clean_up; kill ${ctd_pid:-} $dk_pid 2>/dev/null; wait_for 20 sh -c '! kill -0 $dk_pid'; remove_host_made"
     D="docker -H unix://$dk/sock"
     dr="$D run --runtime unikit --network none"
     if [ "$save_status" -ne 0 ] || ! wait_for 30 $D version ||
@@ -640,7 +642,7 @@ else
         fail podman-run "unikit save, then podman load, failed"
         show
     else
-        timeout 120 $pm run --rm stdio:latest streams >"$tmp/pm-out" 2>"$tmp/pm-err"
+        timeout 120 $pm run --network none --rm stdio:latest streams >"$tmp/pm-out" 2>"$tmp/pm-err"
         status=$?
         if [ "$status" -eq 0 ] && cmp -s "$tmp/want-out" "$tmp/pm-out" &&
             cmp -s "$tmp/want-err" "$tmp/pm-err"; then
@@ -650,7 +652,7 @@ else
             head -5 "$tmp/pm-err" >&2
         fi
 
-        timeout 120 $pm run --rm -i -e IGNORED=1 stdio:latest cat <"$tmp/input" >"$tmp/pm-out" 2>"$tmp/pm-err"
+        timeout 120 $pm run --network none --rm -i -e IGNORED=1 stdio:latest cat <"$tmp/input" >"$tmp/pm-out" 2>"$tmp/pm-err"
         status=$?
         if [ "$status" -eq 0 ] && cmp -s "$tmp/input" "$tmp/pm-out" &&
             grep -qx "read 1048576 bytes" "$tmp/pm-err"; then
@@ -661,7 +663,7 @@ else
         fi
 
         # stop: SIGTERM to the program, whose handler runs and exits 7.
-        pm_id=$(timeout 120 $pm run -d stdio:latest signals 2>"$err")
+        pm_id=$(timeout 120 $pm run --network none -d stdio:latest signals 2>"$err")
         wait_for 60 sh -c "$pm logs $pm_id | grep -qx ready"
         timeout 120 $pm stop "$pm_id" >/dev/null 2>>"$err"
         code=$($pm inspect "$pm_id" --format '{{.State.ExitCode}}' 2>>"$err")
@@ -675,7 +677,7 @@ else
         fi
 
         # kill: 137, and no QEMU of that container left after rm.
-        pm_id=$(timeout 120 $pm run -d stdio:latest plain 2>"$err")
+        pm_id=$(timeout 120 $pm run --network none -d stdio:latest plain 2>"$err")
         wait_for 60 sh -c "$pm logs $pm_id | grep -qx ready"
         qemu=$(cat "/run/unikit-runtime/$pm_id/qemu.pid" 2>/dev/null)
         timeout 120 $pm kill "$pm_id" >/dev/null 2>>"$err"
