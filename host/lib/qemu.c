@@ -37,35 +37,23 @@ static void append_encoded(FILE *f, const char *prefix, const char *value)
     fputc(' ', f);
 }
 
-char *qemu_cmdline(char **argv, char **env, bool boot_timing)
+char *qemu_cmdline(const struct qemu_boot *b)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return xstrdup("");
-    for (size_t i = 0; argv && argv[i]; i++)
-        append_encoded(f, "arg=", argv[i]);
-    for (size_t i = 0; env && env[i]; i++)
-        append_encoded(f, "env=", env[i]);
-    if (boot_timing)
-        fputs("unikit.timing ", f);
-    fclose(f);
-    return buf;
-}
-
-/* The working directory and host name an OCI bundle gives (kernel/core/bootconfig.c). */
-static char *identity_settings(const struct qemu_boot *b)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return xstrdup("");
+    for (size_t i = 0; b->argv && b->argv[i]; i++)
+        append_encoded(f, "arg=", b->argv[i]);
+    for (size_t i = 0; b->env && b->env[i]; i++)
+        append_encoded(f, "env=", b->env[i]);
     if (b->cwd)
         append_encoded(f, "cwd=", b->cwd);
     if (b->hostname)
         append_encoded(f, "hostname=", b->hostname);
+    if (b->boot_timing)
+        fputs("unikit.timing ", f);
     fclose(f);
     return buf;
 }
@@ -274,9 +262,7 @@ static size_t build_argv(struct strvec *a, const struct qemu_boot *b, const char
     char *tty = b->tty ? xasprintf(" unikit.tty=%ux%u", b->tty_rows, b->tty_cols) : xstrdup("");
     char *net = net_settings(b);
     char *vols = volume_cmdline(b->volumes, b->nvolumes);
-    char *identity = identity_settings(b);
-    strvec_pushf(a, "%s%s%s%s%s", cmdline, identity, tty, net, vols);
-    free(identity);
+    strvec_pushf(a, "%s%s%s%s", cmdline, tty, net, vols);
     free(vols);
     free(net);
     free(tty);
@@ -504,7 +490,7 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
             goto out;
         relay = &relay_storage;
     }
-    char *cmdline = qemu_cmdline(boot->argv, boot->env, boot->boot_timing);
+    char *cmdline = qemu_cmdline(boot);
     size_t nfds = build_argv(&argv, boot, ctl, cmdline, relay, fds, RELAY_STREAMS + 1);
     free(cmdline);
     if (!program_exists(argv.v[0])) {

@@ -99,7 +99,8 @@ void qemu_terminal_size(int fd, unsigned *rows, unsigned *cols);
 /* The QEMU program that boots arch's images. */
 const char *qemu_binary(const char *arch);
 
-/* The kernel command line for argv/env, %XX-encoding what needs it. */
-char *qemu_cmdline(char **argv, char **env, bool boot_timing);
+/* The boot config part of the kernel command line (kernel/core/bootconfig.c):
+ * argv, env, cwd and hostname, %XX-encoding what needs it, and timing. */
+char *qemu_cmdline(const struct qemu_boot *b);
 
 #endif

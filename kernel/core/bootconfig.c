@@ -65,17 +65,6 @@ static void read_image_config(struct string_list *args, struct string_list *env)
     }
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Copies a %XX-encoded token of len bytes into a new string. */
 static char *decode(const char *s, size_t len)
 {
@@ -84,8 +73,8 @@ static char *decode(const char *s, size_t len)
         panic("boot config: out of memory");
     for (size_t i = 0; i < len; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hex_value(s[i + 1])) >= 0 &&
-            (lo = hex_value(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < len && (hi = hex_digit(s[i + 1])) >= 0 &&
+            (lo = hex_digit(s[i + 2])) >= 0) {
             *o++ = (char)(hi << 4 | lo);
             i += 2;
         } else {

@@ -667,17 +667,6 @@ static const struct file_ops vol_file_ops = {
 
 /* ---- mounting ---------------------------------------------------------------- */
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Copies the field of s up to the next ':' (or the token's end) into out,
    %XX-decoded; returns what follows the ':', or NULL when none does. */
 static const char *field(const char *s, char *out, size_t max)

@@ -17,6 +17,8 @@ char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t size);
 char *strstr(const char *hay, const char *needle);
+/* The value of a hexadecimal digit (either case), or -1. */
+int hex_digit(char c);
 
 /* printf subset: %d %i %u %x %X %p %s %c %%, flags 0 and -, width, l/ll/z. */
 /* "A.B.C.D" (host byte order; *end after it) and "A.B.C.D/PREFIX" (the

@@ -135,3 +135,14 @@ char *strstr(const char *hay, const char *needle)
             return (char *)hay;
     return n ? NULL : (char *)hay;
 }
+
+int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
