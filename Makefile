@@ -26,6 +26,8 @@ UNIKIT_LIBS   := -lyaml -ljansson -lcrypto
 TRANSFER_LIBS := $(UNIKIT_LIBS) -lcurl -larchive
 HOST_LIBS     := $(TRANSFER_LIBS)
 TRANSFER_BIN  := libexec/unikit/unikit-transfer
+# Preloaded into QEMU when a run publishes ports (host/preload/listen_queue.c).
+LISTEN_QUEUE  := libexec/unikit/listen-queue.so
 
 .SECONDEXPANSION:
 
@@ -33,7 +35,7 @@ TRANSFER_BIN  := libexec/unikit/unikit-transfer
 
 LIB_FILES := kernel.o kernel.ld net.o syscalls.tbl subsystems.txt kvm-probe.elf
 
-all: bin/unikit bin/unikit-runtime $(TRANSFER_BIN) \
+all: bin/unikit bin/unikit-runtime $(TRANSFER_BIN) $(LISTEN_QUEUE) \
 	$(foreach a,$(KARCHES),$(addprefix lib/unikit/$(a)/,$(LIB_FILES)))
 
 bin/unikit: $(UNIKIT_SRCS) $(HOST_HDRS)
@@ -43,6 +45,11 @@ bin/unikit: $(UNIKIT_SRCS) $(HOST_HDRS)
 $(TRANSFER_BIN): $(TRANSFER_SRCS) $(HOST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(TRANSFER_SRCS) $(TRANSFER_LIBS)
+
+# Not sanitized even beside the ASan programs: it is loaded into QEMU.
+$(LISTEN_QUEUE) build/asan/$(LISTEN_QUEUE): host/preload/listen_queue.c
+	@mkdir -p $(@D)
+	$(HOST_CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $<
 
 # unikit-runtime, the OCI runtime (runc's command line), links host/lib
 # without the transfer code.
@@ -55,7 +62,8 @@ bin/unikit-runtime: $(RUNTIME_SRCS) $(HOST_HDRS) host/runtime/runtime.h
 # these, and the unit tests link the same objects (compiled once, not once a test).
 asan_objs = $(patsubst host/%.c,build/asan/%.o,$(1))
 HOST_LIB_ASAN_OBJS := $(call asan_objs,$(HOST_LIB_SRCS))
-ASAN_BINS := build/asan/bin/unikit build/asan/$(TRANSFER_BIN) build/asan/bin/unikit-runtime
+ASAN_BINS := build/asan/bin/unikit build/asan/$(TRANSFER_BIN) build/asan/bin/unikit-runtime \
+	build/asan/$(LISTEN_QUEUE)
 build/asan/%.o: host/%.c $(HOST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
@@ -226,6 +234,7 @@ install: all
 	install -m 755 bin/unikit-runtime $(DESTDIR)$(PREFIX)/bin/unikit-runtime
 	install -d $(DESTDIR)$(PREFIX)/libexec/unikit
 	install -m 755 $(TRANSFER_BIN) $(DESTDIR)$(PREFIX)/$(TRANSFER_BIN)
+	install -m 644 $(LISTEN_QUEUE) $(DESTDIR)$(PREFIX)/$(LISTEN_QUEUE)
 	for a in $(KARCHES); do \
 		install -d $(DESTDIR)$(PREFIX)/lib/unikit/$$a; \
 		install -m 644 $(addprefix lib/unikit/$$a/,$(LIB_FILES)) $(DESTDIR)$(PREFIX)/lib/unikit/$$a/; \

@@ -151,6 +151,20 @@ static void add_network(struct strvec *a, const struct qemu_boot *b)
     free(netdev);
 }
 
+/* What QEMU preloads for ports published on its user network: listening
+   sockets with a real accept queue (host/preload/listen_queue.c); NULL when
+   nothing is published, or unikit was installed without it. */
+static char *listen_queue(const struct qemu_boot *b)
+{
+    if (!b->net || b->tap || !b->ports || !b->ports[0])
+        return NULL;
+    char *lib = unikit_libexec("listen-queue.so");
+    if (access(lib, R_OK) == 0)
+        return lib;
+    free(lib);
+    return NULL;
+}
+
 /* The NIC on a tap device QEMU finds open at descriptor fd (a container's
    network, netns.h), with the MAC the network knows the guest by. */
 static void add_tap_network(struct strvec *a, const struct qemu_boot *b, int fd)
@@ -499,7 +513,9 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
     }
     fflush(stdout);
     watch_catch_signals(true);
-    pid_t pid = watch_spawn(argv.v, log_fd, monitor[1], fds, nfds, boot->die_with_parent);
+    char *preload = listen_queue(boot);
+    pid_t pid = watch_spawn(argv.v, log_fd, monitor[1], fds, nfds, boot->die_with_parent, preload);
+    free(preload);
     /* Only QEMU holds its ends: its exit closes the monitor and the streams. */
     close(monitor[1]);
     monitor[1] = -1;

@@ -66,8 +66,17 @@ static void place_fds(int monitor_fd, const int *fds, size_t n)
     }
 }
 
+/* After whatever the user preloads already. */
+static void add_preload(const char *lib)
+{
+    const char *old = getenv("LD_PRELOAD");
+    char *both = old && *old ? xasprintf("%s:%s", old, lib) : xstrdup(lib);
+    setenv("LD_PRELOAD", both, 1);
+    free(both);
+}
+
 pid_t watch_spawn(char **argv, int stderr_fd, int monitor_fd, const int *fds, size_t n,
-                  bool die_with_parent)
+                  bool die_with_parent, const char *preload)
 {
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -85,6 +94,8 @@ pid_t watch_spawn(char **argv, int stderr_fd, int monitor_fd, const int *fds, si
     for (size_t i = 0; i < NFORWARDED; i++)
         signal(forwarded[i], SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
+    if (preload)
+        add_preload(preload);
     execvp(argv[0], argv);
     fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
