@@ -83,10 +83,17 @@ static err_t netif_setup(struct netif *n)
     return ERR_OK;
 }
 
+/* An address: net_start may go on, and the gateway's hardware address is
+   asked for now. lwIP keeps one packet per unresolved neighbour, so the
+   SYN-ACKs to a burst of first clients would otherwise all but one wait
+   for their retransmission, three seconds later. */
 static void status_changed(struct netif *n)
 {
-    if (!ip4_addr_isany_val(*netif_ip4_addr(n)))
-        waitq_wake_all(&addr_wq);
+    if (ip4_addr_isany_val(*netif_ip4_addr(n)))
+        return;
+    if (!ip4_addr_isany_val(*netif_ip4_gw(n)))
+        etharp_request(n, netif_ip4_gw(n));
+    waitq_wake_all(&addr_wq);
 }
 
 /* Feeds every frame the device holds to lwIP. */
