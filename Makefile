@@ -22,8 +22,8 @@ TRANSFER_ONLY := host/cli/push.c host/cli/pull.c host/cli/save.c host/cli/load.c
 UNIKIT_SRCS   := $(filter-out $(TRANSFER_ONLY),$(HOST_LIB_SRCS) $(HOST_CLI_SRCS))
 TRANSFER_SRCS := $(HOST_LIB_SRCS) $(filter host/cli/%,$(TRANSFER_ONLY)) host/cli/common.c \
 	host/transfer/main.c
-UNIKIT_LIBS   := -lyaml -ljansson -lcrypto
-TRANSFER_LIBS := $(UNIKIT_LIBS) -lcurl -larchive
+UNIKIT_LIBS   := -lyaml -ljansson -lnettle
+TRANSFER_LIBS := $(UNIKIT_LIBS) -lcrypto -lcurl -larchive
 HOST_LIBS     := $(TRANSFER_LIBS)
 TRANSFER_BIN  := libexec/unikit/unikit-transfer
 # Preloaded into QEMU when a run publishes ports (host/preload/listen_queue.c).
