@@ -31,6 +31,20 @@ raw_us=$(time_runs qemu-system-x86_64 -M microvm,x-option-roms=off,pic=off,acpi=
 floor_us=$(UNIKIT_BENCH_IMAGE="$work/floor.elf" time_runs "$UNIKIT" run --rm hello | median)
 hello_us=$(time_runs "$UNIKIT" run --rm hello | median)
 
+# Instructions unikit itself executes (callgrind: the same count on a busy
+# machine as on an idle one; QEMU, a child, is not counted).
+instructions() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+        awk '/Collected :/ { print $NF }'
+}
+if command -v valgrind >/dev/null 2>&1; then
+    counts="| instructions: \`unikit --version\` | $(instructions "$UNIKIT" --version) | |
+| instructions: \`unikit ps\` | $(instructions "$UNIKIT" ps) | |
+| instructions: floor through \`unikit run --rm\` | $(UNIKIT_BENCH_IMAGE="$work/floor.elf" instructions "$UNIKIT" run --rm hello) | |"
+else
+    counts=""
+fi
+
 cat <<REPORT
 ## Start-up: what unikit adds (x86_64, accelerator ${accel:-tcg})
 
@@ -42,4 +56,5 @@ cat <<REPORT
 | baseline: floor image, raw QEMU command | $raw_us | 1.00 |
 | floor image through \`unikit run --rm\` | $floor_us | $(ratio "$floor_us" "$raw_us"), +$((floor_us - raw_us)) µs |
 | hello through \`unikit run --rm\` | $hello_us | $(ratio "$hello_us" "$raw_us"), +$((hello_us - raw_us)) µs |
+$counts
 REPORT
