@@ -507,15 +507,18 @@ int qemu_run(const struct qemu_boot *boot, struct qemu_result *res, char *err, s
     char *cmdline = qemu_cmdline(boot);
     size_t nfds = build_argv(&argv, boot, ctl, cmdline, relay, fds, RELAY_STREAMS + 1);
     free(cmdline);
-    if (!program_exists(argv.v[0])) {
+    char *program = program_path(argv.v[0]);
+    if (!program) {
         snprintf(err, errlen, "%s not found; run scripts/deps.sh (or make deps)", argv.v[0]);
         goto out;
     }
     fflush(stdout);
     watch_catch_signals(true);
     char *preload = listen_queue(boot);
-    pid_t pid = watch_spawn(argv.v, log_fd, monitor[1], fds, nfds, boot->die_with_parent, preload);
+    pid_t pid =
+        watch_spawn(program, argv.v, log_fd, monitor[1], fds, nfds, boot->die_with_parent, preload);
     free(preload);
+    free(program);
     /* Only QEMU holds its ends: its exit closes the monitor and the streams. */
     close(monitor[1]);
     monitor[1] = -1;

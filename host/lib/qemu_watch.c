@@ -75,8 +75,8 @@ static void add_preload(const char *lib)
     free(both);
 }
 
-pid_t watch_spawn(char **argv, int stderr_fd, int monitor_fd, const int *fds, size_t n,
-                  bool die_with_parent, const char *preload)
+pid_t watch_spawn(const char *path, char **argv, int stderr_fd, int monitor_fd, const int *fds,
+                  size_t n, bool die_with_parent, const char *preload)
 {
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -96,8 +96,8 @@ pid_t watch_spawn(char **argv, int stderr_fd, int monitor_fd, const int *fds, si
     signal(SIGPIPE, SIG_DFL);
     if (preload)
         add_preload(preload);
-    execvp(argv[0], argv);
-    fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+    execv(path, argv);
+    fprintf(stderr, "cannot run %s: %s\n", path, strerror(errno));
     _exit(127);
 }
 

@@ -31,11 +31,12 @@ void watch_restore_signals(void);
 /* The last such signal caught, 0 if none. */
 int watch_last_signal(void);
 
-/* Forks and execs QEMU with monitor_fd and fds[0..n) placed from
- * WATCH_MONITOR_FD on, stderr to stderr_fd and stdin from /dev/null;
- * preload (NULL: none) joins its LD_PRELOAD. */
-pid_t watch_spawn(char **argv, int stderr_fd, int monitor_fd, const int *fds, size_t n,
-                  bool die_with_parent, const char *preload);
+/* Forks and execs QEMU (the program at path, found once by the caller)
+ * with monitor_fd and fds[0..n) placed from WATCH_MONITOR_FD on, stderr to
+ * stderr_fd and stdin from /dev/null; preload (NULL: none) joins its
+ * LD_PRELOAD. */
+pid_t watch_spawn(const char *path, char **argv, int stderr_fd, int monitor_fd, const int *fds,
+                  size_t n, bool die_with_parent, const char *preload);
 
 /* Waits for QEMU as the header says; returns its wait status. relay may be NULL. */
 int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu_boot *boot,
