@@ -28,6 +28,19 @@ ps_us=$(time_runs "$UNIKIT" ps | median)
 raw_us=$(time_runs qemu-system-x86_64 -M microvm,x-option-roms=off,pic=off,acpi=off,rtc=on \
     -cpu max -device isa-debug-exit,iobase=0xf4,iosize=4 -accel "${accel:-tcg}" -nodefaults \
     -no-user-config -display none -no-reboot -m 16384k -kernel "$work/floor.elf" | median)
+# The same command with the devices unikit adds (the program's streams on
+# virtio-serial, the monitor, the control channel), each on a null or file
+# backend: what of the difference is QEMU setting those up.
+devices_us=$(time_runs qemu-system-x86_64 -M microvm,x-option-roms=off,pic=off,acpi=off,rtc=on \
+    -cpu max -device isa-debug-exit,iobase=0xf4,iosize=4 -accel "${accel:-tcg}" -nodefaults \
+    -no-user-config -display none -no-reboot -m 16384k -global virtio-mmio.force-legacy=false \
+    -device virtio-serial-device,max_ports=5 -chardev null,id=con -serial chardev:con \
+    -chardev null,id=o -device virtserialport,chardev=o,name=unikit.stdout,nr=2 \
+    -chardev null,id=e -device virtserialport,chardev=e,name=unikit.stderr,nr=3 \
+    -chardev null,id=c -device virtserialport,chardev=c,name=unikit.control,nr=4 \
+    -chardev null,id=mon -mon chardev=mon,mode=control \
+    -chardev file,id=ctl,path="$work/ctl" -device isa-debugcon,iobase=0xe9,chardev=ctl \
+    -kernel "$work/floor.elf" | median)
 floor_us=$(UNIKIT_BENCH_IMAGE="$work/floor.elf" time_runs "$UNIKIT" run --rm hello | median)
 hello_us=$(time_runs "$UNIKIT" run --rm hello | median)
 
@@ -54,6 +67,7 @@ cat <<REPORT
 | \`unikit --version\` | $version_us | $(ratio "$version_us" "$true_us"), +$((version_us - true_us)) µs |
 | \`unikit ps\`, empty store | $ps_us | $(ratio "$ps_us" "$true_us"), +$((ps_us - true_us)) µs |
 | baseline: floor image, raw QEMU command | $raw_us | 1.00 |
+| floor image, raw QEMU command with unikit's devices | $devices_us | $(ratio "$devices_us" "$raw_us"), +$((devices_us - raw_us)) µs |
 | floor image through \`unikit run --rm\` | $floor_us | $(ratio "$floor_us" "$raw_us"), +$((floor_us - raw_us)) µs |
 | hello through \`unikit run --rm\` | $hello_us | $(ratio "$hello_us" "$raw_us"), +$((hello_us - raw_us)) µs |
 $counts
