@@ -19,7 +19,7 @@ struct fd_slot {
 
 static struct fd_slot *slots;
 static int nslots;
-static int limit = FD_LIMIT; /* the soft RLIMIT_NOFILE */
+static int limit = FD_SOFT_LIMIT; /* the soft RLIMIT_NOFILE */
 
 static bool valid(int fd)
 {
