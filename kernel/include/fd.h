@@ -34,7 +34,7 @@ int fd_set_cloexec(int fd, bool cloexec);
 void fd_close_range(unsigned first, unsigned last, bool cloexec_only);
 /* Closes the descriptors marked close-on-exec (for a future execve). */
 void fd_close_on_exec(void);
-/* The soft limit (new descriptors are below it), and setting it (1..FD_LIMIT). */
+/* The soft limit (new descriptors are below it), and setting it (0..FD_LIMIT). */
 int fd_limit(void);
 int fd_set_limit(int n);
 

@@ -105,8 +105,7 @@ static int rlimit_set(int resource, const struct linux_rlimit *want)
     if (want->max > limits[resource].max)
         return -EPERM;
     if (resource == RLIMIT_NOFILE) {
-        /* Linux refuses a soft limit of 0 nowhere, but a table needs one slot. */
-        int err = fd_set_limit((int)MAX(want->cur, 1UL));
+        int err = fd_set_limit((int)want->cur); /* at most FD_LIMIT: checked above */
         if (err)
             return err;
     }

@@ -81,6 +81,10 @@ int main(void)
     highest = open_all(&err);
     check("opened up to fd 49", highest == 49);
     close_from(3, highest);
+    want("soft 0", set(RLIMIT_NOFILE, 0, 64), 0);
+    check("soft reads 0", get(RLIMIT_NOFILE).rlim_cur == 0);
+    want("open with soft 0", sys_open("/dev/null", O_RDONLY, 0), EMFILE);
+    want("back to 50", set(RLIMIT_NOFILE, 50, 64), 0);
 
     /* Other limits are kept and read back too. */
     struct rlimit core = get(RLIMIT_CORE);

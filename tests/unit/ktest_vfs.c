@@ -32,7 +32,8 @@ extern size_t kshim_console_len;
     X(open)                                                                                        \
     X(openat)                                                                                      \
     X(close)                                                                                       \
-    X(lseek) X(fstat) X(stat) X(lstat) X(newfstatat) X(statx) X(getdents64) X(access) X(faccessat) \
+    X(lseek)                                                                                       \
+    X(fstat) X(stat) X(lstat) X(newfstatat) X(statx) X(getdents64) X(access) X(faccessat)          \
         X(readlink) X(getcwd) X(chdir) X(fchdir) X(mkdir) X(rmdir) X(unlink) X(unlinkat) X(rename) \
             X(renameat2) X(fcntl) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2) X(ioctl) X(umask)        \
                 X(ftruncate) X(truncate) X(fsync) X(symlink) X(sendfile) X(close_range) X(link)
@@ -590,7 +591,8 @@ static void test_fd_table(void)
     CHECK(fd_set_limit(5) == 0);
     CHECK(SYS1(dup, 0) == 3 && SYS1(dup, 0) == 4 && SYS1(dup, 0) == -EMFILE);
     CHECK(SYS2(dup2, 0, 5) == -EBADF);
-    CHECK(fd_set_limit(0) == -EINVAL && fd_set_limit(FD_LIMIT + 1) == -EINVAL);
+    CHECK(fd_set_limit(-1) == -EINVAL && fd_set_limit(FD_LIMIT + 1) == -EINVAL);
+    CHECK(fd_set_limit(0) == 0 && SYS1(dup, 0) == -EMFILE && SYS3(fcntl, 0, F_DUPFD, 1) == -EINVAL);
     CHECK(fd_set_limit(FD_LIMIT) == 0);
     /* Raised to the hard limit, the table grows past the old soft one. */
     for (n = 0; (last = (int)SYS1(dup, 0)) >= 0; n++)
