@@ -1,9 +1,8 @@
 /*
  * The file calls databases use beside read and write: owners and times
- * (chown family, utimensat, futimesat), fallocate, fadvise64, statfs and
- * sync_file_range. On
- * the in-memory files they do what one root-owned process needs; on a
- * volume they reach the host's file.
+ * (chown family, utimensat and its older forms), fallocate, fadvise64,
+ * statfs and sync_file_range. On the in-memory files they do what one
+ * root-owned process needs; on a volume they reach the host's file.
  */
 #include "abi.h"
 #include "errno.h"

@@ -76,6 +76,7 @@ int main(void)
     want("utimes NULL times", syscall(SYS_utimes, file, NULL), 0);
     check("utimes now", times_now(file));
     want("utimes missing", syscall(SYS_utimes, "/no/such/file", tv), ENOENT);
+    want("utimes NULL name", syscall(SYS_utimes, NULL, tv), EFAULT);
 
     struct utimbuf ub = {7000, 8000};
     want("utime", syscall(SYS_utime, file, &ub), 0);
