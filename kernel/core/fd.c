@@ -19,7 +19,7 @@ struct fd_slot {
 
 static struct fd_slot *slots;
 static int nslots;
-static int limit = FD_LIMIT; /* the soft RLIMIT_NOFILE */
+static int limit = FD_SOFT_LIMIT; /* the soft RLIMIT_NOFILE */
 
 static bool valid(int fd)
 {
@@ -50,7 +50,7 @@ int fd_limit(void)
 
 int fd_set_limit(int n)
 {
-    if (n < 1 || n > FD_LIMIT)
+    if (n < 0 || n > FD_LIMIT)
         return -EINVAL;
     limit = n; /* descriptors already above it stay open, as in Linux */
     return 0;
@@ -59,7 +59,8 @@ int fd_set_limit(int n)
 /* The lowest free descriptor >= min, with the table grown to hold it. */
 static int lowest_free(int min)
 {
-    if (min < 0 || min >= limit)
+    /* A soft limit of 0 lets nothing open: EMFILE, as Linux, not EINVAL. */
+    if (min < 0 || (min >= limit && min > 0))
         return -EINVAL;
     for (int fd = min; fd < limit; fd++) {
         if (fd >= nslots) {

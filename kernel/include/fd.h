@@ -10,7 +10,12 @@
 
 struct file;
 
-#define FD_LIMIT 1024 /* the hard RLIMIT_NOFILE: the table never grows past it */
+/* The table never grows past FD_LIMIT: RLIMIT_NOFILE's hard limit, the most a
+   program may raise its soft limit to. The soft limit starts at Linux's
+   1024, which keeps descriptors within select's FD_SETSIZE unless the
+   program asks for more. */
+#define FD_LIMIT      4096
+#define FD_SOFT_LIMIT 1024
 
 /*
  * Installs f in the lowest free slot >= min and takes over the caller's
@@ -29,7 +34,7 @@ int fd_set_cloexec(int fd, bool cloexec);
 void fd_close_range(unsigned first, unsigned last, bool cloexec_only);
 /* Closes the descriptors marked close-on-exec (for a future execve). */
 void fd_close_on_exec(void);
-/* The soft limit (new descriptors are below it), and setting it (1..FD_LIMIT). */
+/* The soft limit (new descriptors are below it), and setting it (0..FD_LIMIT). */
 int fd_limit(void);
 int fd_set_limit(int n);
 

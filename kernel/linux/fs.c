@@ -16,6 +16,9 @@
 
 /* Linux never moves more than this in one call (INT_MAX rounded down to a page). */
 #define MAX_RW_COUNT 0x7ffff000L
+/* sendfile's bounce buffer: big enough that a large file goes to a socket
+   in few writes (each one a full TCP send buffer), small enough to allocate. */
+#define SENDFILE_CHUNK (64 * 1024)
 
 #if defined(__aarch64__)
 #define NR_FCNTL 25
@@ -356,8 +359,10 @@ SYSCALL_DEFINE4(sendfile, int, out_fd, int, in_fd, off_t *, offset, size_t, coun
         if (!in->ops->lseek)
             return -ESPIPE;
     }
+    if ((out->flags & VFS_O_APPEND) && out->inode->type == VFS_REG)
+        return -EINVAL; /* as Linux: the copy would not land where it says */
     count = MIN(count, (size_t)MAX_RW_COUNT);
-    size_t chunk = MIN(count, (size_t)PAGE_SIZE);
+    size_t chunk = MIN(count, (size_t)SENDFILE_CHUNK);
     char *buf = chunk ? kmalloc(chunk) : NULL;
     if (chunk && !buf)
         return -ENOMEM;

@@ -1,8 +1,8 @@
 /*
  * The file calls databases use beside read and write: owners and times
- * (chown family, utimensat), fallocate, statfs and sync_file_range. On
- * the in-memory files they do what one root-owned process needs; on a
- * volume they reach the host's file.
+ * (chown family, utimensat and its older forms), fallocate, fadvise64,
+ * statfs and sync_file_range. On the in-memory files they do what one
+ * root-owned process needs; on a volume they reach the host's file.
  */
 #include "abi.h"
 #include "errno.h"
@@ -18,6 +18,8 @@
 
 #define FALLOC_FL_KEEP_SIZE 0x1
 
+#define POSIX_FADV_NOREUSE 5 /* the last advice; 4 and 5 on x86_64 and aarch64 */
+
 #define SYNC_FILE_RANGE_WAIT_BEFORE 1
 #define SYNC_FILE_RANGE_WRITE       2
 #define SYNC_FILE_RANGE_WAIT_AFTER  4
@@ -27,6 +29,14 @@ struct linux_statfs { /* the same on x86_64 and aarch64 */
     unsigned long f_blocks, f_bfree, f_bavail, f_files, f_ffree;
     int f_fsid[2];
     long f_namelen, f_frsize, f_flags, f_spare[4];
+};
+
+struct linux_timeval {
+    long tv_sec, tv_usec;
+};
+
+struct linux_utimbuf {
+    long actime, modtime;
 };
 
 /* The inode dirfd/upath names; an empty or NULL path names dirfd itself
@@ -119,28 +129,78 @@ static long time_arg(const struct linux_timespec *t, unsigned bit, uint64_t now,
     return 0;
 }
 
-SYSCALL_DEFINE4(utimensat, int, dirfd, const char *, path, const struct linux_timespec *, times,
-                int, flags)
+/* Sets the times of what dirfd/path names from t[2] (a kernel copy; NULL:
+   both now), as utimensat does; the older calls come through here too. */
+static long set_times(int dirfd, const char *path, const struct linux_timespec *t, int flags)
 {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
+    struct vfs_attr a = {0};
+    uint64_t now = vfs_now_ns();
+    long err = time_arg(t ? &t[0] : NULL, VFS_ATTR_ATIME, now, &a.atime_ns, &a.valid);
+    if (!err)
+        err = time_arg(t ? &t[1] : NULL, VFS_ATTR_MTIME, now, &a.mtime_ns, &a.valid);
+    struct inode *ip;
+    /* A NULL path names dirfd itself: futimens; Linux reads it as a name at AT_FDCWD. */
+    if (!err && !path && dirfd == AT_FDCWD)
+        err = -EFAULT;
+    if (!err)
+        err = inode_at(dirfd, path, flags & AT_SYMLINK_NOFOLLOW, !path || (flags & AT_EMPTY_PATH),
+                       &ip);
+    return err ? err : a.valid ? vfs_setattr(ip, &a) : 0;
+}
+
+SYSCALL_DEFINE4(utimensat, int, dirfd, const char *, path, const struct linux_timespec *, times,
+                int, flags)
+{
     struct linux_timespec t[2];
     if (times) {
         if (!user_readable(times, sizeof(t)))
             return -EFAULT;
         memcpy(t, times, sizeof(t));
     }
-    struct vfs_attr a = {0};
-    uint64_t now = vfs_now_ns();
-    long err = time_arg(times ? &t[0] : NULL, VFS_ATTR_ATIME, now, &a.atime_ns, &a.valid);
-    if (!err)
-        err = time_arg(times ? &t[1] : NULL, VFS_ATTR_MTIME, now, &a.mtime_ns, &a.valid);
-    struct inode *ip;
-    /* A NULL path names dirfd itself: futimens. */
-    if (!err)
-        err = inode_at(dirfd, path, flags & AT_SYMLINK_NOFOLLOW, !path || (flags & AT_EMPTY_PATH),
-                       &ip);
-    return err ? err : a.valid ? vfs_setattr(ip, &a) : 0;
+    return set_times(dirfd, path, times ? t : NULL, flags);
+}
+
+/* futimesat and utimes: microseconds, with no UTIME_NOW or UTIME_OMIT. */
+static long set_times_us(int dirfd, const char *path, const struct linux_timeval *times)
+{
+    struct linux_timeval tv[2];
+    struct linux_timespec t[2];
+    if (times) {
+        if (!user_readable(times, sizeof(tv)))
+            return -EFAULT;
+        memcpy(tv, times, sizeof(tv));
+        for (int i = 0; i < 2; i++) {
+            if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+                return -EINVAL;
+            t[i] = (struct linux_timespec){.tv_sec = tv[i].tv_sec, .tv_nsec = tv[i].tv_usec * 1000};
+        }
+    }
+    return set_times(dirfd, path, times ? t : NULL, 0);
+}
+
+SYSCALL_DEFINE3(futimesat, int, dirfd, const char *, path, const struct linux_timeval *, times)
+{
+    return set_times_us(dirfd, path, times);
+}
+
+SYSCALL_DEFINE2(utimes, const char *, path, const struct linux_timeval *, times)
+{
+    return set_times_us(AT_FDCWD, path, times);
+}
+
+/* utime: whole seconds. */
+SYSCALL_DEFINE2(utime, const char *, path, const struct linux_utimbuf *, times)
+{
+    struct linux_timespec t[2];
+    if (times) {
+        if (!user_readable(times, sizeof(*times)))
+            return -EFAULT;
+        t[0] = (struct linux_timespec){.tv_sec = times->actime};
+        t[1] = (struct linux_timespec){.tv_sec = times->modtime};
+    }
+    return set_times(AT_FDCWD, path, times ? t : NULL, 0);
 }
 
 /* ---- space and the file system ------------------------------------------------------- */
@@ -157,6 +217,21 @@ SYSCALL_DEFINE4(fallocate, int, fd, int, mode, off_t, offset, off_t, len)
     if (mode & FALLOC_FL_KEEP_SIZE)
         return (f->flags & VFS_O_WRITE) ? 0 : -EBADF;
     return vfs_fallocate(f, offset, len);
+}
+
+/* Advice is only a hint, and with no page cache there is nothing to act on:
+   the call checks its arguments as Linux does and changes nothing. */
+SYSCALL_DEFINE4(fadvise64, int, fd, off_t, offset, off_t, len, int, advice)
+{
+    (void)offset;
+    struct file *f = fd_get(fd);
+    if (!f || (f->flags & VFS_O_PATH))
+        return -EBADF;
+    if (vfs_is_pipe(f))
+        return -ESPIPE; /* before the other checks, as Linux; sockets are accepted */
+    if (len < 0 || advice < 0 || advice > POSIX_FADV_NOREUSE)
+        return -EINVAL;
+    return 0;
 }
 
 static long put_statfs(struct inode *ip, struct linux_statfs *ubuf)

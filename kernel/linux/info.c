@@ -10,8 +10,9 @@
 
 #define RLIMIT_STACK  3
 #define RLIMIT_NOFILE 7
-#define RLIMIT_AS     9
+#define RLIM_NLIMITS  16
 #define RLIM_INFINITY (~0UL)
+#define INF           RLIM_INFINITY
 #define GRND_NONBLOCK 1
 #define GRND_RANDOM   2
 #define GRND_INSECURE 4
@@ -61,27 +62,61 @@ SYSCALL_DEFINE1(sysinfo, struct linux_sysinfo *, si)
     return 0;
 }
 
+/* The hard limits, and the soft ones except RLIMIT_NOFILE's, which the
+   descriptor table keeps (fd.h). Unlimited unless set lower here. */
+static struct linux_rlimit limits[RLIM_NLIMITS] = {
+    {INF, INF},                /* RLIMIT_CPU */
+    {INF, INF},                /* RLIMIT_FSIZE */
+    {INF, INF},                /* RLIMIT_DATA */
+    {8UL << 20, 8UL << 20},    /* RLIMIT_STACK: the main stack's reserve (vm.h) */
+    {INF, INF},                /* RLIMIT_CORE */
+    {INF, INF},                /* RLIMIT_RSS */
+    {INF, INF},                /* RLIMIT_NPROC */
+    {FD_SOFT_LIMIT, FD_LIMIT}, /* RLIMIT_NOFILE: the soft one is fd.c's */
+    {INF, INF},                /* RLIMIT_MEMLOCK */
+    {INF, INF},                /* RLIMIT_AS */
+    {INF, INF},                /* RLIMIT_LOCKS */
+    {INF, INF},                /* RLIMIT_SIGPENDING */
+    {INF, INF},                /* RLIMIT_MSGQUEUE */
+    {0, 0},                    /* RLIMIT_NICE */
+    {0, 0},                    /* RLIMIT_RTPRIO */
+    {INF, INF},                /* RLIMIT_RTTIME */
+};
+
 static int rlimit_of(int resource, struct linux_rlimit *r)
 {
-    switch (resource) {
-    case RLIMIT_STACK:
-        *r = (struct linux_rlimit){8UL << 20, 8UL << 20};
-        return 0;
-    case RLIMIT_NOFILE:
-        *r = (struct linux_rlimit){(unsigned long)fd_limit(), FD_LIMIT};
-        return 0;
-    default:
-        if (resource < 0 || resource >= 16)
-            return -EINVAL;
-        *r = (struct linux_rlimit){RLIM_INFINITY, RLIM_INFINITY};
-        return 0;
+    if (resource < 0 || resource >= RLIM_NLIMITS)
+        return -EINVAL;
+    *r = limits[resource];
+    if (resource == RLIMIT_NOFILE)
+        r->cur = (unsigned long)fd_limit();
+    return 0;
+}
+
+/*
+ * Lowering a limit always works; a hard limit cannot be raised again (as
+ * for a Linux process without CAP_SYS_RESOURCE), so RLIMIT_NOFILE stays
+ * within the descriptor table's real size. Only RLIMIT_NOFILE is enforced.
+ */
+static int rlimit_set(int resource, const struct linux_rlimit *want)
+{
+    if (want->cur > want->max)
+        return -EINVAL;
+    if (want->max > limits[resource].max)
+        return -EPERM;
+    if (resource == RLIMIT_NOFILE) {
+        int err = fd_set_limit((int)want->cur); /* at most FD_LIMIT: checked above */
+        if (err)
+            return err;
     }
+    limits[resource] = *want;
+    return 0;
 }
 
 SYSCALL_DEFINE4(prlimit64, int, pid, int, resource, const struct linux_rlimit *, new_limit,
                 struct linux_rlimit *, old_limit)
 {
-    struct linux_rlimit cur;
+    struct linux_rlimit cur, want;
     if (pid != 0 && pid != 1)
         return -ESRCH;
     int err = rlimit_of(resource, &cur);
@@ -90,20 +125,14 @@ SYSCALL_DEFINE4(prlimit64, int, pid, int, resource, const struct linux_rlimit *,
     if (new_limit) {
         if (!user_readable(new_limit, sizeof(*new_limit)))
             return -EFAULT;
-        if (new_limit->cur > new_limit->max)
-            return -EINVAL;
-        /* Hard limits cannot be raised; the descriptor limit is the one enforced. */
-        if (new_limit->max > cur.max)
-            return -EPERM;
+        want = *new_limit;
     }
-    struct linux_rlimit requested = new_limit ? *new_limit : cur;
-    if (old_limit) {
-        if (!user_writable(old_limit, sizeof(*old_limit)))
-            return -EFAULT;
+    if (old_limit && !user_writable(old_limit, sizeof(*old_limit)))
+        return -EFAULT;
+    if (new_limit && (err = rlimit_set(resource, &want)))
+        return err;
+    if (old_limit)
         *old_limit = cur;
-    }
-    if (new_limit && resource == RLIMIT_NOFILE)
-        return fd_set_limit((int)MIN(requested.cur, (unsigned long)FD_LIMIT));
     return 0;
 }
 
@@ -117,6 +146,16 @@ SYSCALL_DEFINE2(getrlimit, int, resource, struct linux_rlimit *, r)
         return -EFAULT;
     *r = cur;
     return 0;
+}
+
+SYSCALL_DEFINE2(setrlimit, int, resource, const struct linux_rlimit *, r)
+{
+    if (resource < 0 || resource >= RLIM_NLIMITS)
+        return -EINVAL;
+    if (!user_readable(r, sizeof(*r)))
+        return -EFAULT;
+    struct linux_rlimit want = *r;
+    return rlimit_set(resource, &want);
 }
 
 SYSCALL_DEFINE3(getrandom, void *, buf, unsigned long, len, unsigned, flags)

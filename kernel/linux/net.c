@@ -157,12 +157,16 @@ SYSCALL_DEFINE2(listen, int, fd, int, backlog)
 
 SYSCALL_DEFINE4(accept4, int, fd, void *, uaddr, uint32_t *, ulen, int, flags)
 {
+    /* Linux's order: a closed fd is EBADF, then a bad flag bit EINVAL, even
+       on a descriptor that is no socket. */
+    if (!fd_get(fd))
+        return -EBADF;
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+        return -EINVAL;
     int err;
     struct file *f = socket_of(fd, &err), *nf;
     if (!f)
         return err;
-    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
-        return -EINVAL;
     struct net_addr peer;
     int rc = net_accept(f, flags & SOCK_NONBLOCK ? VFS_O_NONBLOCK : 0, &nf, &peer);
     if (rc < 0)

@@ -100,6 +100,8 @@ static inline const char *errno_name(int e)
         return "ENOTCONN";
     case EINPROGRESS:
         return "EINPROGRESS";
+    case ENOTSOCK:
+        return "ENOTSOCK";
     default:
         snprintf(other, sizeof other, "errno%d", e);
         return other;

@@ -585,13 +585,20 @@ static void test_fd_table(void)
     while ((last = (int)SYS1(dup, fd)) >= 0)
         n++;
     CHECK(last == -EMFILE);
-    CHECK(n == FD_LIMIT - 4);
+    CHECK(n == FD_SOFT_LIMIT - 4);
     CHECK(SYS3(close_range, 3, ~0U, 0) == 0);
     CHECK(fd_set_limit(5) == 0);
     CHECK(SYS1(dup, 0) == 3 && SYS1(dup, 0) == 4 && SYS1(dup, 0) == -EMFILE);
     CHECK(SYS2(dup2, 0, 5) == -EBADF);
-    CHECK(fd_set_limit(0) == -EINVAL && fd_set_limit(FD_LIMIT + 1) == -EINVAL);
+    CHECK(fd_set_limit(-1) == -EINVAL && fd_set_limit(FD_LIMIT + 1) == -EINVAL);
+    CHECK(fd_set_limit(0) == 0 && SYS1(dup, 0) == -EMFILE && SYS3(fcntl, 0, F_DUPFD, 1) == -EINVAL);
     CHECK(fd_set_limit(FD_LIMIT) == 0);
+    /* Raised to the hard limit, the table grows past the old soft one. */
+    for (n = 0; (last = (int)SYS1(dup, 0)) >= 0; n++)
+        ;
+    CHECK(last == -EMFILE && n == FD_LIMIT - 5);
+    CHECK(SYS3(close_range, 5, ~0U, 0) == 0);
+    CHECK(fd_set_limit(FD_SOFT_LIMIT) == 0);
     CHECK(SYS1(close, 4) == 0);
     CHECK(SYS1(close, 3) == 0);
     CHECK(SYS1(unlink, "/tmp/fds") == 0);
