@@ -1,15 +1,15 @@
 #!/bin/sh
 # Volumes: `unikit run -v` over virtio-9p on both architectures, named
-# volumes (`unikit volume`), the bad -v input, and durability: QEMU killed
-# with SIGKILL at a random point while the guest writes and fsyncs (or
-# writes with O_SYNC) loses no record the guest said was synced, on
-# both architectures in turn. The guest program is tests/cli/fixtures/volume/voltest.c.
+# volumes (`unikit volume`), file locks on a volume, the bad -v input, and
+# durability: QEMU killed with SIGKILL at a random point while the guest
+# writes and fsyncs (or writes with O_SYNC) loses no record the guest said
+# was synced, on both architectures in turn. The guest program is tests/cli/fixtures/volume/voltest.c.
 #
 # Usage: sh tests/cli/volume.sh
 # Environment: as lib.sh, and VOL_ROUNDS (rounds of the durability loop, 20).
 
 suite=volume
-tests="build files-x86_64 files-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
+tests="build files-x86_64 files-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
 bad-missing-host-path bad-relative-guest-path bad-file-as-folder bad-same-mount-point bad-mode
 bad-spec named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
 named-bad-name durability"
@@ -59,6 +59,17 @@ for arch in x86_64 aarch64; do
         pass "calls-in-memory-$arch"
     elif [ "$status" -ne 0 ]; then
         fail "calls-in-memory-$arch" "exit status $status"
+        show
+    fi
+done
+
+# Locks on a volume file, as on the in-memory ones (tests/guest/locks.c).
+for arch in x86_64 aarch64; do
+    u run --rm --arch "$arch" -v "$host:/data" voltest locks /data
+    if [ "$status" -eq 0 ] && expect_lines "locks-$arch" "locks: all passed"; then
+        pass "locks-$arch"
+    elif [ "$status" -ne 0 ]; then
+        fail "locks-$arch" "exit status $status"
         show
     fi
 done
