@@ -1,7 +1,8 @@
 /*
  * The lock table (flock.h): for each inode that has locks, its record
- * locks (kept sorted by start, so a test reports the lowest conflicting
- * range) and its flock locks. An owner is the open file for OFD and flock
+ * locks (in Linux's order, which decides the range a test reports: each
+ * owner's together, sorted by start, owners in the order they came) and
+ * its flock locks. An owner is the open file for OFD and flock
  * locks, and the process for POSIX locks.
  *
  * A program holds few locks at a time, on few files: plain lists do.
@@ -154,6 +155,18 @@ static bool adjacent(const struct lock *l, const void *owner, enum lock_type t, 
     return (start > 0 && l->end == start - 1) || (end < LOCK_OFFSET_MAX && l->start == end + 1);
 }
 
+/* Where a range of owner starting at start goes, in Linux's order: an
+   owner's ranges together, by start; a new owner's after all others. */
+static struct lock **owner_slot(struct lock **list, const void *owner, int64_t start)
+{
+    struct lock **pp = list;
+    while (*pp && (*pp)->owner != owner)
+        pp = &(*pp)->next;
+    while (*pp && (*pp)->owner == owner && (*pp)->start < start)
+        pp = &(*pp)->next;
+    return pp;
+}
+
 /* Adds n (over a carved range) to the list, merged with owner's ranges of
    the same type that it touches, as Linux merges them. */
 static void insert_merged(struct lock **list, struct lock *n)
@@ -170,8 +183,7 @@ static void insert_merged(struct lock **list, struct lock *n)
             pp = &l->next;
         }
     }
-    for (pp = list; *pp && (*pp)->start < n->start; pp = &(*pp)->next)
-        ;
+    pp = owner_slot(list, n->owner, n->start);
     n->next = *pp;
     *pp = n;
 }

@@ -1152,7 +1152,26 @@ static void lock_report(const struct lock_range *r, struct linux_flock *fl)
 }
 
 /* Record locks (flock.h): POSIX ones owned by the process, OFD ones by f. */
-static long lock_cmd(struct file *f, int cmd, struct linux_flock *ufl)
+/*
+ * F_SETLK(W): the file is held across a wait, which another thread's close
+ * must not free; a POSIX lock won after that close is dropped again and
+ * the answer is EBADF, as Linux does, since the close could not drop it.
+ */
+static long lock_set_held(int fd, struct file *f, const struct lock_range *r, bool wait)
+{
+    file_get(f);
+    long err = lock_set(f->inode, r, wait);
+    if (err == 0 && !r->ofd && r->type != LOCK_NONE && fd_get(fd) != f) {
+        struct lock_range undo = *r;
+        undo.type = LOCK_NONE;
+        lock_set(f->inode, &undo, false);
+        err = -EBADF;
+    }
+    file_put(f);
+    return err == -ENOMEM ? -ENOLCK : err;
+}
+
+static long lock_cmd(int fd, struct file *f, int cmd, struct linux_flock *ufl)
 {
     if (f->flags & VFS_O_PATH)
         return -EBADF;
@@ -1164,10 +1183,8 @@ static long lock_cmd(struct file *f, int cmd, struct linux_flock *ufl)
     long err = lock_request(f, cmd, &fl, &r);
     if (err)
         return err;
-    if (cmd == F_SETLK || cmd == F_OFD_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLKW) {
-        err = lock_set(f->inode, &r, cmd == F_SETLKW || cmd == F_OFD_SETLKW);
-        return err == -ENOMEM ? -ENOLCK : err;
-    }
+    if (cmd == F_SETLK || cmd == F_OFD_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLKW)
+        return lock_set_held(fd, f, &r, cmd == F_SETLKW || cmd == F_OFD_SETLKW);
     if (!user_writable(ufl, sizeof(*ufl)))
         return -EFAULT;
     lock_test(f->inode, &r);
@@ -1262,7 +1279,7 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
     case F_OFD_GETLK:
     case F_OFD_SETLK:
     case F_OFD_SETLKW:
-        return lock_cmd(f, cmd, (struct linux_flock *)arg);
+        return lock_cmd(fd, f, cmd, (struct linux_flock *)arg);
     case F_GETPIPE_SZ:
         return vfs_is_pipe(f) ? (long)vfs_pipe_size(f) : -EBADF; /* as Linux */
     case F_SETPIPE_SZ:
@@ -1295,7 +1312,10 @@ SYSCALL_DEFINE2(flock, int, fd, unsigned, op)
     if (!f || (f->flags & VFS_O_PATH))
         return -EBADF;
     enum lock_type type = what == LOCK_SH ? LOCK_READ : what == LOCK_EX ? LOCK_WRITE : LOCK_NONE;
-    return flock_set(f, type, !(op & LOCK_NB));
+    file_get(f); /* a close by another thread during the wait must not free it */
+    long err = flock_set(f, type, !(op & LOCK_NB));
+    file_put(f);
+    return err;
 }
 
 SYSCALL_DEFINE3(ioctl, int, fd, unsigned int, cmd, unsigned long, arg)

@@ -103,6 +103,22 @@ static void posix_locks(void)
     close(fd);
 }
 
+/* The range a test reports when several are in the way: Linux keeps each
+   owner's ranges together, owners in the order they came. */
+static void report_order(void)
+{
+    int fd = open_file(O_RDWR), other = open_file(O_RDWR), third = open_file(O_RDWR);
+    want("posix read 0+20", lk(fd, F_SETLK, F_RDLCK, 0, 20), 0);
+    want("ofd read 10+5", lk(other, F_OFD_SETLK, F_RDLCK, 10, 5), 0);
+    want("posix unlock 0+15", lk(fd, F_SETLK, F_UNLCK, 0, 15), 0);
+    show_holder("first in the way", third, F_OFD_GETLK, F_WRLCK, 0, 0);
+    want("posix read 0+5", lk(fd, F_SETLK, F_RDLCK, 0, 5), 0);
+    show_holder("first in the way now", third, F_OFD_GETLK, F_WRLCK, 0, 0);
+    close(third);
+    close(other);
+    close(fd);
+}
+
 static atomic_int waiter_done;
 static int waiter_fd;
 
@@ -162,6 +178,37 @@ static void ofd_locks(void)
     want("close b", close(b), 0);
     show_holder("released with b", a, F_OFD_GETLK, F_WRLCK, 0, 0);
     close(a);
+}
+
+static atomic_long closed_rc;
+static int closed_fd;
+
+static void *posix_waiter(void *arg)
+{
+    (void)arg;
+    long rc = lk(closed_fd, F_SETLKW, F_WRLCK, 0, 1);
+    atomic_store(&closed_rc, rc == 0 ? 0 : errno);
+    return NULL;
+}
+
+/* A descriptor closed while F_SETLKW waits on it: the lock won then is
+   dropped at once, and the wait answers EBADF. */
+static void close_while_waiting(void)
+{
+    int holder = open_file(O_RDWR), other = open_file(O_RDWR);
+    closed_fd = open_file(O_RDWR);
+    atomic_store(&closed_rc, -1);
+    want("ofd holder 0+1", lk(holder, F_OFD_SETLK, F_WRLCK, 0, 1), 0);
+    pthread_t t;
+    want("posix waiter thread", -pthread_create(&t, NULL, posix_waiter, NULL), 0);
+    sleep_ms(100);
+    want("close the waiter's descriptor", close(closed_fd), 0);
+    want("ofd holder unlock", lk(holder, F_OFD_SETLK, F_UNLCK, 0, 0), 0);
+    pthread_join(t, NULL);
+    printf("setlkw on a closed descriptor: %s\n", errno_name((int)atomic_load(&closed_rc)));
+    show_holder("nothing left", other, F_OFD_GETLK, F_WRLCK, 0, 0);
+    close(holder);
+    close(other);
 }
 
 static atomic_int flock_done;
@@ -234,7 +281,9 @@ int main(void)
     const char *dir = getenv("WORK_DIR");
     snprintf(path, sizeof path, "%s/locked", dir ? dir : "/tmp");
     posix_locks();
+    report_order();
     ofd_locks();
+    close_while_waiting();
     flocks();
     bad_input();
     return guest_done();
