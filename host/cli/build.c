@@ -38,6 +38,7 @@ static struct image_config config_of(const struct unikfile *uf, const char *arch
         .cmd = uf->cmd,
         .env = uf->env,
         .ports = uf->ports,
+        .volumes = uf->volumes,
         .memory = uf->memory,
         .created = time(NULL),
         .net = net,

@@ -89,6 +89,7 @@ static json_t *manifest_json(const struct store_image *img)
     json_object_set_new(config, "Env", strv_array(img->config.env));
     json_object_set_new(config, "Memory", json_integer((json_int_t)img->config.memory));
     json_object_set_new(config, "Ports", strv_array(img->config.ports));
+    json_object_set_new(config, "Volumes", strv_array(img->config.volumes));
     json_object_set_new(config, "Network", json_boolean(img->config.net));
     json_t *j = json_object();
     json_object_set_new(j, "Arch", json_string(img->config.arch));

@@ -10,7 +10,8 @@
 static void rm_usage(FILE *out)
 {
     fprintf(out, "Usage: unikit rm [-f] NAME|ID...\n\n"
-                 "Removes instances that have exited: their state and output log.\n\n"
+                 "Removes instances that have exited: their state, output log and\n"
+                 "anonymous volumes (made for the image's declared volumes).\n\n"
                  "  -f, --force   kill a running instance first\n");
 }
 

@@ -286,6 +286,18 @@ static int check_volumes(const struct run_options *o, struct volume **vols, size
     return rc;
 }
 
+/* Volumes for the image's declared folders that no -v covers: 0, or -1 after one line. */
+static int add_anonymous_volumes(const struct image_config *c, struct volume **vols, size_t *n)
+{
+    char err[1024];
+    char *home = unikit_home();
+    int rc = volume_add_anonymous(home, c->volumes, vols, n, err, sizeof(err));
+    if (rc < 0)
+        cli_error("%s", err);
+    free(home);
+    return rc;
+}
+
 /* The image's env with the -e overrides applied, as the guest will see it. */
 static void effective_env(char **image_env, char **overrides, struct strvec *out)
 {
@@ -308,6 +320,7 @@ static int new_instance(const struct run_options *o, const struct store_image *i
     struct strvec env = {0};
     effective_env(img->config.env, o->env.v, &env);
     char *empty[] = {NULL};
+    char *home = unikit_home();
     struct instance_config cfg = {
         .image = img->ref,
         .image_digest = img->digest,
@@ -317,6 +330,7 @@ static int new_instance(const struct run_options *o, const struct store_image *i
         .ports = img->config.ports,
         .publish = o->publish.v,
         .volumes = volume_specs(boot->volumes, boot->nvolumes),
+        .anonymous_volumes = volume_anonymous_dirs(home, boot->volumes, boot->nvolumes),
         .ip = (char *)o->ip,
         .memory = boot->memory,
         .cpus = boot->cpus,
@@ -326,15 +340,19 @@ static int new_instance(const struct run_options *o, const struct store_image *i
         .detach = o->detach,
     };
     char err[1024];
-    char *home = unikit_home();
     int rc = instance_create(home, o->name, &cfg, inst, err, sizeof(err));
-    if (rc < 0)
+    if (rc < 0) {
         cli_error("%s", err);
+        volume_remove_anonymous(home, boot->volumes, boot->nvolumes);
+    }
     free(home);
     strvec_free(&env);
     for (size_t i = 0; cfg.volumes[i]; i++)
         free(cfg.volumes[i]);
     free(cfg.volumes);
+    for (size_t i = 0; cfg.anonymous_volumes && cfg.anonymous_volumes[i]; i++)
+        free(cfg.anonymous_volumes[i]);
+    free(cfg.anonymous_volumes);
     return rc;
 }
 
@@ -659,6 +677,10 @@ int cmd_run(int argc, char **argv)
         goto out_image;
     }
     boot.accel = accel.name;
+    if (add_anonymous_volumes(&img.config, &vols, &nvols) < 0)
+        goto out_image;
+    boot.volumes = vols;
+    boot.nvolumes = nvols;
     if (new_instance(&o, &img, &boot, &accel, &inst) < 0)
         goto out_image;
     bool bench = bench_image && *bench_image;

@@ -198,6 +198,7 @@ static json_t *config_json(const struct instance *inst)
     json_object_set_new(j, "ports", strv_json(c->ports));
     json_object_set_new(j, "publish", strv_json(c->publish));
     json_object_set_new(j, "volumes", strv_json(c->volumes));
+    json_object_set_new(j, "anonymous_volumes", strv_json(c->anonymous_volumes));
     json_object_set_new(j, "ip", c->ip ? json_string(c->ip) : json_null());
     json_object_set_new(j, "memory", json_integer((json_int_t)c->memory));
     json_object_set_new(j, "cpus", json_integer((json_int_t)c->cpus));
@@ -221,6 +222,7 @@ static void config_from_json(json_t *j, struct instance *inst)
     c->ports = json_strv(json_object_get(j, "ports"));
     c->publish = json_strv(json_object_get(j, "publish"));
     c->volumes = json_strv(json_object_get(j, "volumes"));
+    c->anonymous_volumes = json_strv(json_object_get(j, "anonymous_volumes"));
     c->ip = json_str_dup(j, "ip");
     c->memory = (uint64_t)json_int(j, "memory");
     c->cpus = (unsigned)json_int(j, "cpus");
@@ -423,6 +425,7 @@ static void copy_config(struct instance_config *d, const struct instance_config 
     d->ports = strv_dup(s->ports);
     d->publish = strv_dup(s->publish);
     d->volumes = strv_dup(s->volumes);
+    d->anonymous_volumes = strv_dup(s->anonymous_volumes);
     d->ip = s->ip ? xstrdup(s->ip) : NULL;
     d->memory = s->memory;
     d->cpus = s->cpus;
@@ -708,6 +711,8 @@ int instance_remove(const struct instance *inst, char *err, size_t errlen)
         rc = 0;
     if (rc < 0)
         snprintf(err, errlen, "cannot remove %s: %s", inst->dir, strerror(errno));
+    for (char **v = inst->config.anonymous_volumes; rc == 0 && v && *v; v++)
+        remove_tree(*v); /* gone already, after an earlier rm stopped half-way: fine */
     free(doomed);
     free(parent);
     return rc;
@@ -731,6 +736,7 @@ void instance_free(struct instance *inst)
     strv_free(c->ports);
     strv_free(c->publish);
     strv_free(c->volumes);
+    strv_free(c->anonymous_volumes);
     free(c->ip);
     free(c->accel);
     free(c->accel_why);

@@ -33,12 +33,13 @@ struct instance_config {
     char *image;        /* the reference it was started from, "hello:latest" */
     char *image_digest; /* the manifest's digest */
     char *arch;
-    char **cmd;     /* the program's argv; NULL-terminated */
-    char **env;     /* the image's env with the -e overrides; NULL-terminated */
-    char **ports;   /* from the image; NULL-terminated */
-    char **publish; /* -p "HOST:GUEST[/tcp|/udp]"; NULL-terminated */
-    char **volumes; /* -v "SOURCE:TARGET:ro|rw" (volume.h); NULL-terminated */
-    char *ip;       /* --ip "ADDR/PREFIX", or NULL for DHCP */
+    char **cmd;               /* the program's argv; NULL-terminated */
+    char **env;               /* the image's env with the -e overrides; NULL-terminated */
+    char **ports;             /* from the image; NULL-terminated */
+    char **publish;           /* -p "HOST:GUEST[/tcp|/udp]"; NULL-terminated */
+    char **volumes;           /* -v "SOURCE:TARGET:ro|rw" (volume.h); NULL-terminated */
+    char **anonymous_volumes; /* the folders of the volumes made for it, removed with it */
+    char *ip;                 /* --ip "ADDR/PREFIX", or NULL for DHCP */
     uint64_t memory;
     unsigned cpus;
     char *accel;     /* the accelerator it runs with, "kvm" or "tcg" */
@@ -118,7 +119,8 @@ bool instance_wait_exit(struct instance *inst, double seconds);
 bool instance_stop(struct instance *inst, double timeout);
 bool instance_kill(struct instance *inst);
 
-/* Deletes the instance's folder (renamed away first, so it vanishes at once). */
+/* Deletes the instance's folder (renamed away first, so it vanishes at once),
+   then the anonymous volumes made for it. */
 int instance_remove(const struct instance *inst, char *err, size_t errlen);
 
 /* $dir/output, the output log; a new string. */

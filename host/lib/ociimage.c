@@ -410,6 +410,8 @@ static json_t *container_config(json_t *stored, const struct image_config *c)
         json_object_set(out, "Env", json_object_get(settings, "Env"));
     if (json_object_size(json_object_get(settings, "ExposedPorts")))
         json_object_set(out, "ExposedPorts", json_object_get(settings, "ExposedPorts"));
+    if (json_object_size(json_object_get(settings, "Volumes")))
+        json_object_set(out, "Volumes", json_object_get(settings, "Volumes"));
     return out;
 }
 

@@ -785,6 +785,34 @@ static json_t *exposed_ports(char *const *ports)
     return object;
 }
 
+/* Docker's spelling of the volumes: {"/data":{}}. */
+static json_t *volumes_object(char *const *volumes)
+{
+    json_t *object = json_object();
+    for (; volumes && *volumes; volumes++) {
+        if (json_object_set_new(object, *volumes, json_object()) != 0) {
+            json_decref(object);
+            return NULL;
+        }
+    }
+    return object;
+}
+
+/* The volumes, in both spellings: the standard config's and unikit's own. */
+static int add_volumes(json_t *doc, char *const *volumes)
+{
+    json_t *object = volumes_object(volumes);
+    json_t *array = string_array(volumes);
+    if (!object || !array) {
+        json_decref(object);
+        json_decref(array);
+        return -1;
+    }
+    json_object_set_new(json_object_get(doc, "config"), "Volumes", object);
+    json_object_set_new(json_object_get(doc, "unikit"), "volumes", array);
+    return 0;
+}
+
 static json_t *config_json(const struct image_config *c, const char *created)
 {
     json_t *cmd = string_array(c->cmd);
@@ -803,6 +831,10 @@ static json_t *config_json(const struct image_config *c, const char *created)
                   store_oci_arch(c->arch), "os", "linux", "created", created, "config", "Cmd", cmd,
                   "Env", env, "ExposedPorts", exposed, "unikit", "arch", store_unikit_arch(c->arch),
                   "memory", (json_int_t)c->memory, "ports", ports, "net", (int)c->net);
+    if (doc && c->volumes && c->volumes[0] && add_volumes(doc, c->volumes) != 0) {
+        json_decref(doc);
+        return NULL;
+    }
     json_t *spec = c->specialization ? json_loads(c->specialization, 0, NULL) : NULL;
     if (doc && spec)
         json_object_set_new(json_object_get(doc, "unikit"), "specialization", spec);
@@ -1045,7 +1077,8 @@ static int parse_config(json_t *doc, const char *digest, struct image_config *ou
         parse_rfc3339(created, &out->created) != 0 ||
         string_vector(json_object_get(settings, "Cmd"), &out->cmd) != 0 ||
         string_vector(json_object_get(settings, "Env"), &out->env) != 0 ||
-        string_vector(json_object_get(unikit, "ports"), &out->ports) != 0)
+        string_vector(json_object_get(unikit, "ports"), &out->ports) != 0 ||
+        string_vector(json_object_get(unikit, "volumes"), &out->volumes) != 0)
         return fail(err, errlen, "image blob %s: corrupted (not a unikit image config)", digest);
     out->arch = xstrdup(arch);
     out->memory = (uint64_t)json_integer_value(memory);
@@ -2077,6 +2110,7 @@ void store_config_free(struct image_config *c)
     free_vector(c->cmd);
     free_vector(c->env);
     free_vector(c->ports);
+    free_vector(c->volumes);
     free(c->specialization);
     memset(c, 0, sizeof *c);
 }

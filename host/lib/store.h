@@ -19,10 +19,11 @@
 #define STORE_DIGEST_SIZE   72 /* "sha256:" + 64 hex digits + NUL */
 
 struct image_config {
-    char *arch;   /* "x86_64" */
-    char **cmd;   /* NULL-terminated */
-    char **env;   /* NULL-terminated "K=V" */
-    char **ports; /* NULL-terminated */
+    char *arch;     /* "x86_64" */
+    char **cmd;     /* NULL-terminated */
+    char **env;     /* NULL-terminated "K=V" */
+    char **ports;   /* NULL-terminated */
+    char **volumes; /* the Unikfile's volumes: guest folders; NULL-terminated */
     uint64_t memory;
     time_t created;
     bool net;             /* linked with the network object: it gets a NIC when run */

@@ -748,6 +748,43 @@ static int load_ports(struct loader *ld, const yaml_node_t *node)
     return load_list(ld, node, &spec, &ld->uf->ports, &ld->uf->nports);
 }
 
+/* "/var//lib/db/" → "/var/lib/db": one spelling per folder, so duplicates show. */
+static char *normalize_guest_dir(const char *path)
+{
+    char *out = strdup(path);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    for (const char *p = path; *p; p++)
+        if (!(*p == '/' && (p[1] == '/' || p[1] == '\0') && n > 0))
+            out[n++] = *p;
+    out[n] = '\0';
+    return out;
+}
+
+/* A folder the image expects a volume on, as Dockerfile's VOLUME: absolute, not the root. */
+static int convert_volume(struct loader *ld, const yaml_node_t *item, const char *field, char **out)
+{
+    if (expect_nonempty_scalar(ld, item, field, "a list of absolute guest paths") < 0)
+        return -1;
+    if (check_guest_path(ld, item, field, "volume", scalar(item)) < 0)
+        return -1;
+    *out = normalize_guest_dir(scalar(item));
+    if (!*out)
+        return fail_oom(ld);
+    if (strcmp(*out, "/") == 0) {
+        free(*out);
+        return fail(ld, item, field, "a volume cannot cover the whole image ('/')");
+    }
+    return 0;
+}
+
+static int load_volumes(struct loader *ld, const yaml_node_t *node)
+{
+    static const struct list_spec spec = {"volumes", true, true, convert_volume};
+    return load_list(ld, node, &spec, &ld->uf->volumes, &ld->uf->nvolumes);
+}
+
 /* A system call's name as Linux's tables spell it; whether some table has
    it is checked at build, against the tables of unikit's kernel. */
 static int convert_syscall(struct loader *ld, const yaml_node_t *item, const char *field,
@@ -878,6 +915,7 @@ static const struct field fields[] = {
     {"files", load_files},       {"memory", load_memory},
     {"ports", load_ports},       {"arch", load_arch},
     {"syscalls", load_syscalls}, {"specialize", load_specialize},
+    {"volumes", load_volumes},
 };
 
 #define NFIELDS (sizeof fields / sizeof fields[0])
@@ -1052,6 +1090,7 @@ void unikfile_free(struct unikfile *uf)
     }
     free(uf->files);
     free_strv(uf->ports);
+    free_strv(uf->volumes);
     free_strv(uf->arch);
     free_strv(uf->syscalls);
     free(uf->syscall_line);

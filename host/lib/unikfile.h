@@ -49,6 +49,8 @@ struct unikfile {
     uint64_t memory;      /* bytes; 0 when not given */
     char **ports;         /* "80", "53/udp"; NULL-terminated */
     size_t nports;
+    char **volumes; /* `volumes:`, absolute guest paths, normalized; NULL-terminated */
+    size_t nvolumes;
     char **arch; /* "x86_64", "aarch64"; NULL-terminated; default: the host's */
     size_t narch;
     char **syscalls; /* `syscalls:`, calls to keep beyond those found; NULL-terminated */

@@ -356,6 +356,100 @@ int volume_parse_all(const char *home, char **specs, struct volume **out, size_t
     return 0;
 }
 
+/* Whether path is folder or lies inside it. */
+static bool path_within(const char *path, const char *folder)
+{
+    size_t n = strlen(folder);
+    return strncmp(path, folder, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool covered(const char *declared, const struct volume *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (path_within(declared, v[i].target) || path_within(v[i].target, declared))
+            return true;
+    return false;
+}
+
+/* 64 hex digits, as docker names its anonymous volumes. */
+static int random_name(char name[65])
+{
+    unsigned char raw[32];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, raw, sizeof(raw)) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (got != (ssize_t)sizeof(raw))
+        return -1;
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(name + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}
+
+/* Makes one anonymous volume for target and appends it to *v. */
+static int add_one_anonymous(const char *home, const char *target, struct volume **v, size_t *n,
+                             char *err, size_t errlen)
+{
+    char name[65];
+    if (random_name(name) < 0)
+        return errorf(err, errlen, "cannot read /dev/urandom for a volume name");
+    if (volume_create(home, name, err, errlen) < 0)
+        return -1;
+    struct volume *grown = realloc(*v, (*n + 2) * sizeof(**v));
+    if (!grown) {
+        perror("unikit");
+        abort();
+    }
+    grown[*n] = (struct volume){.source = volume_data_dir(home, name),
+                                .target = xstrdup(target),
+                                .name = xstrdup(name),
+                                .anonymous = true};
+    grown[*n + 1] = (struct volume){0};
+    *v = grown;
+    (*n)++;
+    return 0;
+}
+
+int volume_add_anonymous(const char *home, char **declared, struct volume **v, size_t *n, char *err,
+                         size_t errlen)
+{
+    size_t given = *n;
+    for (size_t i = 0; declared && declared[i]; i++) {
+        if (covered(declared[i], *v, given))
+            continue;
+        if (add_one_anonymous(home, declared[i], v, n, err, errlen) < 0) {
+            volume_remove_anonymous(home, *v, *n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+char **volume_anonymous_dirs(const char *home, const struct volume *v, size_t n)
+{
+    char **dirs = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].anonymous)
+            continue;
+        if (!dirs)
+            dirs = xcalloc(n + 1, sizeof(char *));
+        dirs[k++] = volume_dir(home, v[i].name);
+    }
+    return dirs;
+}
+
+void volume_remove_anonymous(const char *home, const struct volume *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].anonymous)
+            continue;
+        char *dir = volume_dir(home, v[i].name);
+        remove_tree(dir);
+        free(dir);
+    }
+}
+
 void volume_free_all(struct volume *v, size_t n)
 {
     for (size_t i = 0; v && i < n; i++)

@@ -23,6 +23,7 @@ struct volume {
     char *target; /* the guest path, absolute, without trailing or doubled slashes */
     char *name;   /* the named volume's name, or NULL for a host folder */
     bool readonly;
+    bool anonymous; /* made for one instance (volume_add_anonymous), removed with it */
 };
 
 /* Parses and checks one -v spec (the host folder must exist and be a
@@ -38,6 +39,20 @@ void volume_free(struct volume *v);
 int volume_parse_all(const char *home, char **specs, struct volume **out, size_t *n, char *err,
                      size_t errlen);
 void volume_free_all(struct volume *v, size_t n);
+/*
+ * The image's declared volumes (the Unikfile's volumes:) that no -v
+ * covers (none on the folder, above it or inside it) get anonymous
+ * volumes: fresh named volumes with random names, appended to *v. 0, or
+ * -1 with err, after removing those it made.
+ */
+int volume_add_anonymous(const char *home, char **declared, struct volume **v, size_t *n, char *err,
+                         size_t errlen);
+/* The folders ($home/volumes/NAME) of the anonymous ones among v, NULL-terminated
+   (NULL when none); the caller frees each and the array. */
+char **volume_anonymous_dirs(const char *home, const struct volume *v, size_t n);
+/* Removes the anonymous ones among v (a run that did not start). */
+void volume_remove_anonymous(const char *home, const struct volume *v, size_t n);
+
 /* volume_spec of each, NULL-terminated; the caller frees each and the array. */
 char **volume_specs(const struct volume *v, size_t n);
 

@@ -5,6 +5,7 @@
  */
 #include "errno.h"
 #include "fd.h"
+#include "flock.h"
 #include "hoststream.h"
 #include "lib.h"
 #include "mm.h"
@@ -95,6 +96,7 @@ int fd_close(int fd)
     struct file *f = slots[fd].file;
     slots[fd].file = NULL;
     slots[fd].cloexec = false;
+    lock_close_fd(f); /* closing any descriptor of a file ends the process's locks on it */
     file_put(f);
     return 0;
 }
@@ -112,8 +114,10 @@ int fd_dup_to(int oldfd, int newfd, bool cloexec)
     slots[newfd].file = f;
     slots[newfd].cloexec = cloexec;
     /* Released last, so that dup2(fd, fd)-like aliasing never frees f early. */
-    if (old)
+    if (old) {
+        lock_close_fd(old);
         file_put(old);
+    }
     return newfd;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "clock.h"
 #include "errno.h"
+#include "flock.h"
 #include "lib.h"
 #include "mm.h"
 #include "vfs.h"
@@ -289,6 +290,7 @@ void file_put(struct file *f)
     BUG_ON(f->refcount == 0);
     if (--f->refcount)
         return;
+    lock_release_file(f);
     if (f->ops->release)
         f->ops->release(f);
     inode_put(f->inode);

@@ -12,7 +12,7 @@
 # KEEP_TMP=1 keeps the work folder.
 
 suite=cli
-tests="build images run build-tag run-args-env run-default-args bad-yaml unknown-field
+tests="build images run build-tag run-args-env run-default-args bad-yaml unknown-field bad-volumes
 missing-source dynamic-binary wrong-arch files-dev files-proc files-too-large
 files-too-large-with-program files-absolute
 files-dotdot files-symlink files-outside-allowed own-passwd unknown-image truncated-image corrupted-image"
@@ -94,6 +94,8 @@ fi
 
 expect_error bad-yaml 1 'Unikfile' build "$fixtures/bad-yaml"
 expect_error unknown-field 1 'colour' build "$fixtures/unknown-field"
+expect_error bad-volumes 1 "Unikfile:7: field 'volumes': volume 'data' must be an absolute path" \
+    build "$fixtures/bad-volumes"
 expect_error missing-source 1 'nosuch\.c' build "$fixtures/missing-source"
 
 # binary_context DIR: a build folder whose Unikfile names ./prog as a binary.

@@ -1,18 +1,19 @@
 #!/bin/sh
 # Volumes: `unikit run -v` over virtio-9p on both architectures, named
-# volumes (`unikit volume`), the bad -v input, and durability: QEMU killed
-# with SIGKILL at a random point while the guest writes and fsyncs (or
-# writes with O_SYNC) loses no record the guest said was synced, on
-# both architectures in turn. The guest program is tests/cli/fixtures/volume/voltest.c.
+# volumes (`unikit volume`), file locks on a volume, the bad -v input, and
+# durability: QEMU killed with SIGKILL at a random point while the guest
+# writes and fsyncs (or writes with O_SYNC) loses no record the guest said
+# was synced, on both architectures in turn. The guest program is tests/cli/fixtures/volume/voltest.c.
 #
 # Usage: sh tests/cli/volume.sh
 # Environment: as lib.sh, and VOL_ROUNDS (rounds of the durability loop, 20).
 
 suite=volume
-tests="build files-x86_64 files-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
+tests="build files-x86_64 files-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
 bad-missing-host-path bad-relative-guest-path bad-file-as-folder bad-same-mount-point bad-mode
 bad-spec named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
-named-bad-name durability"
+named-bad-name declared-build declared-inspect declared-anonymous declared-rm
+declared-bad-duplicate declared-bad-not-a-list durability"
 . "$(dirname "$0")/lib.sh"
 
 VOL_ROUNDS=${VOL_ROUNDS:-20}
@@ -59,6 +60,17 @@ for arch in x86_64 aarch64; do
         pass "calls-in-memory-$arch"
     elif [ "$status" -ne 0 ]; then
         fail "calls-in-memory-$arch" "exit status $status"
+        show
+    fi
+done
+
+# Locks on a volume file, as on the in-memory ones (tests/guest/locks.c).
+for arch in x86_64 aarch64; do
+    u run --rm --arch "$arch" -v "$host:/data" voltest locks /data
+    if [ "$status" -eq 0 ] && expect_lines "locks-$arch" "locks: all passed"; then
+        pass "locks-$arch"
+    elif [ "$status" -ne 0 ]; then
+        fail "locks-$arch" "exit status $status"
         show
     fi
 done
@@ -143,6 +155,62 @@ else
 fi
 expect_error named-rm-missing 125 "no such volume: nv" volume rm nv
 expect_error named-bad-name 125 "'a/b' is not a valid volume name" volume create a/b
+
+# ---- volumes: in the Unikfile -----------------------------------------------------
+
+# The volume fixture again, declaring two folders.
+declared_context() {
+    rm -rf "$tmp/declared" && cp -R "$fixtures/volume" "$tmp/declared"
+    sed -i "s/^name: .*/name: voldecl/" "$tmp/declared/Unikfile"
+    printf '%s\n' "$@" >>"$tmp/declared/Unikfile"
+}
+
+declared_context "volumes:" "  - /data" "  - /var/lib//db/"
+u build "$tmp/declared"
+if [ "$status" -eq 0 ]; then
+    pass declared-build
+else
+    fail declared-build "exit status $status"
+    show
+fi
+
+u inspect voldecl
+got=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["Manifests"][0]["Config"]["Volumes"])' "$out" 2>&1)
+if [ "$got" = "['/data', '/var/lib/db']" ]; then
+    pass declared-inspect
+else
+    fail declared-inspect "inspect's Config.Volumes: $got, wanted /data and /var/lib/db"
+fi
+
+# -v covers /data; /var/lib/db gets a volume of its own, which the guest writes.
+rm -rf "$host" && mkdir -p "$host"
+u run --name anon -v "$host:/data" voldecl calls /var/lib/db
+st=$status
+u inspect anon
+anon=$("$py" -c '
+import json, sys
+m = json.load(open(sys.argv[1]))[0]["Mounts"]
+print(" ".join(x["Name"] for x in m if x["Type"] == "volume" and x["Destination"] == "/var/lib/db"))
+' "$out" 2>&1)
+if [ "$st" -eq 0 ] && printf '%s' "$anon" | grep -Eqx '[0-9a-f]{64}' &&
+    [ -f "$UNIKIT_HOME/volumes/$anon/_data/stamped" ] && [ ! -e "$host/stamped" ]; then
+    pass declared-anonymous
+else
+    fail declared-anonymous "run exited $st; the anonymous volume '$anon' must hold stamped, the -v folder not"
+fi
+u rm anon
+if [ "$status" -eq 0 ] && [ -n "$anon" ] && [ ! -e "$UNIKIT_HOME/volumes/$anon" ]; then
+    pass declared-rm
+else
+    fail declared-rm "rm exited $status, or left $UNIKIT_HOME/volumes/$anon"
+fi
+
+declared_context "volumes: [/data, /data/]"
+expect_error declared-bad-duplicate 1 "Unikfile:[0-9]+: field 'volumes': '/data/' given more than once" \
+    build "$tmp/declared"
+declared_context "volumes: /data"
+expect_error declared-bad-not-a-list 1 "Unikfile:[0-9]+: field 'volumes': expected a list" \
+    build "$tmp/declared"
 
 # ---- durability: SIGKILL of QEMU loses nothing fsync returned ----------------------
 

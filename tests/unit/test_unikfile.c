@@ -671,6 +671,43 @@ static void test_bad_specialisation_fields(void)
     EXPECT_FAILURES(cases);
 }
 
+/* volumes: folders the image expects volumes on, one spelling each. */
+static void test_volumes(void)
+{
+    fixture_open();
+    struct unikfile uf;
+    char err[512] = "";
+    CHECK(load("build: { sources: [hello.c] }\nvolumes:\n  - /var/lib/db\n  - /data//x/\n", &uf,
+               err, sizeof err) == 0);
+    CHECK_STR(err, "");
+    CHECK(uf.nvolumes == 2);
+    CHECK_STR(uf.volumes[0], "/var/lib/db");
+    CHECK_STR(uf.volumes[1], "/data/x");
+    CHECK(uf.volumes[2] == NULL);
+    unikfile_free(&uf);
+    CHECK(load("build: { sources: [hello.c] }\n", &uf, err, sizeof err) == 0);
+    CHECK(uf.nvolumes == 0 && uf.volumes == NULL);
+    unikfile_free(&uf);
+    fixture_close();
+}
+
+static void test_bad_volumes(void)
+{
+    static const struct bad_case cases[] = {
+        {"build: { sources: [hello.c] }\nvolumes: /data\n", 2, "volumes", "expected a list"},
+        {"build: { sources: [hello.c] }\nvolumes:\n  - /data\n  - data\n", 4, "volumes",
+         "'data' must be an absolute path"},
+        {"build: { sources: [hello.c] }\nvolumes: [/data, /data/]\n", 2, "volumes",
+         "'/data/' given more than once"},
+        {"build: { sources: [hello.c] }\nvolumes: [/]\n", 2, "volumes", "whole image"},
+        {"build: { sources: [hello.c] }\nvolumes: [/a/../b]\n", 2, "volumes", "'..'"},
+        {"build: { sources: [hello.c] }\nvolumes: [/proc/x]\n", 2, "volumes", "/proc"},
+        {"build: { sources: [hello.c] }\nvolumes: [{a: 1}]\n", 2, "volumes",
+         "absolute guest paths"},
+    };
+    EXPECT_FAILURES(cases);
+}
+
 static void test_not_a_unikfile(void)
 {
     static const struct bad_case cases[] = {
@@ -762,6 +799,8 @@ int main(void)
     RUN_TEST(test_bad_arch);
     RUN_TEST(test_specialisation_fields);
     RUN_TEST(test_bad_specialisation_fields);
+    RUN_TEST(test_volumes);
+    RUN_TEST(test_bad_volumes);
     RUN_TEST(test_not_a_unikfile);
     RUN_TEST(test_cannot_read);
     RUN_TEST(test_small_error_buffer);
