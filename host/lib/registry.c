@@ -408,6 +408,16 @@ static void clear_response(struct exchange *x)
     x->out.too_big = false;
 }
 
+/* The code of a status line ("HTTP/1.1 200 OK"), read within its len bytes: no NUL ends it. */
+static long status_code(const char *line, size_t len)
+{
+    const char *p = memchr(line, ' ', len), *end = line + len;
+    long code = 0;
+    for (p = p ? p + 1 : end; p < end && isdigit((unsigned char)*p) && code < 1000; p++)
+        code = code * 10 + (*p - '0');
+    return code;
+}
+
 /* Each response (a redirect is one) starts with its status line. */
 static size_t read_header(char *line, size_t size, size_t nitems, void *arg)
 {
@@ -416,8 +426,7 @@ static size_t read_header(char *line, size_t size, size_t nitems, void *arg)
     char *v;
     if (len > 5 && strncmp(line, "HTTP/", 5) == 0) {
         clear_response(x);
-        const char *sp = memchr(line, ' ', len);
-        x->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+        x->status = status_code(line, len);
     } else if ((v = header_value(line, len, "Location"))) {
         replace(&x->location, v);
     } else if ((v = header_value(line, len, "Content-Type"))) {

@@ -67,6 +67,9 @@ static void responses(void)
                         err, sizeof err) == -1);
     CHECK(strstr(err, "does not match its digest") != NULL);
     CHECK(read_response("", err, sizeof err) == -1);
+    /* A status line at the very end, with no newline after it (the fuzzer's first find). */
+    CHECK(read_response("HTTP/1.1 404", err, sizeof err) == -1);
+    CHECK_STR(err, "registry fuzz: a request: not found (HTTP 404)");
 }
 
 int main(void)
