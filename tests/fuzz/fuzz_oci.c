@@ -60,7 +60,8 @@ static size_t split(const char *data, size_t size, struct doc *docs)
 /* Document i with @N and #N of later documents replaced; stored, its digest kept. */
 static int store_doc(struct store *s, struct doc *docs, size_t n, size_t i)
 {
-    char *text = malloc(docs[i].len * 12 + 1); /* "@N" (2 bytes) → 71, at most */
+    /* "@N", 2 bytes, becomes a digest, 71: 36 times as long at most, and a NUL. */
+    char *text = malloc(docs[i].len * 36 + 1);
     size_t len = 0;
     for (size_t k = 0; k < docs[i].len; k++) {
         char c = docs[i].start[k], d = k + 1 < docs[i].len ? docs[i].start[k + 1] : 0;
