@@ -31,7 +31,7 @@ LISTEN_QUEUE  := libexec/unikit/listen-queue.so
 
 .SECONDEXPANSION:
 
-.PHONY: all demo test unit-test guest-test cli-test bench fuzz fuzz-build install clean deps format
+.PHONY: all demo test unit-test guest-test cli-test bench fuzz fuzz-build fuzz-bins install clean deps format
 
 LIB_FILES := kernel.o kernel.ld net.o syscalls.tbl subsystems.txt kvm-probe.elf
 
@@ -223,8 +223,10 @@ build/fuzz/fuzz_cpio: tests/fuzz/fuzz_cpio.c tests/unit/kshim.c $(KTEST_SRCS_vfs
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,$(FUZZ_SAN) \
 		-DKTEST -iquote kernel/include -iquote kernel/linux -o $@ $^
+fuzz-bins: $(FUZZ_BINS)
+	@:
 fuzz-build:
-	@if $(FUZZ_PROBE); then $(MAKE) --no-print-directory $(FUZZ_BINS); \
+	@if $(FUZZ_PROBE); then $(MAKE) --no-print-directory fuzz-bins; \
 	else echo "no $(FUZZ_CC) with libFuzzer: the host fuzzers are not built (make deps)"; fi
 
 unit-test: $(UNIT_TESTS) $(KTESTS)
