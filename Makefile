@@ -31,7 +31,7 @@ LISTEN_QUEUE  := libexec/unikit/listen-queue.so
 
 .SECONDEXPANSION:
 
-.PHONY: all demo test unit-test guest-test cli-test bench fuzz install clean deps format
+.PHONY: all demo test unit-test guest-test cli-test bench fuzz fuzz-build fuzz-bins install clean deps format
 
 LIB_FILES := kernel.o kernel.ld net.o syscalls.tbl subsystems.txt kvm-probe.elf
 
@@ -197,6 +197,38 @@ $(NETNS_BOOT): tests/host/netns-boot.c $(HOST_LIB_ASAN_OBJS) $(HOST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(HOST_LIB_ASAN_OBJS) $(HOST_LIBS)
 
+# Host fuzzers: tests/fuzz/fuzz_NAME.c, libFuzzer targets built with clang
+# (Debian's clang-14 and libfuzzer-14-dev) under ASan and UBSan, linking
+# host/lib compiled once more under build/fuzz/ with the fuzzer's coverage
+# hooks. fuzz_cpio reads archives with the kernel's cpio.c, through the
+# kernel unit tests' shim. fuzz-build builds them only where clang can link
+# a libFuzzer program; tests/cli/fuzz-host.sh skips them elsewhere.
+FUZZ_CC    ?= clang-14
+FUZZ_SAN   := address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# clang only: netns_tc.c nests the kernel's struct tc_u32_sel as GCC allows.
+FUZZ_CFLAGS := $(HOST_CFLAGS) -Wno-gnu-variable-sized-type-not-at-end
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(addprefix build/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_LIB_OBJS := $(patsubst host/%.c,build/fuzz/%.o,$(HOST_LIB_SRCS))
+FUZZ_PROBE := printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return !d + !n; }' \
+	| $(FUZZ_CC) -fsanitize=fuzzer -x c - -o /dev/null 2>/dev/null
+build/fuzz/lib/%.o: host/lib/%.c $(HOST_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -Itests/fuzz -o $@ $< $(FUZZ_LIB_OBJS) \
+		$(HOST_LIBS)
+.SECONDARY: $(FUZZ_LIB_OBJS)
+build/fuzz/fuzz_cpio: tests/fuzz/fuzz_cpio.c tests/unit/kshim.c $(KTEST_SRCS_vfs)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,$(FUZZ_SAN) \
+		-DKTEST -iquote kernel/include -iquote kernel/linux -o $@ $^
+fuzz-bins: $(FUZZ_BINS)
+	@:
+fuzz-build:
+	@if $(FUZZ_PROBE); then $(MAKE) --no-print-directory fuzz-bins; \
+	else echo "no $(FUZZ_CC) with libFuzzer: the host fuzzers are not built (make deps)"; fi
+
 unit-test: $(UNIT_TESTS) $(KTESTS)
 	@sh tests/run-units.sh $(UNIT_TESTS) $(KTESTS)
 
@@ -210,6 +242,7 @@ cli-test: all $(ASAN_BINS) $(NETNS_BOOT)
 test: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all $(ASAN_BINS) $(NETNS_BOOT) $(UNIT_TESTS) \
 		$(KTESTS)
+	@$(MAKE) --no-print-directory -j$$(nproc) fuzz-build
 	@sh tests/run-all.sh $(UNIT_TESTS) $(KTESTS)
 
 demo:
@@ -221,8 +254,11 @@ demo:
 bench: all
 	@sh bench/run.sh
 
-# The system-call fuzzer, longer than make test runs it (tests/guest/fuzz.sh).
-fuzz: all $(ASAN_BINS)
+# The fuzzers, longer than make test runs them: the host parsers for
+# FUZZ_SECONDS each (tests/fuzz/run.sh), then the system-call fuzzer
+# (tests/guest/fuzz.sh).
+fuzz: all $(ASAN_BINS) fuzz-build
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh
 	@sh tests/guest/fuzz.sh
 
 deps:

@@ -20,6 +20,7 @@ curl wrk strace
 golang-go
 docker.io podman containerd runc iproute2
 python3-grpcio python3-protobuf protobuf-compiler
+clang-14 libclang-rt-14-dev libfuzzer-14-dev
 "
 
 # lwIP is built into the kernel's network object from Debian's source

@@ -78,4 +78,14 @@ int registry_manifest_put(struct registry *r, const char *repo, const char *refe
 int registry_manifest_get(struct registry *r, const char *repo, const char *reference, char **data,
                           size_t *len, char **media_type, char *err, size_t errlen);
 
+/*
+ * Reads a whole response without the network: header lines as a registry
+ * sends them ("HTTP/1.1 401 …", "WWW-Authenticate: Bearer realm=…"), a
+ * blank line, then the body, through the same code an exchange uses (the
+ * headers, a Bearer challenge, an upload Location, the error and token JSON,
+ * a manifest's digest). 0 when it holds a token and a matching digest, else
+ * -1 with one line in err. The host fuzzer (tests/fuzz/fuzz_registry.c).
+ */
+int registry_read_response(const char *data, size_t len, char *err, size_t errlen);
+
 #endif

@@ -1051,6 +1051,19 @@ static int set_context(struct loader *ld)
     return 0;
 }
 
+/* Checks the Unikfile's text (NUL-terminated); uf and err are cleared already. */
+static int load_from_text(struct loader *ld, const char *text)
+{
+    ld->text = text;
+    int rc = set_location(ld->uf, ld->path) < 0 ? fail_oom(ld) : set_context(ld);
+    if (rc == 0)
+        rc = load_text(ld);
+    free(ld->context);
+    if (rc < 0)
+        unikfile_free(ld->uf);
+    return rc;
+}
+
 int unikfile_load_flags(const char *path, unsigned flags, struct unikfile *uf, char *err,
                         size_t errlen)
 {
@@ -1061,14 +1074,28 @@ int unikfile_load_flags(const char *path, unsigned flags, struct unikfile *uf, c
     char *text = read_file(&ld);
     if (!text)
         return -1;
-    ld.text = text;
-    int rc = set_location(uf, path) < 0 ? fail_oom(&ld) : set_context(&ld);
-    if (rc == 0)
-        rc = load_text(&ld);
-    free(ld.context);
+    int rc = load_from_text(&ld, text);
     free(text);
-    if (rc < 0)
-        unikfile_free(uf);
+    return rc;
+}
+
+int unikfile_load_text(const char *path, const char *text, size_t len, unsigned flags,
+                       struct unikfile *uf, char *err, size_t errlen)
+{
+    struct loader ld = {.path = path, .flags = flags, .uf = uf, .err = err, .errlen = errlen};
+    memset(uf, 0, sizeof *uf);
+    if (err && errlen)
+        err[0] = '\0';
+    if (len > UNIKFILE_MAX_BYTES)
+        return fail(&ld, NULL, NULL, "cannot read: larger than %d bytes", UNIKFILE_MAX_BYTES);
+    /* As read_file gives it: the bytes, then a NUL (the parser stops at a NUL inside). */
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return fail_oom(&ld);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    int rc = load_from_text(&ld, copy);
+    free(copy);
     return rc;
 }
 

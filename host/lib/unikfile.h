@@ -71,6 +71,13 @@ int unikfile_load(const char *path, struct unikfile *uf, char *err, size_t errle
  */
 int unikfile_load_flags(const char *path, unsigned flags, struct unikfile *uf, char *err,
                         size_t errlen);
+/*
+ * The same checks on text already in memory (len bytes), as if it had been
+ * read from path: path names the file in errors and its folder is the build
+ * context. The host fuzzer (tests/fuzz/fuzz_unikfile.c) drives this.
+ */
+int unikfile_load_text(const char *path, const char *text, size_t len, unsigned flags,
+                       struct unikfile *uf, char *err, size_t errlen);
 void unikfile_free(struct unikfile *uf);
 
 /* "16M", "64m", "1G", "512K", "1048576" → bytes; -1 when malformed. */

@@ -11,8 +11,8 @@
 #define EXIT_UNIKIT_ERROR 125 /* unikit itself failed: bad flags, no image, QEMU missing */
 #define EXIT_GUEST_FAILED 126 /* the unikernel could not run the program: kernel panic */
 
-/* Formats one line into err (when it has room) and returns -1: how the
- * host's functions fail. */
+/* Formats one line into err (when it has room; newlines in what it quotes
+ * become spaces) and returns -1: how the host's functions fail. */
 int errorf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Formats into a new string; aborts on out-of-memory. */

@@ -45,10 +45,38 @@ static void other_registries(void)
     expect_ref("hello@sha256:00", NULL, NULL, NULL);
 }
 
+/* A response read without the network, as registry_read_response reads it. */
+static int read_response(const char *text, char *err, size_t errlen)
+{
+    return registry_read_response(text, strlen(text), err, errlen);
+}
+
+static void responses(void)
+{
+    char err[512];
+    /* The registry's own message is quoted, on one line even when it has several. */
+    CHECK(read_response("HTTP/1.1 404 Not Found\r\n\r\n{\"errors\":[{\"code\":\"X\","
+                        "\"message\":\"manifest unknown\\nsecond line\"}]}",
+                        err, sizeof err) == -1);
+    CHECK_STR(err, "registry fuzz: a request: not found: manifest unknown second line (HTTP 404)");
+    CHECK(read_response("HTTP/1.1 200 OK\n\n{\"token\":\"t\"}", err, sizeof err) == 0);
+    CHECK(read_response("HTTP/1.1 200 OK\n\n{}", err, sizeof err) == -1);
+    CHECK_STR(err, "registry fuzz: the token service gave no token");
+    /* A manifest whose body does not hash to the digest the registry named. */
+    CHECK(read_response("HTTP/1.1 200 OK\nDocker-Content-Digest: sha256:00\n\n{\"token\":\"t\"}",
+                        err, sizeof err) == -1);
+    CHECK(strstr(err, "does not match its digest") != NULL);
+    CHECK(read_response("", err, sizeof err) == -1);
+    /* A status line at the very end, with no newline after it (the fuzzer's first find). */
+    CHECK(read_response("HTTP/1.1 404", err, sizeof err) == -1);
+    CHECK_STR(err, "registry fuzz: a request: not found (HTTP 404)");
+}
+
 int main(void)
 {
     RUN_TEST(docker_hub_official_images);
     RUN_TEST(docker_hub_user_images);
     RUN_TEST(other_registries);
+    RUN_TEST(responses);
     CHECK_EXIT();
 }

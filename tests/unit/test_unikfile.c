@@ -743,6 +743,25 @@ static void test_cannot_read(void)
     fixture_close();
 }
 
+/* unikfile_load_text: the same checks on bytes in memory, as if read from the path given. */
+static void test_load_text(void)
+{
+    fixture_open();
+    struct unikfile uf;
+    char err[512] = "", want[PATH_MAX + 64];
+    static const char text[] = "build: { sources: [hello.c] }\0memory: nonsense\n";
+    CHECK(unikfile_load_text(unikfile_path, text, sizeof text - 1, 0, &uf, err, sizeof err) == 0);
+    CHECK_STR(uf.name, APP_FOLDER); /* the path's folder names it; the NUL ends the text */
+    CHECK(uf.memory == 0);
+    unikfile_free(&uf);
+    static const char bad[] = "build: { sources: [hello.c] }\nmemory: nonsense\n";
+    CHECK(unikfile_load_text(unikfile_path, bad, sizeof bad - 1, 0, &uf, err, sizeof err) == -1);
+    snprintf(want, sizeof want, "%s:2: field 'memory'", unikfile_path);
+    CHECK(strncmp(err, want, strlen(want)) == 0);
+    CHECK(is_zeroed(&uf));
+    fixture_close();
+}
+
 /* A short or absent error buffer must not overflow or crash; the error still returns -1. */
 static void test_small_error_buffer(void)
 {
@@ -803,6 +822,7 @@ int main(void)
     RUN_TEST(test_bad_volumes);
     RUN_TEST(test_not_a_unikfile);
     RUN_TEST(test_cannot_read);
+    RUN_TEST(test_load_text);
     RUN_TEST(test_small_error_buffer);
     RUN_TEST(test_free_partial);
     CHECK_EXIT();
