@@ -54,6 +54,9 @@
 #ifndef EDESTADDRREQ
 #define EDESTADDRREQ 89
 #endif
+#ifndef EPROTOTYPE
+#define EPROTOTYPE 91
+#endif
 #ifndef EMSGSIZE
 #define EMSGSIZE 90
 #endif
@@ -62,6 +65,9 @@
 #endif
 #ifndef EPROTONOSUPPORT
 #define EPROTONOSUPPORT 93
+#endif
+#ifndef ESOCKTNOSUPPORT
+#define ESOCKTNOSUPPORT 94
 #endif
 #ifndef EAFNOSUPPORT
 #define EAFNOSUPPORT 97

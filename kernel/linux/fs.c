@@ -144,6 +144,8 @@ static uint32_t linux_type_bits(enum vfs_type type)
         return S_IFCHR;
     case VFS_FIFO:
         return S_IFIFO;
+    case VFS_SOCK:
+        return S_IFSOCK;
     }
     return 0;
 }
@@ -161,6 +163,8 @@ static uint8_t linux_dirent_type(enum vfs_type type)
         return DT_CHR;
     case VFS_FIFO:
         return DT_FIFO;
+    case VFS_SOCK:
+        return DT_SOCK;
     }
     return DT_UNKNOWN;
 }
