@@ -49,7 +49,7 @@ static uint64_t unix_ino = 1;
 static unsigned autobind_next;
 static const struct file_ops unix_ops;
 
-static struct unix_sock *sock_of(struct file *f)
+static struct unix_sock *usock_of(struct file *f)
 {
     return container_of(f->inode, struct unix_sock, inode);
 }
@@ -61,7 +61,7 @@ bool unix_is_socket(struct file *f)
 
 int unix_type(struct file *f)
 {
-    return sock_of(f)->type;
+    return usock_of(f)->type;
 }
 
 static bool connection_type(const struct unix_sock *s)
@@ -86,14 +86,14 @@ static void wake_senders(struct unix_sock *s)
 
 /* ---- life and death ----------------------------------------------------------- */
 
-static void sock_evict(struct inode *ip)
+static void usock_evict(struct inode *ip)
 {
     kfree(container_of(ip, struct unix_sock, inode));
 }
 
-static const struct inode_ops unix_iops = {.evict = sock_evict};
+static const struct inode_ops unix_iops = {.evict = usock_evict};
 
-static struct unix_sock *sock_new(int type)
+static struct unix_sock *usock_new(int type)
 {
     struct unix_sock *s = kzalloc(sizeof(*s));
     if (!s)
@@ -131,7 +131,7 @@ static void sock_free_if_unused(struct unix_sock *s)
 /* The socket closes (its last file, or an embryo no one accepted): whoever
  * was connected to it sees it gone, a stream peer with ECONNRESET when data
  * was left unread, as on Linux. */
-static void sock_close(struct unix_sock *s, bool embryo)
+static void usock_close(struct unix_sock *s, bool embryo)
 {
     s->closed = true;
     for (struct unix_sock **pp = &all_socks; *pp; pp = &(*pp)->next) {
@@ -153,7 +153,7 @@ static void sock_close(struct unix_sock *s, bool embryo)
     while (s->acceptq_head) {
         struct unix_sock *e = s->acceptq_head;
         s->acceptq_head = e->accept_next;
-        sock_close(e, true);
+        usock_close(e, true);
         sock_free_if_unused(e);
     }
     if (s->node)
@@ -164,16 +164,16 @@ static void sock_close(struct unix_sock *s, bool embryo)
 
 static void unix_release(struct file *f)
 {
-    sock_close(sock_of(f), false);
+    usock_close(usock_of(f), false);
 }
 
 /* A file for s; on failure s is closed and freed. */
-static int sock_file(struct unix_sock *s, unsigned flags, struct file **out)
+static int usock_file(struct unix_sock *s, unsigned flags, struct file **out)
 {
     *out =
         vfs_file_alloc(&s->inode, &unix_ops, VFS_O_READ | VFS_O_WRITE | (flags & VFS_O_NONBLOCK));
     if (!*out) {
-        sock_close(s, false);
+        usock_close(s, false);
         sock_free_if_unused(s);
         return -ENFILE;
     }
@@ -189,8 +189,8 @@ int unix_socket(int type, unsigned flags, struct file **out)
 {
     if (!type_supported(type))
         return -ESOCKTNOSUPPORT;
-    struct unix_sock *s = sock_new(type);
-    return s ? sock_file(s, flags, out) : -ENOMEM;
+    struct unix_sock *s = usock_new(type);
+    return s ? usock_file(s, flags, out) : -ENOMEM;
 }
 
 static void join(struct unix_sock *a, struct unix_sock *b)
@@ -206,22 +206,22 @@ int unix_pair(int type, unsigned flags, struct file **a, struct file **b)
 {
     if (!type_supported(type))
         return -ESOCKTNOSUPPORT;
-    struct unix_sock *sa = sock_new(type), *sb = sa ? sock_new(type) : NULL;
+    struct unix_sock *sa = usock_new(type), *sb = sa ? usock_new(type) : NULL;
     if (!sb) {
         if (sa) {
-            sock_close(sa, false);
+            usock_close(sa, false);
             kfree(sa);
         }
         return -ENOMEM;
     }
     join(sa, sb);
-    int rc = sock_file(sa, flags, a);
+    int rc = usock_file(sa, flags, a);
     if (rc < 0) {
-        sock_close(sb, false);
+        usock_close(sb, false);
         kfree(sb);
         return rc;
     }
-    rc = sock_file(sb, flags, b);
+    rc = usock_file(sb, flags, b);
     if (rc < 0)
         file_put(*a);
     return rc;
@@ -296,7 +296,7 @@ static int autobind(struct unix_sock *s)
 
 int unix_bind(struct file *f, const struct unix_addr *a)
 {
-    struct unix_sock *s = sock_of(f);
+    struct unix_sock *s = usock_of(f);
     char path[UNIX_PATH_MAX + 1];
     path_of(a, path);
     struct inode *ip;
@@ -327,7 +327,7 @@ int unix_bind(struct file *f, const struct unix_addr *a)
 
 int unix_name(struct file *f, bool peer, struct unix_addr *out)
 {
-    struct unix_sock *s = sock_of(f);
+    struct unix_sock *s = usock_of(f);
     if (!peer) {
         *out = s->name;
         return 0;
@@ -343,7 +343,7 @@ int unix_name(struct file *f, bool peer, struct unix_addr *out)
 int unix_listen(struct file *f, int backlog)
 {
     (void)backlog; /* connect never waits: the queue is as long as memory */
-    struct unix_sock *s = sock_of(f);
+    struct unix_sock *s = usock_of(f);
     if (!connection_type(s))
         return -EOPNOTSUPP;
     if (!s->bound || s->connected)
@@ -354,7 +354,7 @@ int unix_listen(struct file *f, int backlog)
 
 int unix_connect(struct file *f, const struct unix_addr *a)
 {
-    struct unix_sock *s = sock_of(f), *t;
+    struct unix_sock *s = usock_of(f), *t;
     int rc = lookup(a, &t);
     if (rc < 0)
         return rc;
@@ -372,7 +372,7 @@ int unix_connect(struct file *f, const struct unix_addr *a)
         return -EINVAL;
     if (!t->listening)
         return -ECONNREFUSED;
-    struct unix_sock *e = sock_new(s->type);
+    struct unix_sock *e = usock_new(s->type);
     if (!e)
         return -ENOMEM;
     e->name = t->name;
@@ -388,7 +388,7 @@ int unix_connect(struct file *f, const struct unix_addr *a)
 
 int unix_accept(struct file *f, unsigned flags, struct file **out, struct unix_addr *peer)
 {
-    struct unix_sock *s = sock_of(f);
+    struct unix_sock *s = usock_of(f);
     if (!connection_type(s))
         return -EOPNOTSUPP;
     if (!s->listening)
@@ -406,12 +406,12 @@ int unix_accept(struct file *f, unsigned flags, struct file **out, struct unix_a
         s->acceptq_tail = NULL;
     e->accept_next = NULL;
     *peer = e->peer_name;
-    return sock_file(e, flags, out);
+    return usock_file(e, flags, out);
 }
 
 int unix_shutdown(struct file *f, int how)
 {
-    struct unix_sock *s = sock_of(f);
+    struct unix_sock *s = usock_of(f);
     if (how & UNIX_SHUT_RD)
         s->shut_rd = true;
     if (how & UNIX_SHUT_WR)
@@ -426,7 +426,7 @@ int unix_shutdown(struct file *f, int how)
 
 int unix_take_error(struct file *f)
 {
-    struct unix_sock *s = sock_of(f);
+    struct unix_sock *s = usock_of(f);
     int e = s->err;
     s->err = 0;
     return e;
@@ -434,7 +434,7 @@ int unix_take_error(struct file *f)
 
 bool unix_listening(struct file *f)
 {
-    return sock_of(f)->listening;
+    return usock_of(f)->listening;
 }
 
 /* ---- data --------------------------------------------------------------------- */
@@ -556,7 +556,7 @@ static ssize_t dgram_send(struct file *f, struct unix_sock *s, const void *buf, 
 ssize_t unix_sendto(struct file *f, const void *buf, size_t len, int flags,
                     const struct unix_addr *to)
 {
-    struct unix_sock *s = sock_of(f);
+    struct unix_sock *s = usock_of(f);
     if (!connection_type(s))
         return dgram_send(f, s, buf, len, flags, to);
     if (to)
@@ -568,7 +568,7 @@ ssize_t unix_sendto(struct file *f, const void *buf, size_t len, int flags,
 }
 
 /* End of file: a connection whose other side will send no more. */
-static bool at_eof(const struct unix_sock *s)
+static bool usock_at_eof(const struct unix_sock *s)
 {
     return connection_type(s) && (s->shut_rd || s->peer_gone || (s->peer && s->peer->shut_wr));
 }
@@ -613,18 +613,18 @@ static size_t copy_out(struct unix_sock *s, uint8_t *buf, size_t len, bool peek)
 
 ssize_t unix_recvfrom(struct file *f, void *buf, size_t len, int flags, struct unix_addr *from)
 {
-    struct unix_sock *s = sock_of(f);
+    struct unix_sock *s = usock_of(f);
     if (connection_type(s) && !s->connected)
         return s->type == UNIX_STREAM ? -EINVAL : -ENOTCONN;
     if (!s->rq_head) {
-        if (s->err || at_eof(s)) {
+        if (s->err || usock_at_eof(s)) {
             int e = s->err;
             s->err = 0;
             return e;
         }
         if (nonblocking(f, flags))
             return -EAGAIN;
-        int rc = wait_event(&s->wq, s->rq_head || s->err || at_eof(s), 0);
+        int rc = wait_event(&s->wq, s->rq_head || s->err || usock_at_eof(s), 0);
         if (rc)
             return rc;
         if (!s->rq_head) {
@@ -658,7 +658,7 @@ static ssize_t unix_write(struct file *f, const void *buf, size_t len, off_t off
 /* FIONREAD: a datagram socket's next message, else every unread byte (Linux). */
 static ssize_t unix_nread(struct file *f)
 {
-    struct unix_sock *s = sock_of(f);
+    struct unix_sock *s = usock_of(f);
     if (s->type != UNIX_DGRAM || !s->rq_head)
         return (ssize_t)s->rq_bytes;
     return (ssize_t)(s->rq_head->len - s->rq_head->off);
@@ -666,10 +666,10 @@ static ssize_t unix_nread(struct file *f)
 
 static unsigned unix_poll(struct file *f)
 {
-    struct unix_sock *s = sock_of(f);
+    struct unix_sock *s = usock_of(f);
     if (s->listening)
         return s->acceptq_head ? VFS_POLL_IN : 0;
-    unsigned bits = s->rq_head || at_eof(s) ? VFS_POLL_IN : 0;
+    unsigned bits = s->rq_head || usock_at_eof(s) ? VFS_POLL_IN : 0;
     if (s->err)
         bits |= VFS_POLL_ERR;
     if (connection_type(s) && (s->peer_gone || (s->shut_rd && s->shut_wr)))
@@ -682,7 +682,7 @@ static unsigned unix_poll(struct file *f)
 
 static struct waitq *unix_queue(struct file *f)
 {
-    return &sock_of(f)->wq;
+    return &usock_of(f)->wq;
 }
 
 static const struct file_ops unix_ops = {

@@ -98,7 +98,7 @@ static long not_unix(syscall_fn inet, const struct syscall_args *args)
 /* ---- addresses ------------------------------------------------------------------ */
 
 /* sun_path from (uaddr, len); len just the family: no name (autobind). */
-static int addr_in(const void *uaddr, uint32_t len, struct unix_addr *out)
+static int sun_in(const void *uaddr, uint32_t len, struct unix_addr *out)
 {
     if (len < sizeof(uint16_t) || len > sizeof(struct linux_sockaddr_un))
         return -EINVAL;
@@ -115,7 +115,7 @@ static int addr_in(const void *uaddr, uint32_t len, struct unix_addr *out)
 /* Writes a sockaddr_un as Linux does: truncated to the caller's buffer,
  * *ulen set to the full size. An unnamed socket is the family alone
  * (getsockname, accept), or nothing at all (recvfrom: !family_if_unnamed). */
-static int addr_out(const struct unix_addr *a, void *uaddr, uint32_t *ulen, bool family_if_unnamed)
+static int sun_out(const struct unix_addr *a, void *uaddr, uint32_t *ulen, bool family_if_unnamed)
 {
     if (!uaddr || !ulen)
         return 0;
@@ -193,7 +193,7 @@ SYSCALL_DEFINE4(socketpair, int, domain, int, type, int, protocol, int *, sv)
 static long unix_bind_call(struct file *f, const struct syscall_args *args)
 {
     struct unix_addr a;
-    int rc = addr_in((const void *)args->a[1], (uint32_t)args->a[2], &a);
+    int rc = sun_in((const void *)args->a[1], (uint32_t)args->a[2], &a);
     return rc < 0 ? rc : unix_bind(f, &a);
 }
 SOCKET_CALL(bind)
@@ -207,7 +207,7 @@ SOCKET_CALL(listen)
 static long unix_connect_call(struct file *f, const struct syscall_args *args)
 {
     struct unix_addr a;
-    int rc = addr_in((const void *)args->a[1], (uint32_t)args->a[2], &a);
+    int rc = sun_in((const void *)args->a[1], (uint32_t)args->a[2], &a);
     if (rc == 0 && a.len == 0)
         rc = -EINVAL;
     return rc < 0 ? rc : unix_connect(f, &a);
@@ -225,7 +225,7 @@ static long unix_accept4_call(struct file *f, const struct syscall_args *args)
     if (rc < 0)
         return rc;
     int nfd = install(nf, flags & SOCK_CLOEXEC);
-    if (nfd >= 0 && addr_out(&peer, (void *)args->a[1], (uint32_t *)args->a[2], true) < 0) {
+    if (nfd >= 0 && sun_out(&peer, (void *)args->a[1], (uint32_t *)args->a[2], true) < 0) {
         fd_close(nfd);
         return -EFAULT;
     }
@@ -259,7 +259,7 @@ static long name_call(struct file *f, const struct syscall_args *args, bool peer
         return rc;
     if (!uaddr || !ulen)
         return -EFAULT;
-    return addr_out(&a, uaddr, ulen, true);
+    return sun_out(&a, uaddr, ulen, true);
 }
 
 static long unix_getsockname_call(struct file *f, const struct syscall_args *args)
@@ -295,7 +295,7 @@ static long unix_sendto_call(struct file *f, const struct syscall_args *args)
     size_t len = (size_t)args->a[2];
     int flags = (int)args->a[3];
     struct unix_addr to;
-    int rc = uaddr ? addr_in(uaddr, (uint32_t)args->a[5], &to) : 0;
+    int rc = uaddr ? sun_in(uaddr, (uint32_t)args->a[5], &to) : 0;
     if (rc < 0)
         return rc;
     if (len && !user_readable(buf, len))
@@ -312,14 +312,14 @@ static long unix_recvfrom_call(struct file *f, const struct syscall_args *args)
         return -EFAULT;
     struct unix_addr from = {.len = 0};
     ssize_t n = unix_recvfrom(f, buf, len, unix_flags((int)args->a[3]), &from);
-    if (n >= 0 && addr_out(&from, (void *)args->a[4], (uint32_t *)args->a[5], false) < 0)
+    if (n >= 0 && sun_out(&from, (void *)args->a[4], (uint32_t *)args->a[5], false) < 0)
         return -EFAULT;
     return n;
 }
 SOCKET_CALL(recvfrom)
 
 /* The message's vector, checked; its total length in *total. */
-static long msg_check(const struct linux_msghdr *m, bool to_user, size_t *total)
+static long unix_msg_check(const struct linux_msghdr *m, bool to_user, size_t *total)
 {
     if (!user_readable(m, sizeof(*m)) || m->iovlen > 1024)
         return -EFAULT;
@@ -342,10 +342,10 @@ static long unix_sendmsg_call(struct file *f, const struct syscall_args *args)
     const struct linux_msghdr *m = (const void *)args->a[1];
     int flags = (int)args->a[2];
     size_t total;
-    long rc = msg_check(m, false, &total);
+    long rc = unix_msg_check(m, false, &total);
     struct unix_addr to;
     if (rc == 0 && m->name)
-        rc = addr_in(m->name, m->namelen, &to);
+        rc = sun_in(m->name, m->namelen, &to);
     if (rc < 0)
         return rc;
     uint8_t *buf = kmalloc(total ? total : 1);
@@ -363,7 +363,7 @@ static long unix_recvmsg_call(struct file *f, const struct syscall_args *args)
 {
     struct linux_msghdr *m = (void *)args->a[1];
     size_t total;
-    long rc = msg_check(m, true, &total);
+    long rc = unix_msg_check(m, true, &total);
     if (rc < 0)
         return rc;
     if (!user_writable(m, sizeof(*m)))
@@ -382,7 +382,7 @@ static long unix_recvmsg_call(struct file *f, const struct syscall_args *args)
     if (n >= 0) {
         m->controllen = 0; /* no SCM_RIGHTS or credentials */
         m->flags = 0;
-        if (m->name && addr_out(&from, m->name, &m->namelen, false) < 0)
+        if (m->name && sun_out(&from, m->name, &m->namelen, false) < 0)
             return -EFAULT;
     }
     return n;
