@@ -84,6 +84,18 @@ static void wake_senders(struct unix_sock *s)
             wake(o);
 }
 
+/* Sleeps on s's own queue until cond. The reference keeps s while another
+ * thread closes its file: the sleeper then gets EBADF. */
+#define wait_self(s, cond)                                                                         \
+    ({                                                                                             \
+        inode_get(&(s)->inode);                                                                    \
+        int rc_ = wait_event(&(s)->wq, (cond) || (s)->closed, 0);                                  \
+        if (rc_ == 0 && (s)->closed)                                                               \
+            rc_ = -EBADF;                                                                          \
+        inode_put(&(s)->inode);                                                                    \
+        rc_;                                                                                       \
+    })
+
 /* ---- life and death ----------------------------------------------------------- */
 
 static void usock_evict(struct inode *ip)
@@ -159,6 +171,8 @@ static void usock_close(struct unix_sock *s, bool embryo)
     if (s->node)
         inode_put(s->node);
     s->node = NULL;
+    if (s->peer)
+        wake(s->peer); /* a sender of s's may sleep there for room */
     wake(s);
 }
 
@@ -395,7 +409,7 @@ int unix_accept(struct file *f, unsigned flags, struct file **out, struct unix_a
         return -EINVAL;
     if (!s->acceptq_head && (f->flags & VFS_O_NONBLOCK))
         return -EAGAIN;
-    int rc = wait_event(&s->wq, s->acceptq_head || !s->listening, 0);
+    int rc = wait_self(s, s->acceptq_head || !s->listening);
     if (rc)
         return rc;
     if (!s->acceptq_head)
@@ -479,13 +493,18 @@ static int connection_send_error(struct unix_sock *s)
     return s->peer->shut_rd ? -EPIPE : 0;
 }
 
-/* Sleeps (holding t) until t's queue has want bytes of room, t closes or
- * s's connection breaks. */
+/* Sleeps (holding both) until t's queue has want bytes of room, t closes
+ * or s's connection breaks; EBADF when another thread closes s. */
 static int wait_room(struct unix_sock *s, struct unix_sock *t, size_t want)
 {
+    inode_get(&s->inode);
     inode_get(&t->inode);
-    int rc = wait_event(&t->wq, room(t) >= want || t->closed || s->shut_wr || t->shut_rd, 0);
+    int rc = wait_event(&t->wq,
+                        room(t) >= want || t->closed || s->closed || s->shut_wr || t->shut_rd, 0);
+    if (rc == 0 && s->closed)
+        rc = -EBADF;
     inode_put(&t->inode);
+    inode_put(&s->inode);
     return rc;
 }
 
@@ -624,7 +643,7 @@ ssize_t unix_recvfrom(struct file *f, void *buf, size_t len, int flags, struct u
         }
         if (nonblocking(f, flags))
             return -EAGAIN;
-        int rc = wait_event(&s->wq, s->rq_head || s->err || usock_at_eof(s), 0);
+        int rc = wait_self(s, s->rq_head || s->err || usock_at_eof(s));
         if (rc)
             return rc;
         if (!s->rq_head) {

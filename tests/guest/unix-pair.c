@@ -177,6 +177,13 @@ static void test_names_and_errors(void)
     check("SO_TYPE",
           getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM);
     want("lseek", lseek(sv[0], 0, SEEK_SET), ESPIPE);
+    int pr[2];
+    want("socketpair to reset", socketpair(AF_UNIX, SOCK_STREAM, 0, pr), 0);
+    want("write", write(pr[0], "unread", 6), 0);
+    close(pr[1]);
+    char c;
+    want("read: the peer closed with data unread", read(pr[0], &c, 1), ECONNRESET);
+    close(pr[0]);
     want("shutdown bad how", shutdown(sv[0], 7), EINVAL);
     want("listen on a connected socket", listen(sv[0], 1), EINVAL);
     int pipefd[2];

@@ -147,6 +147,16 @@ static void test_abstract(void)
     want("connect: the name went with the socket", connect(other, (struct sockaddr *)&a, alen),
          ECONNREFUSED);
     close(other);
+
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    other = socket(AF_UNIX, SOCK_STREAM, 0);
+    want("bind abstract again", bind(l, (struct sockaddr *)&a, alen), 0);
+    want("listen", listen(l, 1), 0);
+    want("connect, never accepted", connect(other, (struct sockaddr *)&a, alen), 0);
+    close(l);
+    want("read: the listener closed first", read(other, buf, sizeof buf), ECONNRESET);
+    check("then end of file", read(other, buf, sizeof buf) == 0);
+    close(other);
 }
 
 static void test_dgram(void)
