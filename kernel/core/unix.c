@@ -22,8 +22,9 @@
 
 struct unix_msg {
     struct unix_msg *next;
-    size_t len, off;       /* data[off .. len) is not read yet */
-    struct unix_addr from; /* the sender's name, for recvfrom */
+    size_t len, off;           /* data[off .. len) is not read yet */
+    struct unix_addr from;     /* the sender's name, for recvfrom */
+    struct unix_rights rights; /* SCM_RIGHTS: files in flight, referenced */
     uint8_t data[];
 };
 
@@ -123,12 +124,27 @@ static struct unix_sock *usock_new(int type)
     return s;
 }
 
+void unix_rights_put(struct unix_rights *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        file_put(r->files[i]);
+    kfree(r->files);
+    r->files = NULL;
+    r->n = 0;
+}
+
+static void msg_free(struct unix_msg *m)
+{
+    unix_rights_put(&m->rights);
+    kfree(m);
+}
+
 static void purge_queue(struct unix_sock *s)
 {
     while (s->rq_head) {
         struct unix_msg *m = s->rq_head;
         s->rq_head = m->next;
-        kfree(m);
+        msg_free(m);
     }
     s->rq_tail = NULL;
     s->rq_bytes = 0;
@@ -463,7 +479,9 @@ static size_t room(const struct unix_sock *t)
     return t->rq_bytes < UNIX_BUF ? UNIX_BUF - t->rq_bytes : 0;
 }
 
-static int enqueue(struct unix_sock *t, const void *buf, size_t len, const struct unix_addr *from)
+/* The message takes rights' files (rights is left empty). */
+static int enqueue(struct unix_sock *t, const void *buf, size_t len, const struct unix_addr *from,
+                   struct unix_rights *rights)
 {
     struct unix_msg *m = kmalloc(sizeof(*m) + len);
     if (!m)
@@ -472,6 +490,11 @@ static int enqueue(struct unix_sock *t, const void *buf, size_t len, const struc
     m->len = len;
     m->off = 0;
     m->from = *from;
+    m->rights = (struct unix_rights){NULL, 0};
+    if (rights) {
+        m->rights = *rights;
+        *rights = (struct unix_rights){NULL, 0};
+    }
     memcpy(m->data, buf, len);
     if (t->rq_tail)
         t->rq_tail->next = m;
@@ -509,7 +532,7 @@ static int wait_room(struct unix_sock *s, struct unix_sock *t, size_t want)
 }
 
 static ssize_t stream_send(struct file *f, struct unix_sock *s, const uint8_t *buf, size_t len,
-                           int flags)
+                           int flags, struct unix_rights *rights)
 {
     size_t done = 0;
     do {
@@ -526,7 +549,7 @@ static ssize_t stream_send(struct file *f, struct unix_sock *s, const uint8_t *b
                 return done ? (ssize_t)done : rc;
             continue;
         }
-        if ((rc = enqueue(p, buf + done, n, &s->name)) < 0)
+        if ((rc = enqueue(p, buf + done, n, &s->name, rights)) < 0)
             return done ? (ssize_t)done : rc;
         done += n;
     } while (done < len);
@@ -535,7 +558,7 @@ static ssize_t stream_send(struct file *f, struct unix_sock *s, const uint8_t *b
 
 /* One message to t (a datagram, or a packet on a connection), whole. */
 static ssize_t message_send(struct file *f, struct unix_sock *s, struct unix_sock *t,
-                            const void *buf, size_t len, int flags)
+                            const void *buf, size_t len, int flags, struct unix_rights *rights)
 {
     if (len > UNIX_BUF)
         return -EMSGSIZE;
@@ -550,12 +573,12 @@ static ssize_t message_send(struct file *f, struct unix_sock *s, struct unix_soc
         if (connection_type(s) && (rc = connection_send_error(s)) < 0)
             return rc;
     }
-    int rc = enqueue(t, buf, len, &s->name);
+    int rc = enqueue(t, buf, len, &s->name, rights);
     return rc < 0 ? rc : (ssize_t)len;
 }
 
 static ssize_t dgram_send(struct file *f, struct unix_sock *s, const void *buf, size_t len,
-                          int flags, const struct unix_addr *to)
+                          int flags, const struct unix_addr *to, struct unix_rights *rights)
 {
     struct unix_sock *t = s->peer;
     if (to) {
@@ -569,21 +592,27 @@ static ssize_t dgram_send(struct file *f, struct unix_sock *s, const void *buf, 
         s->peer_gone = false;
         return was ? -ECONNREFUSED : -ENOTCONN;
     }
-    return message_send(f, s, t, buf, len, flags);
+    return message_send(f, s, t, buf, len, flags, rights);
+}
+
+ssize_t unix_sendmsg(struct file *f, const void *buf, size_t len, int flags,
+                     const struct unix_addr *to, struct unix_rights *rights)
+{
+    struct unix_sock *s = usock_of(f);
+    if (!connection_type(s))
+        return dgram_send(f, s, buf, len, flags, to, rights);
+    if (to)
+        return s->connected ? -EISCONN : -EOPNOTSUPP;
+    if (s->type == UNIX_STREAM)
+        return stream_send(f, s, buf, len, flags, rights);
+    int rc = connection_send_error(s);
+    return rc ? rc : message_send(f, s, s->peer, buf, len, flags, rights);
 }
 
 ssize_t unix_sendto(struct file *f, const void *buf, size_t len, int flags,
                     const struct unix_addr *to)
 {
-    struct unix_sock *s = usock_of(f);
-    if (!connection_type(s))
-        return dgram_send(f, s, buf, len, flags, to);
-    if (to)
-        return s->connected ? -EISCONN : -EOPNOTSUPP;
-    if (s->type == UNIX_STREAM)
-        return stream_send(f, s, buf, len, flags);
-    int rc = connection_send_error(s);
-    return rc ? rc : message_send(f, s, s->peer, buf, len, flags);
+    return unix_sendmsg(f, buf, len, flags, to, NULL);
 }
 
 /* End of file: a connection whose other side will send no more. */
@@ -603,15 +632,43 @@ static void consume(struct unix_sock *s, size_t n)
     s->rq_head = m->next;
     if (!s->rq_head)
         s->rq_tail = NULL;
-    kfree(m);
+    msg_free(m);
 }
 
-/* A stream reads across messages; the others take one (truncated to len). */
-static size_t copy_out(struct unix_sock *s, uint8_t *buf, size_t len, bool peek)
+/* A message's files go to the reader who reaches it (a copy for a peek;
+ * closed when the reader takes none, as read() does). */
+static void take_rights(struct unix_msg *m, bool peek, struct unix_rights *out)
+{
+    if (!m->rights.n)
+        return;
+    if (peek) {
+        if (!out || out->n)
+            return;
+        out->files = kmalloc(m->rights.n * sizeof(struct file *));
+        if (!out->files)
+            return;
+        out->n = m->rights.n;
+        for (size_t i = 0; i < out->n; i++) {
+            out->files[i] = m->rights.files[i];
+            file_get(out->files[i]);
+        }
+        return;
+    }
+    if (out && !out->n) {
+        *out = m->rights;
+        m->rights = (struct unix_rights){NULL, 0};
+    }
+}
+
+/* A stream reads across messages, up to the end of one that carries
+ * files (as Linux); the others take one (truncated to len). */
+static size_t copy_out(struct unix_sock *s, uint8_t *buf, size_t len, bool peek,
+                       struct unix_rights *rights)
 {
     if (s->type != UNIX_STREAM) {
         struct unix_msg *m = s->rq_head;
         size_t n = MIN(len, m->len - m->off);
+        take_rights(m, peek, rights);
         memcpy(buf, m->data + m->off, n);
         if (!peek)
             consume(s, n);
@@ -620,17 +677,27 @@ static size_t copy_out(struct unix_sock *s, uint8_t *buf, size_t len, bool peek)
     size_t done = 0;
     for (struct unix_msg *m = s->rq_head; m && done < len;) {
         size_t n = MIN(len - done, m->len - m->off);
+        bool had_files = m->rights.n > 0;
+        take_rights(m, peek, rights);
         memcpy(buf + done, m->data + m->off, n);
         done += n;
         struct unix_msg *next = m->next;
         if (!peek)
             consume(s, n);
+        if (had_files)
+            break;
         m = next;
     }
     return done;
 }
 
 ssize_t unix_recvfrom(struct file *f, void *buf, size_t len, int flags, struct unix_addr *from)
+{
+    return unix_recvmsg(f, buf, len, flags, from, NULL);
+}
+
+ssize_t unix_recvmsg(struct file *f, void *buf, size_t len, int flags, struct unix_addr *from,
+                     struct unix_rights *rights)
 {
     struct unix_sock *s = usock_of(f);
     if (connection_type(s) && !s->connected)
@@ -654,7 +721,7 @@ ssize_t unix_recvfrom(struct file *f, void *buf, size_t len, int flags, struct u
     }
     if (from)
         *from = s->rq_head->from;
-    size_t n = copy_out(s, buf, len, flags & UNIX_PEEK);
+    size_t n = copy_out(s, buf, len, flags & UNIX_PEEK, rights);
     if (!(flags & UNIX_PEEK))
         wake_senders(s);
     return (ssize_t)n;

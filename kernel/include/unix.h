@@ -35,6 +35,15 @@ struct unix_addr {
 #define UNIX_SHUT_RD 0x1
 #define UNIX_SHUT_WR 0x2
 
+/* SCM_RIGHTS: files in flight, each referenced, in a kmalloc'd array. */
+#define UNIX_MAX_RIGHTS 253 /* Linux's SCM_MAX_FD */
+struct unix_rights {
+    struct file **files;
+    size_t n;
+};
+/* Drops the files and the array. */
+void unix_rights_put(struct unix_rights *r);
+
 /* A new socket file; flags: VFS_O_NONBLOCK. -EPROTONOSUPPORT for another type. */
 int unix_socket(int type, unsigned flags, struct file **out);
 /* Two sockets connected to each other (socketpair). */
@@ -50,6 +59,13 @@ int unix_connect(struct file *f, const struct unix_addr *a);
 ssize_t unix_sendto(struct file *f, const void *buf, size_t len, int flags,
                     const struct unix_addr *to);
 ssize_t unix_recvfrom(struct file *f, void *buf, size_t len, int flags, struct unix_addr *from);
+/* The same with files: the message takes rights' files (leaving it empty)
+ * once sent; a receive fills rights with those of the message it reads
+ * (for a stream, it stops at the end of that message). */
+ssize_t unix_sendmsg(struct file *f, const void *buf, size_t len, int flags,
+                     const struct unix_addr *to, struct unix_rights *rights);
+ssize_t unix_recvmsg(struct file *f, void *buf, size_t len, int flags, struct unix_addr *from,
+                     struct unix_rights *rights);
 int unix_shutdown(struct file *f, int how);
 /* getsockname (peer false) and getpeername (-ENOTCONN without a peer). */
 int unix_name(struct file *f, bool peer, struct unix_addr *out);

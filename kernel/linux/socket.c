@@ -15,29 +15,32 @@
 #include "unix.h"
 #include "vfs.h"
 
-#define AF_UNIX        1
-#define AF_INET        2
-#define SOCK_TYPE_MASK 0xf
-#define SOCK_NONBLOCK  O_NONBLOCK
-#define SOCK_CLOEXEC   O_CLOEXEC
-#define SOL_SOCKET     1
-#define SO_REUSEADDR   2
-#define SO_TYPE        3
-#define SO_ERROR       4
-#define SO_SNDBUF      7
-#define SO_RCVBUF      8
-#define SO_KEEPALIVE   9
-#define SO_PASSCRED    16
-#define SO_ACCEPTCONN  30
-#define SO_PROTOCOL    38
-#define SO_DOMAIN      39
-#define MSG_PEEK       0x2
-#define MSG_DONTWAIT   0x40
-#define MSG_NOSIGNAL   0x4000
-#define SHUT_RD        0
-#define SHUT_RDWR      2
-#define SIGPIPE        13
-#define UNIX_SNDBUF    212992
+#define AF_UNIX          1
+#define AF_INET          2
+#define SOCK_TYPE_MASK   0xf
+#define SOCK_NONBLOCK    O_NONBLOCK
+#define SOCK_CLOEXEC     O_CLOEXEC
+#define SOL_SOCKET       1
+#define SO_REUSEADDR     2
+#define SO_TYPE          3
+#define SO_ERROR         4
+#define SO_SNDBUF        7
+#define SO_RCVBUF        8
+#define SO_KEEPALIVE     9
+#define SO_PASSCRED      16
+#define SO_ACCEPTCONN    30
+#define SO_PROTOCOL      38
+#define SO_DOMAIN        39
+#define MSG_PEEK         0x2
+#define MSG_DONTWAIT     0x40
+#define MSG_NOSIGNAL     0x4000
+#define MSG_CTRUNC       0x8
+#define MSG_CMSG_CLOEXEC 0x40000000
+#define SCM_RIGHTS       1
+#define SHUT_RD          0
+#define SHUT_RDWR        2
+#define SIGPIPE          13
+#define UNIX_SNDBUF      212992
 
 #define INET_HANDLER(name)                                                                         \
     extern long inet_##name(const struct syscall_args *) __attribute__((weak))
@@ -336,6 +339,93 @@ static long unix_msg_check(const struct linux_msghdr *m, bool to_user, size_t *t
     return *total > (1u << 30) ? -EMSGSIZE : 0;
 }
 
+/* ---- control messages: SCM_RIGHTS ------------------------------------------------ */
+
+struct linux_cmsghdr {
+    size_t len; /* the header's and the data's bytes */
+    int level, type;
+};
+
+#define CMSG_ALIGN(n) (((n) + sizeof(size_t) - 1) & ~(sizeof(size_t) - 1))
+#define CMSG_HDR      CMSG_ALIGN(sizeof(struct linux_cmsghdr))
+
+/* Adds the open files of one SCM_RIGHTS message's descriptors to r. */
+static long rights_add(struct unix_rights *r, const int *fds, size_t n)
+{
+    if (r->n + n > UNIX_MAX_RIGHTS)
+        return -EINVAL;
+    struct file **grown = kmalloc((r->n + n) * sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    memcpy(grown, r->files, r->n * sizeof(*grown));
+    kfree(r->files);
+    r->files = grown;
+    for (size_t i = 0; i < n; i++) {
+        struct file *f = fd_get(fds[i]);
+        if (!f)
+            return -EBADF;
+        file_get(f);
+        r->files[r->n++] = f;
+    }
+    return 0;
+}
+
+/* sendmsg's control buffer: the files of its SCM_RIGHTS messages (other
+ * SOL_SOCKET messages, credentials, are accepted and ignored). */
+static long rights_in(const struct linux_msghdr *m, struct unix_rights *r)
+{
+    const uint8_t *p = m->control;
+    size_t left = m->control ? m->controllen : 0;
+    if (left && !user_readable(p, left))
+        return -EFAULT;
+    while (left >= sizeof(struct linux_cmsghdr)) {
+        const struct linux_cmsghdr *c = (const void *)p;
+        if (c->len < sizeof(*c) || c->len > left || c->level != SOL_SOCKET)
+            return -EINVAL;
+        if (c->type == SCM_RIGHTS) {
+            long rc = rights_add(r, (const int *)(p + CMSG_HDR), (c->len - CMSG_HDR) / sizeof(int));
+            if (rc < 0)
+                return rc;
+        }
+        size_t step = CMSG_ALIGN(c->len);
+        if (step >= left)
+            break;
+        p += step;
+        left -= step;
+    }
+    return 0;
+}
+
+/* recvmsg's control buffer: one SCM_RIGHTS message with a descriptor for
+ * each file that fits (the rest are closed and MSG_CTRUNC says so); the
+ * bytes used in m->controllen. */
+static void rights_out(struct linux_msghdr *m, struct unix_rights *r, bool cloexec)
+{
+    size_t room = m->control && m->controllen > CMSG_HDR ? m->controllen - CMSG_HDR : 0;
+    size_t fit = MIN(r->n, room / sizeof(int)), done = 0;
+    if (fit && user_writable(m->control, CMSG_HDR + fit * sizeof(int))) {
+        int *fds = (int *)((uint8_t *)m->control + CMSG_HDR);
+        for (; done < fit; done++) {
+            int fd = fd_alloc(r->files[done], 0, cloexec);
+            if (fd < 0)
+                break;
+            fds[done] = fd;
+            r->files[done] = NULL; /* the descriptor has it now */
+        }
+    }
+    if (done) {
+        struct linux_cmsghdr *c = m->control;
+        *c = (struct linux_cmsghdr){CMSG_HDR + done * sizeof(int), SOL_SOCKET, SCM_RIGHTS};
+    }
+    m->controllen = done ? MIN(m->controllen, CMSG_ALIGN(CMSG_HDR + done * sizeof(int))) : 0;
+    if (done < r->n)
+        m->flags |= MSG_CTRUNC;
+    for (size_t i = done; i < r->n; i++)
+        file_put(r->files[i]);
+    kfree(r->files);
+    *r = (struct unix_rights){NULL, 0};
+}
+
 /* A message leaves or arrives whole, through one kernel buffer. */
 static long unix_sendmsg_call(struct file *f, const struct syscall_args *args)
 {
@@ -346,14 +436,20 @@ static long unix_sendmsg_call(struct file *f, const struct syscall_args *args)
     struct unix_addr to;
     if (rc == 0 && m->name)
         rc = sun_in(m->name, m->namelen, &to);
-    if (rc < 0)
+    struct unix_rights rights = {NULL, 0};
+    if (rc == 0)
+        rc = rights_in(m, &rights);
+    uint8_t *buf = rc == 0 ? kmalloc(total ? total : 1) : NULL;
+    if (rc == 0 && !buf)
+        rc = -ENOMEM;
+    if (rc < 0) {
+        unix_rights_put(&rights);
         return rc;
-    uint8_t *buf = kmalloc(total ? total : 1);
-    if (!buf)
-        return -ENOMEM;
+    }
     for (size_t i = 0, off = 0; i < m->iovlen; off += m->iov[i].iov_len, i++)
         memcpy(buf + off, m->iov[i].iov_base, m->iov[i].iov_len);
-    rc = unix_sendto(f, buf, total, unix_flags(flags), m->name ? &to : NULL);
+    rc = unix_sendmsg(f, buf, total, unix_flags(flags), m->name ? &to : NULL, &rights);
+    unix_rights_put(&rights); /* what a failed send left */
     kfree(buf);
     return sent(rc, flags);
 }
@@ -372,16 +468,20 @@ static long unix_recvmsg_call(struct file *f, const struct syscall_args *args)
     if (!buf)
         return -ENOMEM;
     struct unix_addr from = {.len = 0};
-    ssize_t n = unix_recvfrom(f, buf, total, unix_flags((int)args->a[2]), &from);
+    struct unix_rights rights = {NULL, 0};
+    int flags = (int)args->a[2];
+    ssize_t n = unix_recvmsg(f, buf, total, unix_flags(flags), &from, &rights);
     for (size_t i = 0, off = 0; n > 0 && i < m->iovlen && off < (size_t)n; i++) {
         size_t c = MIN(m->iov[i].iov_len, (size_t)n - off);
         memcpy(m->iov[i].iov_base, buf + off, c);
         off += c;
     }
     kfree(buf);
+    if (n < 0)
+        unix_rights_put(&rights);
     if (n >= 0) {
-        m->controllen = 0; /* no SCM_RIGHTS or credentials */
         m->flags = 0;
+        rights_out(m, &rights, flags & MSG_CMSG_CLOEXEC); /* no credentials */
         if (m->name && sun_out(&from, m->name, &m->namelen, false) < 0)
             return -EFAULT;
     }

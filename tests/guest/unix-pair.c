@@ -1,11 +1,13 @@
 // cpus: 1 2
+// native-aarch64: no (qemu-aarch64 translates control messages itself and differs on a truncated one)
 // socketpair(AF_UNIX): a stream echoed by a second thread (several writes,
 // partial reads, end of file once the thread closes its end, EPIPE with
 // MSG_NOSIGNAL, SIGPIPE without it), shutdown(SHUT_WR), datagrams and
 // sequenced packets keeping their boundaries (and truncated to the
-// buffer), non-blocking EAGAIN both ways, poll and epoll readiness, FIONREAD,
-// fstat and the socket's names. The program calls socketpair but never
-// socket: its image carries no network object, and all this works without.
+// buffer), non-blocking EAGAIN both ways, poll and epoll readiness,
+// FIONREAD, fstat, the socket's names, and a descriptor passed with
+// SCM_RIGHTS. The program calls socketpair but never socket: its image
+// carries no network object, and all this works without.
 #include "guest.h"
 #include <poll.h>
 #include <pthread.h>
@@ -195,6 +197,75 @@ static void test_names_and_errors(void)
     close(sv[1]);
 }
 
+/* Sends fd with one byte of data, c. */
+static long send_fd(int sock, int fd, char c)
+{
+    union {
+        struct cmsghdr h;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control = {0};
+    struct iovec iov = {&c, 1};
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = control.space,
+                       .msg_controllen = sizeof control.space};
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    h->cmsg_level = SOL_SOCKET;
+    h->cmsg_type = SCM_RIGHTS;
+    h->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(h), &fd, sizeof(int));
+    return sendmsg(sock, &m, 0);
+}
+
+/* Receives up to len bytes and the descriptor sent with them (-1: none);
+ * control_len limits the room for it. */
+static long recv_fd(int sock, char *buf, size_t len, int *fd, size_t control_len, int *mflags)
+{
+    union {
+        struct cmsghdr h;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct iovec iov = {buf, len};
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = control.space,
+                       .msg_controllen = control_len};
+    long n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+    *fd = -1;
+    *mflags = m.msg_flags;
+    struct cmsghdr *h = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL;
+    if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+        h->cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(fd, CMSG_DATA(h), sizeof(int));
+    return n;
+}
+
+static void test_rights(void)
+{
+    int p[2], fd, mflags;
+    char buf[8];
+    want("socketpair for SCM_RIGHTS", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    want("pipe", pipe(p), 0);
+    want("send a pipe's write end", send_fd(sv[0], p[1], 'a'), 0);
+    want("send more bytes", send(sv[0], "bc", 2, 0), 0);
+    long n = recv_fd(sv[1], buf, sizeof buf, &fd, CMSG_SPACE(sizeof(int)), &mflags);
+    check("the read stops after the bytes that carried it", n == 1 && buf[0] == 'a');
+    check("a new descriptor came", fd >= 0 && fd != p[1] && !(mflags & MSG_CTRUNC));
+    check("MSG_CMSG_CLOEXEC set FD_CLOEXEC", fcntl(fd, F_GETFD) == FD_CLOEXEC);
+    close(p[1]);
+    check("it writes into the same pipe",
+          write(fd, "!", 1) == 1 && read(p[0], buf, 1) == 1 && buf[0] == '!');
+    close(fd);
+    check("the rest of the stream", recv(sv[1], buf, sizeof buf, 0) == 2);
+    want("send the read end", send_fd(sv[0], p[0], 'x'), 0);
+    n = recv_fd(sv[1], buf, sizeof buf, &fd, sizeof(struct cmsghdr), &mflags);
+    check("no room for it: MSG_CTRUNC, no descriptor", n == 1 && fd < 0 && (mflags & MSG_CTRUNC));
+    want("send a closed descriptor", send_fd(sv[0], 999, 'y'), EBADF);
+    close(p[0]);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void on_sigpipe(int sig)
 {
     (void)sig;
@@ -210,5 +281,6 @@ int main(void)
     test_nonblocking();
     test_readiness();
     test_names_and_errors();
+    test_rights();
     return guest_done();
 }
