@@ -177,18 +177,20 @@ static void usock_close(struct unix_sock *s, bool embryo)
             o->err = -ECONNRESET;
         wake(o);
     }
+    if (s->peer)
+        wake(s->peer); /* a sender of s's may sleep there for room */
+    s->peer = NULL;
+    /* Last: files in flight may be sockets, whose close this starts. */
     purge_queue(s);
     while (s->acceptq_head) {
         struct unix_sock *e = s->acceptq_head;
         s->acceptq_head = e->accept_next;
         usock_close(e, true);
-        sock_free_if_unused(e);
+        inode_put(&e->inode); /* the queue's reference */
     }
     if (s->node)
         inode_put(s->node);
     s->node = NULL;
-    if (s->peer)
-        wake(s->peer); /* a sender of s's may sleep there for room */
     wake(s);
 }
 
@@ -406,6 +408,7 @@ int unix_connect(struct file *f, const struct unix_addr *a)
     if (!e)
         return -ENOMEM;
     e->name = t->name;
+    inode_get(&e->inode); /* the accept queue's: a sender sleeping on e lets go safely */
     join(s, e);
     if (t->acceptq_tail)
         t->acceptq_tail->accept_next = e;
@@ -436,7 +439,9 @@ int unix_accept(struct file *f, unsigned flags, struct file **out, struct unix_a
         s->acceptq_tail = NULL;
     e->accept_next = NULL;
     *peer = e->peer_name;
-    return usock_file(e, flags, out);
+    rc = usock_file(e, flags, out);
+    inode_put(&e->inode); /* the queue's; the file has its own */
+    return rc;
 }
 
 int unix_shutdown(struct file *f, int how)
@@ -517,7 +522,8 @@ static int connection_send_error(struct unix_sock *s)
 }
 
 /* Sleeps (holding both) until t's queue has want bytes of room, t closes
- * or s's connection breaks; EBADF when another thread closes s. */
+ * (-EPIPE: t may be gone once this returns) or s's connection breaks;
+ * EBADF when another thread closes s. */
 static int wait_room(struct unix_sock *s, struct unix_sock *t, size_t want)
 {
     inode_get(&s->inode);
@@ -526,6 +532,8 @@ static int wait_room(struct unix_sock *s, struct unix_sock *t, size_t want)
                         room(t) >= want || t->closed || s->closed || s->shut_wr || t->shut_rd, 0);
     if (rc == 0 && s->closed)
         rc = -EBADF;
+    else if (rc == 0 && t->closed)
+        rc = -EPIPE;
     inode_put(&t->inode);
     inode_put(&s->inode);
     return rc;
@@ -566,10 +574,10 @@ static ssize_t message_send(struct file *f, struct unix_sock *s, struct unix_soc
         if (nonblocking(f, flags))
             return -EAGAIN;
         int rc = wait_room(s, t, len ? len : 1);
+        if (rc == -EPIPE && !connection_type(s))
+            return -ECONNREFUSED;
         if (rc)
             return rc;
-        if (t->closed)
-            return connection_type(s) ? -EPIPE : -ECONNREFUSED;
         if (connection_type(s) && (rc = connection_send_error(s)) < 0)
             return rc;
     }

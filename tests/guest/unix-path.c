@@ -5,7 +5,8 @@
 // and getpeername on both ends, poll on the listener, accept4 with
 // SOCK_NONBLOCK; names in the abstract namespace; datagrams to a bound path
 // with the sender's name from recvfrom; ENOENT, ECONNREFUSED (no listener,
-// a stale node, a closed abstract name) and EPROTOTYPE.
+// a stale node, a closed abstract name) and EPROTOTYPE; a client that
+// writes more than the queue holds before the server accepts.
 #include "guest.h"
 #include <poll.h>
 #include <pthread.h>
@@ -159,6 +160,50 @@ static void test_abstract(void)
     close(other);
 }
 
+#define BULK 300000 /* more than a socket queues: the client waits for the server */
+static struct sockaddr_un bulk_addr;
+static socklen_t bulk_len;
+
+static void *bulk_client(void *arg)
+{
+    (void)arg;
+    static char data[BULK];
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(c, (struct sockaddr *)&bulk_addr, bulk_len) < 0)
+        return (void *)1;
+    for (size_t done = 0; done < BULK;) {
+        ssize_t n = write(c, data + done, BULK - done);
+        if (n <= 0)
+            return (void *)2;
+        done += (size_t)n;
+    }
+    close(c);
+    return NULL;
+}
+
+static void test_bulk_before_accept(void)
+{
+    bulk_len = abstract_addr(&bulk_addr, "bulk");
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    want("bind and listen for a bulk client",
+         bind(l, (struct sockaddr *)&bulk_addr, bulk_len) < 0 ? -1 : listen(l, 1), 0);
+    pthread_t t;
+    void *result;
+    pthread_create(&t, NULL, bulk_client, NULL);
+    usleep(50000); /* the client has filled the queue and sleeps by now */
+    int s = accept(l, NULL, NULL);
+    want("accept", s, 0);
+    static char buf[65536];
+    long total = 0, n;
+    while ((n = read(s, buf, sizeof buf)) > 0)
+        total += n;
+    check("every byte written before and after accept arrives", total == BULK);
+    pthread_join(t, &result);
+    check("bulk client succeeded", result == NULL);
+    close(s);
+    close(l);
+}
+
 static void test_dgram(void)
 {
     struct sockaddr_un srv, cli, from;
@@ -205,6 +250,7 @@ int main(void)
 {
     test_stream_server();
     test_abstract();
+    test_bulk_before_accept();
     test_dgram();
     return guest_done();
 }
