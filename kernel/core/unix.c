@@ -766,7 +766,7 @@ static unsigned unix_poll(struct file *f)
     unsigned bits = s->rq_head || usock_at_eof(s) ? VFS_POLL_IN : 0;
     if (s->err)
         bits |= VFS_POLL_ERR;
-    if (connection_type(s) && (s->peer_gone || (s->shut_rd && s->shut_wr)))
+    if (connection_type(s) && (!s->connected || s->peer_gone || (s->shut_rd && s->shut_wr)))
         bits |= VFS_POLL_HUP;
     /* Linux: writable while its own send buffer is, which a gone peer does not fill. */
     if (!s->peer || room(s->peer) > 0)

@@ -28,6 +28,7 @@
 #define SO_RCVBUF        8
 #define SO_KEEPALIVE     9
 #define SO_PASSCRED      16
+#define SO_PEERCRED      17
 #define SO_ACCEPTCONN    30
 #define SO_PROTOCOL      38
 #define SO_DOMAIN        39
@@ -506,6 +507,25 @@ static long unix_setsockopt_call(struct file *f, const struct syscall_args *args
 }
 SOCKET_CALL(setsockopt)
 
+/* SO_PEERCRED: the process's own credentials once connected (Linux's
+ * "nobody" before: pid 0, ids -1). */
+static long peercred(struct file *f, void *val, uint32_t *ulen)
+{
+    struct {
+        int pid;
+        uint32_t uid, gid;
+    } cred = {0, 0xffffffffu, 0xffffffffu};
+    struct unix_addr peer;
+    if (unix_name(f, true, &peer) == 0)
+        proc_credentials(&cred.pid, &cred.uid, &cred.gid);
+    uint32_t n = MIN(*ulen, (uint32_t)sizeof(cred));
+    if (n && !user_writable(val, n))
+        return -EFAULT;
+    memcpy(val, &cred, n);
+    *ulen = n;
+    return 0;
+}
+
 static long unix_getsockopt_call(struct file *f, const struct syscall_args *args)
 {
     int level = (int)args->a[1], name = (int)args->a[2], value;
@@ -515,6 +535,8 @@ static long unix_getsockopt_call(struct file *f, const struct syscall_args *args
         return -EOPNOTSUPP;
     if (!user_writable(ulen, sizeof(*ulen)))
         return -EFAULT;
+    if (name == SO_PEERCRED)
+        return peercred(f, val, ulen);
     switch (name) {
     case SO_TYPE:
         value = unix_type(f); /* UNIX_* are Linux's SOCK_* numbers */

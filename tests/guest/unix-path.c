@@ -54,6 +54,14 @@ static void test_stream_server(void)
     unlink(server_addr.sun_path);
     int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     want("socket AF_UNIX stream", l, 0);
+    struct pollfd fresh_poll = {.fd = l, .events = POLLIN | POLLOUT};
+    check("poll: unconnected is POLLOUT|POLLHUP",
+          poll(&fresh_poll, 1, 0) == 1 && fresh_poll.revents == (POLLOUT | POLLHUP));
+    struct ucred nobody;
+    socklen_t nlen = sizeof nobody;
+    check("SO_PEERCRED unconnected: nobody",
+          getsockopt(l, SOL_SOCKET, SO_PEERCRED, &nobody, &nlen) == 0 && nobody.pid == 0 &&
+              nobody.uid == (uid_t)-1 && nobody.gid == (gid_t)-1);
     want("connect before anything is bound",
          connect(l, (struct sockaddr *)&server_addr, server_len), ENOENT);
     want("bind path", bind(l, (struct sockaddr *)&server_addr, server_len), 0);
@@ -104,6 +112,11 @@ static void test_stream_server(void)
     len = sizeof a;
     check("getpeername: the server's path", getpeername(c, (struct sockaddr *)&a, &len) == 0 &&
                                                 strcmp(a.sun_path, server_addr.sun_path) == 0);
+    struct ucred cred;
+    len = sizeof cred;
+    check("SO_PEERCRED: this process", getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+                                           len == sizeof cred && cred.pid == getpid() &&
+                                           cred.uid == geteuid() && cred.gid == getegid());
     want("connect a connected socket", connect(c, (struct sockaddr *)&server_addr, server_len),
          EISCONN);
     check("poll: a connection waits", poll(&p, 1, 0) == 1 && p.revents == POLLIN);
