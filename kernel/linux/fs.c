@@ -10,6 +10,7 @@
 #include "fd.h"
 #include "lib.h"
 #include "mm.h"
+#include "proc.h"
 #include "syscalls.h"
 #include "tty.h"
 #include "vfs.h"
@@ -188,6 +189,17 @@ SYSCALL_DEFINE3(read, int, fd, void *, buf, size_t, count)
     return vfs_read(f, buf, count);
 }
 
+#define SIGPIPE 13
+
+/* A write to a pipe or socket whose reader is gone raises SIGPIPE in the
+ * writing thread, as on Linux (a program that ignores it sees EPIPE). */
+static long pipe_broken(long rc)
+{
+    if (rc == -EPIPE)
+        proc_signal_self(SIGPIPE);
+    return rc;
+}
+
 SYSCALL_DEFINE3(write, int, fd, const void *, buf, size_t, count)
 {
     struct file *f = file_of(fd);
@@ -196,7 +208,7 @@ SYSCALL_DEFINE3(write, int, fd, const void *, buf, size_t, count)
     count = MIN(count, (size_t)MAX_RW_COUNT);
     if (count && !user_readable(buf, count))
         return -EFAULT;
-    return vfs_write(f, buf, count);
+    return pipe_broken(vfs_write(f, buf, count));
 }
 
 SYSCALL_DEFINE4(pread64, int, fd, void *, buf, size_t, count, off_t, pos)
@@ -283,7 +295,7 @@ SYSCALL_DEFINE3(readv, int, fd, const struct linux_iovec *, iov, int, iovcnt)
 
 SYSCALL_DEFINE3(writev, int, fd, const struct linux_iovec *, iov, int, iovcnt)
 {
-    return rw_iov(fd, iov, iovcnt, -1, true);
+    return pipe_broken(rw_iov(fd, iov, iovcnt, -1, true));
 }
 
 static long positioned_iov(int fd, const struct linux_iovec *iov, int iovcnt, off_t pos, bool write)

@@ -285,11 +285,12 @@ static int unix_flags(int flags)
     return (flags & MSG_DONTWAIT ? UNIX_DONTWAIT : 0) | (flags & MSG_PEEK ? UNIX_PEEK : 0);
 }
 
-/* A send to a peer that is gone raises SIGPIPE, unless MSG_NOSIGNAL. */
+/* A send to a peer that is gone raises SIGPIPE in the sending thread,
+ * unless MSG_NOSIGNAL: for every family, as on Linux. */
 static long sent(long rc, int flags)
 {
     if (rc == -EPIPE && !(flags & MSG_NOSIGNAL))
-        proc_signal(SIGPIPE);
+        proc_signal_self(SIGPIPE);
     return rc;
 }
 
@@ -304,9 +305,15 @@ static long unix_sendto_call(struct file *f, const struct syscall_args *args)
         return rc;
     if (len && !user_readable(buf, len))
         return -EFAULT;
-    return sent(unix_sendto(f, buf, len, unix_flags(flags), uaddr ? &to : NULL), flags);
+    return unix_sendto(f, buf, len, unix_flags(flags), uaddr ? &to : NULL);
 }
-SOCKET_CALL(sendto)
+
+long sys_sendto(const struct syscall_args *args)
+{
+    struct file *f = unix_file(args);
+    long rc = f ? unix_sendto_call(f, args) : not_unix(inet_sendto, args);
+    return sent(rc, (int)args->a[3]);
+}
 
 static long unix_recvfrom_call(struct file *f, const struct syscall_args *args)
 {
@@ -452,9 +459,15 @@ static long unix_sendmsg_call(struct file *f, const struct syscall_args *args)
     rc = unix_sendmsg(f, buf, total, unix_flags(flags), m->name ? &to : NULL, &rights);
     unix_rights_put(&rights); /* what a failed send left */
     kfree(buf);
-    return sent(rc, flags);
+    return rc;
 }
-SOCKET_CALL(sendmsg)
+
+long sys_sendmsg(const struct syscall_args *args)
+{
+    struct file *f = unix_file(args);
+    long rc = f ? unix_sendmsg_call(f, args) : not_unix(inet_sendmsg, args);
+    return sent(rc, (int)args->a[2]);
+}
 
 static long unix_recvmsg_call(struct file *f, const struct syscall_args *args)
 {

@@ -69,6 +69,8 @@ static void test_stream_echo(void)
     check("no SIGPIPE with MSG_NOSIGNAL", sigpipes == 0);
     want("send to a closed peer", send(sv[0], "x", 1, 0), EPIPE);
     check("SIGPIPE without it", sigpipes == 1);
+    want("write to a closed peer", write(sv[0], "x", 1), EPIPE);
+    check("SIGPIPE from write too", sigpipes == 2);
     close(sv[0]);
 }
 

@@ -17,6 +17,7 @@
 extern jmp_buf *kshim_panic_jmp;
 extern char kshim_panic_msg[256];
 extern int kshim_deadlocks;
+extern int kshim_self_signals[65];
 extern bool kshim_console_capture;
 extern char kshim_console[4096];
 extern size_t kshim_console_len;
@@ -31,11 +32,11 @@ extern size_t kshim_console_len;
     X(pwrite64)                                                                                    \
     X(open)                                                                                        \
     X(openat)                                                                                      \
-    X(close) X(lseek) X(fstat) X(stat) X(lstat) X(newfstatat) X(statx) X(getdents64) X(access)     \
-        X(faccessat) X(readlink) X(getcwd) X(chdir) X(fchdir) X(mkdir) X(rmdir) X(unlink)          \
-            X(unlinkat) X(rename) X(renameat2) X(fcntl) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2)    \
-                X(ioctl) X(umask) X(ftruncate) X(truncate) X(fsync) X(symlink) X(sendfile)         \
-                    X(close_range) X(link)
+    X(close)                                                                                       \
+    X(lseek) X(fstat) X(stat) X(lstat) X(newfstatat) X(statx) X(getdents64) X(access) X(faccessat) \
+        X(readlink) X(getcwd) X(chdir) X(fchdir) X(mkdir) X(rmdir) X(unlink) X(unlinkat) X(rename) \
+            X(renameat2) X(fcntl) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2) X(ioctl) X(umask)        \
+                X(ftruncate) X(truncate) X(fsync) X(symlink) X(sendfile) X(close_range) X(link)
 #define DECLARE(n) long sys_##n(const struct syscall_args *);
 HANDLERS(DECLARE)
 
@@ -642,12 +643,14 @@ static void test_pipes(void)
     CHECK(SYS3(read, p[0], buf, sizeof(buf)) == 0);
     CHECK(SYS1(close, p[0]) == 0);
 
-    /* The reader gone: EPIPE. */
+    /* The reader gone: EPIPE, and SIGPIPE (13) for the writer. */
     CHECK(SYS2(pipe2, p, O_CLOEXEC) == 0);
     CHECK(SYS3(fcntl, p[0], F_GETFD, 0) == FD_CLOEXEC);
     CHECK(SYS2(pipe2, p, 0x40) == -EINVAL);
     CHECK(SYS1(close, p[0]) == 0);
+    int sigpipes = kshim_self_signals[13];
     CHECK(write_str(p[1], "x") == -EPIPE);
+    CHECK(kshim_self_signals[13] == sigpipes + 1);
     CHECK(SYS1(close, p[1]) == 0);
 
     /* A blocking read that nothing could ever satisfy sleeps for good: the
