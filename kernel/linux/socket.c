@@ -362,6 +362,8 @@ static long rights_add(struct unix_rights *r, const int *fds, size_t n)
 {
     if (r->n + n > UNIX_MAX_RIGHTS)
         return -EINVAL;
+    if (n == 0)
+        return 0;
     struct file **grown = kmalloc((r->n + n) * sizeof(*grown));
     if (!grown)
         return -ENOMEM;
