@@ -1,5 +1,5 @@
 // cpus: 1 2
-// native-aarch64: no (qemu-aarch64 translates control messages itself and differs on a truncated one)
+// native-aarch64: no (qemu-aarch64 translates control messages itself)
 // socketpair(AF_UNIX): a stream echoed by a second thread (several writes,
 // partial reads, end of file once the thread closes its end, EPIPE with
 // MSG_NOSIGNAL, SIGPIPE without it), shutdown(SHUT_WR), datagrams and
