@@ -32,11 +32,11 @@ extern size_t kshim_console_len;
     X(pwrite64)                                                                                    \
     X(open)                                                                                        \
     X(openat)                                                                                      \
-    X(close)                                                                                       \
-    X(lseek) X(fstat) X(stat) X(lstat) X(newfstatat) X(statx) X(getdents64) X(access) X(faccessat) \
-        X(readlink) X(getcwd) X(chdir) X(fchdir) X(mkdir) X(rmdir) X(unlink) X(unlinkat) X(rename) \
-            X(renameat2) X(fcntl) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2) X(ioctl) X(umask)        \
-                X(ftruncate) X(truncate) X(fsync) X(symlink) X(sendfile) X(close_range) X(link)
+    X(close) X(lseek) X(fstat) X(stat) X(lstat) X(newfstatat) X(statx) X(getdents64) X(access)     \
+        X(faccessat) X(readlink) X(getcwd) X(chdir) X(fchdir) X(mkdir) X(rmdir) X(unlink)          \
+            X(unlinkat) X(rename) X(renameat2) X(fcntl) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2)    \
+                X(ioctl) X(umask) X(ftruncate) X(truncate) X(fsync) X(symlink) X(sendfile)         \
+                    X(close_range) X(link)
 #define DECLARE(n) long sys_##n(const struct syscall_args *);
 HANDLERS(DECLARE)
 
