@@ -8,6 +8,7 @@ set -eu
 subsystem_of() {
     case $1 in
     */kernel/core/pipe.c.o) echo pipes ;;
+    */kernel/core/unix.c.o | */kernel/linux/socket.c.o) echo unix-sockets ;;
     */kernel/linux/poll.c.o | */kernel/core/poll.c.o) echo poll-epoll-eventfd ;;
     */kernel/linux/thread.c.o | */kernel/core/futex.c.o) echo threads-futexes ;;
     */kernel/core/sched.c.o | */kernel/core/waitq.c.o) echo scheduler ;;

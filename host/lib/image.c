@@ -214,10 +214,11 @@ out:
 
 /* Functions whose presence means the program uses sockets: the C
    libraries' (a static program links only those it calls), and the Go
-   runtime's (its syscall and net packages). */
+   runtime's (its syscall and net packages). Not socketpair: its AF_UNIX
+   sockets are the kernel's own (kernel/core/unix.c), no network needed. */
 static const char *const socket_symbols[] = {
-    "socket",      "socketpair",    "connect",    "bind",           "accept",         "accept4",
-    "getaddrinfo", "gethostbyname", "net.socket", "syscall.socket", "syscall.Socket", NULL};
+    "socket",        "connect",    "bind",           "accept",         "accept4", "getaddrinfo",
+    "gethostbyname", "net.socket", "syscall.socket", "syscall.Socket", NULL};
 
 static bool is_socket_symbol(const char *name)
 {

@@ -16,13 +16,21 @@ static const char *const needs_sigreturn[] = {"rt_sigaction", NULL};
 static const char *const smp_calls[] = {
     "clone", "clone3", "sched_getaffinity", "sched_setaffinity", "getcpu", NULL};
 
-/* Subsystems whose handlers live elsewhere (pipe2 is a file call), or that
-   a hook brings in: the calls that pull them in. */
+/* Subsystems whose handlers live elsewhere (pipe2 is a file call; the
+   socket calls are kernel/linux/socket.c's, which hands all but AF_UNIX to
+   the network object), or that a hook brings in: the calls that pull them
+   in. */
 static const char *const *pulled_by(const char *subsystem)
 {
     static const char *const pipes[] = {"pipe", "pipe2", NULL};
+    static const char *const network[] = {"socket",      "bind",       "listen",     "accept",
+                                          "accept4",     "connect",    "sendto",     "recvfrom",
+                                          "sendmsg",     "recvmsg",    "shutdown",   "getsockname",
+                                          "getpeername", "setsockopt", "getsockopt", NULL};
     if (strcmp(subsystem, "pipes") == 0)
         return pipes;
+    if (strcmp(subsystem, "network") == 0)
+        return network;
     if (strcmp(subsystem, "smp") == 0)
         return smp_calls;
     return NULL;
@@ -389,7 +397,7 @@ char *spec_explain(const struct spec *s, const struct spec_table *t, const char 
             snprintf(sym, sizeof(sym), "sys_%s", t->name[k]);
             const char *sub = owner_of(&o, sym);
             bool in = s->specialized ? s->in[t->nr[k]] : handler[t->nr[k]];
-            bool pulls = via ? in && one_of(t->name[k], via)
+            bool pulls = via ? in && bytes[i] && one_of(t->name[k], via)
                              : handler[t->nr[k]] && sub && strcmp(sub, o.names[i]) == 0;
             if (pulls)
                 json_array_append_new(pulled, json_string(t->name[k]));

@@ -865,6 +865,20 @@ int vfs_mknod_generated(const char *path, uint32_t mode, const struct file_ops *
     return mknod_with_ops(path, VFS_REG, mode, ops, &ip);
 }
 
+int vfs_mknod_socket(struct inode *at, const char *path, uint32_t mode, struct inode **out)
+{
+    struct last_name ln;
+    int err = resolve_parent(at, path, &ln);
+    if (err)
+        return err;
+    if (is_special(&ln) || lookup_last(&ln))
+        return -EEXIST;
+    err = check_dir_alive(ln.dir);
+    if (err)
+        return err;
+    return ln.dir->iops->mknod(ln.dir, ln.name, ln.len, VFS_SOCK, mode & 07777 & ~umask_bits, out);
+}
+
 /* ---- working directory and umask ------------------------------------------------ */
 
 int vfs_fchdir(struct inode *dir)

@@ -55,6 +55,9 @@
 #ifndef EDESTADDRREQ
 #define EDESTADDRREQ 89
 #endif
+#ifndef EPROTOTYPE
+#define EPROTOTYPE 91
+#endif
 #ifndef EMSGSIZE
 #define EMSGSIZE 90
 #endif
@@ -63,6 +66,9 @@
 #endif
 #ifndef EPROTONOSUPPORT
 #define EPROTONOSUPPORT 93
+#endif
+#ifndef ESOCKTNOSUPPORT
+#define ESOCKTNOSUPPORT 94
 #endif
 #ifndef EAFNOSUPPORT
 #define EAFNOSUPPORT 97

@@ -37,6 +37,12 @@ void proc_signal(int sig);
 /* A timer's signal (si_code SI_TIMER): to thread tid, or the process when
  * tid is 0 or gone. */
 void proc_signal_timer(int tid, int sig);
+/* A signal the calling thread brought on itself (SIGPIPE from a write to a
+ * pipe or socket whose reader is gone), to that thread, as Linux sends it. */
+void proc_signal_self(int sig);
+/* The program's pid and effective user and group ids (kernel/linux/cred.c),
+ * for SO_PEERCRED: both ends of an AF_UNIX socket are the one process. */
+void proc_credentials(int *pid, uint32_t *uid, uint32_t *gid);
 
 /* Looks up the program's symbol nearest below addr; false if none. */
 bool proc_symbol(uintptr_t addr, const char **name, uintptr_t *offset);

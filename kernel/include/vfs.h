@@ -27,6 +27,7 @@ enum vfs_type {
     VFS_LNK,
     VFS_CHR,
     VFS_FIFO,
+    VFS_SOCK, /* a name an AF_UNIX socket is bound to (unix.h) */
 };
 
 struct inode;
@@ -272,6 +273,9 @@ int vfs_mknod_device(const char *path, uint32_t mode, const struct file_ops *ops
 /* A regular file of size 0 whose open files use ops: its content is made
  * when read, as Linux's /proc files are. */
 int vfs_mknod_generated(const char *path, uint32_t mode, const struct file_ops *ops);
+/* The node bind(2) makes for an AF_UNIX socket (opening it fails, ENXIO):
+ * -EEXIST when path names anything already. Borrowed, as vfs_lookup's. */
+int vfs_mknod_socket(struct inode *at, const char *path, uint32_t mode, struct inode **out);
 
 /* The process's working directory and file-creation mask. */
 int vfs_chdir(struct inode *at, const char *path);

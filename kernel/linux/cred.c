@@ -11,6 +11,7 @@
  */
 #include "errno.h"
 #include "lib.h"
+#include "proc.h"
 #include "syscalls.h"
 
 #define PROGRAM_PID 1
@@ -24,6 +25,13 @@ struct ids {
 static struct ids uid, gid;
 static uint32_t groups[GROUPS_MAX];
 static size_t ngroups;
+
+void proc_credentials(int *pid, uint32_t *u, uint32_t *g)
+{
+    *pid = PROGRAM_PID;
+    *u = uid.effective;
+    *g = gid.effective;
+}
 
 static bool privileged(void)
 {

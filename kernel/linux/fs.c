@@ -11,6 +11,7 @@
 #include "flock.h"
 #include "lib.h"
 #include "mm.h"
+#include "proc.h"
 #include "syscalls.h"
 #include "tty.h"
 #include "vfs.h"
@@ -150,6 +151,8 @@ static uint32_t linux_type_bits(enum vfs_type type)
         return S_IFCHR;
     case VFS_FIFO:
         return S_IFIFO;
+    case VFS_SOCK:
+        return S_IFSOCK;
     }
     return 0;
 }
@@ -167,6 +170,8 @@ static uint8_t linux_dirent_type(enum vfs_type type)
         return DT_CHR;
     case VFS_FIFO:
         return DT_FIFO;
+    case VFS_SOCK:
+        return DT_SOCK;
     }
     return DT_UNKNOWN;
 }
@@ -190,6 +195,17 @@ SYSCALL_DEFINE3(read, int, fd, void *, buf, size_t, count)
     return vfs_read(f, buf, count);
 }
 
+#define SIGPIPE 13
+
+/* A write to a pipe or socket whose reader is gone raises SIGPIPE in the
+ * writing thread, as on Linux (a program that ignores it sees EPIPE). */
+static long pipe_broken(long rc)
+{
+    if (rc == -EPIPE)
+        proc_signal_self(SIGPIPE);
+    return rc;
+}
+
 SYSCALL_DEFINE3(write, int, fd, const void *, buf, size_t, count)
 {
     struct file *f = file_of(fd);
@@ -198,7 +214,7 @@ SYSCALL_DEFINE3(write, int, fd, const void *, buf, size_t, count)
     count = MIN(count, (size_t)MAX_RW_COUNT);
     if (count && !user_readable(buf, count))
         return -EFAULT;
-    return vfs_write(f, buf, count);
+    return pipe_broken(vfs_write(f, buf, count));
 }
 
 SYSCALL_DEFINE4(pread64, int, fd, void *, buf, size_t, count, off_t, pos)
@@ -285,7 +301,7 @@ SYSCALL_DEFINE3(readv, int, fd, const struct linux_iovec *, iov, int, iovcnt)
 
 SYSCALL_DEFINE3(writev, int, fd, const struct linux_iovec *, iov, int, iovcnt)
 {
-    return rw_iov(fd, iov, iovcnt, -1, true);
+    return pipe_broken(rw_iov(fd, iov, iovcnt, -1, true));
 }
 
 static long positioned_iov(int fd, const struct linux_iovec *iov, int iovcnt, off_t pos, bool write)

@@ -1,10 +1,14 @@
 /*
- * The Linux socket calls, translated to the network stack (net.h) and the
- * VFS. Built into the network object (lib/unikit/ARCH/net.o): a program
- * that never uses these calls carries none of it. Sockets are files with a
- * poll queue, so poll, select and epoll (kernel/linux/poll.c) wait on them
- * as on any file.
+ * The Linux socket calls for AF_INET, translated to the network stack
+ * (net.h) and the VFS. Built into the network object
+ * (lib/unikit/ARCH/net.o): a program that never uses these calls carries
+ * none of it. The system calls themselves are kernel/linux/socket.c's,
+ * which handles AF_UNIX and hands every other socket to these inet_NAME
+ * handlers when the image has them. Sockets are files with a poll queue,
+ * so poll, select and epoll (kernel/linux/poll.c) wait on them as on any
+ * file.
  */
+#define SYSCALL_NAME(name) inet_##name
 #include "abi.h"
 #include "errno.h"
 #include "fd.h"
@@ -182,7 +186,7 @@ SYSCALL_DEFINE4(accept4, int, fd, void *, uaddr, uint32_t *, ulen, int, flags)
 SYSCALL_DEFINE3(accept, int, fd, void *, uaddr, uint32_t *, ulen)
 {
     struct syscall_args a = {.a = {fd, (long)uaddr, (long)ulen, 0}};
-    return sys_accept4(&a);
+    return inet_accept4(&a);
 }
 
 SYSCALL_DEFINE3(connect, int, fd, const void *, uaddr, uint32_t, len)

@@ -339,6 +339,12 @@ void proc_signal(int sig)
         send_to_process(sig);
 }
 
+void proc_signal_self(int sig)
+{
+    if (sig > 0 && sig <= NSIG && !current->is_kthread)
+        send_signal(current, sig);
+}
+
 void proc_signal_timer(int tid, int sig)
 {
     if (sig <= 0 || sig > NSIG || sig == SIGKILL || sig == SIGSTOP)

@@ -33,11 +33,18 @@ long syscall_dispatch(const struct syscall_args *args);
 /* The table's name for a system call number; NULL if none. */
 const char *syscall_name(long nr);
 
+/* The handler's name: a file may define SYSCALL_NAME before including
+ * this to make handlers for another layer's table (kernel/linux/net.c's
+ * inet_NAME, which kernel/linux/socket.c calls). */
+#ifndef SYSCALL_NAME
+#define SYSCALL_NAME(name) sys_##name
+#endif
+
 #define SC_ARG(t, i) ((t)(args->a[i]))
 
 #define SYSCALL_DEFINE0(name)                                                                      \
     static long do_##name(void);                                                                   \
-    long sys_##name(const struct syscall_args *args)                                               \
+    long SYSCALL_NAME(name)(const struct syscall_args *args)                                       \
     {                                                                                              \
         (void)args;                                                                                \
         return do_##name();                                                                        \
@@ -45,35 +52,35 @@ const char *syscall_name(long nr);
     static long do_##name(void)
 #define SYSCALL_DEFINE1(name, t1, a1)                                                              \
     static long do_##name(t1 a1);                                                                  \
-    long sys_##name(const struct syscall_args *args)                                               \
+    long SYSCALL_NAME(name)(const struct syscall_args *args)                                       \
     {                                                                                              \
         return do_##name(SC_ARG(t1, 0));                                                           \
     }                                                                                              \
     static long do_##name(t1 a1)
 #define SYSCALL_DEFINE2(name, t1, a1, t2, a2)                                                      \
     static long do_##name(t1 a1, t2 a2);                                                           \
-    long sys_##name(const struct syscall_args *args)                                               \
+    long SYSCALL_NAME(name)(const struct syscall_args *args)                                       \
     {                                                                                              \
         return do_##name(SC_ARG(t1, 0), SC_ARG(t2, 1));                                            \
     }                                                                                              \
     static long do_##name(t1 a1, t2 a2)
 #define SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)                                              \
     static long do_##name(t1 a1, t2 a2, t3 a3);                                                    \
-    long sys_##name(const struct syscall_args *args)                                               \
+    long SYSCALL_NAME(name)(const struct syscall_args *args)                                       \
     {                                                                                              \
         return do_##name(SC_ARG(t1, 0), SC_ARG(t2, 1), SC_ARG(t3, 2));                             \
     }                                                                                              \
     static long do_##name(t1 a1, t2 a2, t3 a3)
 #define SYSCALL_DEFINE4(name, t1, a1, t2, a2, t3, a3, t4, a4)                                      \
     static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4);                                             \
-    long sys_##name(const struct syscall_args *args)                                               \
+    long SYSCALL_NAME(name)(const struct syscall_args *args)                                       \
     {                                                                                              \
         return do_##name(SC_ARG(t1, 0), SC_ARG(t2, 1), SC_ARG(t3, 2), SC_ARG(t4, 3));              \
     }                                                                                              \
     static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4)
 #define SYSCALL_DEFINE5(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)                              \
     static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);                                      \
-    long sys_##name(const struct syscall_args *args)                                               \
+    long SYSCALL_NAME(name)(const struct syscall_args *args)                                       \
     {                                                                                              \
         return do_##name(SC_ARG(t1, 0), SC_ARG(t2, 1), SC_ARG(t3, 2), SC_ARG(t4, 3),               \
                          SC_ARG(t5, 4));                                                           \
@@ -81,7 +88,7 @@ const char *syscall_name(long nr);
     static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5)
 #define SYSCALL_DEFINE6(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6)                      \
     static long do_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6);                               \
-    long sys_##name(const struct syscall_args *args)                                               \
+    long SYSCALL_NAME(name)(const struct syscall_args *args)                                       \
     {                                                                                              \
         return do_##name(SC_ARG(t1, 0), SC_ARG(t2, 1), SC_ARG(t3, 2), SC_ARG(t4, 3),               \
                          SC_ARG(t5, 4), SC_ARG(t6, 5));                                            \

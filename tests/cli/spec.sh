@@ -5,12 +5,14 @@
 # only through syscall(2) with a constant is found and works; a computed
 # number keeps the full kernel and says so; the Unikfile's syscalls: adds a
 # call, specialize: false turns it off, and a name no table has is one
-# error naming the field and line; `inspect --explain` for hello and httpd.
+# error naming the field and line; `inspect --explain` for hello, httpd
+# and a program whose only sockets come from socketpair (AF_UNIX, the
+# kernel's own: no network object).
 # One line per check: "ok spec-X", "FAIL spec-X" or "skip spec-X: why".
 
 suite=spec
 tests="hello-symbols-x86_64 hello-symbols-aarch64 full-symbols build-line via-syscall computed
-unikfile-adds specialize-false bad-name explain-hello explain-httpd"
+unikfile-adds specialize-false bad-name explain-hello explain-httpd explain-socketpair"
 . "$(dirname "$0")/lib.sh"
 fixtures=$fixtures/spec
 out=$tmp/out err=$tmp/err
@@ -32,9 +34,10 @@ symbols_absent() {
     pass "$name"
 }
 
-# The subsystems hello must not carry: threads, signal frames, pipes, epoll, SMP.
+# The subsystems hello must not carry: threads, signal frames, pipes, epoll,
+# SMP, AF_UNIX sockets.
 left_out="sys_clone thread_clone sys_rt_sigaction sigframe_setup sys_rt_sigreturn vfs_pipe sys_pipe2
-sys_epoll_create1 sys_epoll_wait sys_eventfd2 smp_start arch_cpu_start"
+sys_epoll_create1 sys_epoll_wait sys_eventfd2 smp_start arch_cpu_start sys_socketpair unix_pair"
 for arch in x86_64 aarch64; do
     # shellcheck disable=SC2086 # one argument per symbol
     if UNIKIT_KEEP_SYMBOLS=1 u build -q --arch "$arch" -o "$tmp/hello-$arch.elf" "$root/examples/hello"; then
@@ -167,4 +170,20 @@ explain_ok explain-hello hello '^x86_64: specialised$' '^aarch64: specialised$' 
 u build "$root/examples/httpd"
 explain_ok explain-httpd httpd '^x86_64: specialised$' '^  network +(linked|part) +[0-9]+ .*socket' \
     '^  network +(linked|part) +[0-9]+ .*accept' '^  system calls: .*bind'
+mkdir -p "$tmp/pair"
+cat >"$tmp/pair/pair.c" <<'EOF'
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void)
+{
+    int sv[2];
+    char c;
+    return socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || write(sv[0], "x", 1) != 1 ||
+           read(sv[1], &c, 1) != 1 || c != 'x';
+}
+EOF
+printf 'name: pair\nbuild:\n  sources: [pair.c]\narch: [x86_64]\n' >"$tmp/pair/Unikfile"
+u build "$tmp/pair"
+explain_ok explain-socketpair pair '^  network +left out +0 +0 *$' \
+    '^  unix-sockets +(linked|part) +[1-9][0-9]* .*socketpair'
 [ "$failures" -eq 0 ]

@@ -100,8 +100,22 @@ static inline const char *errno_name(int e)
         return "ENOTCONN";
     case EINPROGRESS:
         return "EINPROGRESS";
+    case EADDRINUSE:
+        return "EADDRINUSE";
+    case EISCONN:
+        return "EISCONN";
+    case EPROTOTYPE:
+        return "EPROTOTYPE";
+    case EAFNOSUPPORT:
+        return "EAFNOSUPPORT";
     case ENOTSOCK:
         return "ENOTSOCK";
+    case ENXIO:
+        return "ENXIO";
+    case ESOCKTNOSUPPORT:
+        return "ESOCKTNOSUPPORT";
+    case EPROTONOSUPPORT:
+        return "EPROTONOSUPPORT";
     default:
         snprintf(other, sizeof other, "errno%d", e);
         return other;

@@ -150,6 +150,14 @@ struct file *hoststream_open(int fd)
     return NULL;
 }
 
+/* Signals a thread raises on itself (SIGPIPE), counted by number. */
+int kshim_self_signals[65];
+void proc_signal_self(int sig)
+{
+    if (sig > 0 && sig <= 64)
+        kshim_self_signals[sig]++;
+}
+
 /* Nor a terminal: no file answers the terminal's ioctls. */
 bool tty_is(struct file *f)
 {

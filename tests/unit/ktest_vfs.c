@@ -17,6 +17,7 @@
 extern jmp_buf *kshim_panic_jmp;
 extern char kshim_panic_msg[256];
 extern int kshim_deadlocks;
+extern int kshim_self_signals[65];
 extern bool kshim_console_capture;
 extern char kshim_console[4096];
 extern size_t kshim_console_len;
@@ -649,12 +650,14 @@ static void test_pipes(void)
     CHECK(SYS3(read, p[0], buf, sizeof(buf)) == 0);
     CHECK(SYS1(close, p[0]) == 0);
 
-    /* The reader gone: EPIPE. */
+    /* The reader gone: EPIPE, and SIGPIPE (13) for the writer. */
     CHECK(SYS2(pipe2, p, O_CLOEXEC) == 0);
     CHECK(SYS3(fcntl, p[0], F_GETFD, 0) == FD_CLOEXEC);
     CHECK(SYS2(pipe2, p, 0x40) == -EINVAL);
     CHECK(SYS1(close, p[0]) == 0);
+    int sigpipes = kshim_self_signals[13];
     CHECK(write_str(p[1], "x") == -EPIPE);
+    CHECK(kshim_self_signals[13] == sigpipes + 1);
     CHECK(SYS1(close, p[1]) == 0);
 
     /* A blocking read that nothing could ever satisfy sleeps for good: the
