@@ -652,7 +652,9 @@ int vfs_fsync(struct file *f, bool datasync)
 
 /* ---- the name space ----------------------------------------------------------- */
 
-int vfs_mkdir(struct inode *at, const char *path, uint32_t mode)
+/* A new node of type at path, which must not exist yet (mkdir, bind). */
+static int make_node(struct inode *at, const char *path, enum vfs_type type, uint32_t mode,
+                     struct inode **out)
 {
     struct last_name ln;
     int err = resolve_parent(at, path, &ln);
@@ -663,8 +665,13 @@ int vfs_mkdir(struct inode *at, const char *path, uint32_t mode)
     err = check_dir_alive(ln.dir);
     if (err)
         return err;
+    return ln.dir->iops->mknod(ln.dir, ln.name, ln.len, type, mode & ~umask_bits, out);
+}
+
+int vfs_mkdir(struct inode *at, const char *path, uint32_t mode)
+{
     struct inode *ip;
-    return ln.dir->iops->mknod(ln.dir, ln.name, ln.len, VFS_DIR, mode & 01777 & ~umask_bits, &ip);
+    return make_node(at, path, VFS_DIR, mode & 01777, &ip);
 }
 
 int vfs_rmdir(struct inode *at, const char *path)
@@ -867,16 +874,7 @@ int vfs_mknod_generated(const char *path, uint32_t mode, const struct file_ops *
 
 int vfs_mknod_socket(struct inode *at, const char *path, uint32_t mode, struct inode **out)
 {
-    struct last_name ln;
-    int err = resolve_parent(at, path, &ln);
-    if (err)
-        return err;
-    if (is_special(&ln) || lookup_last(&ln))
-        return -EEXIST;
-    err = check_dir_alive(ln.dir);
-    if (err)
-        return err;
-    return ln.dir->iops->mknod(ln.dir, ln.name, ln.len, VFS_SOCK, mode & 07777 & ~umask_bits, out);
+    return make_node(at, path, VFS_SOCK, mode & 07777, out);
 }
 
 /* ---- working directory and umask ------------------------------------------------ */

@@ -302,6 +302,16 @@ struct linux_iovec {
 
 #define UIO_MAXIOV 1024
 
+struct linux_msghdr {
+    void *name;
+    uint32_t namelen;
+    struct linux_iovec *iov;
+    size_t iovlen;
+    void *control;
+    size_t controllen;
+    int flags;
+};
+
 struct linux_timespec {
     long tv_sec, tv_nsec;
 };

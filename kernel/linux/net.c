@@ -56,16 +56,6 @@ struct linux_sockaddr_in {
     uint8_t zero[8];
 };
 
-struct linux_msghdr {
-    void *name;
-    uint32_t namelen;
-    struct linux_iovec *iov;
-    size_t iovlen;
-    void *control;
-    size_t controllen;
-    int flags;
-};
-
 static uint16_t swap16(uint16_t v)
 {
     return (uint16_t)(v << 8 | v >> 8);
@@ -235,31 +225,12 @@ SYSCALL_DEFINE6(recvfrom, int, fd, void *, buf, size_t, len, int, flags, void *,
     return n;
 }
 
-/* Gathers or scatters a message's vector through one kernel buffer: a
- * datagram must leave or arrive whole. */
-static long msg_check(const struct linux_msghdr *m, bool to_user, size_t *total)
-{
-    if (!user_readable(m, sizeof(*m)) || m->iovlen > 1024)
-        return -EFAULT;
-    if (m->iovlen && !user_readable(m->iov, m->iovlen * sizeof(*m->iov)))
-        return -EFAULT;
-    *total = 0;
-    for (size_t i = 0; i < m->iovlen; i++) {
-        struct linux_iovec v = m->iov[i];
-        if (v.iov_len && (to_user ? !user_writable(v.iov_base, v.iov_len)
-                                  : !user_readable(v.iov_base, v.iov_len)))
-            return -EFAULT;
-        *total += v.iov_len;
-    }
-    return *total > (1u << 30) ? -EMSGSIZE : 0;
-}
-
 SYSCALL_DEFINE3(sendmsg, int, fd, const struct linux_msghdr *, m, int, flags)
 {
     int err;
     struct file *f = socket_of(fd, &err);
     size_t total;
-    if (!f || (err = (int)msg_check(m, false, &total)) < 0)
+    if (!f || (err = (int)msghdr_check(m, false, &total)) < 0)
         return err;
     struct net_addr a;
     if (m->name && (err = addr_in(m->name, m->namelen, &a)) < 0)
@@ -282,7 +253,7 @@ SYSCALL_DEFINE3(recvmsg, int, fd, struct linux_msghdr *, m, int, flags)
     int err;
     struct file *f = socket_of(fd, &err);
     size_t total;
-    if (!f || (err = (int)msg_check(m, true, &total)) < 0)
+    if (!f || (err = (int)msghdr_check(m, true, &total)) < 0)
         return err;
     if (!user_writable(m, sizeof(*m)))
         return -EFAULT;

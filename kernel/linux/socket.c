@@ -66,16 +66,6 @@ struct linux_sockaddr_un {
     char path[UNIX_PATH_MAX];
 };
 
-struct linux_msghdr {
-    void *name;
-    uint32_t namelen;
-    struct linux_iovec *iov;
-    size_t iovlen;
-    void *control;
-    size_t controllen;
-    int flags;
-};
-
 /* The AF_UNIX socket the call's first argument names; NULL for any other
  * descriptor, which goes to the network object. */
 static struct file *unix_file(const struct syscall_args *args)
@@ -329,8 +319,7 @@ static long unix_recvfrom_call(struct file *f, const struct syscall_args *args)
 }
 SOCKET_CALL(recvfrom)
 
-/* The message's vector, checked; its total length in *total. */
-static long unix_msg_check(const struct linux_msghdr *m, bool to_user, size_t *total)
+long msghdr_check(const struct linux_msghdr *m, bool to_user, size_t *total)
 {
     if (!user_readable(m, sizeof(*m)) || m->iovlen > 1024)
         return -EFAULT;
@@ -442,7 +431,7 @@ static long unix_sendmsg_call(struct file *f, const struct syscall_args *args)
     const struct linux_msghdr *m = (const void *)args->a[1];
     int flags = (int)args->a[2];
     size_t total;
-    long rc = unix_msg_check(m, false, &total);
+    long rc = msghdr_check(m, false, &total);
     struct unix_addr to;
     if (rc == 0 && m->name)
         rc = sun_in(m->name, m->namelen, &to);
@@ -475,7 +464,7 @@ static long unix_recvmsg_call(struct file *f, const struct syscall_args *args)
 {
     struct linux_msghdr *m = (void *)args->a[1];
     size_t total;
-    long rc = unix_msg_check(m, true, &total);
+    long rc = msghdr_check(m, true, &total);
     if (rc < 0)
         return rc;
     if (!user_writable(m, sizeof(*m)))

@@ -112,6 +112,12 @@ void syscall_warn_once(long nr, const char *name, const char *what);
    architecture's table has it (a handler calls it before it first sleeps). */
 void syscall_warn_current(const char *what);
 
+struct linux_msghdr;
+/* sendmsg/recvmsg: the message's vector readable (or, to_user, writable) and
+ * its total length in *total; -EFAULT or -EMSGSIZE (socket.c). A datagram
+ * leaves or arrives whole, so the vector goes through one kernel buffer. */
+long msghdr_check(const struct linux_msghdr *m, bool to_user, size_t *total);
+
 /* The terminal's ioctls (tty.c); -ENOTTY for others. */
 long tty_ioctl(unsigned cmd, unsigned long arg);
 
