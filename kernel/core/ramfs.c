@@ -11,6 +11,12 @@
  * unpacked from the boot archive reads straight from the archive ("backing")
  * until a write copies the chunks it touches: booting copies nothing.
  *
+ * A full chunk is a whole physical page (page_alloc), so that a MAP_SHARED
+ * mapping maps the file's own pages into the program (ramfs_map_page): the
+ * mapping and read()/write() see the same bytes, and msync has nothing to
+ * do. Mapping page 0 grows a small chunk 0 to a page first. Shrinking a
+ * mapped file unmaps the pages it frees (vm_file_shrunk) before freeing them.
+ *
  * Invariant: bytes past the file size, in chunks and in the backing, read
  * as zeros: truncation zeroes chunk tails and shortens the backing.
  */
@@ -18,6 +24,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "vfs.h"
+#include "vm.h"
 
 #define RAMFS_CHUNK     PAGE_SIZE
 #define RAMFS_MIN_CHUNK 64
@@ -299,6 +306,23 @@ static size_t chunk_cap(struct ramfs_inode *ri, size_t ci)
     return ci == 0 ? ri->reg.cap0 : RAMFS_CHUNK;
 }
 
+/* Zero-filled; a full chunk is a page of its own, a smaller one comes from the heap. */
+static uint8_t *chunk_alloc(size_t cap)
+{
+    if (cap < RAMFS_CHUNK)
+        return kzalloc(cap);
+    uintptr_t pa = page_alloc(1);
+    return pa ? phys_to_virt(pa) : NULL;
+}
+
+static void chunk_free(uint8_t *c, size_t cap)
+{
+    if (c && cap < RAMFS_CHUNK)
+        kfree(c);
+    else if (c)
+        page_free(virt_to_phys(c), 1);
+}
+
 /* Copies n bytes at pos (all inside chunk pos / RAMFS_CHUNK) into dst. */
 static void read_chunk(struct ramfs_inode *ri, uint64_t pos, uint8_t *dst, size_t n)
 {
@@ -378,21 +402,21 @@ static int prepare_chunk(struct ramfs_inode *ri, size_t ci, size_t end)
         return 0;
     if (c) { /* chunk 0 is too small: grow it */
         size_t cap = small_cap(MAX(end, ri->reg.cap0 * 2));
-        c = krealloc(c, cap);
-        if (!c)
+        uint8_t *grown = chunk_alloc(cap);
+        if (!grown)
             return -ENOSPC;
-        memset(c + ri->reg.cap0, 0, cap - ri->reg.cap0);
-        ri->reg.chunks[0] = c;
+        memcpy(grown, c, ri->reg.cap0);
+        chunk_free(c, ri->reg.cap0);
+        ri->reg.chunks[0] = grown;
         ri->reg.cap0 = cap;
         return 0;
     }
     size_t cap = ci == 0 ? small_cap(MAX(end, backed)) : RAMFS_CHUNK;
-    c = kmalloc(cap);
+    c = chunk_alloc(cap);
     if (!c)
         return -ENOSPC;
     if (backed)
         memcpy(c, ri->reg.backing + (uint64_t)ci * RAMFS_CHUNK, backed);
-    memset(c + backed, 0, cap - backed);
     ri->reg.chunks[ci] = c;
     if (ci == 0)
         ri->reg.cap0 = cap;
@@ -429,7 +453,7 @@ static ssize_t ramfs_write(struct file *f, const void *buf, size_t len, off_t of
 static void free_chunks_from(struct ramfs_inode *ri, size_t first)
 {
     for (size_t i = first; i < ri->reg.nchunks; i++) {
-        kfree(ri->reg.chunks[i]);
+        chunk_free(ri->reg.chunks[i], chunk_cap(ri, i));
         ri->reg.chunks[i] = NULL;
     }
     if (first == 0) {
@@ -446,6 +470,7 @@ static int ramfs_setsize(struct inode *ip, uint64_t size)
     if (size > VFS_FILE_MAX)
         return -EFBIG;
     if (size < ip->size) {
+        vm_file_shrunk(ip, size);
         size_t ci = size / RAMFS_CHUNK, co = size % RAMFS_CHUNK;
         free_chunks_from(ri, co ? ci + 1 : ci);
         if (co && ci < ri->reg.nchunks && ri->reg.chunks[ci] && chunk_cap(ri, ci) > co)
@@ -479,6 +504,18 @@ const void *ramfs_backing(struct inode *ip, size_t *len)
         return NULL;
     *len = ri->reg.backing_len;
     return ri->reg.backing;
+}
+
+static int ramfs_map_page(struct inode *ip, uint64_t pgoff, uintptr_t *pa)
+{
+    struct ramfs_inode *ri = RI(ip);
+    if (pgoff >= ALIGN_UP(ip->size, PAGE_SIZE) / PAGE_SIZE)
+        return -EFAULT;
+    int err = prepare_chunk(ri, pgoff, RAMFS_CHUNK);
+    if (err)
+        return err;
+    *pa = virt_to_phys(ri->reg.chunks[pgoff]);
+    return 0;
 }
 
 static ssize_t ramfs_nread(struct file *f)
@@ -516,6 +553,7 @@ static const struct inode_ops ramfs_iops = {
     .name_of = ramfs_name_of,
     .readlink = ramfs_readlink,
     .setsize = ramfs_setsize,
+    .map_page = ramfs_map_page,
     .evict = ramfs_evict,
 };
 

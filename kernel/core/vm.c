@@ -7,11 +7,19 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "vfs.h"
 #include "vm.h"
 
+/*
+ * An area is anonymous (file NULL: its pages are its own, freed with it) or
+ * a shared file mapping: its pages belong to the file (inode_ops.map_page)
+ * and are only unmapped, never freed, when the area goes.
+ */
 struct area {
     uintptr_t start, end; /* [start, end), page-aligned */
     int prot;
+    struct inode *file; /* holds a reference */
+    uint64_t pgoff;     /* the file page at start */
     struct area *next;
 };
 
@@ -27,13 +35,13 @@ static struct area *area_new(uintptr_t start, uintptr_t end, int prot)
 {
     struct area *a = kmalloc(sizeof(*a));
     if (a)
-        *a = (struct area){start, end, prot, NULL};
+        *a = (struct area){start, end, prot, NULL, 0, NULL};
     return a;
 }
 
 /* Unmaps in batches: a page is free for reuse only once no CPU can
  * reach it through a stale TLB entry (arch_tlb_sync). */
-static void release_pages(uintptr_t start, uintptr_t end)
+static void release_pages(uintptr_t start, uintptr_t end, bool free)
 {
     uintptr_t batch[64];
     size_t n = 0;
@@ -41,7 +49,7 @@ static void release_pages(uintptr_t start, uintptr_t end)
     while (va < end) {
         uintptr_t pa = arch_unmap_page(va);
         va = arch_next_mapped(va + PAGE_SIZE, end);
-        if (pa)
+        if (pa && free)
             batch[n++] = pa;
         if (n == ARRAY_SIZE(batch) || (n && va >= end)) {
             arch_tlb_sync();
@@ -61,6 +69,10 @@ static int split_at(uintptr_t addr)
         if (!tail)
             return -ENOMEM;
         tail->next = a->next;
+        tail->file = a->file;
+        tail->pgoff = a->pgoff + (addr - a->start) / PAGE_SIZE;
+        if (tail->file)
+            inode_get(tail->file);
         a->end = addr;
         a->next = tail;
         return 0;
@@ -85,7 +97,9 @@ int vm_unmap(uintptr_t addr, size_t len)
     while (*link) {
         struct area *a = *link;
         if (a->start >= addr && a->end <= end) {
-            release_pages(a->start, a->end);
+            release_pages(a->start, a->end, !a->file);
+            if (a->file)
+                inode_put(a->file);
             *link = a->next;
             kfree(a);
         } else {
@@ -178,6 +192,47 @@ int vm_protect(uintptr_t addr, size_t len, int prot)
     return 0;
 }
 
+static struct area *area_at(uintptr_t addr)
+{
+    for (struct area *a = areas; a; a = a->next)
+        if (addr >= a->start && addr < a->end)
+            return a;
+    return NULL;
+}
+
+int vm_attach_file(uintptr_t addr, size_t len, struct inode *ip, uint64_t pgoff)
+{
+    struct area *a = area_at(addr);
+    if (!a || a->start != addr || a->end != addr + ALIGN_UP(len, PAGE_SIZE) || a->file)
+        return -EINVAL;
+    a->file = ip;
+    a->pgoff = pgoff;
+    inode_get(ip);
+    return 0;
+}
+
+struct inode *vm_file_of(uintptr_t addr, uint64_t *pgoff)
+{
+    struct area *a = area_at(addr);
+    if (!a || !a->file)
+        return NULL;
+    *pgoff = a->pgoff + (ALIGN_DOWN(addr, PAGE_SIZE) - a->start) / PAGE_SIZE;
+    return a->file;
+}
+
+void vm_file_shrunk(struct inode *ip, uint64_t size)
+{
+    uint64_t first_gone = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+    for (struct area *a = areas; a; a = a->next) {
+        if (a->file != ip)
+            continue;
+        for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE)
+            if (a->pgoff + (va - a->start) / PAGE_SIZE >= first_gone)
+                arch_unmap_page(va);
+    }
+    arch_tlb_sync();
+}
+
 int vm_resize(uintptr_t addr, size_t old_len, size_t new_len)
 {
     old_len = ALIGN_UP(old_len, PAGE_SIZE);
@@ -193,6 +248,12 @@ int vm_resize(uintptr_t addr, size_t old_len, size_t new_len)
     struct area *a = area_new(addr + old_len, addr + new_len, prot);
     if (!a)
         return -ENOMEM;
+    struct area *last = area_at(addr + old_len - PAGE_SIZE);
+    if (last && last->file) { /* the file mapping goes on */
+        a->file = last->file;
+        a->pgoff = last->pgoff + (addr + old_len - last->start) / PAGE_SIZE;
+        inode_get(a->file);
+    }
     insert_area(a);
     return 0;
 }
@@ -205,7 +266,7 @@ void vm_move_pages(uintptr_t from, uintptr_t to, size_t len)
         return;
     for (size_t off = 0; off < ALIGN_UP(len, PAGE_SIZE); off += PAGE_SIZE) {
         uintptr_t pa = arch_unmap_page(from + off);
-        if (pa && arch_map_page(to + off, pa, prot) < 0) {
+        if (pa && arch_map_page(to + off, pa, prot) < 0 && !area_at(to)->file) {
             arch_tlb_sync();
             page_free(pa, 1);
         }
@@ -213,11 +274,16 @@ void vm_move_pages(uintptr_t from, uintptr_t to, size_t len)
     arch_tlb_sync();
 }
 
+/* A shared file page is only unmapped: the next touch maps the file's page again. */
 void vm_discard(uintptr_t addr, size_t len)
 {
     uintptr_t start = ALIGN_DOWN(addr, PAGE_SIZE);
-    if (start < VM_USER_TOP)
-        release_pages(start, MIN(ALIGN_UP(addr + len, PAGE_SIZE), VM_USER_TOP));
+    if (start >= VM_USER_TOP)
+        return;
+    uintptr_t end = MIN(ALIGN_UP(addr + len, PAGE_SIZE), VM_USER_TOP);
+    for (struct area *a = areas; a; a = a->next)
+        if (a->start < end && start < a->end)
+            release_pages(MAX(a->start, start), MIN(a->end, end), !a->file);
 }
 
 bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot)
@@ -260,6 +326,16 @@ bool vm_range_ok(uintptr_t addr, size_t len, int access)
     return true;
 }
 
+/* A page past the file's end is a fault (Linux: SIGBUS). */
+static bool map_file_page(struct area *a, uintptr_t va)
+{
+    uintptr_t pa;
+    uint64_t pgoff = a->pgoff + (va - a->start) / PAGE_SIZE;
+    if (a->file->iops->map_page(a->file, pgoff, &pa) < 0)
+        return false;
+    return arch_map_page(va, pa, a->prot) == 0;
+}
+
 bool vm_handle_fault(uintptr_t addr, int access)
 {
     uintptr_t s, e;
@@ -272,6 +348,9 @@ bool vm_handle_fault(uintptr_t addr, int access)
     uintptr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
     if (arch_page_present(va))
         return false; /* a real protection fault */
+    struct area *a = area_at(va);
+    if (a->file)
+        return map_file_page(a, va);
     uintptr_t pa = page_alloc(1);
     if (!pa)
         return false;

@@ -70,6 +70,10 @@ struct inode_ops {
     bool (*name_of)(struct inode *dir, struct inode *child, const char **name, size_t *len);
     const char *(*readlink)(struct inode *ip);
     int (*setsize)(struct inode *ip, uint64_t size);
+    /* Optional: the physical page holding file page pgoff, which stays the
+       file's for as long as the file has it (MAP_SHARED maps it into the
+       program); -EFAULT past the end of the file. */
+    int (*map_page)(struct inode *ip, uint64_t pgoff, uintptr_t *pa);
     /* Frees the inode: no links and no references are left. */
     void (*evict)(struct inode *ip);
     /* Optional, for a file system whose inodes live elsewhere (a volume):

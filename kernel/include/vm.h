@@ -41,6 +41,18 @@ bool vm_handle_fault(uintptr_t addr, int access);
  * stack a nested fault would reuse); false where the range is not mapped
  * with access. */
 bool vm_prefault(uintptr_t addr, size_t len, int access);
+/*
+ * Shared file mappings. vm_attach_file makes the area [addr, addr+len), just
+ * mapped, show the file's pages from page pgoff (ip->iops->map_page) instead
+ * of pages of its own; the area keeps a reference to ip. vm_file_of names
+ * the file and page shown at addr (NULL for anonymous memory).
+ * vm_file_shrunk unmaps the pages of ip wholly past size, before the file
+ * system frees them: a later touch there faults.
+ */
+struct inode;
+int vm_attach_file(uintptr_t addr, size_t len, struct inode *ip, uint64_t pgoff);
+struct inode *vm_file_of(uintptr_t addr, uint64_t *pgoff);
+void vm_file_shrunk(struct inode *ip, uint64_t size);
 /* Finds the area holding addr; returns its bounds and prot. */
 bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot);
 

@@ -16,6 +16,9 @@
 #define MAP_FIXED           0x10
 #define MAP_ANONYMOUS       0x20
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MS_ASYNC            1
+#define MS_INVALIDATE       2
+#define MS_SYNC             4
 #define MREMAP_MAYMOVE      1
 #define MREMAP_FIXED        2
 #define MADV_DONTNEED       4
@@ -46,6 +49,29 @@ static long fill_from_file(uintptr_t addr, size_t len, int fd, off_t off)
     return n < 0 ? n : 0;
 }
 
+/*
+ * MAP_SHARED of a file whose file system hands out its pages (map_page):
+ * the area shows the file's own pages, so the mapping, read() and write()
+ * are coherent and there is nothing to write back. Other files (volumes)
+ * still get a private copy, which is right for PROT_READ alone.
+ */
+static bool shares_pages(unsigned long flags, struct file *f)
+{
+    return (flags & MAP_SHARED) && f->inode && f->inode->type == VFS_REG && f->inode->iops &&
+           f->inode->iops->map_page;
+}
+
+static long map_shared_file(uintptr_t where, size_t len, unsigned long prot, struct file *f,
+                            long off)
+{
+    if (!(f->flags & VFS_O_READ) || ((prot & PROT_WRITE) && !(f->flags & VFS_O_WRITE)))
+        return -EACCES;
+    int err = vm_attach_file(where, len, f->inode, (uint64_t)off / PAGE_SIZE);
+    if (!err)
+        err = vm_protect(where, len, vm_prot(prot));
+    return err;
+}
+
 static bool range_mapped(uintptr_t addr, size_t len)
 {
     for (uintptr_t p = addr; p < addr + len; p += PAGE_SIZE) {
@@ -69,12 +95,14 @@ SYSCALL_DEFINE6(mmap, unsigned long, addr, unsigned long, len, unsigned long, pr
     if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
         return -EINVAL;
     len = ALIGN_UP(len, PAGE_SIZE);
-    if (!anonymous && (flags & MAP_SHARED) && (prot & PROT_WRITE)) {
+    struct file *f = anonymous ? NULL : fd_get(fd);
+    if (!anonymous && !f)
+        return -EBADF;
+    bool shared_file = f && shares_pages(flags, f);
+    if (f && !shared_file && (flags & MAP_SHARED) && (prot & PROT_WRITE)) {
         syscall_warn_current("of a file with MAP_SHARED and PROT_WRITE is not supported");
         return -ENODEV;
     }
-    if (!anonymous && !fd_get(fd))
-        return -EBADF;
     /* Mapped writable first so file bytes can be copied in, then protected. */
     int first = anonymous ? vm_prot(prot) : VM_READ | VM_WRITE;
     if (flags & MAP_FIXED_NOREPLACE && range_mapped(addr, len))
@@ -85,7 +113,13 @@ SYSCALL_DEFINE6(mmap, unsigned long, addr, unsigned long, len, unsigned long, pr
         err = vm_map_anywhere(len, first, &where);
     if (err)
         return err;
-    if (!anonymous) {
+    if (shared_file) {
+        err = (int)map_shared_file(where, len, prot, f, off);
+        if (err) {
+            vm_unmap(where, len);
+            return err;
+        }
+    } else if (!anonymous) {
         err = (int)fill_from_file(where, len, fd, off);
         if (!err)
             err = vm_protect(where, len, vm_prot(prot));
@@ -139,6 +173,12 @@ SYSCALL_DEFINE5(mremap, unsigned long, addr, unsigned long, old_len, unsigned lo
         return -ENOMEM;
     if (vm_map_anywhere(new_len, prot, &dest) < 0)
         return -ENOMEM;
+    uint64_t pgoff;
+    struct inode *file = vm_file_of(addr, &pgoff);
+    if (file && vm_attach_file(dest, new_len, file, pgoff) < 0) {
+        vm_unmap(dest, new_len);
+        return -ENOMEM;
+    }
     vm_move_pages(addr, dest, old_len);
     vm_unmap(addr, old_len);
     return (long)dest;
@@ -155,5 +195,20 @@ SYSCALL_DEFINE3(madvise, unsigned long, addr, unsigned long, len, int, advice)
     /* Dropping the pages makes the next touch see zeros, as on Linux. */
     if (advice == MADV_DONTNEED || advice == MADV_FREE)
         vm_discard(addr, len);
+    return 0;
+}
+
+/* Linux's checks, in its order. A shared file mapping shows the file's own
+ * pages (map_shared_file), so there is nothing to write back or drop. */
+SYSCALL_DEFINE3(msync, unsigned long, addr, unsigned long, len, int, flags)
+{
+    if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+        ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return -EINVAL;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (addr + len < addr)
+        return -ENOMEM;
+    if (len && !vm_range_ok(addr, len, 0))
+        return -ENOMEM;
     return 0;
 }
