@@ -22,6 +22,7 @@
 #include "random.h"
 #include "sched.h"
 #include "syscalls.h"
+#include "vm.h"
 
 /* Tests declare these themselves (extern) to reach the shim. */
 #define KSHIM_BAD_PTR ((const void *)1)
@@ -78,6 +79,30 @@ void *krealloc(void *p, size_t size)
 void kfree(void *p)
 {
     free(p);
+}
+
+/* Whole pages (ramfs keeps full chunks in them), as "physical" addresses
+ * that phys_to_virt turns back into the host pointer. */
+uintptr_t page_alloc(size_t npages)
+{
+    void *p = aligned_alloc(PAGE_SIZE, npages * PAGE_SIZE);
+    if (!p)
+        return 0;
+    memset(p, 0, npages * PAGE_SIZE);
+    return virt_to_phys(p);
+}
+
+void page_free(uintptr_t pa, size_t npages)
+{
+    (void)npages;
+    free(phys_to_virt(pa));
+}
+
+/* No program address space in a unit test: nothing maps a file. */
+void vm_file_shrunk(struct inode *ip, uint64_t size)
+{
+    (void)ip;
+    (void)size;
 }
 
 /* statfs of the in-memory files reports pages: a machine of 16 MiB, half free. */
