@@ -19,12 +19,22 @@
  * cached in the guest: read and write go to the host, fsync is Tfsync,
  * which QEMU's local backend turns into fsync(2) of its own descriptor,
  * and O_SYNC adds one after every write.
+ *
+ * The one exception: the pages of a file that a MAP_SHARED mapping shows
+ * (vol_map_page) are kept in the guest, read from the host when first
+ * touched, while some mapping of the file is left. read() and write() of
+ * those pages go to the host and to the kept page alike, so the mapping and
+ * the descriptors agree at once; the host sees the mapping's stores when
+ * they are written back: at msync (MS_SYNC adds Tfsync), fsync, munmap and
+ * the program's end. Writing back writes every kept page (no dirty bits),
+ * so a change the host makes itself to a mapped page is overwritten then.
  */
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
 #include "p9.h"
 #include "vfs.h"
+#include "vm.h"
 
 #define TOKEN    "unikit.vol="
 #define DEV_BASE 0x20 /* st_dev of volume N is DEV_BASE + N */
@@ -45,7 +55,10 @@ struct p9_inode {
     struct inode vfs;
     struct p9_mount *m;
     uint32_t fid;
-    uint32_t dir_fid;        /* opened, for readdir and fsync; 0 until needed */
+    uint32_t dir_fid; /* opened, for readdir and fsync; 0 until needed */
+    uint32_t map_fid; /* opened, for the kept pages; 0 until needed */
+    uint8_t **pages;  /* the kept pages of a mapped file, by file page */
+    size_t npages;
     uint64_t blocks;         /* of 512 bytes, as the host says */
     struct p9_inode *parent; /* NULL for the root and once forgotten */
     struct p9_inode *children, *sibling;
@@ -438,6 +451,141 @@ static const char *vol_readlink_op(struct inode *ip)
     return PI(ip)->target ? PI(ip)->target : "";
 }
 
+/* ---- the kept pages of mapped files ------------------------------------------- */
+
+static void drop_pages_from(struct p9_inode *pi, size_t first)
+{
+    for (size_t i = first; i < pi->npages; i++) {
+        if (pi->pages[i])
+            page_free(virt_to_phys(pi->pages[i]), 1);
+        pi->pages[i] = NULL;
+    }
+    if (first == 0) {
+        kfree(pi->pages);
+        pi->pages = NULL;
+        pi->npages = 0;
+    }
+}
+
+/* As ramfs: unmapped before freed; the page holding the new end keeps its head. */
+static void drop_pages_past(struct p9_inode *pi, uint64_t size)
+{
+    vm_file_shrunk(&pi->vfs, size);
+    size_t keep = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+    drop_pages_from(pi, keep);
+    if (size % PAGE_SIZE && keep - 1 < pi->npages && pi->pages[keep - 1])
+        memset(pi->pages[keep - 1] + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+}
+
+static int map_fid(struct p9_inode *pi)
+{
+    if (pi->map_fid)
+        return 0;
+    uint32_t fid = p9_fid_new(&pi->m->c);
+    int err = p9_walk(&pi->m->c, pi->fid, fid, NULL, 0);
+    if (err)
+        return err;
+    err = p9_lopen(&pi->m->c, fid, pi->m->readonly ? P9_RDONLY : P9_RDWR);
+    if (err) {
+        p9_clunk(&pi->m->c, fid);
+        return err;
+    }
+    pi->map_fid = fid;
+    return 0;
+}
+
+static int read_page(struct p9_inode *pi, uint64_t pgoff, uint8_t *page)
+{
+    size_t done = 0;
+    while (done < PAGE_SIZE) {
+        size_t want = MIN(PAGE_SIZE - done, p9_io_max(&pi->m->c));
+        ssize_t n = p9_read(&pi->m->c, pi->map_fid, pgoff * PAGE_SIZE + done, page + done, want);
+        if (n < 0)
+            return (int)n;
+        done += (size_t)n;
+        if ((size_t)n < want)
+            break;
+    }
+    return 0;
+}
+
+static int vol_map_page(struct inode *ip, uint64_t pgoff, uintptr_t *pa)
+{
+    struct p9_inode *pi = PI(ip);
+    if (pgoff >= ALIGN_UP(ip->size, PAGE_SIZE) / PAGE_SIZE)
+        return -EFAULT;
+    if (pgoff >= pi->npages) {
+        size_t n = MAX(pgoff + 1, pi->npages * 2);
+        uint8_t **t = krealloc(pi->pages, n * sizeof(*t));
+        if (!t)
+            return -ENOMEM;
+        memset(t + pi->npages, 0, (n - pi->npages) * sizeof(*t));
+        pi->pages = t;
+        pi->npages = n;
+    }
+    if (!pi->pages[pgoff]) {
+        uintptr_t page = page_alloc(1);
+        int err = page ? map_fid(pi) : -ENOMEM;
+        if (!err)
+            err = read_page(pi, pgoff, phys_to_virt(page));
+        if (err) {
+            if (page)
+                page_free(page, 1);
+            return err;
+        }
+        pi->pages[pgoff] = phys_to_virt(page);
+    }
+    *pa = virt_to_phys(pi->pages[pgoff]);
+    return 0;
+}
+
+static int write_page(struct p9_inode *pi, uint64_t pgoff)
+{
+    uint64_t start = pgoff * PAGE_SIZE;
+    if (start >= pi->vfs.size)
+        return 0;
+    size_t len = MIN(PAGE_SIZE, pi->vfs.size - start), done = 0;
+    while (done < len) {
+        ssize_t n =
+            p9_write(&pi->m->c, pi->map_fid, start + done, pi->pages[pgoff] + done, len - done);
+        if (n <= 0)
+            return n ? (int)n : -EIO;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+static int vol_writeback(struct inode *ip, unsigned how)
+{
+    struct p9_inode *pi = PI(ip);
+    int err = 0;
+    for (size_t i = 0; i < pi->npages && !pi->m->readonly; i++) {
+        int e = pi->pages[i] ? write_page(pi, i) : 0;
+        err = err ? err : e;
+    }
+    if (!err && pi->map_fid && (how & VFS_WB_DURABLE))
+        err = p9_fsync(&pi->m->c, pi->map_fid, false);
+    if (how & VFS_WB_DROP)
+        drop_pages_from(pi, 0);
+    return err;
+}
+
+/* Copies between buf, the bytes [off, off+len) of the file, and the kept pages. */
+static void kept_pages_io(struct p9_inode *pi, uint64_t off, void *buf, size_t len, bool to_pages)
+{
+    for (size_t done = 0; done < len;) {
+        uint64_t pos = off + done;
+        size_t pg = pos / PAGE_SIZE, po = pos % PAGE_SIZE, n = MIN(len - done, PAGE_SIZE - po);
+        if (pg < pi->npages && pi->pages[pg]) {
+            if (to_pages)
+                memcpy(pi->pages[pg] + po, (uint8_t *)buf + done, n);
+            else
+                memcpy((uint8_t *)buf + done, pi->pages[pg] + po, n);
+        }
+        done += n;
+    }
+}
+
 static int vol_setsize(struct inode *ip, uint64_t size)
 {
     struct p9_inode *pi = PI(ip);
@@ -447,6 +595,8 @@ static int vol_setsize(struct inode *ip, uint64_t size)
     int err = p9_setattr(&pi->m->c, pi->fid, &s);
     if (err)
         return err;
+    if (size < ip->size)
+        drop_pages_past(pi, size);
     ip->size = size;
     inode_touch(ip);
     return 0;
@@ -529,9 +679,12 @@ static void vol_evict(struct inode *ip)
         c->sibling = NULL;
         c->vfs.nlink = 0;
     }
+    drop_pages_from(pi, 0);
     p9_clunk(&pi->m->c, pi->fid);
     if (pi->dir_fid)
         p9_clunk(&pi->m->c, pi->dir_fid);
+    if (pi->map_fid)
+        p9_clunk(&pi->m->c, pi->map_fid);
     kfree(pi->name);
     kfree(pi->target);
     kfree(pi);
@@ -550,6 +703,8 @@ static const struct inode_ops vol_iops = {
     .name_of = vol_name_of,
     .readlink = vol_readlink_op,
     .setsize = vol_setsize,
+    .map_page = vol_map_page,
+    .writeback = vol_writeback,
     .evict = vol_evict,
     .stat = vol_stat,
     .setattr = vol_setattr,
@@ -605,6 +760,7 @@ static ssize_t vol_file_read(struct file *f, void *buf, size_t len, off_t off)
         if ((size_t)n < want)
             break; /* the end of the file */
     }
+    kept_pages_io(PI(f->inode), (uint64_t)off, buf, done, false);
     return (ssize_t)done;
 }
 
@@ -630,6 +786,7 @@ static ssize_t vol_file_write(struct file *f, const void *buf, size_t len, off_t
         if (err)
             return err;
     }
+    kept_pages_io(PI(ip), (uint64_t)off, (void *)buf, done, true);
     if ((uint64_t)off + done > ip->size)
         ip->size = (uint64_t)off + done;
     inode_touch(ip);
@@ -650,9 +807,11 @@ static ssize_t vol_nread(struct file *f)
     return f->offset < 0 || (uint64_t)f->offset >= size ? 0 : (ssize_t)(size - f->offset);
 }
 
+/* As Linux's: the mapping's stores too. */
 static int vol_file_fsync(struct file *f, bool datasync)
 {
-    return p9_fsync(&PI(f->inode)->m->c, file_fid(f), datasync);
+    int err = vol_writeback(f->inode, 0);
+    return err ? err : p9_fsync(&PI(f->inode)->m->c, file_fid(f), datasync);
 }
 
 static const struct file_ops vol_file_ops = {

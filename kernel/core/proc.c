@@ -204,6 +204,7 @@ noreturn_fn void proc_exit(int status)
 {
     char record[128];
     exit_record(record, sizeof(record), "exit", status & 0xff);
+    vm_writeback_all();
     hoststream_flush();
     plat_poweroff(record, status & 0xff);
 }
@@ -245,6 +246,7 @@ noreturn_fn void proc_kill(int sig, const char *why)
     char record[128];
     kprintf("unikit: program killed by %s: %s\n", signal_name(sig), why);
     exit_record(record, sizeof(record), "signal", sig);
+    vm_writeback_all();
     hoststream_flush();
     plat_poweroff(record, 128 + sig);
 }

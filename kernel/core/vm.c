@@ -85,6 +85,41 @@ static bool valid_range(uintptr_t addr, size_t len)
     return len && !(addr & (PAGE_SIZE - 1)) && addr < VM_USER_TOP && len <= VM_USER_TOP - addr;
 }
 
+static bool file_mapped(struct inode *ip)
+{
+    for (struct area *a = areas; a; a = a->next)
+        if (a->file == ip)
+            return true;
+    return false;
+}
+
+/* An area of ip is gone (already off the list): its stores reach the file. */
+static void file_unmapped(struct inode *ip)
+{
+    if (!ip)
+        return;
+    if (ip->iops->writeback)
+        ip->iops->writeback(ip, file_mapped(ip) ? 0 : VFS_WB_DROP);
+    inode_put(ip);
+}
+
+int vm_writeback(uintptr_t addr, size_t len, bool durable)
+{
+    int err = 0;
+    for (struct area *a = areas; a; a = a->next) {
+        if (a->start >= addr + len || addr >= a->end || !a->file || !a->file->iops->writeback)
+            continue;
+        int e = a->file->iops->writeback(a->file, durable ? VFS_WB_DURABLE : 0);
+        err = err ? err : e;
+    }
+    return err;
+}
+
+void vm_writeback_all(void)
+{
+    vm_writeback(0, VM_USER_TOP, false);
+}
+
 int vm_unmap(uintptr_t addr, size_t len)
 {
     len = ALIGN_UP(len, PAGE_SIZE);
@@ -98,9 +133,8 @@ int vm_unmap(uintptr_t addr, size_t len)
         struct area *a = *link;
         if (a->start >= addr && a->end <= end) {
             release_pages(a->start, a->end, !a->file);
-            if (a->file)
-                inode_put(a->file);
             *link = a->next;
+            file_unmapped(a->file);
             kfree(a);
         } else {
             link = &a->next;

@@ -74,6 +74,10 @@ struct inode_ops {
        file's for as long as the file has it (MAP_SHARED maps it into the
        program); -EFAULT past the end of the file. */
     int (*map_page)(struct inode *ip, uint64_t pgoff, uintptr_t *pa);
+    /* Optional, with map_page for a file kept elsewhere (a volume): writes
+       the mapped pages back (VFS_WB_DURABLE: and fsyncs); VFS_WB_DROP: no
+       mapping is left, so the pages may go. */
+    int (*writeback)(struct inode *ip, unsigned how);
     /* Frees the inode: no links and no references are left. */
     void (*evict)(struct inode *ip);
     /* Optional, for a file system whose inodes live elsewhere (a volume):
@@ -84,6 +88,9 @@ struct inode_ops {
     int (*fsync)(struct inode *ip, bool datasync);
     void (*statfs)(struct inode *ip, struct vfs_statfs *st);
 };
+
+#define VFS_WB_DURABLE 0x1
+#define VFS_WB_DROP    0x2
 
 struct inode {
     enum vfs_type type;

@@ -53,6 +53,10 @@ struct inode;
 int vm_attach_file(uintptr_t addr, size_t len, struct inode *ip, uint64_t pgoff);
 struct inode *vm_file_of(uintptr_t addr, uint64_t *pgoff);
 void vm_file_shrunk(struct inode *ip, uint64_t size);
+/* Writes back the files mapped in [addr, addr+len) (msync), or in the
+ * whole address space (the program's end); see inode_ops.writeback. */
+int vm_writeback(uintptr_t addr, size_t len, bool durable);
+void vm_writeback_all(void);
 /* Finds the area holding addr; returns its bounds and prot. */
 bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot);
 

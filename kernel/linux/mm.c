@@ -52,8 +52,9 @@ static long fill_from_file(uintptr_t addr, size_t len, int fd, off_t off)
 /*
  * MAP_SHARED of a file whose file system hands out its pages (map_page):
  * the area shows the file's own pages, so the mapping, read() and write()
- * are coherent and there is nothing to write back. Other files (volumes)
- * still get a private copy, which is right for PROT_READ alone.
+ * are coherent. A volume's file system keeps those pages in the guest and
+ * writes them back (msync, munmap, exit). Files without map_page get a
+ * private copy, which is right for PROT_READ alone.
  */
 static bool shares_pages(unsigned long flags, struct file *f)
 {
@@ -198,8 +199,9 @@ SYSCALL_DEFINE3(madvise, unsigned long, addr, unsigned long, len, int, advice)
     return 0;
 }
 
-/* Linux's checks, in its order. A shared file mapping shows the file's own
- * pages (map_shared_file), so there is nothing to write back or drop. */
+/* Linux's checks, in its order. A shared mapping shows the file's own pages
+ * (map_shared_file): an in-memory file has nothing to write back; a volume's
+ * file writes its mapped pages to the host (MS_SYNC: and fsyncs it). */
 SYSCALL_DEFINE3(msync, unsigned long, addr, unsigned long, len, int, flags)
 {
     if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
@@ -210,5 +212,7 @@ SYSCALL_DEFINE3(msync, unsigned long, addr, unsigned long, len, int, flags)
         return -ENOMEM;
     if (len && !vm_range_ok(addr, len, 0))
         return -ENOMEM;
-    return 0;
+    if (!(flags & (MS_SYNC | MS_ASYNC)) || !len)
+        return 0;
+    return vm_writeback(addr, len, flags & MS_SYNC) ? -EIO : 0;
 }

@@ -9,7 +9,7 @@
 # Environment: as lib.sh, and VOL_ROUNDS (rounds of the durability loop, 20).
 
 suite=volume
-tests="build files-x86_64 files-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
+tests="build files-x86_64 files-aarch64 mmap-x86_64 mmap-aarch64 mmap-msync-reaches-host calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
 bad-missing-host-path bad-relative-guest-path bad-file-as-folder bad-same-mount-point bad-mode
 bad-spec named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
 named-bad-name declared-build declared-inspect declared-anonymous declared-rm
@@ -52,6 +52,40 @@ else
     fail host-sees-files "wanted kept (\"kept\", uid $(id -u), mode 644) and stamped (8192 bytes," \
         "mtime 1000000000, mode 644) beside from-host:" "$(ls -ln --time-style=+%s "$host")"
 fi
+
+# bytes_at FILE OFFSET COUNT: COUNT bytes of FILE from OFFSET.
+bytes_at() {
+    tail -c +$(($2 + 1)) "$1" 2>/dev/null | head -c "$3"
+}
+
+# MAP_SHARED writable mappings of a volume file: what the guest stored through
+# them is in the host file after msync, munmap and the program's end.
+for arch in x86_64 aarch64; do
+    rm -f "$host/mapped"
+    u run --rm --arch "$arch" -v "$host:/data" voltest mmap /data
+    got="$(bytes_at "$host/mapped" 0 8) $(bytes_at "$host/mapped" 32 9)"
+    got="$got $(bytes_at "$host/mapped" 48 7) $(bytes_at "$host/mapped" 4096 9)"
+    want="msynced! munmapped at-exit via-write"
+    if [ "$status" -eq 0 ] && [ "$got" = "$want" ] && [ "$(stat -c %s "$host/mapped")" = 8192 ] &&
+        expect_lines "mmap-$arch" "mmap: all passed"; then
+        pass "mmap-$arch"
+    elif [ "$status" -ne 0 ] || [ "$got" != "$want" ]; then
+        fail "mmap-$arch" "exit status $status; the host file has: $got"
+        show
+    fi
+done
+
+# msync(MS_SYNC) alone, the program still running: the host file has it.
+rm -f "$host/held"
+if "$UNIKIT" run -d --name mapper -v "$host:/data" voltest mmap-hold /data >/dev/null 2>&1 &&
+    wait_for 30 sh -c "\"$UNIKIT\" logs --stdout mapper | grep -q '^msynced\$'" &&
+    [ "$(head -c 8 "$host/held")" = "msynced!" ]; then
+    pass mmap-msync-reaches-host
+else
+    fail mmap-msync-reaches-host "the host file begins with: $(head -c 8 "$host/held" 2>/dev/null)"
+    "$UNIKIT" logs mapper >&2
+fi
+"$UNIKIT" rm -f mapper >/dev/null 2>&1
 
 # The same calls on the in-memory files.
 for arch in x86_64 aarch64; do
