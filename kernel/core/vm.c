@@ -370,6 +370,19 @@ static bool map_file_page(struct area *a, uintptr_t va)
     return arch_map_page(va, pa, a->prot) == 0;
 }
 
+bool vm_fault_in_files(uintptr_t addr, size_t len)
+{
+    uintptr_t start = ALIGN_DOWN(addr, PAGE_SIZE), end = addr + len;
+    for (struct area *a = areas; a && len; a = a->next) {
+        if (!a->file || a->start >= end || start >= a->end)
+            continue;
+        for (uintptr_t va = MAX(a->start, start); va < MIN(a->end, end); va += PAGE_SIZE)
+            if (!arch_page_present(va) && !map_file_page(a, va))
+                return false;
+    }
+    return true;
+}
+
 bool vm_handle_fault(uintptr_t addr, int access)
 {
     uintptr_t s, e;

@@ -53,6 +53,10 @@ struct inode;
 int vm_attach_file(uintptr_t addr, size_t len, struct inode *ip, uint64_t pgoff);
 struct inode *vm_file_of(uintptr_t addr, uint64_t *pgoff);
 void vm_file_shrunk(struct inode *ip, uint64_t size);
+/* Maps the file pages of [addr, addr+len) not mapped yet; false when one is
+ * past its file's end. For syscalls: the kernel must not take a fault on a
+ * file page while it serves one (a volume's page needs a 9P request). */
+bool vm_fault_in_files(uintptr_t addr, size_t len);
 /* Writes back the files mapped in [addr, addr+len) (msync), or in the
  * whole address space (the program's end); see inode_ops.writeback. */
 int vm_writeback(uintptr_t addr, size_t len, bool durable);

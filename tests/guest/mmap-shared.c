@@ -4,6 +4,7 @@
 // does; a page past the end of the file faults (Linux: SIGBUS) until
 // ftruncate grows the file over it; shrinking drops the page again; mremap
 // and munmap keep the mapping on the same file; the file outlives its name.
+// A buffer past the end handed to write() is EFAULT.
 #include "guest.h"
 #include <setjmp.h>
 #include <signal.h>
@@ -53,6 +54,7 @@ static void msync_flags(char *p)
 static void past_the_end(int fd, char *p)
 {
     check("touch past EOF faults", read_faults(p + PG));
+    want("write() from past EOF", pwrite(fd, p + PG, 10, 0), EFAULT);
     want("ftruncate to 2 pages", ftruncate(fd, 2 * PG), 0);
     check("touch after growing works", !read_faults(p + PG));
     memcpy(p + PG + 5, "grown", 5);
