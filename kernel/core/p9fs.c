@@ -559,7 +559,7 @@ static int vol_writeback(struct inode *ip, unsigned how)
 {
     struct p9_inode *pi = PI(ip);
     int err = 0;
-    for (size_t i = 0; i < pi->npages && !pi->m->readonly; i++) {
+    for (size_t i = 0; i < pi->npages && !pi->m->readonly && !(how & VFS_WB_CLEAN); i++) {
         int e = pi->pages[i] ? write_page(pi, i) : 0;
         err = err ? err : e;
     }

@@ -20,6 +20,7 @@ struct area {
     int prot;
     struct inode *file; /* holds a reference */
     uint64_t pgoff;     /* the file page at start */
+    bool stored;        /* was ever writable: its file may have stores to write back */
     struct area *next;
 };
 
@@ -35,7 +36,7 @@ static struct area *area_new(uintptr_t start, uintptr_t end, int prot)
 {
     struct area *a = kmalloc(sizeof(*a));
     if (a)
-        *a = (struct area){start, end, prot, NULL, 0, NULL};
+        *a = (struct area){start, end, prot, NULL, 0, false, NULL};
     return a;
 }
 
@@ -70,6 +71,7 @@ static int split_at(uintptr_t addr)
             return -ENOMEM;
         tail->next = a->next;
         tail->file = a->file;
+        tail->stored = a->stored;
         tail->pgoff = a->pgoff + (addr - a->start) / PAGE_SIZE;
         if (tail->file)
             inode_get(tail->file);
@@ -93,13 +95,15 @@ static bool file_mapped(struct inode *ip)
     return false;
 }
 
-/* An area of ip is gone (already off the list): its stores reach the file. */
-static void file_unmapped(struct inode *ip)
+/* An area of a file is gone (already off the list): its stores reach the file. */
+static void file_unmapped(struct area *a)
 {
+    struct inode *ip = a->file;
     if (!ip)
         return;
-    if (ip->iops->writeback)
-        ip->iops->writeback(ip, file_mapped(ip) ? 0 : VFS_WB_DROP);
+    unsigned how = (a->stored ? 0 : VFS_WB_CLEAN) | (file_mapped(ip) ? 0 : VFS_WB_DROP);
+    if (ip->iops->writeback && how != VFS_WB_CLEAN)
+        ip->iops->writeback(ip, how);
     inode_put(ip);
 }
 
@@ -107,7 +111,8 @@ int vm_writeback(uintptr_t addr, size_t len, bool durable)
 {
     int err = 0;
     for (struct area *a = areas; a; a = a->next) {
-        if (a->start >= addr + len || addr >= a->end || !a->file || !a->file->iops->writeback)
+        if (a->start >= addr + len || addr >= a->end || !a->file || !a->stored ||
+            !a->file->iops->writeback)
             continue;
         int e = a->file->iops->writeback(a->file, durable ? VFS_WB_DURABLE : 0);
         err = err ? err : e;
@@ -134,7 +139,7 @@ int vm_unmap(uintptr_t addr, size_t len)
         if (a->start >= addr && a->end <= end) {
             release_pages(a->start, a->end, !a->file);
             *link = a->next;
-            file_unmapped(a->file);
+            file_unmapped(a);
             kfree(a);
         } else {
             link = &a->next;
@@ -219,6 +224,7 @@ int vm_protect(uintptr_t addr, size_t len, int prot)
         if (a->start < addr || a->end > end)
             continue;
         a->prot = prot;
+        a->stored |= a->file && (prot & VM_WRITE);
         for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE)
             arch_protect_page(va, prot);
     }
@@ -241,6 +247,7 @@ int vm_attach_file(uintptr_t addr, size_t len, struct inode *ip, uint64_t pgoff)
         return -EINVAL;
     a->file = ip;
     a->pgoff = pgoff;
+    a->stored = a->prot & VM_WRITE;
     inode_get(ip);
     return 0;
 }
@@ -285,6 +292,7 @@ int vm_resize(uintptr_t addr, size_t old_len, size_t new_len)
     struct area *last = area_at(addr + old_len - PAGE_SIZE);
     if (last && last->file) { /* the file mapping goes on */
         a->file = last->file;
+        a->stored = last->stored;
         a->pgoff = last->pgoff + (addr + old_len - last->start) / PAGE_SIZE;
         inode_get(a->file);
     }

@@ -75,7 +75,8 @@ struct inode_ops {
        program); -EFAULT past the end of the file. */
     int (*map_page)(struct inode *ip, uint64_t pgoff, uintptr_t *pa);
     /* Optional, with map_page for a file kept elsewhere (a volume): writes
-       the mapped pages back (VFS_WB_DURABLE: and fsyncs); VFS_WB_DROP: no
+       the mapped pages back (VFS_WB_DURABLE: and fsyncs; VFS_WB_CLEAN: no
+       writable mapping stored to them, write nothing); VFS_WB_DROP: no
        mapping is left, so the pages may go. */
     int (*writeback)(struct inode *ip, unsigned how);
     /* Frees the inode: no links and no references are left. */
@@ -91,6 +92,7 @@ struct inode_ops {
 
 #define VFS_WB_DURABLE 0x1
 #define VFS_WB_DROP    0x2
+#define VFS_WB_CLEAN   0x4 /* no store to write: only drop */
 
 struct inode {
     enum vfs_type type;

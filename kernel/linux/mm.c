@@ -67,10 +67,9 @@ static long map_shared_file(uintptr_t where, size_t len, unsigned long prot, str
 {
     if (!(f->flags & VFS_O_READ) || ((prot & PROT_WRITE) && !(f->flags & VFS_O_WRITE)))
         return -EACCES;
-    int err = vm_attach_file(where, len, f->inode, (uint64_t)off / PAGE_SIZE);
-    if (!err)
-        err = vm_protect(where, len, vm_prot(prot));
-    return err;
+    /* Protected first: the area was made writable to be made, not by the program. */
+    int err = vm_protect(where, len, vm_prot(prot));
+    return err ? err : vm_attach_file(where, len, f->inode, (uint64_t)off / PAGE_SIZE);
 }
 
 static bool range_mapped(uintptr_t addr, size_t len)

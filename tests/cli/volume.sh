@@ -9,7 +9,7 @@
 # Environment: as lib.sh, and VOL_ROUNDS (rounds of the durability loop, 20).
 
 suite=volume
-tests="build files-x86_64 files-aarch64 mmap-x86_64 mmap-aarch64 mmap-msync-reaches-host calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
+tests="build files-x86_64 files-aarch64 mmap-x86_64 mmap-aarch64 mmap-msync-reaches-host mmap-read-writes-nothing calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
 bad-missing-host-path bad-relative-guest-path bad-file-as-folder bad-same-mount-point bad-mode
 bad-spec named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
 named-bad-name declared-build declared-inspect declared-anonymous declared-rm
@@ -86,6 +86,18 @@ else
     "$UNIKIT" logs mapper >&2
 fi
 "$UNIKIT" rm -f mapper >/dev/null 2>&1
+
+# A read-only shared mapping writes nothing back: the host file keeps its mtime.
+printf 'first line\nsecond\n' >"$host/ro-mapped"
+touch -d @1000000000 "$host/ro-mapped"
+u run --rm -v "$host:/data" voltest mmap-read /data/ro-mapped
+if [ "$status" -eq 0 ] && [ "$(cat "$out")" = "first line" ] &&
+    [ "$(stat -c %Y "$host/ro-mapped")" = 1000000000 ]; then
+    pass mmap-read-writes-nothing
+else
+    fail mmap-read-writes-nothing "exit status $status, mtime $(stat -c %Y "$host/ro-mapped")"
+    show
+fi
 
 # The same calls on the in-memory files.
 for arch in x86_64 aarch64; do
