@@ -41,15 +41,19 @@ static struct area *area_new(uintptr_t start, uintptr_t end, int prot)
 }
 
 /* Unmaps in batches: a page is free for reuse only once no CPU can
- * reach it through a stale TLB entry (arch_tlb_sync). */
+ * reach it through a stale TLB entry (arch_tlb_sync). A file's pages (free
+ * false) stay the file's, but no CPU may reach them either: the file may
+ * free them next. */
 static void release_pages(uintptr_t start, uintptr_t end, bool free)
 {
     uintptr_t batch[64];
     size_t n = 0;
+    bool unmapped = false;
     uintptr_t va = arch_next_mapped(start, end);
     while (va < end) {
         uintptr_t pa = arch_unmap_page(va);
         va = arch_next_mapped(va + PAGE_SIZE, end);
+        unmapped |= pa != 0;
         if (pa && free)
             batch[n++] = pa;
         if (n == ARRAY_SIZE(batch) || (n && va >= end)) {
@@ -58,6 +62,8 @@ static void release_pages(uintptr_t start, uintptr_t end, bool free)
                 page_free(batch[--n], 1);
         }
     }
+    if (unmapped && !free)
+        arch_tlb_sync();
 }
 
 /* Splits the area containing addr so that an area boundary falls at addr. */
