@@ -384,6 +384,15 @@ static bool map_file_page(struct area *a, uintptr_t va)
     return arch_map_page(va, pa, a->prot) == 0;
 }
 
+bool vm_past_file_end(uintptr_t addr)
+{
+    struct area *a = area_at(addr);
+    if (!a || !a->file)
+        return false;
+    uint64_t pgoff = a->pgoff + (ALIGN_DOWN(addr, PAGE_SIZE) - a->start) / PAGE_SIZE;
+    return pgoff >= ALIGN_UP(a->file->size, PAGE_SIZE) / PAGE_SIZE;
+}
+
 bool vm_fault_in_files(uintptr_t addr, size_t len)
 {
     uintptr_t start = ALIGN_DOWN(addr, PAGE_SIZE), end = addr + len;

@@ -57,6 +57,9 @@ void vm_file_shrunk(struct inode *ip, uint64_t size);
  * past its file's end. For syscalls: the kernel must not take a fault on a
  * file page while it serves one (a volume's page needs a 9P request). */
 bool vm_fault_in_files(uintptr_t addr, size_t len);
+/* True when addr is in a shared file mapping, past the file's end: a touch
+ * there is SIGBUS, as on Linux. */
+bool vm_past_file_end(uintptr_t addr);
 /* Writes back the files mapped in [addr, addr+len) (msync), or in the
  * whole address space (the program's end); see inode_ops.writeback. */
 int vm_writeback(uintptr_t addr, size_t len, bool durable);

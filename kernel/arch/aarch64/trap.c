@@ -137,7 +137,9 @@ static void handle_trap(struct trap_frame *tf)
         dump_registers(tf);
         panic("fault in the kernel");
     }
-    if (signal_fault((struct arch_regs *)tf, exception_signal(ec), fault_code(tf), tf->far))
+    bool abort = ec == EC_DABT_SAME || ec == EC_IABT_SAME;
+    int sig = abort && vm_past_file_end(tf->far) ? SIGBUS : exception_signal(ec);
+    if (signal_fault((struct arch_regs *)tf, sig, fault_code(tf), tf->far))
         return;
     kprintf("unikit: program crashed: %s\n", what);
     if (proc_symbol(tf->elr, &sym, &off))
@@ -145,7 +147,7 @@ static void handle_trap(struct trap_frame *tf)
     else
         kprintf("unikit:   at pc 0x%lx\n", tf->elr);
     dump_registers(tf);
-    proc_kill(exception_signal(ec), what);
+    proc_kill(sig, what);
 }
 
 /* A fault may come from kernel code touching a program page, with the

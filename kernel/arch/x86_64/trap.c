@@ -123,7 +123,8 @@ static void handle_trap(struct trap_frame *tf)
         dump_registers(tf);
         panic("fault in the kernel");
     }
-    int sig = exception_signal(tf->vector);
+    int sig =
+        tf->vector == 14 && vm_past_file_end(read_cr2()) ? SIGBUS : exception_signal(tf->vector);
     if (signal_fault((struct arch_regs *)tf, sig, fault_code(tf),
                      tf->vector == 14 ? read_cr2() : tf->rip))
         return;
