@@ -104,13 +104,14 @@ for arch in x86_64 aarch64; do
     fi
 done
 
-# --- make install puts a working unikit under PREFIX ---
+# --- make install puts a working unikit under PREFIX, with what QEMU
+# preloads for published ports ---
 if make -s install PREFIX="$tmp/prefix" >"$tmp/install.log" 2>&1 &&
     said=$(env -u UNIKIT_LIBDIR "$tmp/prefix/bin/unikit" run hello 2>&1) &&
     [ "$said" = "$(printf 'Hello from a unikernel!\narg 1: world')" ] &&
     env -u UNIKIT_LIBDIR "$tmp/prefix/bin/unikit" build -q -t installed examples/hello &&
     env -u UNIKIT_LIBDIR "$tmp/prefix/bin/unikit" save -o "$tmp/installed.tar" installed &&
-    [ -s "$tmp/installed.tar" ]; then
+    [ -s "$tmp/installed.tar" ] && [ -f "$tmp/prefix/libexec/unikit/listen-queue.so" ]; then
     pass make-install
 else
     fail make-install "$(cat "$tmp/install.log")" "output: $said"
