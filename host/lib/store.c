@@ -14,6 +14,7 @@
 #include "store.h"
 
 #include "blob.h"
+#include "util.h"
 #include "verified.h"
 
 #include <ctype.h>
@@ -27,7 +28,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -83,21 +83,6 @@ static void *check_alloc(void *p)
     return p;
 }
 
-static char *xstrdup(const char *s)
-{
-    return check_alloc(strdup(s));
-}
-
-__attribute__((format(printf, 1, 2))) static char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    char *out = NULL;
-    va_start(ap, fmt);
-    int n = vasprintf(&out, fmt, ap);
-    va_end(ap);
-    return check_alloc(n < 0 ? NULL : out);
-}
-
 static const char *or_empty(const char *s)
 {
     return s ? s : "";
@@ -143,15 +128,6 @@ const char *store_unikit_arch(const char *arch)
 }
 
 /* The host's architecture in unikit's naming, into buf. */
-static const char *host_arch(char *buf, size_t len)
-{
-    struct utsname u;
-    if (uname(&u) != 0)
-        return "unknown";
-    const char *known = store_unikit_arch(u.machine);
-    snprintf(buf, len, "%s", known ? known : u.machine);
-    return buf;
-}
 
 /* ---- paths and files ----------------------------------------------------- */
 
@@ -182,7 +158,7 @@ static int write_failed(const char *path, char *err, size_t errlen)
     return store_write_failed(path, errno, err, errlen);
 }
 
-static int mkdir_p(const char *path, char *err, size_t errlen)
+static int make_dirs(const char *path, char *err, size_t errlen)
 {
     char *copy = xstrdup(path);
     int rc = 0;
@@ -202,21 +178,6 @@ static int mkdir_p(const char *path, char *err, size_t errlen)
         rc = fail(err, errlen, "%s: not a directory", path);
     free(copy);
     return rc;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 /* Opens a new temporary file in dir (same file system, so rename is atomic). */
@@ -329,7 +290,7 @@ static int check_layout_version(const struct store *s, char *err, size_t errlen)
 static int create_layout(const struct store *s, char *err, size_t errlen)
 {
     char *blobs = blobs_dir(s);
-    int rc = mkdir_p(blobs, err, errlen);
+    int rc = make_dirs(blobs, err, errlen);
     free(blobs);
     if (rc == 0)
         rc = ensure_file(s->dir, "oci-layout", LAYOUT_JSON, err, errlen);
@@ -1215,10 +1176,9 @@ static json_t *choose_build(json_t *image_index, const char *user_ref, const cha
                             size_t errlen)
 {
     json_t *builds = manifests_of(image_index);
-    char host[65];
     if (!arch && json_array_size(builds) == 1)
         return json_array_get(builds, 0);
-    const char *want = arch ? arch : host_arch(host, sizeof host);
+    const char *want = arch ? arch : host_arch();
     const char *oci = store_oci_arch(want);
     size_t i;
     json_t *build;
