@@ -12,6 +12,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "proc.h"
+#include "signal.h"
 #include "syscalls.h"
 #include "tty.h"
 #include "vfs.h"
@@ -194,8 +195,6 @@ SYSCALL_DEFINE3(read, int, fd, void *, buf, size_t, count)
         return -EFAULT;
     return vfs_read(f, buf, count);
 }
-
-#define SIGPIPE 13
 
 /* A write to a pipe or socket whose reader is gone raises SIGPIPE in the
  * writing thread, as on Linux (a program that ignores it sees EPIPE). */

@@ -15,40 +15,17 @@
 #include "lib.h"
 #include "mm.h"
 #include "net.h"
+#include "socket_abi.h"
 #include "syscalls.h"
 #include "vfs.h"
 
-#define AF_INET        2
-#define SOCK_STREAM    1
-#define SOCK_DGRAM     2
-#define SOCK_TYPE_MASK 0xf
-#define SOCK_NONBLOCK  O_NONBLOCK
-#define SOCK_CLOEXEC   O_CLOEXEC
-#define IPPROTO_TCP    6
-#define IPPROTO_UDP    17
-#define SOL_SOCKET     1
-#define SO_REUSEADDR   2
-#define SO_TYPE        3
-#define SO_ERROR       4
-#define SO_SNDBUF      7
-#define SO_RCVBUF      8
-#define SO_KEEPALIVE   9
-#define SO_REUSEPORT   15
-#define SO_ACCEPTCONN  30
-#define SO_LINGER      13
-#define SO_RCVTIMEO    20
-#define SO_SNDTIMEO    21
-#define TCP_NODELAY    1
-#define TCP_CORK       3
-#define TCP_KEEPIDLE   4
-#define TCP_KEEPINTVL  5
-#define TCP_KEEPCNT    6
-#define MSG_PEEK       0x2
-#define MSG_DONTWAIT   0x40
-#define SHUT_RD        0
-#define SHUT_WR        1
-#define SHUT_RDWR      2
-
+#define IPPROTO_TCP   6
+#define IPPROTO_UDP   17
+#define TCP_NODELAY   1
+#define TCP_CORK      3
+#define TCP_KEEPIDLE  4
+#define TCP_KEEPINTVL 5
+#define TCP_KEEPCNT   6
 struct linux_sockaddr_in {
     uint16_t family;
     uint16_t port; /* network byte order */

@@ -17,6 +17,7 @@
 #define SIGFPE   8
 #define SIGKILL  9
 #define SIGSEGV  11
+#define SIGPIPE  13
 #define SIGCHLD  17
 #define SIGCONT  18
 #define SIGSTOP  19

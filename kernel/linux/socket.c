@@ -11,37 +11,13 @@
 #include "lib.h"
 #include "mm.h"
 #include "proc.h"
+#include "signal.h"
+#include "socket_abi.h"
 #include "syscalls.h"
 #include "unix.h"
 #include "vfs.h"
 
-#define AF_UNIX          1
-#define AF_INET          2
-#define SOCK_TYPE_MASK   0xf
-#define SOCK_NONBLOCK    O_NONBLOCK
-#define SOCK_CLOEXEC     O_CLOEXEC
-#define SOL_SOCKET       1
-#define SO_REUSEADDR     2
-#define SO_TYPE          3
-#define SO_ERROR         4
-#define SO_SNDBUF        7
-#define SO_RCVBUF        8
-#define SO_KEEPALIVE     9
-#define SO_PASSCRED      16
-#define SO_PEERCRED      17
-#define SO_ACCEPTCONN    30
-#define SO_PROTOCOL      38
-#define SO_DOMAIN        39
-#define MSG_PEEK         0x2
-#define MSG_DONTWAIT     0x40
-#define MSG_NOSIGNAL     0x4000
-#define MSG_CTRUNC       0x8
-#define MSG_CMSG_CLOEXEC 0x40000000
-#define SCM_RIGHTS       1
-#define SHUT_RD          0
-#define SHUT_RDWR        2
-#define SIGPIPE          13
-#define UNIX_SNDBUF      212992
+#define UNIX_SNDBUF 212992
 
 #define INET_HANDLER(name)                                                                         \
     extern long inet_##name(const struct syscall_args *) __attribute__((weak))
