@@ -28,18 +28,24 @@ if [ "$status" -ne 0 ]; then
 fi
 pass build
 
+# voltest_passed NAME MODE: the voltest run just made exited 0 and said
+# "MODE: all passed" (expect_lines reports any other line).
+voltest_passed() {
+    if [ "$status" -eq 0 ] && expect_lines "$1" "$2: all passed"; then
+        pass "$1"
+    elif [ "$status" -ne 0 ]; then
+        fail "$1" "exit status $status"
+        show
+    fi
+}
+
 # ---- a host folder, read-write and read-only, on both architectures --------------
 
 for arch in x86_64 aarch64; do
     rm -rf "$host" && mkdir -p "$host"
     printf 'host file\n' >"$host/from-host"
     u run --rm --arch "$arch" -v "$host:/data" voltest files /data
-    if [ "$status" -eq 0 ] && expect_lines "files-$arch" "files: all passed"; then
-        pass "files-$arch"
-    elif [ "$status" -ne 0 ]; then
-        fail "files-$arch" "exit status $status"
-        show
-    fi
+    voltest_passed "files-$arch" files
 done
 
 # What the guest left is on the host, as the user who ran unikit, with its
@@ -102,23 +108,13 @@ fi
 # The same calls on the in-memory files.
 for arch in x86_64 aarch64; do
     u run --rm --arch "$arch" voltest calls /tmp
-    if [ "$status" -eq 0 ] && expect_lines "calls-in-memory-$arch" "calls: all passed"; then
-        pass "calls-in-memory-$arch"
-    elif [ "$status" -ne 0 ]; then
-        fail "calls-in-memory-$arch" "exit status $status"
-        show
-    fi
+    voltest_passed "calls-in-memory-$arch" calls
 done
 
 # Locks on a volume file, as on the in-memory ones (tests/guest/locks.c).
 for arch in x86_64 aarch64; do
     u run --rm --arch "$arch" -v "$host:/data" voltest locks /data
-    if [ "$status" -eq 0 ] && expect_lines "locks-$arch" "locks: all passed"; then
-        pass "locks-$arch"
-    elif [ "$status" -ne 0 ]; then
-        fail "locks-$arch" "exit status $status"
-        show
-    fi
+    voltest_passed "locks-$arch" locks
 done
 
 printf 'hi\n' >"$host/hello"
