@@ -107,35 +107,32 @@ const char *host_arch(void)
     return u.machine;
 }
 
-int write_all(int fd, const void *buf, size_t len)
+/* All of buf, through short writes and signals: at the file position, or
+   at *offset (advanced) when offset is not NULL. */
+static int write_fully(int fd, const char *p, size_t len, off_t *offset)
 {
-    const char *p = buf;
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = offset ? pwrite(fd, p, len, *offset) : write(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return -1;
         p += n;
         len -= (size_t)n;
+        if (offset)
+            *offset += n;
     }
     return 0;
 }
 
+int write_all(int fd, const void *buf, size_t len)
+{
+    return write_fully(fd, buf, len, NULL);
+}
+
 int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
 {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, offset);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-        offset += n;
-    }
-    return 0;
+    return write_fully(fd, buf, len, &offset);
 }
 
 int mkdir_p(const char *path, mode_t mode)
