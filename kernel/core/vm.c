@@ -393,15 +393,29 @@ bool vm_past_file_end(uintptr_t addr)
     return pgoff >= ALIGN_UP(a->file->size, PAGE_SIZE) / PAGE_SIZE;
 }
 
-bool vm_fault_in_files(uintptr_t addr, size_t len)
+/* Maps a file area's pages in [from, to) that are not mapped yet. */
+static bool fault_in_file(struct area *a, uintptr_t from, uintptr_t to)
 {
-    uintptr_t start = ALIGN_DOWN(addr, PAGE_SIZE), end = addr + len;
-    for (struct area *a = areas; a && len; a = a->next) {
-        if (!a->file || a->start >= end || start >= a->end)
-            continue;
-        for (uintptr_t va = MAX(a->start, start); va < MIN(a->end, end); va += PAGE_SIZE)
-            if (!arch_page_present(va) && !map_file_page(a, va))
-                return false;
+    for (uintptr_t va = ALIGN_DOWN(from, PAGE_SIZE); va < to; va += PAGE_SIZE)
+        if (!arch_page_present(va) && !map_file_page(a, va))
+            return false;
+    return true;
+}
+
+bool vm_user_range(uintptr_t addr, size_t len, int access)
+{
+    if (len == 0)
+        return true;
+    if (addr >= VM_USER_TOP || len > VM_USER_TOP - addr)
+        return false;
+    uintptr_t end = addr + len;
+    while (addr < end) {
+        struct area *a = area_at(addr);
+        if (!a || (a->prot & access) != access)
+            return false;
+        if (a->file && !fault_in_file(a, addr, MIN(a->end, end)))
+            return false;
+        addr = a->end;
     }
     return true;
 }

@@ -53,10 +53,11 @@ struct inode;
 int vm_attach_file(uintptr_t addr, size_t len, struct inode *ip, uint64_t pgoff);
 struct inode *vm_file_of(uintptr_t addr, uint64_t *pgoff);
 void vm_file_shrunk(struct inode *ip, uint64_t size);
-/* Maps the file pages of [addr, addr+len) not mapped yet; false when one is
- * past its file's end. For syscalls: the kernel must not take a fault on a
- * file page while it serves one (a volume's page needs a 9P request). */
-bool vm_fault_in_files(uintptr_t addr, size_t len);
+/* vm_range_ok for a system call's buffer, in the same walk mapping the file
+ * pages of [addr, addr+len) not mapped yet; false when one is past its
+ * file's end. The kernel must not take a fault on a file page while it
+ * serves a call (a volume's page needs a 9P request). */
+bool vm_user_range(uintptr_t addr, size_t len, int access);
 /* True when addr is in a shared file mapping, past the file's end: a touch
  * there is SIGBUS, as on Linux. */
 bool vm_past_file_end(uintptr_t addr);

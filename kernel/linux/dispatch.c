@@ -50,16 +50,16 @@ long syscall_dispatch(const struct syscall_args *args)
     return -ENOSYS;
 }
 
-/* A buffer in a shared file mapping is mapped now (vm_fault_in_files): past
+/* A buffer in a shared file mapping is mapped now (vm_user_range): past
  * the file's end it is EFAULT, as on Linux, not a fault in the kernel. */
 bool user_readable(const void *p, size_t len)
 {
-    return vm_range_ok((uintptr_t)p, len, VM_READ) && vm_fault_in_files((uintptr_t)p, len);
+    return vm_user_range((uintptr_t)p, len, VM_READ);
 }
 
 bool user_writable(void *p, size_t len)
 {
-    return vm_range_ok((uintptr_t)p, len, VM_WRITE) && vm_fault_in_files((uintptr_t)p, len);
+    return vm_user_range((uintptr_t)p, len, VM_WRITE);
 }
 
 long user_path(const char *upath, char *buf, size_t size)
