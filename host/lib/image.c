@@ -18,11 +18,13 @@ struct toolchain {
     const char *musl_cc; /* musl-gcc wrapper for static programs */
     const char *as;      /* assembler for the blob object */
     const char *ld;
+    const char *strip; /* drops the debug sections of a program unikit compiled */
 };
 
 static const struct toolchain toolchains[] = {
-    {"x86_64", "musl-gcc", "as", "ld"},
-    {"aarch64", "aarch64-linux-musl-gcc", "aarch64-linux-gnu-as", "aarch64-linux-gnu-ld"},
+    {"x86_64", "musl-gcc", "as", "ld", "strip"},
+    {"aarch64", "aarch64-linux-musl-gcc", "aarch64-linux-gnu-as", "aarch64-linux-gnu-ld",
+     "aarch64-linux-gnu-strip"},
 };
 
 static const struct toolchain *toolchain_for(const char *arch)
@@ -37,6 +39,13 @@ const char *image_musl_compiler(const char *arch)
 {
     const struct toolchain *tc = toolchain_for(arch);
     return tc ? tc->musl_cc : NULL;
+}
+
+/* UNIKIT_KEEP_SYMBOLS=1: the image keeps its kernel's symbols (and the program its debug sections), for nm and gdb. */
+static bool keep_symbols(void)
+{
+    const char *v = getenv("UNIKIT_KEEP_SYMBOLS");
+    return v && strcmp(v, "1") == 0;
 }
 
 static int need_tool(const char *tool, char *err, size_t errlen)
@@ -55,6 +64,12 @@ static int compile_program(const struct unikfile *uf, const struct toolchain *tc
     struct strvec argv = {0};
     strvec_push(&argv, tc->musl_cc);
     strvec_push(&argv, "-static");
+    /* The kernel's loader copies segments into 4 KiB pages: without these,
+       aarch64's linker pads the file to 64 KiB pages (46 kB of zeros in
+       hello) and both put code on pages of its own. The Unikfile's cflags
+       come after, so they can say otherwise. */
+    strvec_push(&argv, "-Wl,-z,max-page-size=4096");
+    strvec_push(&argv, "-Wl,-z,noseparate-code");
     for (size_t i = 0; i < uf->ncflags; i++)
         strvec_push(&argv, uf->cflags[i]);
     strvec_push(&argv, "-o");
@@ -69,6 +84,20 @@ static int compile_program(const struct unikfile *uf, const struct toolchain *tc
         return -1;
     }
     return 0;
+}
+
+/* A program unikit compiled goes into the image without its debug sections
+   and .comment, which nothing in the guest reads; its symbol table stays,
+   for the kernel's fault reports (`<main+0x12>`). UNIKIT_KEEP_SYMBOLS=1
+   keeps everything, for gdb. A prebuilt build.binary is never changed. */
+static int strip_debug(const struct toolchain *tc, const char *program, char *err, size_t errlen)
+{
+    if (keep_symbols())
+        return 0;
+    if (need_tool(tc->strip, err, errlen) < 0)
+        return -1;
+    char *argv[] = {(char *)tc->strip, "--strip-debug", "-R", ".comment", (char *)program, NULL};
+    return run_program(argv, true, err, errlen) == 0 ? 0 : -1;
 }
 
 /* root, and Debian's nobody/nogroup for a server that drops privileges. */
@@ -324,13 +353,6 @@ out:
     return rc;
 }
 
-/* UNIKIT_KEEP_SYMBOLS=1: the image keeps its kernel's symbols, for nm and gdb. */
-static bool keep_symbols(void)
-{
-    const char *v = getenv("UNIKIT_KEEP_SYMBOLS");
-    return v && strcmp(v, "1") == 0;
-}
-
 /* The image, specialised as spec says, and the explanation of what went in. */
 static int link_specialised(const struct toolchain *tc, const char *arch, const char *workdir,
                             const struct spec_table *t, const struct spec *spec,
@@ -386,6 +408,7 @@ int image_build(const struct unikfile *uf, const char *arch, const char *workdir
         goto out;
     spec = xcalloc(1, sizeof(*spec));
     if (spec_decide(uf, program, arch, &table, spec, err, errlen) < 0 ||
+        (!uf->binary && strip_debug(tc, program, err, errlen) < 0) ||
         check_sizes_before(uf, program, err, errlen) < 0 ||
         write_files(uf, program, cpio_path, err, errlen) < 0 ||
         check_sizes_after(uf, cpio_path, err, errlen) < 0 ||
