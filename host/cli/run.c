@@ -17,6 +17,7 @@
 #include "network.h"
 #include "outlog.h"
 #include "qemu.h"
+#include "relink.h"
 #include "unikfile.h"
 #include "util.h"
 
@@ -254,6 +255,24 @@ static char *pin_image(const struct instance *inst, int layer_fd)
         return NULL;
     }
     return path;
+}
+
+/* Volumes need the 9P client: an image linked without it boots a copy
+   linked again with it, kept with the instance (host/lib/relink.h). */
+static int use_volume_kernel(const struct instance *inst, struct qemu_boot *boot, char **image)
+{
+    char err[1024];
+    char *cache = xasprintf("%s/image-volumes", inst->dir);
+    char *path = relink_for_volumes(boot->arch, boot->image, cache, err, sizeof(err));
+    free(cache);
+    if (!path) {
+        cli_error("cannot give image volume support: %s", err);
+        return -1;
+    }
+    free(*image);
+    *image = path;
+    boot->image = path;
+    return 0;
 }
 
 /* -p and --ip need an image that has the network, and ports free now. */
@@ -691,6 +710,11 @@ int cmd_run(int argc, char **argv)
     }
     if (image)
         boot.image = image;
+    if (!bench && nvols && use_volume_kernel(&inst, &boot, &image) < 0) {
+        instance_remove(&inst, err, sizeof(err));
+        instance_free(&inst);
+        goto out_image;
+    }
     close(layer_fd);
     layer_fd = -1;
     code = o.detach ? run_detached(&inst, &boot) : run_foreground(&inst, &boot);

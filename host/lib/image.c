@@ -41,7 +41,8 @@ const char *image_musl_compiler(const char *arch)
     return tc ? tc->musl_cc : NULL;
 }
 
-/* UNIKIT_KEEP_SYMBOLS=1: the image keeps its kernel's symbols (and the program its debug sections), for nm and gdb. */
+/* UNIKIT_KEEP_SYMBOLS=1: the image keeps its kernel's symbols (and the program its debug sections),
+ * for nm and gdb. */
 static bool keep_symbols(void)
 {
     const char *v = getenv("UNIKIT_KEEP_SYMBOLS");
@@ -231,6 +232,8 @@ static int assemble_blobs(const struct toolchain *tc, const char *workdir, const
     fprintf(f, "\t.section .unikit.config, \"a\"\n\t.incbin \"%s/config.bin\"\n", workdir);
     fprintf(f, "\t.section .unikit.files, \"a\"\n\t.incbin \"%s/files.cpio\"\n", workdir);
     spec_write_table(f, t, spec);
+    if (spec)
+        spec_write_record(f, spec);
     fprintf(f, "\t.section .note.GNU-stack, \"\", %%progbits\n");
     fclose(f);
     char *argv[] = {(char *)tc->as, "-o", obj, src, NULL};
@@ -407,8 +410,10 @@ int image_build(const struct unikfile *uf, const char *arch, const char *workdir
     if (spec_table_load(arch, &table, err, errlen) < 0)
         goto out;
     spec = xcalloc(1, sizeof(*spec));
-    if (spec_decide(uf, program, arch, &table, spec, err, errlen) < 0 ||
-        (!uf->binary && strip_debug(tc, program, err, errlen) < 0) ||
+    if (spec_decide(uf, program, arch, &table, spec, err, errlen) < 0)
+        goto out;
+    spec->net = *net;
+    if ((!uf->binary && strip_debug(tc, program, err, errlen) < 0) ||
         check_sizes_before(uf, program, err, errlen) < 0 ||
         write_files(uf, program, cpio_path, err, errlen) < 0 ||
         check_sizes_after(uf, cpio_path, err, errlen) < 0 ||
@@ -423,4 +428,16 @@ out:
     free(cpio_path);
     free(config_path);
     return rc;
+}
+
+int image_link(const char *arch, const char *workdir, const struct spec_table *t,
+               const struct spec *spec, const char *out, char *err, size_t errlen)
+{
+    const struct toolchain *tc = toolchain_for(arch);
+    if (!tc)
+        return errorf(err, errlen, "unsupported architecture '%s'", arch);
+    if (need_tool(tc->as, err, errlen) < 0 || need_tool(tc->ld, err, errlen) < 0 ||
+        assemble_blobs(tc, workdir, "blobs", t, spec, err, errlen) < 0)
+        return -1;
+    return link_image(tc, arch, workdir, "blobs", out, spec->net, false, err, errlen);
 }

@@ -20,6 +20,14 @@
 int image_build(const struct unikfile *uf, const char *arch, const char *workdir,
                 const char *out_path, bool *net, char **explain, char *err, size_t errlen);
 
+struct spec;
+struct spec_table;
+/* Links this unikit's kernel for arch with workdir's config.bin and
+ * files.cpio and the table spec says, into out (no symbols): what
+ * host/lib/relink.c uses to give an image volume support. */
+int image_link(const char *arch, const char *workdir, const struct spec_table *t,
+               const struct spec *spec, const char *out, char *err, size_t errlen);
+
 /* The compiler that builds static musl programs for arch ("musl-gcc", …). */
 const char *image_musl_compiler(const char *arch);
 

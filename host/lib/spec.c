@@ -165,6 +165,7 @@ int spec_decide(const struct unikfile *uf, const char *program, const char *arch
     if (!uf->specialize) {
         snprintf(s->why, sizeof(s->why), "the Unikfile says specialize: false");
         s->smp = true;
+        s->volumes = true;
         return 0;
     }
     struct syscan_result *r = xcalloc(1, sizeof(*r));
@@ -176,6 +177,7 @@ int spec_decide(const struct unikfile *uf, const char *program, const char *arch
     if (!r->complete) {
         snprintf(s->why, sizeof(s->why), "the analysis could not bound the calls: %s", r->why);
         s->smp = true;
+        s->volumes = true;
         free(r);
         return 0;
     }
@@ -189,6 +191,9 @@ int spec_decide(const struct unikfile *uf, const char *program, const char *arch
     if (any_in(s, t, needs_sigreturn))
         add_all(s, t, (const char *const[]){"rt_sigreturn", NULL});
     s->smp = any_in(s, t, smp_calls);
+    /* Declared volumes get an anonymous volume at every run: link the
+       client. Otherwise only a `run -v` needs it, and relinks. */
+    s->volumes = uf->nvolumes > 0;
     s->specialized = true;
     return 0;
 }
@@ -209,6 +214,46 @@ void spec_write_table(FILE *f, const struct spec_table *t, const struct spec *s)
             "\t.section .rodata.smp_start_hook, \"a\"\n\t.balign 8\n\t.globl smp_start_hook\n"
             "smp_start_hook:\n\t.quad %s\n",
             full || s->smp ? "smp_start" : "0");
+    fprintf(f,
+            "\t.section .rodata.volume_mount_hook, \"a\"\n\t.balign 8\n\t.globl volume_mount_hook\n"
+            "volume_mount_hook:\n\t.quad %s\n",
+            !s || s->volumes ? "p9fs_mount_volumes" : "0");
+}
+
+/* The record: "UKSPEC1\0", a flags byte, then one bit per system-call number. */
+#define RECORD_MAGIC "UKSPEC1"
+enum { REC_SPECIALIZED = 1, REC_SMP = 2, REC_VOLUMES = 4, REC_NET = 8, REC_COMPLETE = 16 };
+#define RECORD_LEN (8 + 1 + SYSCAN_MAX_NR / 8)
+
+void spec_write_record(FILE *f, const struct spec *s)
+{
+    unsigned flags = (s->specialized ? REC_SPECIALIZED : 0) | (s->smp ? REC_SMP : 0) |
+                     (s->volumes ? REC_VOLUMES : 0) | (s->net ? REC_NET : 0) |
+                     (s->complete ? REC_COMPLETE : 0);
+    fprintf(f, "\t.section .unikit.spec, \"\", %%progbits\n\t.ascii \"%s\\0\"\n\t.byte %u\n",
+            RECORD_MAGIC, flags);
+    for (int i = 0; i < SYSCAN_MAX_NR / 8; i++) {
+        unsigned byte = 0;
+        for (int b = 0; b < 8; b++)
+            byte |= s->in[i * 8 + b] ? 1u << b : 0;
+        fprintf(f, "\t.byte %u\n", byte);
+    }
+}
+
+int spec_read_record(const unsigned char *data, size_t len, struct spec *s)
+{
+    if (len < RECORD_LEN || memcmp(data, RECORD_MAGIC, 8) != 0)
+        return -1;
+    memset(s, 0, sizeof(*s));
+    unsigned flags = data[8];
+    s->specialized = flags & REC_SPECIALIZED;
+    s->smp = flags & REC_SMP;
+    s->volumes = flags & REC_VOLUMES;
+    s->net = flags & REC_NET;
+    s->complete = flags & REC_COMPLETE;
+    for (int nr = 0; nr < SYSCAN_MAX_NR; nr++)
+        s->in[nr] = data[9 + nr / 8] >> (nr % 8) & 1;
+    return 0;
 }
 
 /* ---- sizes ---------------------------------------------------------------------- */
@@ -338,6 +383,16 @@ static uint64_t kernel_bytes(const struct elf_image *e)
     return total;
 }
 
+/* Why the 9P client is in the image or not (host/lib/relink.h). */
+static const char *volumes_reason(const struct spec *s)
+{
+    if (!s->specialized)
+        return "linked (the full kernel)";
+    if (s->volumes)
+        return "linked (the Unikfile declares volumes:)";
+    return "left out (no volumes: in the Unikfile); `run -v` links the kernel again with them";
+}
+
 /* Adds each sized symbol's bytes to its subsystem's (bss left out: it costs
    memory, not image bytes); marks which sys_NAME handlers are present. */
 static void sum_symbols(const struct elf_image *e, const struct owners *o, uint64_t *bytes,
@@ -413,10 +468,11 @@ char *spec_explain(const struct spec *s, const struct spec_table *t, const char 
     }
     uint64_t kb = have_linked ? kernel_bytes(&le) : 0;
     json_t *doc =
-        json_pack("{s:b, s:b, s:s, s:o, s:o, s:i, s:I, s:I, s:o}", "specialized", s->specialized,
-                  "complete", s->complete, "reason", s->why, "syscalls", calls, "added", added,
-                  "table", (int)t->n, "kernel_bytes", (json_int_t)kb, "full_kernel_bytes",
-                  (json_int_t)(have_full ? kernel_bytes(&fe) : kb), "subsystems", subs);
+        json_pack("{s:b, s:b, s:s, s:o, s:o, s:i, s:I, s:I, s:o, s:s}", "specialized",
+                  s->specialized, "complete", s->complete, "reason", s->why, "syscalls", calls,
+                  "added", added, "table", (int)t->n, "kernel_bytes", (json_int_t)kb,
+                  "full_kernel_bytes", (json_int_t)(have_full ? kernel_bytes(&fe) : kb),
+                  "subsystems", subs, "volumes", volumes_reason(s));
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (have_linked || le.data)
@@ -486,6 +542,8 @@ void spec_print_explain(FILE *out, const char *arch, const char *explain_json)
             fprintf(out, "\n");
         }
     }
+    if (json_is_string(json_object_get(doc, "volumes")))
+        fprintf(out, "  volumes: %s\n", json_string_value(json_object_get(doc, "volumes")));
     fprintf(out, "  %-20s %-10s %10s %10s  %s\n", "SUBSYSTEM", "STATUS", "BYTES", "FULL",
             "PULLED IN BY");
     size_t i;

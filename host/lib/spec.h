@@ -29,6 +29,8 @@ struct spec {
     bool in[SYSCAN_MAX_NR];    /* the calls the table keeps (when specialised) */
     bool added[SYSCAN_MAX_NR]; /* of those, the ones only `syscalls:` asked for */
     bool smp;                  /* the program can run threads on several CPUs */
+    bool volumes;              /* the 9P client is linked: declared volumes, or not specialised */
+    bool net;                  /* the network object is linked (set by image.c) */
 };
 
 int spec_table_load(const char *arch, struct spec_table *t, char *err, size_t errlen);
@@ -41,9 +43,16 @@ int spec_table_find(const struct spec_table *t, const char *name);
 int spec_decide(const struct unikfile *uf, const char *program, const char *arch,
                 const struct spec_table *t, struct spec *s, char *err, size_t errlen);
 
-/* Writes the table (assembly) to f: syscall_fns and smp_start_hook; with
-   s NULL, the full one. */
+/* Writes the table (assembly) to f: syscall_fns, smp_start_hook and
+   volume_mount_hook; with s NULL, the full one. */
 void spec_write_table(FILE *f, const struct spec_table *t, const struct spec *s);
+
+/* The image's record of s (assembly, a section `.unikit.spec` that is not
+   loaded): what `unikit run -v` needs to link the same kernel again with
+   volume support (image_relink_volumes). */
+void spec_write_record(FILE *f, const struct spec *s);
+/* Reads a record back (the section's bytes): 0, or -1 when it is not one. */
+int spec_read_record(const unsigned char *data, size_t len, struct spec *s);
 
 /* The explanation as JSON text (a new string): s, and the sizes of each
    subsystem in linked (the image, with symbols) and full (the same,

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "relink.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -103,6 +104,32 @@ static int run_start_hooks(const struct container_setup *c)
     return rc;
 }
 
+/* Boots boot's kernel once the container's network is set up. */
+static int boot_kernel(struct qemu_boot *boot, const struct bundle *b,
+                       const struct unikit_image *img, char *err, size_t errlen)
+{
+    if (runtime_network_setup(b, img, boot, err, errlen) < 0)
+        return rt_error("%s", err), EXIT_UNIKIT_ERROR;
+    struct accel_choice accel;
+    char *home = xasprintf("%s/.unikit", rt.root); /* KVM probe answers, per host */
+    int chosen = accel_choose(home, boot->arch, NULL, &accel, err, sizeof(err));
+    if (chosen < 0) {
+        free(home);
+        runtime_network_release();
+        return rt_error("%s", err), EXIT_UNIKIT_ERROR;
+    }
+    boot->accel = accel.name;
+    struct qemu_result res;
+    int rc = qemu_run(boot, &res, err, sizeof(err));
+    runtime_network_release();
+    if (res.accel_failed)
+        accel_kvm_failed(home, boot->arch, err);
+    free(home);
+    if (rc < 0)
+        return rt_error("%s", err), EXIT_UNIKIT_ERROR;
+    return res.exit_code;
+}
+
 /* After start: the guest's settings from the image and the bundle, then the boot. */
 static int boot(const struct container_setup *c, const char *dir)
 {
@@ -131,26 +158,18 @@ static int boot(const struct container_setup *c, const char *dir)
     if (boot.tty)
         qemu_terminal_size(0, &boot.tty_rows, &boot.tty_cols);
     char err[1024];
-    if (runtime_network_setup(b, img, &boot, err, sizeof(err)) < 0)
-        return rt_error("%s", err), EXIT_UNIKIT_ERROR;
-    struct accel_choice accel;
-    char *home = xasprintf("%s/.unikit", rt.root); /* KVM probe answers, per host */
-    int chosen = accel_choose(home, boot.arch, NULL, &accel, err, sizeof(err));
-    if (chosen < 0) {
-        free(home);
-        runtime_network_release();
-        return rt_error("%s", err), EXIT_UNIKIT_ERROR;
-    }
-    boot.accel = accel.name;
-    struct qemu_result res;
-    int rc = qemu_run(&boot, &res, err, sizeof(err));
-    runtime_network_release();
-    if (res.accel_failed)
-        accel_kvm_failed(home, boot.arch, err);
-    free(home);
-    if (rc < 0)
-        return rt_error("%s", err), EXIT_UNIKIT_ERROR;
-    return res.exit_code;
+    /* Bind mounts need the 9P client: an image linked without it boots a
+       copy linked again with it, in the container's state (relink.h). */
+    char *cache = xasprintf("%s/image-volumes.elf", dir);
+    char *kernel = b->nvolumes ? relink_for_volumes(img->arch, img->elf, cache, err, sizeof(err))
+                               : xstrdup(img->elf);
+    free(cache);
+    if (!kernel)
+        return rt_error("cannot give the image volume support: %s", err), EXIT_UNIKIT_ERROR;
+    boot.image = kernel;
+    int rc = boot_kernel(&boot, b, img, err, sizeof(err));
+    free(kernel);
+    return rc;
 }
 
 void container_main(struct container_setup *c)

@@ -31,13 +31,25 @@ static void memory_init(void)
     arch_paging_init(ranges[n - 1].end);
 }
 
+/* The 9P client is linked only into images that may be given volumes
+   (volume_mount_hook, from `unikit build`); `unikit run -v` relinks an
+   image without it. Booting one anyway with volumes must not let the
+   program write into its in-memory files instead. */
+static void mount_volumes(const char *cmdline)
+{
+    if (volume_mount_hook)
+        volume_mount_hook(cmdline);
+    else if (strstr(cmdline, "unikit.vol="))
+        panic("volumes: this image's kernel was linked without volume support");
+}
+
 static void files_init(void)
 {
     vfs_init();
     size_t len = (size_t)(__unikit_files_end - __unikit_files_start);
     if (len && cpio_unpack(__unikit_files_start, len) < 0)
         panic("the image's file archive is corrupted");
-    p9fs_mount_volumes(plat_cmdline());
+    mount_volumes(plat_cmdline());
     resolv_follow_network(plat_cmdline());
     fd_init_stdio(tty_open(plat_cmdline()));
 }

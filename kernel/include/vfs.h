@@ -326,6 +326,9 @@ const void *ramfs_backing(struct inode *ip, size_t *len);
 /* p9fs.c: mounts the volumes the boot command line names ("unikit.vol="
    tokens) from the machine's virtio-9p devices; panics when one fails. */
 void p9fs_mount_volumes(const char *cmdline);
+/* p9fs_mount_volumes, or NULL in an image linked without volume support
+   (`unikit build` writes it beside the system-call table). */
+extern void (*const volume_mount_hook)(const char *cmdline);
 
 /* cpio.c: unpacks a newc archive into the tree under /. */
 int cpio_unpack(const void *archive, size_t len);
