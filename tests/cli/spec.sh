@@ -7,12 +7,16 @@
 # call, specialize: false turns it off, and a name no table has is one
 # error naming the field and line; `inspect --explain` for hello, httpd
 # and a program whose only sockets come from socketpair (AF_UNIX, the
-# kernel's own: no network object).
+# kernel's own: no network object). Volumes: hello leaves out the 9P
+# client, an image declaring volumes: links it, `run -v` on another image
+# links its kernel again with it (and reads the host's file), and a kernel
+# without it refuses to boot with volumes rather than ignore them.
 # One line per check: "ok spec-X", "FAIL spec-X" or "skip spec-X: why".
 
 suite=spec
 tests="hello-symbols-x86_64 hello-symbols-aarch64 full-symbols build-line via-syscall computed
-unikfile-adds specialize-false bad-name explain-hello explain-httpd explain-socketpair"
+unikfile-adds specialize-false bad-name explain-hello explain-httpd explain-socketpair
+declared-volumes run-v-relinks-x86_64 run-v-relinks-aarch64 no-volume-kernel"
 . "$(dirname "$0")/lib.sh"
 fixtures=$fixtures/spec
 out=$tmp/out err=$tmp/err
@@ -37,7 +41,8 @@ symbols_absent() {
 # The subsystems hello must not carry: threads, signal frames, pipes, epoll,
 # SMP, AF_UNIX sockets.
 left_out="sys_clone thread_clone sys_rt_sigaction sigframe_setup sys_rt_sigreturn vfs_pipe sys_pipe2
-sys_epoll_create1 sys_epoll_wait sys_eventfd2 smp_start arch_cpu_start sys_socketpair unix_pair"
+sys_epoll_create1 sys_epoll_wait sys_eventfd2 smp_start arch_cpu_start sys_socketpair unix_pair
+p9fs_mount_volumes vol_writeback p9_connect"
 for arch in x86_64 aarch64; do
     # shellcheck disable=SC2086 # one argument per symbol
     if UNIKIT_KEEP_SYMBOLS=1 u build -q --arch "$arch" -o "$tmp/hello-$arch.elf" "$root/examples/hello"; then
@@ -166,7 +171,8 @@ explain_ok() { # NAME IMAGE PATTERN...
 explain_ok explain-hello hello '^x86_64: specialised$' '^aarch64: specialised$' \
     '^  analysis: complete' '^  pipes +left out +0 +[1-9][0-9]*' \
     '^  poll-epoll-eventfd +part ' '^  files +part +[0-9]+ +[0-9]+  .*writev' \
-    '^  kernel total: [0-9]+ bytes of [0-9]+ in the full kernel$'
+    '^  kernel total: [0-9]+ bytes of [0-9]+ in the full kernel$' \
+    '^  volumes: left out .*run -v' '^  volumes +left out +0 +[1-9][0-9]*'
 u build "$root/examples/httpd"
 explain_ok explain-httpd httpd '^x86_64: specialised$' '^  network +(linked|part) +[0-9]+ .*socket' \
     '^  network +(linked|part) +[0-9]+ .*accept' '^  system calls: .*bind'
@@ -186,4 +192,56 @@ printf 'name: pair\nbuild:\n  sources: [pair.c]\narch: [x86_64]\n' >"$tmp/pair/U
 u build "$tmp/pair"
 explain_ok explain-socketpair pair '^  network +left out +0 +0 *$' \
     '^  unix-sockets +(linked|part) +[1-9][0-9]* .*socketpair'
+
+# volumes: in the Unikfile links the 9P client: each run mounts them.
+mkdir -p "$tmp/declared"
+cp "$root/examples/hello/hello.c" "$tmp/declared/"
+printf 'name: declared\nbuild:\n  sources: [hello.c]\narch: [x86_64]\nvolumes: [/data]\n' \
+    >"$tmp/declared/Unikfile"
+if UNIKIT_KEEP_SYMBOLS=1 u build -q -o "$tmp/declared.elf" "$tmp/declared" &&
+    nm "$tmp/declared.elf" | awk '{ print $NF }' | grep -qx p9fs_mount_volumes &&
+    u build -q "$tmp/declared" && u inspect --explain declared &&
+    grep -q '^  volumes: linked (the Unikfile declares volumes:)$' "$out"; then
+    pass declared-volumes
+else
+    fail declared-volumes "no 9P client, or --explain does not say why"
+    show
+fi
+
+# run -v on an image without the client: linked again with it, the host's file read.
+mkdir -p "$tmp/volread" "$tmp/hostdir"
+cat >"$tmp/volread/volread.c" <<'EOF'
+#include <stdio.h>
+int main(void)
+{
+    char line[64];
+    FILE *f = fopen("/data/note", "r");
+    if (!f || !fgets(line, sizeof(line), f))
+        return 1;
+    printf("read: %s", line);
+    return 0;
+}
+EOF
+printf 'name: volread\nbuild:\n  sources: [volread.c]\narch: [x86_64, aarch64]\n' >"$tmp/volread/Unikfile"
+echo "from the host" >"$tmp/hostdir/note"
+u build -q "$tmp/volread"
+for arch in x86_64 aarch64; do
+    u run --rm --arch "$arch" -v "$tmp/hostdir:/data" volread
+    if [ $status -eq 0 ] && grep -qx "read: from the host" "$out"; then
+        pass "run-v-relinks-$arch"
+    else
+        fail "run-v-relinks-$arch" "exit status $status"
+        show
+    fi
+done
+
+# The image as built (no client) booted with a volume anyway: it stops, saying why.
+UNIKIT_BENCH_IMAGE="$tmp/hello-x86_64.elf" u run --rm --arch x86_64 -v "$tmp/hostdir:/data" hello
+if [ $status -ne 0 ] && cat "$out" "$err" | grep -q "linked without volume support"; then
+    pass no-volume-kernel
+else
+    fail no-volume-kernel "exit status $status, no panic naming volume support"
+    show
+fi
 [ "$failures" -eq 0 ]
+
