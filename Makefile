@@ -22,7 +22,7 @@ TRANSFER_ONLY := host/cli/push.c host/cli/pull.c host/cli/save.c host/cli/load.c
 UNIKIT_SRCS   := $(filter-out $(TRANSFER_ONLY),$(HOST_LIB_SRCS) $(HOST_CLI_SRCS))
 TRANSFER_SRCS := $(HOST_LIB_SRCS) $(filter host/cli/%,$(TRANSFER_ONLY)) host/cli/common.c \
 	host/transfer/main.c
-UNIKIT_LIBS   := -lyaml -ljansson -lnettle
+UNIKIT_LIBS   := -lyaml -ljansson -lnettle -lz
 TRANSFER_LIBS := $(UNIKIT_LIBS) -lcrypto -lcurl -larchive
 HOST_LIBS     := $(TRANSFER_LIBS)
 TRANSFER_BIN  := libexec/unikit/unikit-transfer
@@ -188,7 +188,7 @@ KTESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/ktest_*.c
 build/unit/ktest_%: tests/unit/ktest_%.c tests/unit/kshim.c $$(KTEST_SRCS_$$*) tests/unit/check.h
 	@mkdir -p $(@D)
 	$(HOST_CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 $(SAN_FLAGS) -DKTEST \
-		-Itests/unit -iquote kernel/include -iquote kernel/linux -o $@ $< tests/unit/kshim.c $(KTEST_SRCS_$*)
+		-Itests/unit -iquote kernel/include -iquote kernel/linux -o $@ $< tests/unit/kshim.c $(KTEST_SRCS_$*) $(KTEST_LIBS_$*)
 
 # tests/cli/netns.sh's driver: host/lib's netns.h and qemu_run together, as
 # the OCI runtime uses them, without the runtime or a container engine.

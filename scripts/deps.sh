@@ -12,7 +12,7 @@ packages="
 gcc make binutils
 musl-tools musl-dev
 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu musl-dev:arm64 libc6-dev-arm64-cross
-libyaml-dev libjansson-dev nettle-dev libssl-dev libcurl4-openssl-dev libarchive-dev
+libyaml-dev libjansson-dev nettle-dev libssl-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev
 qemu-system-x86 qemu-system-arm qemu-user
 python3
 cpio skopeo docker-registry

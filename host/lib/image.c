@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "archivegz.h"
 #include "cpio.h"
 #include "elfcheck.h"
 #include "spec.h"
@@ -417,6 +418,7 @@ int image_build(const struct unikfile *uf, const char *arch, const char *workdir
         check_sizes_before(uf, program, err, errlen) < 0 ||
         write_files(uf, program, cpio_path, err, errlen) < 0 ||
         check_sizes_after(uf, cpio_path, err, errlen) < 0 ||
+        archive_gzip(cpio_path, err, errlen) < 0 ||
         write_config(uf, config_path, err, errlen) < 0 ||
         link_specialised(tc, arch, workdir, &table, spec, out_path, *net, explain, err, errlen) < 0)
         goto out;

@@ -286,6 +286,7 @@ static int put_files(struct layer *l, const char *elf_path, int fd)
     struct archive *in = archive_read_new();
     struct archive_entry *e;
     archive_read_support_format_cpio(in);
+    archive_read_support_filter_gzip(in); /* a small image's archive (archivegz.h) */
     int r, rc = archive_read_open(in, &sec, NULL, section_read, NULL) == ARCHIVE_OK
                     ? 0
                     : errorf(l->err, l->errlen, "%s: %s", elf_path, archive_error_string(in));

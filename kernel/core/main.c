@@ -5,6 +5,7 @@
 #include "arch.h"
 #include "fd.h"
 #include "hoststream.h"
+#include "inflate.h"
 #include "lib.h"
 #include "mm.h"
 #include "plat.h"
@@ -31,6 +32,24 @@ static void memory_init(void)
     arch_paging_init(ranges[n - 1].end);
 }
 
+/* The archive as cpio: a gzip one (a small image's, host/lib/image.c) is
+   decoded into pages of its own, which its files then read, as they would
+   the image's. */
+static const char *unpacked_archive(const char *archive, size_t *len)
+{
+    if (!gzip_is(archive, *len))
+        return archive;
+    size_t size = gzip_size(archive, *len);
+    uintptr_t pa = page_alloc(ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
+    if (!pa)
+        panic("no memory to unpack the image's file archive (%zu bytes)", size);
+    char *out = phys_to_virt(pa);
+    if (gunzip(out, size, archive, *len) != (long)size)
+        panic("the image's file archive is corrupted");
+    *len = size;
+    return out;
+}
+
 /* The 9P client is linked only into images that may be given volumes
    (volume_mount_hook, from `unikit build`); `unikit run -v` relinks an
    image without it. Booting one anyway with volumes must not let the
@@ -47,7 +66,8 @@ static void files_init(void)
 {
     vfs_init();
     size_t len = (size_t)(__unikit_files_end - __unikit_files_start);
-    if (len && cpio_unpack(__unikit_files_start, len) < 0)
+    const char *archive = unpacked_archive(__unikit_files_start, &len);
+    if (len && cpio_unpack(archive, len) < 0)
         panic("the image's file archive is corrupted");
     mount_volumes(plat_cmdline());
     resolv_follow_network(plat_cmdline());

@@ -3,3 +3,5 @@ KTEST_SRCS_vfs := kernel/core/vfs.c kernel/core/ramfs.c kernel/core/devfs.c kern
 	kernel/core/fd.c kernel/core/flock.c kernel/core/cpio.c kernel/core/waitq.c kernel/linux/fs.c
 KTEST_SRCS_resolv := kernel/core/resolv.c kernel/lib/ipv4.c kernel/core/vfs.c kernel/core/ramfs.c \
 	kernel/core/devfs.c kernel/core/pipe.c kernel/core/fd.c kernel/core/flock.c kernel/core/cpio.c kernel/core/waitq.c
+KTEST_SRCS_inflate := kernel/lib/inflate.c
+KTEST_LIBS_inflate := -lz
