@@ -82,13 +82,15 @@ build/asan/bin/unikit-runtime: $(call asan_objs,$(RUNTIME_SRCS))
 KERNEL_CFLAGS_COMMON := -std=c17 -Ikernel/linux -Wall -Wextra -Werror -Os -g -ffreestanding -nostdinc \
 	-fno-stack-protector \
 	-fno-builtin -ffunction-sections -fdata-sections -fno-common -Ikernel/include \
-	-fno-omit-frame-pointer
+	-fomit-frame-pointer
+# -fomit-frame-pointer: nothing walks the kernel's frames (a fault report
+# prints registers), and the frame set-up cost 1.9 kB of hello's kernel.
 
 KCC_x86_64     := gcc
 KLD_x86_64     := ld
 KNM_x86_64     := nm
 KCFLAGS_x86_64 := -m64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pie \
-	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx
+	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx -malign-data=abi
 KDRIVERS_x86_64 := kernel/drivers/uart16550.c
 
 KCC_aarch64     := aarch64-linux-gnu-gcc

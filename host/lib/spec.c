@@ -201,14 +201,21 @@ int spec_decide(const struct unikfile *uf, const char *program, const char *arch
 void spec_write_table(FILE *f, const struct spec_table *t, const struct spec *s)
 {
     bool full = !s || !s->specialized;
+    /* The handlers of the image's calls, after a NULL at index 0, and one
+       index per number (the kernel's syscalls.h). */
     fprintf(f, "\t.section .rodata.syscall_fns, \"a\"\n\t.balign 8\n\t.globl syscall_fns\n"
-               "syscall_fns:\n");
+               "syscall_fns:\n\t.quad 0\n");
     for (int nr = 0; nr <= t->max; nr++) {
         const char *name = name_of(t, nr);
         if (name && (full || s->in[nr]))
             fprintf(f, "\t.weak sys_%s\n\t.quad sys_%s\n", name, name);
-        else
-            fprintf(f, "\t.quad 0\n");
+    }
+    fprintf(f, "\t.section .rodata.syscall_index, \"a\"\n\t.balign 2\n\t.globl syscall_index\n"
+               "syscall_index:\n");
+    int index = 0;
+    for (int nr = 0; nr <= t->max; nr++) {
+        const char *name = name_of(t, nr);
+        fprintf(f, "\t.2byte %d\n", name && (full || s->in[nr]) ? ++index : 0);
     }
     fprintf(f,
             "\t.section .rodata.smp_start_hook, \"a\"\n\t.balign 8\n\t.globl smp_start_hook\n"

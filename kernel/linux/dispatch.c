@@ -31,17 +31,21 @@ void syscall_warn_current(const char *what)
 
 const char *syscall_name(long nr)
 {
-    if (nr < 0 || (size_t)nr >= syscall_table_size || !syscall_name_at[nr])
+    if (nr < 0 || (size_t)nr >= syscall_table_size)
         return NULL;
-    return syscall_names + syscall_name_at[nr];
+    const char *name = syscall_names;
+    for (long i = 0; i < nr; i++)
+        name += strlen(name) + 1;
+    return *name ? name : NULL;
 }
 
 long syscall_dispatch(const struct syscall_args *args)
 {
     long nr = args->nr;
     serving = nr;
-    if (nr >= 0 && (size_t)nr < syscall_table_size && syscall_fns[nr])
-        return syscall_fns[nr](args);
+    syscall_fn fn = nr >= 0 && (size_t)nr < syscall_table_size ? syscall_fns[syscall_index[nr]] : NULL;
+    if (fn)
+        return fn(args);
     const char *name = syscall_name(nr);
     if (name)
         syscall_warn_once(nr, name, "is not implemented; returning ENOSYS");

@@ -19,13 +19,16 @@ struct syscall_args {
 
 typedef long (*syscall_fn)(const struct syscall_args *);
 
-/* Indexed by system-call number, generated: syscall_fns by `unikit build`
- * for each image (host/lib/spec.c), the names by scripts/gen-syscall-table.sh:
- * the handler, NULL where unimplemented, and the name, at
- * syscall_names + syscall_name_at[nr] (offset 0: no such call). */
+/* Generated: the handlers by `unikit build` for each image (host/lib/spec.c),
+ * the names by scripts/gen-syscall-table.sh. A call's handler is
+ * syscall_fns[syscall_index[nr]] (NULL where the image has none: index 0
+ * or an unimplemented call); syscall_fns holds only the image's calls, so
+ * that a specialised table costs two bytes, not eight, per number it
+ * leaves out. syscall_names holds the names of numbers 0, 1, 2, ... each
+ * ended by a NUL (an empty one: no such call). */
 extern const syscall_fn syscall_fns[];
+extern const uint16_t syscall_index[];
 extern const char syscall_names[];
-extern const uint16_t syscall_name_at[];
 extern const size_t syscall_table_size;
 
 /* Called by the arch syscall entry with the number and arguments. */
