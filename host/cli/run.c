@@ -37,6 +37,7 @@ struct run_options {
     bool auto_remove;
     bool interactive; /* -i: the host's stdin is the program's */
     bool tty;         /* -t: the program gets a terminal */
+    bool trace;       /* --trace-syscalls */
 };
 
 static void run_usage(FILE *out)
@@ -59,7 +60,8 @@ static void run_usage(FILE *out)
             "                      (S:G:ro read-only; repeatable)\n"
             "      --arch ARCH     which of the image's architectures to boot\n"
             "      --accel ACCEL   kvm or tcg (default: kvm where it can run the guest;\n"
-            "                      `unikit info` says which and why)\n",
+            "                      `unikit info` says which and why)\n"
+            "      --trace-syscalls  print each system call the program makes, once, on stderr\n",
             QEMU_MAX_CPUS);
 }
 
@@ -95,21 +97,15 @@ static int parse_cpus(const char *arg, unsigned *cpus)
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
-    static const struct option opts[] = {{"env", required_argument, NULL, 'e'},
-                                         {"memory", required_argument, NULL, 'm'},
-                                         {"cpus", required_argument, NULL, 'c'},
-                                         {"arch", required_argument, NULL, 'a'},
-                                         {"accel", required_argument, NULL, 'A'},
-                                         {"detach", no_argument, NULL, 'd'},
-                                         {"name", required_argument, NULL, 'n'},
-                                         {"rm", no_argument, NULL, 'r'},
-                                         {"interactive", no_argument, NULL, 'i'},
-                                         {"tty", no_argument, NULL, 't'},
-                                         {"publish", required_argument, NULL, 'p'},
-                                         {"ip", required_argument, NULL, 'I'},
-                                         {"volume", required_argument, NULL, 'v'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"env", required_argument, NULL, 'e'},     {"memory", required_argument, NULL, 'm'},
+        {"cpus", required_argument, NULL, 'c'},    {"arch", required_argument, NULL, 'a'},
+        {"accel", required_argument, NULL, 'A'},   {"detach", no_argument, NULL, 'd'},
+        {"name", required_argument, NULL, 'n'},    {"rm", no_argument, NULL, 'r'},
+        {"interactive", no_argument, NULL, 'i'},   {"tty", no_argument, NULL, 't'},
+        {"publish", required_argument, NULL, 'p'}, {"ip", required_argument, NULL, 'I'},
+        {"volume", required_argument, NULL, 'v'},  {"trace-syscalls", no_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},          {0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+de:im:p:tv:h", opts, NULL)) != -1) {
@@ -157,6 +153,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case 'v':
             strvec_push(&o->volumes, optarg);
+            break;
+        case 'T':
+            o->trace = true;
             break;
         case 'A':
             if (strcmp(optarg, "kvm") != 0 && strcmp(optarg, "tcg") != 0) {
@@ -676,6 +675,7 @@ int cmd_run(int argc, char **argv)
         .argv = prog.v,
         .env = o.env.v,
         .boot_timing = timing && *timing == '1',
+        .trace_syscalls = o.trace,
         .net = img.config.net,
         .ports = o.publish.v,
         .ip = o.ip,

@@ -54,6 +54,8 @@ char *qemu_cmdline(const struct qemu_boot *b)
         append_encoded(f, "hostname=", b->hostname);
     if (b->boot_timing)
         fputs("unikit.timing ", f);
+    if (b->trace_syscalls)
+        fputs("unikit.trace ", f);
     fclose(f);
     return buf;
 }

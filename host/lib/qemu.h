@@ -34,6 +34,7 @@ struct qemu_boot {
     const char *hostname; /* what uname says the machine is called; NULL: "unikit" */
     const char *accel;    /* "kvm" or "tcg" (NULL: tcg); accel_choose() picks */
     bool boot_timing;     /* ask the kernel for boot-to-main timing */
+    bool trace_syscalls;  /* the kernel prints each call the program makes, once */
     /* Networking: net (the image's config says it has the network object)
        gives it a NIC on QEMU's user network; ports are "HOST:GUEST[/tcp|/udp]"
        forwards, NULL-terminated or NULL; ip a static "ADDR/PREFIX" instead

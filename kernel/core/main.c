@@ -17,6 +17,7 @@
 #include "smp.h"
 #include "vfs.h"
 #include "vm.h"
+#include "syscalls.h"
 
 /* Physical bounds of the loaded image, from the architecture's linker script. */
 extern char __kernel_phys_start[], __kernel_phys_end[];
@@ -89,6 +90,7 @@ noreturn_fn void kmain(uint32_t boot_info)
     files_init();
     hoststream_control(proc_signal);
     boot_config_load(&cfg, plat_cmdline());
+    syscall_trace_init(plat_cmdline());
     if (smp_start_hook)
         smp_start_hook();
     exec_program(cfg.argv[0], &cfg);

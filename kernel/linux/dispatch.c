@@ -12,6 +12,24 @@ static uint8_t warned[MAX_WARNED / 8];
 /* The call being served: set under the kernel lock, read by a handler
    before it first sleeps (syscall_warn_current). */
 static long serving = -1;
+/* `unikit run --trace-syscalls`: each call's first use, on the console. */
+static bool tracing;
+static uint8_t traced[MAX_WARNED / 8];
+
+void syscall_trace_init(const char *cmdline)
+{
+    tracing = strstr(cmdline, "unikit.trace") != NULL;
+}
+
+static void trace(long nr, bool in_image)
+{
+    if (nr < 0 || nr >= MAX_WARNED || traced[nr / 8] & (1 << (nr % 8)))
+        return;
+    traced[nr / 8] |= (uint8_t)(1 << (nr % 8));
+    const char *name = syscall_name(nr);
+    kprintf("unikit: trace: %s (system call %ld)%s\n", name ? name : "unknown", nr,
+            in_image ? "" : ": not in this image's kernel");
+}
 
 void syscall_warn_once(long nr, const char *name, const char *what)
 {
@@ -43,7 +61,10 @@ long syscall_dispatch(const struct syscall_args *args)
 {
     long nr = args->nr;
     serving = nr;
-    syscall_fn fn = nr >= 0 && (size_t)nr < syscall_table_size ? syscall_fns[syscall_index[nr]] : NULL;
+    syscall_fn fn =
+        nr >= 0 && (size_t)nr < syscall_table_size ? syscall_fns[syscall_index[nr]] : NULL;
+    if (tracing)
+        trace(nr, fn != NULL);
     if (fn)
         return fn(args);
     const char *name = syscall_name(nr);

@@ -31,6 +31,8 @@ extern const uint16_t syscall_index[];
 extern const char syscall_names[];
 extern const size_t syscall_table_size;
 
+/* "unikit.trace" on the command line: print each call's first use. */
+void syscall_trace_init(const char *cmdline);
 /* Called by the arch syscall entry with the number and arguments. */
 long syscall_dispatch(const struct syscall_args *args);
 /* The table's name for a system call number; NULL if none. */

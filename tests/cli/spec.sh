@@ -11,12 +11,13 @@
 # client, an image declaring volumes: links it, `run -v` on another image
 # links its kernel again with it (and reads the host's file), and a kernel
 # without it refuses to boot with volumes rather than ignore them.
+# `run --trace-syscalls` prints each call hello makes, once.
 # One line per check: "ok spec-X", "FAIL spec-X" or "skip spec-X: why".
 
 suite=spec
 tests="hello-symbols-x86_64 hello-symbols-aarch64 full-symbols build-line via-syscall computed
 unikfile-adds specialize-false bad-name explain-hello explain-httpd explain-socketpair
-declared-volumes run-v-relinks-x86_64 run-v-relinks-aarch64 no-volume-kernel"
+declared-volumes run-v-relinks-x86_64 run-v-relinks-aarch64 no-volume-kernel trace-syscalls"
 . "$(dirname "$0")/lib.sh"
 fixtures=$fixtures/spec
 out=$tmp/out err=$tmp/err
@@ -241,6 +242,17 @@ if [ $status -ne 0 ] && cat "$out" "$err" | grep -q "linked without volume suppo
     pass no-volume-kernel
 else
     fail no-volume-kernel "exit status $status, no panic naming volume support"
+    show
+fi
+# --trace-syscalls: each call once on stderr, the program's output unchanged.
+u run --rm --arch x86_64 --trace-syscalls hello
+if [ $status -eq 0 ] && grep -qx "Hello from a unikernel!" "$out" &&
+    [ "$(grep -c '^unikit: trace: writev (system call 20)$' "$err")" = 1 ] &&
+    grep -qx 'unikit: trace: exit_group (system call 231)' "$err" &&
+    ! grep -q "not in this image's kernel" "$err"; then
+    pass trace-syscalls
+else
+    fail trace-syscalls "no trace of writev and exit_group, once each"
     show
 fi
 [ "$failures" -eq 0 ]
