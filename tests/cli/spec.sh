@@ -11,13 +11,15 @@
 # client, an image declaring volumes: links it, `run -v` on another image
 # links its kernel again with it (and reads the host's file), and a kernel
 # without it refuses to boot with volumes rather than ignore them.
-# `run --trace-syscalls` prints each call hello makes, once.
+# `run --trace-syscalls` prints each call hello makes, once; a call made by
+# code the analysis cannot see is left out, and its warning says so.
 # One line per check: "ok spec-X", "FAIL spec-X" or "skip spec-X: why".
 
 suite=spec
 tests="hello-symbols-x86_64 hello-symbols-aarch64 full-symbols build-line via-syscall computed
 unikfile-adds specialize-false bad-name explain-hello explain-httpd explain-socketpair
-declared-volumes run-v-relinks-x86_64 run-v-relinks-aarch64 no-volume-kernel trace-syscalls"
+declared-volumes run-v-relinks-x86_64 run-v-relinks-aarch64 no-volume-kernel trace-syscalls
+left-out-call"
 . "$(dirname "$0")/lib.sh"
 fixtures=$fixtures/spec
 out=$tmp/out err=$tmp/err
@@ -253,6 +255,38 @@ if [ $status -eq 0 ] && grep -qx "Hello from a unikernel!" "$out" &&
     pass trace-syscalls
 else
     fail trace-syscalls "no trace of writev and exit_group, once each"
+    show
+fi
+# A call the analysis cannot see (machine code made at run time, as a
+# plug-in's would be) is left out: ENOSYS, and the warning says so.
+mkdir -p "$tmp/jit"
+cat >"$tmp/jit/jit.c" <<'EOF'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+int main(void)
+{
+    /* mov $39, %eax (getpid); syscall; ret */
+    static const unsigned char code[] = {0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xc3};
+    void *p = mmap(0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return 1;
+    memcpy(p, code, sizeof(code));
+    long r = ((long (*)(void))p)();
+    printf("getpid from made code: %s\n", r == -ENOSYS ? "ENOSYS" : "ran");
+    return 0;
+}
+EOF
+printf 'name: jit\nbuild:\n  sources: [jit.c]\narch: [x86_64]\n' >"$tmp/jit/Unikfile"
+u build -q "$tmp/jit"
+u run --rm --trace-syscalls jit
+if [ $status -eq 0 ] && grep -qx "getpid from made code: ENOSYS" "$out" &&
+    grep -q "warning: a call (system call 39) is left out of this image's kernel" "$err" &&
+    grep -qx "unikit: trace: a call (system call 39): not in this image's kernel" "$err"; then
+    pass left-out-call
+else
+    fail left-out-call "no ENOSYS, or no warning naming the left-out call"
     show
 fi
 [ "$failures" -eq 0 ]
