@@ -430,8 +430,11 @@ bool vm_handle_fault(uintptr_t addr, int access)
     if (!(prot & needed))
         return false;
     uintptr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+    /* Present already: another CPU mapped it (or widened it) while this one
+     * waited for the kernel lock, and the access can go again; or the
+     * entry refuses the access, a real protection fault. */
     if (arch_page_present(va))
-        return false; /* a real protection fault */
+        return arch_page_allows(va, access);
     struct area *a = area_at(va);
     if (a->file)
         return map_file_page(a, va);
