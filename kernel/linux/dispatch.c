@@ -2,6 +2,7 @@
  * From a system-call number to its handler, and the checks on program
  * pointers that every handler relies on.
  */
+#include "fd.h"
 #include "lib.h"
 #include "vm.h"
 #include "syscalls.h"
@@ -40,8 +41,11 @@ long syscall_dispatch(const struct syscall_args *args)
 {
     long nr = args->nr;
     serving = nr;
-    if (nr >= 0 && (size_t)nr < syscall_table_size && syscall_fns[nr])
-        return syscall_fns[nr](args);
+    if (nr >= 0 && (size_t)nr < syscall_table_size && syscall_fns[nr]) {
+        long rc = syscall_fns[nr](args);
+        fd_release_held();
+        return rc;
+    }
     const char *name = syscall_name(nr);
     if (name)
         syscall_warn_once(nr, name, "is not implemented; returning ENOSYS");
