@@ -79,6 +79,12 @@ struct inode_ops {
        writable mapping stored to them, write nothing); VFS_WB_DROP: no
        mapping is left, so the pages may go. */
     int (*writeback)(struct inode *ip, unsigned how);
+    /* Optional, with writeback: which mapped pages the program stored to
+       since they were last written back. mark records a store to page
+       pgoff; returns whether the page has stores to write. vm.c maps a
+       page without them read-only, so that the first store faults and
+       marks it; writeback writes only marked pages. */
+    bool (*page_dirty)(struct inode *ip, uint64_t pgoff, bool mark);
     /* Frees the inode: no links and no references are left. */
     void (*evict)(struct inode *ip);
     /* Optional, for a file system whose inodes live elsewhere (a volume):

@@ -53,6 +53,10 @@ struct inode;
 int vm_attach_file(uintptr_t addr, size_t len, struct inode *ip, uint64_t pgoff);
 struct inode *vm_file_of(uintptr_t addr, uint64_t *pgoff);
 void vm_file_shrunk(struct inode *ip, uint64_t size);
+/* Maps the pages of ip's shared mappings read-only again, on every CPU: its
+ * file system is about to write back their stores, and the next store must
+ * fault to mark its page again (inode_ops.page_dirty). */
+void vm_file_write_protect(struct inode *ip);
 /* vm_range_ok for a system call's buffer, in the same walk mapping the file
  * pages of [addr, addr+len) not mapped yet; false when one is past its
  * file's end. The kernel must not take a fault on a file page while it
