@@ -22,10 +22,35 @@ struct area {
     uintptr_t start, end; /* [start, end), page-aligned */
     int prot;
     struct inode *file; /* holds a reference */
-    uint64_t pgoff;     /* the file page at start */
+    uint64_t pgoff;     /* the file page at start (of file, or of name's file) */
     bool stored;        /* was ever writable: its file may have stores to write back */
+    struct vm_name *name;
     struct area *next;
 };
+
+/* The file an area was mapped from (shared or a private copy), for
+ * /proc/self/maps; shared by the areas of one mmap. */
+struct vm_name {
+    uint32_t refs;
+    struct inode *ip; /* holds a reference */
+    uint64_t dev;
+    char path[];
+};
+
+static struct vm_name *name_get(struct vm_name *n)
+{
+    if (n)
+        n->refs++;
+    return n;
+}
+
+static void name_put(struct vm_name *n)
+{
+    if (n && --n->refs == 0) {
+        inode_put(n->ip);
+        kfree(n);
+    }
+}
 
 static struct area *areas;
 static uintptr_t brk_start, brk_end;
@@ -59,7 +84,7 @@ static struct area *area_new(uintptr_t start, uintptr_t end, int prot)
 {
     struct area *a = kmalloc(sizeof(*a));
     if (a)
-        *a = (struct area){start, end, prot, NULL, 0, false, NULL};
+        *a = (struct area){start, end, prot, NULL, 0, false, NULL, NULL};
     return a;
 }
 
@@ -101,6 +126,7 @@ static int split_at(uintptr_t addr)
         tail->next = a->next;
         tail->file = a->file;
         tail->stored = a->stored;
+        tail->name = name_get(a->name);
         tail->pgoff = a->pgoff + (addr - a->start) / PAGE_SIZE;
         if (tail->file)
             inode_get(tail->file);
@@ -169,6 +195,7 @@ int vm_unmap(uintptr_t addr, size_t len)
             release_pages(a->start, a->end, !a->file);
             *link = a->next;
             file_unmapped(a);
+            name_put(a->name);
             kfree(a);
         } else {
             link = &a->next;
@@ -281,6 +308,39 @@ int vm_attach_file(uintptr_t addr, size_t len, struct inode *ip, uint64_t pgoff)
     return 0;
 }
 
+int vm_name_file(uintptr_t addr, size_t len, const char *path, struct inode *ip, uint64_t pgoff)
+{
+    uintptr_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+    if (split_at(addr) || split_at(end))
+        return -ENOMEM;
+    struct vfs_stat st;
+    vfs_stat_inode(ip, &st);
+    struct vm_name *n = kmalloc(sizeof(*n) + strlen(path) + 1);
+    if (!n)
+        return -ENOMEM;
+    *n = (struct vm_name){.refs = 1, .ip = ip, .dev = st.dev};
+    memcpy(n->path, path, strlen(path) + 1);
+    inode_get(ip);
+    for (struct area *a = areas; a; a = a->next) {
+        if (a->start < addr || a->end > end)
+            continue;
+        name_put(a->name);
+        a->name = name_get(n);
+        a->pgoff = pgoff + (a->start - addr) / PAGE_SIZE;
+    }
+    name_put(n); /* ours: freed here when no area took it */
+    return 0;
+}
+
+void vm_copy_name(uintptr_t from, uintptr_t to)
+{
+    struct area *src = area_at(from), *dst = area_at(to);
+    if (!src || !dst || !src->name || dst->name)
+        return;
+    dst->name = name_get(src->name);
+    dst->pgoff = file_page_at(src, from);
+}
+
 struct inode *vm_file_of(uintptr_t addr, uint64_t *pgoff)
 {
     struct area *a = area_at(addr);
@@ -331,11 +391,13 @@ int vm_resize(uintptr_t addr, size_t old_len, size_t new_len)
     if (!a)
         return -ENOMEM;
     struct area *last = area_at(addr + old_len - PAGE_SIZE);
-    if (last && last->file) { /* the file mapping goes on */
+    if (last && (last->file || last->name)) { /* the file mapping goes on */
         a->file = last->file;
         a->stored = last->stored;
+        a->name = name_get(last->name);
         a->pgoff = last->pgoff + (addr + old_len - last->start) / PAGE_SIZE;
-        inode_get(a->file);
+        if (a->file)
+            inode_get(a->file);
     }
     insert_area(a);
     return 0;
@@ -383,12 +445,23 @@ bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot)
     return false;
 }
 
-void vm_for_each_area(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, int prot), void *ctx)
+void vm_for_each_area(int (*fn)(void *ctx, const struct vm_area_info *info), void *ctx)
 {
     uintptr_t heap_end = ALIGN_UP(brk_end, PAGE_SIZE);
     for (struct area *a = areas; a; a = a->next) {
         bool heap = a->start >= brk_start && a->end <= heap_end;
-        if (fn(ctx, a->start, a->end, a->prot | (heap ? VM_HEAP : 0)))
+        struct vm_area_info info = {.start = a->start,
+                                    .end = a->end,
+                                    .prot = a->prot | (heap ? VM_HEAP : 0),
+                                    .shared = a->file != NULL};
+        if (a->name) {
+            info.path = a->name->path;
+            info.deleted = a->name->ip->nlink == 0;
+            info.dev = a->name->dev;
+            info.ino = a->name->ip->ino;
+            info.offset = a->pgoff * PAGE_SIZE;
+        }
+        if (fn(ctx, &info))
             return;
     }
 }

@@ -168,6 +168,7 @@ struct file {
     uint32_t refcount;
     void *priv;      /* the file's own state, e.g. which end of a pipe */
     uint64_t serial; /* unique for the boot: a later file at this address has another */
+    char *path;      /* a regular file's absolute name when opened (or NULL), kmalloc'd */
 };
 
 #define VFS_SEEK_SET  0
