@@ -150,8 +150,12 @@ struct file_ops {
 #define VFS_O_NONBLOCK 0x8
 #define VFS_O_PATH     0x10 /* names the inode only: no read, no write */
 #define VFS_O_SYNC     0x20 /* each write is on stable storage when it returns */
+/* O_DIRECT: kept for F_GETFL alone, as no file system here caches data in
+   the guest (a volume's reads and writes go to the host at once). */
+#define VFS_O_DIRECT 0x40
 #define VFS_O_FILE_MASK                                                                            \
-    (VFS_O_READ | VFS_O_WRITE | VFS_O_APPEND | VFS_O_NONBLOCK | VFS_O_PATH | VFS_O_SYNC)
+    (VFS_O_READ | VFS_O_WRITE | VFS_O_APPEND | VFS_O_NONBLOCK | VFS_O_PATH | VFS_O_SYNC |        \
+     VFS_O_DIRECT)
 /* Flags that only affect vfs_openat. */
 #define VFS_O_CREAT     0x100
 #define VFS_O_EXCL      0x200

@@ -11,7 +11,7 @@
 suite=volume
 tests="build files-x86_64 files-aarch64 mmap-x86_64 mmap-aarch64 mmap-msync-reaches-host mmap-read-writes-nothing mmap-dirty-x86_64 mmap-dirty-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
 bad-missing-host-path bad-relative-guest-path bad-file-as-folder bad-same-mount-point bad-mode
-bad-spec named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
+bad-spec bad-read-only-host named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
 named-bad-name declared-build declared-inspect declared-anonymous declared-rm
 declared-bad-duplicate declared-bad-not-a-list durability"
 . "$(dirname "$0")/lib.sh"
@@ -190,6 +190,30 @@ expect_error bad-same-mount-point 125 "two volumes on the mount point /data" \
 expect_error bad-mode 125 "the mode 'rx' is neither ro nor rw" \
     run --rm -v "$host:/data:rx" voltest
 expect_error bad-spec 125 "expected HOST_PATH:GUEST_PATH" run --rm -v "$host" voltest
+
+# A host folder the user running unikit cannot write needs :ro. Root may
+# write any folder, so as root unikit runs as nobody there, on a copy of the
+# store, in a folder nobody may enter.
+pub=$(mktemp -d "${TMPDIR:-/tmp}/unikit-rovol.XXXXXX")
+mkdir -p "$pub/ro" && chmod 755 "$pub" && chmod 555 "$pub/ro"
+as_nobody() {
+    timeout "$CLI_TIMEOUT" setpriv --reuid=65534 --regid=65534 --clear-groups \
+        env UNIKIT_HOME="$pub/home" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
+    status=$?
+}
+if [ "$(id -u)" != 0 ]; then
+    expect_error bad-read-only-host 125 "the host folder '$pub/ro' is read-only.*add :ro" \
+        run --rm -v "$pub/ro:/data" voltest
+elif command -v setpriv >/dev/null && cp -R "$UNIKIT_HOME" "$pub/home" &&
+    chown -R 65534:65534 "$pub/home"; then
+    runner=as_nobody
+    expect_error bad-read-only-host 125 "the host folder '$pub/ro' is read-only.*add :ro" \
+        run --rm -v "$pub/ro:/data" voltest
+    runner=
+else
+    skip bad-read-only-host "running as root without setpriv to run as nobody"
+fi
+rm -rf "$pub"
 
 # ---- named volumes ------------------------------------------------------------------
 
