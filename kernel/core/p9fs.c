@@ -62,8 +62,8 @@ struct p9_inode {
     struct inode vfs;
     struct p9_mount *m;
     uint32_t fid;
-    uint32_t dir_fid; /* opened, for readdir and fsync; 0 until needed */
-    uint32_t map_fid; /* opened, for the kept pages; 0 until needed */
+    uint32_t dir_fid;        /* opened, for readdir and fsync; 0 until needed */
+    uint32_t map_fid;        /* opened, for the kept pages; 0 until needed */
     struct kept_page *pages; /* of a mapped file, by file page */
     size_t npages;
     uint64_t blocks;         /* of 512 bytes, as the host says */
@@ -562,8 +562,8 @@ static int write_page(struct p9_inode *pi, uint64_t pgoff)
         return 0;
     size_t len = MIN(PAGE_SIZE, pi->vfs.size - start), done = 0;
     while (done < len) {
-        ssize_t n =
-            p9_write(&pi->m->c, pi->map_fid, start + done, pi->pages[pgoff].data + done, len - done);
+        ssize_t n = p9_write(&pi->m->c, pi->map_fid, start + done, pi->pages[pgoff].data + done,
+                             len - done);
         if (n <= 0)
             return n ? (int)n : -EIO;
         done += (size_t)n;

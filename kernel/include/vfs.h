@@ -154,7 +154,7 @@ struct file_ops {
    the guest (a volume's reads and writes go to the host at once). */
 #define VFS_O_DIRECT 0x40
 #define VFS_O_FILE_MASK                                                                            \
-    (VFS_O_READ | VFS_O_WRITE | VFS_O_APPEND | VFS_O_NONBLOCK | VFS_O_PATH | VFS_O_SYNC |        \
+    (VFS_O_READ | VFS_O_WRITE | VFS_O_APPEND | VFS_O_NONBLOCK | VFS_O_PATH | VFS_O_SYNC |          \
      VFS_O_DIRECT)
 /* Flags that only affect vfs_openat. */
 #define VFS_O_CREAT     0x100

@@ -80,8 +80,8 @@ bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot);
 /* What /proc/self/maps shows of an area. */
 struct vm_area_info {
     uintptr_t start, end;
-    int prot;    /* an area of the brk heap has VM_HEAP added */
-    bool shared; /* a shared file mapping */
+    int prot;         /* an area of the brk heap has VM_HEAP added */
+    bool shared;      /* a shared file mapping */
     const char *path; /* the file mapped (shared or a private copy); NULL: none */
     bool deleted;     /* the file has no name left */
     uint64_t dev, ino, offset;

@@ -9,7 +9,7 @@
 # Environment: as lib.sh, and VOL_ROUNDS (rounds of the durability loop, 20).
 
 suite=volume
-tests="build files-x86_64 files-aarch64 mmap-x86_64 mmap-aarch64 mmap-msync-reaches-host mmap-read-writes-nothing mmap-dirty-x86_64 mmap-dirty-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
+tests="build files-x86_64 files-aarch64 mmap-x86_64 mmap-aarch64 mmap-msync-reaches-host mmap-read-writes-nothing mmap-dirty-x86_64 mmap-dirty-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files relative-host-path ps-inspect-mounts
 bad-missing-host-path bad-relative-guest-path bad-file-as-folder bad-same-mount-point bad-mode
 bad-spec bad-read-only-host named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
 named-bad-name declared-build declared-inspect declared-anonymous declared-rm
@@ -57,6 +57,16 @@ if [ "$(cat "$host/kept" 2>/dev/null)" = kept ] && [ "$(stat -c %u "$host/kept")
 else
     fail host-sees-files "wanted kept (\"kept\", uid $(id -u), mode 644) and stamped (8192 bytes," \
         "mtime 1000000000, mode 644) beside from-host:" "$(ls -ln --time-style=+%s "$host")"
+fi
+
+# A host path starting with ./ is taken from the working directory.
+cd "$tmp" && u run --rm -v ./host:/data voltest read /data/from-host
+cd "$root" || exit 1
+if [ "$status" -eq 0 ] && [ "$(cat "$out")" = "host file" ]; then
+    pass relative-host-path
+else
+    fail relative-host-path "exit status $status, wanted /data/from-host to read 'host file'"
+    show
 fi
 
 # bytes_at FILE OFFSET COUNT: COUNT bytes of FILE from OFFSET.

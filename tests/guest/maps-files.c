@@ -82,28 +82,26 @@ int main(int argc, char **argv)
     int rel = (int)want("open ./sub/../maps-rel",
                         sys_open("./sub/../maps-rel", O_RDWR | O_CREAT | O_TRUNC, 0644), 0);
     want("ftruncate it", ftruncate(rel, PG), 0);
-    char *relmap =
-        want_ptr("mmap it shared", mmap(NULL, PG, PROT_READ, MAP_SHARED, rel, 0), 0);
+    char *relmap = want_ptr("mmap it shared", mmap(NULL, PG, PROT_READ, MAP_SHARED, rel, 0), 0);
 
     read_maps();
     check("the shared mapping's line is rw-s at offset 00001000",
           find(shared, &l) && strcmp(l.perms, "rw-s") == 0 && l.off == PG &&
               l.end - l.start == 2 * PG);
-    check("it has the file's device and inode", l.major == major(st.st_dev) &&
-                                                    l.minor == minor(st.st_dev) &&
-                                                    l.ino == st.st_ino);
+    check("it has the file's device and inode",
+          l.major == major(st.st_dev) && l.minor == minor(st.st_dev) && l.ino == st.st_ino);
     check("it names the file's path from column 73", strcmp(l.name, path) == 0 && l.name_col == 73);
     check("the private copy's line is r--p at offset 0 with the same name",
-          find(private, &l) && strcmp(l.perms, "r--p") == 0 && l.off == 0 &&
-              l.ino == st.st_ino && strcmp(l.name, path) == 0);
+          find(private, &l) && strcmp(l.perms, "r--p") == 0 && l.off == 0 && l.ino == st.st_ino &&
+              strcmp(l.name, path) == 0);
     check("anonymous memory has 00:00 0 and no name",
           find(anon, &l) && l.major == 0 && l.minor == 0 && l.ino == 0 && l.name[0] == '\0');
     check("a file opened by a relative path shows its absolute name",
           find(relmap, &l) && strcmp(l.name, rel_path) == 0);
 
-    check("the program's code line names the program",
-          argc > 0 && find((void *)main, &l) && strcmp(l.perms, "r-xp") == 0 &&
-              strcmp(l.name, argv[0]) == 0);
+    check("the program's code line names the program", argc > 0 && find((void *)main, &l) &&
+                                                           strcmp(l.perms, "r-xp") == 0 &&
+                                                           strcmp(l.name, argv[0]) == 0);
 
     want("unlink the file", sys_unlink(path), 0);
     read_maps();
