@@ -11,7 +11,8 @@
 suite=volume
 tests="build files-x86_64 files-aarch64 mmap-x86_64 mmap-aarch64 mmap-msync-reaches-host mmap-read-writes-nothing mmap-dirty-x86_64 mmap-dirty-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files relative-host-path ps-inspect-mounts
 bad-missing-host-path bad-relative-guest-path bad-file-as-folder bad-same-mount-point bad-mode
-bad-spec bad-read-only-host named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
+bad-spec bad-read-only-host named-create-ls named-inspect named-ls-quiet named-survives-rm named-rm-in-use
+named-inspect-used-by named-rm named-rm-missing named-rm-force-missing named-inspect-missing
 named-bad-name declared-build declared-inspect declared-anonymous declared-rm
 declared-bad-duplicate declared-bad-not-a-list durability"
 . "$(dirname "$0")/lib.sh"
@@ -238,6 +239,30 @@ else
     show
 fi
 
+# inspect_volume NAME: "Name Driver Mountpoint has-CreatedAt UsedBy" from volume inspect.
+inspect_volume() {
+    u volume inspect "$1"
+    "$py" -c '
+import json, sys
+v = json.load(open(sys.argv[1]))[0]
+print(v["Name"], v["Driver"], v["Mountpoint"], bool(v["CreatedAt"]), v["UsedBy"])' "$out" 2>&1
+}
+
+got=$(inspect_volume nv)
+want="nv local $UNIKIT_HOME/volumes/nv/_data True None"
+if [ "$got" = "$want" ]; then
+    pass named-inspect
+else
+    fail named-inspect "volume inspect nv gave '$got', wanted '$want'"
+fi
+u volume ls -q
+if [ "$status" -eq 0 ] && grep -Fxq nv "$out" && ! grep -q 'VOLUME' "$out"; then
+    pass named-ls-quiet
+else
+    fail named-ls-quiet "volume ls -q must list nv alone, without a header"
+    show
+fi
+
 u run --name user1 -v nv:/data voltest files /data
 "$UNIKIT" rm user1 >/dev/null 2>&1
 u run --rm -v nv:/srv voltest read /srv/kept
@@ -250,6 +275,11 @@ fi
 
 u run -d --name holder -v nv:/data voltest durable /data/log
 expect_error named-rm-in-use 125 "volume nv is in use by running instance holder" volume rm nv
+got=$(inspect_volume nv)
+case $got in
+"nv local $UNIKIT_HOME/volumes/nv/_data True holder ("*")") pass named-inspect-used-by ;;
+*) fail named-inspect-used-by "volume inspect nv gave '$got', wanted UsedBy holder (ID)" ;;
+esac
 "$UNIKIT" rm -f holder >/dev/null 2>&1
 u volume rm nv
 if [ "$status" -eq 0 ] && [ ! -e "$UNIKIT_HOME/volumes/nv" ]; then
@@ -259,6 +289,14 @@ else
     show
 fi
 expect_error named-rm-missing 125 "no such volume: nv" volume rm nv
+u volume rm -f nv
+if [ "$status" -eq 0 ] && [ ! -s "$err" ]; then
+    pass named-rm-force-missing
+else
+    fail named-rm-force-missing "volume rm -f of a missing volume exited $status"
+    show
+fi
+expect_error named-inspect-missing 125 "no such volume: nv" volume inspect nv
 expect_error named-bad-name 125 "'a/b' is not a valid volume name" volume create a/b
 
 # ---- volumes: in the Unikfile -----------------------------------------------------
