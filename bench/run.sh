@@ -3,6 +3,7 @@
 # architecture, then bench/lifecycle.sh (run -d, stop, push, pull),
 # bench/threads.sh (futexes, thread creation), bench/net.sh (httpd under
 # wrk), bench/gohttp.sh (Go net/http under wrk), bench/stdio.sh,
+# bench/volume.sh (a -v volume's MB/s and fsync latency),
 # bench/startup.sh (what unikit itself adds to a run), bench/spec.sh
 # (image sizes specialised and full) and bench/engines.sh (docker run
 # through unikit-runtime against runc), each beside a baseline
@@ -87,6 +88,7 @@ threads=$(UNIKIT="$UNIKIT" sh bench/threads.sh)
 net=$(UNIKIT="$UNIKIT" sh bench/net.sh)
 gohttp=$(UNIKIT="$UNIKIT" sh bench/gohttp.sh)
 stdio=$(UNIKIT="$UNIKIT" sh bench/stdio.sh)
+volume=$(UNIKIT="$UNIKIT" sh bench/volume.sh)
 startup=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/startup.sh)
 spec=$(UNIKIT="$UNIKIT" RUNS="$RUNS" ARCHES="$ARCHES" sh bench/spec.sh)
 engines=$(UNIKIT="$UNIKIT" sh bench/engines.sh)
@@ -117,6 +119,8 @@ $net
 $gohttp
 
 $stdio
+
+$volume
 
 $startup
 
