@@ -5,6 +5,7 @@
 #include "lib.h"
 #include "vm.h"
 #include "syscalls.h"
+#include "watch.h"
 
 #define MAX_WARNED 1024
 
@@ -40,8 +41,12 @@ long syscall_dispatch(const struct syscall_args *args)
 {
     long nr = args->nr;
     serving = nr;
-    if (nr >= 0 && (size_t)nr < syscall_table_size && syscall_fns[nr])
-        return syscall_fns[nr](args);
+    if (nr >= 0 && (size_t)nr < syscall_table_size && syscall_fns[nr]) {
+        watch_call_enter(nr);
+        long rc = syscall_fns[nr](args);
+        watch_call_leave();
+        return rc;
+    }
     const char *name = syscall_name(nr);
     if (name)
         syscall_warn_once(nr, name, "is not implemented; returning ENOSYS");
