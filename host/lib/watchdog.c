@@ -34,7 +34,7 @@ struct watchdog {
     const char *arch;
     char *memory_path; /* NULL: no instance to keep the counts for */
     long long due_ms, last_answer_ms;
-    bool awaiting;
+    bool awaiting, answered;
     uint64_t pages_total, pages_free;
     struct cpu_seen cpu[QEMU_MAX_CPUS];
 };
@@ -166,8 +166,9 @@ bool watchdog_answer(struct watchdog *w, const char *reply, long long now_ms, ch
 {
     uint64_t words[RECORD_HEADER + 2 * QEMU_MAX_CPUS];
     size_t want = RECORD_HEADER + 2 * w->cpus;
-    long long gap = w->last_answer_ms ? now_ms - w->last_answer_ms : 0;
+    long long gap = w->answered ? now_ms - w->last_answer_ms : 0;
     w->awaiting = false;
+    w->answered = true;
     w->last_answer_ms = now_ms;
     if (parse_words(reply, words, want) != want || words[0] != RECORD_MAGIC)
         return false; /* not booted that far, or not a record: nothing to judge */
