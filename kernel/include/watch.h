@@ -7,9 +7,9 @@
  * that spins (never blocks) cannot be noticed from inside the guest; the
  * host sees that one CPU's entry number has not moved for a long time
  * while the CPU was in the call. A call that sleeps in the wait/wake
- * mechanism (sched.h) is legitimate however long it lasts: switching the
- * CPU to another thread clears "in a call", and coming back starts a new
- * entry.
+ * mechanism (sched.h), or waits for the host, is legitimate however long
+ * it lasts: switching the CPU to another thread (or waiting for the host)
+ * clears "in a call", and coming back starts a new entry.
  *
  * The layout is an ABI with the host: little-endian 64-bit words, in the
  * section .unikit.watch, whose load address the host finds in the image.
@@ -50,9 +50,11 @@ static inline void watch_call_leave(void)
     watch_record.cpu[this_cpu()->index].call = 0;
 }
 
-/* The CPU leaves the running thread (it blocks, yields or exits): the
-   call it was in, or 0, for watch_switched_back. */
-static inline uint64_t watch_switch_away(void)
+/* The CPU stops running the call: it leaves the thread (which blocks,
+   yields or exits), or waits for the host (a volume's request, the last
+   output at exit), which is waiting, not spinning. Returns the call it was
+   in, or 0, for watch_resume. */
+static inline uint64_t watch_pause(void)
 {
     volatile struct watch_cpu *w = &watch_record.cpu[this_cpu()->index];
     uint64_t call = w->call;
@@ -60,8 +62,8 @@ static inline uint64_t watch_switch_away(void)
     return call;
 }
 
-/* The thread runs again, maybe on another CPU, still inside call. */
-static inline void watch_switched_back(uint64_t call)
+/* The thread runs the call again (maybe on another CPU): a new entry. */
+static inline void watch_resume(uint64_t call)
 {
     if (call) {
         volatile struct watch_cpu *w = &watch_record.cpu[this_cpu()->index];
