@@ -6,6 +6,7 @@
 #include "lib.h"
 #include "vm.h"
 #include "syscalls.h"
+#include "watch.h"
 
 #define MAX_WARNED 1024
 
@@ -42,8 +43,10 @@ long syscall_dispatch(const struct syscall_args *args)
     long nr = args->nr;
     serving = nr;
     if (nr >= 0 && (size_t)nr < syscall_table_size && syscall_fns[nr]) {
+        watch_call_enter(nr);
         long rc = syscall_fns[nr](args);
-        fd_release_held();
+        fd_release_held(); /* may close a file: still this call */
+        watch_call_leave();
         return rc;
     }
     const char *name = syscall_name(nr);
