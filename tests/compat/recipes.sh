@@ -1,0 +1,35 @@
+# How tests/compat/ builds each program from its Debian source package
+# (sourced by tests/compat/lib.sh, not run). For a package PKG (its name
+# with "." as "_"):
+#   prepare_PKG SRC       optional: once per source tree, for every arch
+#                         (SQLite's amalgamation is generated here)
+#   recipe_PKG SRC CC OUT compiles the static programs into folder OUT
+#                         with CC (musl-gcc, aarch64-linux-musl-gcc)
+# The cache key of the programs is the package's version and this file's
+# checksum: changing a recipe rebuilds.
+
+# bzip2: the compressor, as its Makefile builds it.
+recipe_bzip2() {
+    (cd "$1" && $2 -static -O2 -D_FILE_OFFSET_BITS=64 -w -o "$3/bzip2" \
+        blocksort.c huffman.c crctable.c randtable.c compress.c decompress.c bzlib.c bzip2.c)
+}
+
+# lua5.4: the interpreter with its POSIX features (no dlopen), as
+# `make posix` builds it.
+recipe_lua5_4() {
+    (cd "$1/src" && $2 -static -O2 -std=gnu99 -DLUA_COMPAT_5_3 -DLUA_USE_POSIX -w \
+        -o "$3/lua" $(ls ./*.c | grep -v luac.c) -lm)
+}
+
+# sqlite3: the source tree generates the amalgamation (sqlite3.c and
+# shell.c, with tclsh and the host's compiler), which compiles in one
+# command. -O1: -O2 takes twice as long for this 8 MB file.
+prepare_sqlite3() {
+    [ -f "$1/sqlite3.c" ] && [ -f "$1/shell.c" ] && return 0
+    (cd "$1" && ./configure --disable-tcl --disable-readline --disable-load-extension &&
+        make -j"$(nproc)" sqlite3.c shell.c)
+}
+recipe_sqlite3() {
+    (cd "$1" && $2 -static -O1 -DSQLITE_OMIT_LOAD_EXTENSION -DHAVE_USLEEP -w \
+        -o "$3/sqlite3" sqlite3.c shell.c)
+}
