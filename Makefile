@@ -256,10 +256,12 @@ bench: all
 
 # The fuzzers, longer than make test runs them: the host parsers for
 # FUZZ_SECONDS each (tests/fuzz/run.sh), then the system-call fuzzer
-# (tests/guest/fuzz.sh).
+# (tests/guest/fuzz.sh), then SQLite killed at SQLITE_CRASH_ROUNDS random
+# points per architecture (tests/compat/sqlite-crash.sh).
 fuzz: all $(ASAN_BINS) fuzz-build
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh
 	@sh tests/guest/fuzz.sh
+	@SQLITE_CRASH_ROUNDS=$${SQLITE_CRASH_ROUNDS:-25} sh tests/compat/sqlite-crash.sh
 
 deps:
 	@sh scripts/deps.sh
