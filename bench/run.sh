@@ -5,7 +5,8 @@
 # wrk), bench/gohttp.sh (Go net/http under wrk), bench/stdio.sh,
 # bench/startup.sh (what unikit itself adds to a run), bench/spec.sh
 # (image sizes specialised and full) and bench/engines.sh (docker run
-# through unikit-runtime against runc), each beside a baseline
+# through unikit-runtime against runc) and bench/compat.sh (CivetWeb from
+# Debian source under wrk), each beside a baseline
 # measured in the same run. Prints a Markdown report and writes it to
 # bench/RESULTS.md. Not a test: nothing here passes or fails on speed.
 set -eu
@@ -90,6 +91,7 @@ stdio=$(UNIKIT="$UNIKIT" sh bench/stdio.sh)
 startup=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/startup.sh)
 spec=$(UNIKIT="$UNIKIT" RUNS="$RUNS" ARCHES="$ARCHES" sh bench/spec.sh)
 engines=$(UNIKIT="$UNIKIT" sh bench/engines.sh)
+compat=$(UNIKIT="$UNIKIT" sh bench/compat.sh)
 
 report=$(cat <<REPORT
 # unikit benchmarks
@@ -123,6 +125,8 @@ $startup
 $spec
 
 $engines
+
+$compat
 REPORT
 )
 echo "$report"

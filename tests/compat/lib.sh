@@ -9,7 +9,8 @@
 # The cache ($COMPAT_CACHE, default build/compat, outside git; `make clean`
 # empties it) holds per package and version the unpacked source
 # (PKG/VERSION/src) and the programs (PKG/VERSION/ARCH/, stamped with the
-# checksum of tests/compat/recipes.sh and the compiler's version).
+# checksum of the package's recipe in tests/compat/recipes.sh and the
+# compiler's version).
 #
 # Environment: COMPAT_CACHE, COMPAT_ARCHES (default "x86_64 aarch64"),
 # MUSL_GCC, MUSL_GCC_AARCH64, QEMU_AARCH64 as tests/guest/run.sh.
@@ -53,9 +54,11 @@ compat_version() { # PKG
     return 2
 }
 
-compat_stamp() { # CC
-    printf '%s %s\n' "$(sha256sum <"$root/tests/compat/recipes.sh" | cut -c1-16)" \
-        "$($1 -dumpfullversion 2>/dev/null || $1 -dumpversion)"
+# compat_stamp FN CC: the checksum of FN's prepare and recipe functions in
+# recipes.sh, and CC's version.
+compat_stamp() {
+    printf '%s %s\n' "$(sed -n "/^\(prepare\|recipe\)_$1() {/,/^}/p" "$root/tests/compat/recipes.sh" |
+        sha256sum | cut -c1-16)" "$($2 -dumpfullversion 2>/dev/null || $2 -dumpversion)"
 }
 
 compat_build() { # PKG
@@ -65,7 +68,7 @@ compat_build() { # PKG
     src=$prog_dir/src
     for arch in $compat_arches; do
         cc=$(compat_cc "$arch")
-        stamp=$(compat_stamp "$cc")
+        stamp=$(compat_stamp "$fn" "$cc")
         [ -f "$prog_dir/$arch/.stamp" ] && [ "$(cat "$prog_dir/$arch/.stamp")" = "$stamp" ] &&
             continue
         if ! command -v "$cc" >/dev/null 2>&1; then

@@ -72,9 +72,9 @@ awk 'BEGIN { x = 12345; for (i = 0; i < 24000; i++) { x = (x * 1103515245 + 1234
 : >"$tmp/empty"
 
 test_bzip2() { # ARCH BIN
-    native bz-$1 "$2" "$tmp/bz.in" -9 -c
+    native "bz-$1" "$2" "$tmp/bz.in" -9 -c
     cp "$tmp/bz-$1.native" "$tmp/bz-$1.bz2"
-    native bzd-$1 "$2" "$tmp/bz-$1.bz2" -d -c
+    native "bzd-$1" "$2" "$tmp/bz-$1.bz2" -d -c
     if [ "$status" -eq 0 ] && cmp -s "$tmp/bzd-$1.native" "$tmp/bz.in" &&
         [ "$(head -c 4 "$tmp/bz-$1.bz2")" = BZh9 ]; then
         pass "native-bzip2-$1"
@@ -85,10 +85,10 @@ test_bzip2() { # ARCH BIN
         fail "guest-bzip2-$1" "unikit build exited $status" && show
         return
     }
-    guest bz-$1 compat-bzip2 "$1" "$tmp/bz.in" -9 -c
-    same bz-$1 "guest-bzip2-$1" || return
-    guest bzd-$1 compat-bzip2 "$1" "$tmp/bz-$1.bz2" -d -c
-    same bzd-$1 "guest-bzip2-$1" && pass "guest-bzip2-$1"
+    guest "bz-$1" compat-bzip2 "$1" "$tmp/bz.in" -9 -c
+    same "bz-$1" "guest-bzip2-$1" || return
+    guest "bzd-$1" compat-bzip2 "$1" "$tmp/bz-$1.bz2" -d -c
+    same "bzd-$1" "guest-bzip2-$1" && pass "guest-bzip2-$1"
 }
 
 # expected_native NAME CHECK EXPECTED: the native stdout equals EXPECTED.
@@ -103,25 +103,25 @@ expected_native() {
 }
 
 test_lua5_4() { # ARCH BIN
-    native lua-$1 "$2" "$tmp/empty" test.lua
-    expected_native lua-$1 "native-lua5.4-$1" "$compat_files/lua.expected"
+    native "lua-$1" "$2" "$tmp/empty" test.lua
+    expected_native "lua-$1" "native-lua5.4-$1" "$compat_files/lua.expected"
     compat_image compat-lua "$1" "$2" '["/lua", "test.lua"]' "./test.lua: /test.lua" || {
         fail "guest-lua5.4-$1" "unikit build exited $status" && show
         return
     }
-    guest lua-$1 compat-lua "$1" "$tmp/empty"
-    same lua-$1 "guest-lua5.4-$1" && pass "guest-lua5.4-$1"
+    guest "lua-$1" compat-lua "$1" "$tmp/empty"
+    same "lua-$1" "guest-lua5.4-$1" && pass "guest-lua5.4-$1"
 }
 
 test_sqlite3() { # ARCH BIN
-    native sql-$1 "$2" "$compat_files/sqlite.sql" -bail t.db
-    expected_native sql-$1 "native-sqlite3-$1" "$compat_files/sqlite.expected"
+    native "sql-$1" "$2" "$compat_files/sqlite.sql" -bail t.db
+    expected_native "sql-$1" "native-sqlite3-$1" "$compat_files/sqlite.expected"
     compat_image compat-sqlite3 "$1" "$2" '["/sqlite3", "-bail", "t.db"]' || {
         fail "guest-sqlite3-$1" "unikit build exited $status" && show
         return
     }
-    guest sql-$1 compat-sqlite3 "$1" "$compat_files/sqlite.sql"
-    same sql-$1 "guest-sqlite3-$1" && pass "guest-sqlite3-$1"
+    guest "sql-$1" compat-sqlite3 "$1" "$compat_files/sqlite.sql"
+    same "sql-$1" "guest-sqlite3-$1" && pass "guest-sqlite3-$1"
 }
 
 for pkg in $packages; do

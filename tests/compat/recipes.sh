@@ -5,8 +5,8 @@
 #                         (SQLite's amalgamation is generated here)
 #   recipe_PKG SRC CC OUT compiles the static programs into folder OUT
 #                         with CC (musl-gcc, aarch64-linux-musl-gcc)
-# The cache key of the programs is the package's version and this file's
-# checksum: changing a recipe rebuilds.
+# The cache key of the programs is the package's version and the checksum
+# of its functions here: changing a recipe rebuilds that package.
 
 # bzip2: the compressor, as its Makefile builds it.
 recipe_bzip2() {
@@ -32,4 +32,11 @@ prepare_sqlite3() {
 recipe_sqlite3() {
     (cd "$1" && $2 -static -O1 -DSQLITE_OMIT_LOAD_EXTENSION -DHAVE_USLEEP -w \
         -o "$3/sqlite3" sqlite3.c shell.c)
+}
+
+# civetweb: the CivetWeb server (threads), without TLS or CGI (CGI forks),
+# for bench/compat.sh.
+recipe_civetweb() {
+    (cd "$1" && $2 -static -O2 -DNO_SSL -DNO_CGI -DUSE_IPV6=0 -w -Iinclude \
+        -o "$3/civetweb" src/main.c src/civetweb.c -lpthread)
 }

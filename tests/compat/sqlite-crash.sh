@@ -88,12 +88,13 @@ for arch in $compat_arches; do
         continue
     }
 done
-i=1
-while [ "$i" -le "$rounds" ]; do
+# (round, not i: lib.sh's wait_for counts with i.)
+round=1
+while [ "$round" -le "$rounds" ]; do
     for arch in $compat_arches; do
-        "$UNIKIT" images 2>/dev/null | grep -q "^sqlite-$arch " && one_round "$arch" "$i"
+        "$UNIKIT" images 2>/dev/null | grep -q "^sqlite-$arch " && one_round "$arch" "$round"
     done
-    i=$((i + 1))
+    round=$((round + 1))
 done
 
 [ "$failures" -eq 0 ]
