@@ -1,8 +1,8 @@
 #!/bin/sh
 # Part of make bench (bench/run.sh runs it): requests per second of real
 # servers built from Debian source packages by tests/compat/ (cached in
-# build/compat/): CivetWeb (the `civetweb` package, threads) in the
-# unikernel (`unikit run -p`) beside the same static binary run as a Linux
+# build/compat/): CivetWeb (the `civetweb` package, threads) and nginx
+# (one process, epoll) in the unikernel (`unikit run -p`) beside the same static binary run as a Linux
 # process: natively for the host's architecture, under qemu-aarch64 (user
 # mode, TCG as the guest) for aarch64. Prints a Markdown section. Not a
 # test: nothing here passes or fails on speed.
@@ -53,46 +53,66 @@ if ! command -v wrk >/dev/null 2>&1; then
     section "Skipped: wrk is not installed (apt-get install wrk)."
     exit 0
 fi
-compat_build civetweb
-rc=$?
-if [ $rc -ne 0 ]; then
-    section "Skipped: civetweb: $why."
-    exit 0
-fi
-
-# civetweb's options: 4 worker threads, the page's folder.
-cw_args() { # DOCROOT PORT
-    echo "-document_root $1 -listening_ports $2 -num_threads 4"
+# nginx's configuration: one process, the page's folder.
+nginx_conf() { # DOCROOT PORT
+    cat <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+error_log stderr;
+pid /tmp/nginx.pid;
+events { worker_connections 256; }
+http { access_log off; server { listen $2; root $1; } }
+CONF
 }
 
-rows=""
-for arch in $compat_arches; do
-    bin=$prog_dir/$arch/civetweb
-    native_runner "$arch" || {
-        rows="$rows| civetweb | $arch | | | $why |
-"
-        continue
+# server_args SERVER DOCROOT PORT CONF: its command-line arguments
+# (nginx's configuration is written to the host file CONF, and named by
+# its path in the run: CONF itself natively, /nginx.conf in the guest).
+server_args() {
+    case $1 in
+    civetweb) echo "-document_root $2 -listening_ports $3 -num_threads 4" ;;
+    nginx)
+        nginx_conf "$2" "$3" >"$4"
+        if [ "$3" = 80 ]; then
+            echo "-c /nginx.conf -p /tmp/"
+        else
+            echo "-c $4 -p $work/"
+        fi
+        ;;
+    esac
+}
+
+# bench_server SERVER ARCH: one table row.
+bench_server() {
+    bin=$prog_dir/$2/$1
+    native_runner "$2" || {
+        echo "| $1 $version | $2 | | | $why |"
+        return
     }
     port=$(freeport)
     # shellcheck disable=SC2046,SC2086 # words intended
-    $runner "$bin" $(cw_args "$compat_files/www" "$port") >/dev/null 2>&1 &
+    $runner "$bin" $(server_args "$1" "$compat_files/www" "$port" "$work/nginx.conf") >/dev/null 2>&1 &
     native_pid=$!
     native="did not answer"
     if await_http "$port"; then
-        set -- $(wrk_run "$port")
-        native=$1
+        set -- "$1" "$2" $(wrk_run "$port")
+        native=$3
     fi
     kill "$native_pid" 2>/dev/null
     native_pid=
     guest_rps="did not build"
-    if compat_image compat-civetweb "$arch" "$bin" \
-        "[\"/civetweb\", $(cw_args /www 80 | sed 's/\([^ ]*\)/"\1"/g; s/ /, /g')]" "./www: /www"; then
+    args=$(server_args "$1" /www 80 "$compat_files/nginx.conf")
+    cmd="[\"/$1\", $(echo "$args" | sed 's/\([^ ]*\)/"\1"/g; s/ /, /g')]"
+    conf=""
+    [ "$1" = nginx ] && conf="./nginx.conf: /nginx.conf"
+    if compat_image "compat-$1" "$2" "$bin" "$cmd" "./www: /www" ${conf:+"$conf"}; then
         port=$(freeport)
-        guest=$("$UNIKIT" run -d --arch "$arch" -p "$port:80" compat-civetweb)
+        guest=$("$UNIKIT" run -d --arch "$2" -p "$port:80" "compat-$1")
         guest_rps="did not answer"
         if await_http "$port"; then
-            set -- $(wrk_run "$port")
-            guest_rps=$1
+            set -- "$1" "$2" $(wrk_run "$port")
+            guest_rps=$3
         fi
         "$UNIKIT" rm -f "$guest" >/dev/null 2>&1
         guest=
@@ -102,8 +122,20 @@ for arch in $compat_arches; do
     *[!0-9.]*) ;;
     *) ratio_col="$(ratio "$guest_rps" "$native")×" ;;
     esac
-    rows="$rows| civetweb $version | $arch | $guest_rps | $native | $ratio_col |
+    echo "| $1 $version | $2 | $guest_rps | $native | $ratio_col |"
+}
+
+rows=""
+for server in civetweb nginx; do
+    if ! compat_build "$server"; then
+        rows="$rows| $server | | | | not built: $why |
 "
+        continue
+    fi
+    for arch in $compat_arches; do
+        rows="$rows$(bench_server "$server" "$arch")
+"
+    done
 done
 
 section "| server | arch | guest req/s | process req/s | guest vs process |

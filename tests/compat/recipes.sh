@@ -40,3 +40,22 @@ recipe_civetweb() {
     (cd "$1" && $2 -static -O2 -DNO_SSL -DNO_CGI -DUSE_IPV6=0 -w -Iinclude \
         -o "$3/civetweb" src/main.c src/civetweb.c -lpthread)
 }
+
+# nginx: one process (the bench's config says master_process off), HTTP
+# core and static files only. Debian's musl has no crypt(3) nor <crypt.h>,
+# which nginx includes unconditionally: an empty one, and NGX_CRYPT=0.
+# configure runs its probes, so it runs with the host's musl-gcc (an
+# aarch64 probe cannot run here) and CC compiles: both are LP64 musl.
+recipe_nginx() {
+    (cd "$1" && mkdir -p compat-shim && : >compat-shim/crypt.h &&
+        b=objs-$(basename "$3") &&
+        ./configure --builddir="$b" --with-cc="${MUSL_GCC:-musl-gcc}" \
+            --with-cc-opt="-I$1/compat-shim -DNGX_CRYPT=0 -Wno-error" --with-ld-opt=-static \
+            --without-pcre --without-http-cache --without-http_rewrite_module \
+            --without-http_gzip_module --without-http_auth_basic_module \
+            --without-http_proxy_module --without-http_fastcgi_module \
+            --without-http_uwsgi_module --without-http_scgi_module \
+            --prefix=/ --error-log-path=stderr --http-log-path=/dev/null \
+            --pid-path=/tmp/nginx.pid --http-client-body-temp-path=/tmp/client-body &&
+        make -f "$b/Makefile" CC="$2" -j"$(nproc)" && cp "$b/nginx" "$3/nginx")
+}
