@@ -6,7 +6,8 @@
 # bench/volume.sh (a -v volume's MB/s and fsync latency),
 # bench/startup.sh (what unikit itself adds to a run), bench/spec.sh
 # (image sizes specialised and full) and bench/engines.sh (docker run
-# through unikit-runtime against runc), each beside a baseline
+# through unikit-runtime against runc) and bench/compat.sh (CivetWeb from
+# Debian source under wrk), each beside a baseline
 # measured in the same run. Prints a Markdown report and writes it to
 # bench/RESULTS.md. Not a test: nothing here passes or fails on speed.
 set -eu
@@ -92,6 +93,7 @@ volume=$(UNIKIT="$UNIKIT" sh bench/volume.sh)
 startup=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/startup.sh)
 spec=$(UNIKIT="$UNIKIT" RUNS="$RUNS" ARCHES="$ARCHES" sh bench/spec.sh)
 engines=$(UNIKIT="$UNIKIT" sh bench/engines.sh)
+compat=$(UNIKIT="$UNIKIT" sh bench/compat.sh)
 
 report=$(cat <<REPORT
 # unikit benchmarks
@@ -127,6 +129,8 @@ $startup
 $spec
 
 $engines
+
+$compat
 REPORT
 )
 echo "$report"
