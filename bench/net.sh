@@ -71,12 +71,25 @@ await_serving() {
     return 1
 }
 
+# The guest's memory in use, in MiB, as `inspect` shows it (State.GuestMemory,
+# read from the guest's kernel every second); "?" when not known.
+guest_used_mib() {
+    sleep 1.2 # a reading taken after what came before
+    "$UNIKIT" inspect "$1" 2>/dev/null | python3 -c '
+import json, sys
+m = json.load(sys.stdin)[0]["State"].get("GuestMemory")
+print("%.1f" % (m["Used"] / 1048576) if m else "?")' 2>/dev/null || echo "?"
+}
+
 # The soak: wrk for SOAK_SECONDS at 16 and then 64 connections on one guest
-# per architecture; a row per run: req/s, p99, max, errors, timeouts.
+# per architecture; a row per run: req/s, p99, max, errors, timeouts, and
+# the guest's memory in use before and after.
 SOAK_SECONDS=${SOAK_SECONDS:-60}
 soak_row() {
+    mem_before=$(guest_used_mib "$4")
     wrk -t2 -c"$2" -d"${SOAK_SECONDS}s" --timeout 10s --latency "http://127.0.0.1:$1/" >"$work/soak"
-    awk -v arch="$3" -v c="$2" '
+    mem_after=$(guest_used_mib "$4")
+    awk -v arch="$3" -v c="$2" -v before="$mem_before" -v after="$mem_after" '
         function ms(v,  u) { u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
             return u == "us" ? v / 1000 : u == "s" ? v * 1000 : u == "m" ? v * 60000 : v }
         /^ +Latency +[0-9]/ { max = ms($4) }
@@ -84,7 +97,8 @@ soak_row() {
         /^Requests\/sec:/ { rps = $2 }
         /Socket errors:/ { gsub(/,/, ""); errs = $4 + $6 + $8; timeouts = $10 }
         /Non-2xx/ { errs += $NF }
-        END { printf "| %s | %d | %s | %.2f | %.1f | %d | %d |\n", arch, c, rps, p99, max, errs, timeouts }
+        END { printf "| %s | %d | %s | %.2f | %.1f | %d | %d | %s | %s |\n", arch, c, rps, p99, max,
+            errs, timeouts, before, after }
     ' "$work/soak"
 }
 soak_rows=""
@@ -93,8 +107,8 @@ if [ "$SOAK_SECONDS" -gt 0 ]; then
         port=$(freeport)
         guest=$("$UNIKIT" run -d --arch "$arch" ${ACCEL:+--accel "$ACCEL"} -p "$port:80" httpd)
         if await_http "$port"; then
-            soak_rows="$soak_rows$(soak_row "$port" 16 "$arch")
-$(soak_row "$port" 64 "$arch")
+            soak_rows="$soak_rows$(soak_row "$port" 16 "$arch" "$guest")
+$(soak_row "$port" 64 "$arch" "$guest")
 "
         fi
         "$UNIKIT" rm -f "$guest" >/dev/null
@@ -150,10 +164,11 @@ $burst_rows| baseline: Linux process | $native_burst | 1.00× |
 ### Soak: ${SOAK_SECONDS} s of wrk at 16 and 64 connections
 
 One guest per architecture, the index page, \`wrk --timeout 10s\`; errors are
-socket errors and non-2xx answers. (The guest's memory before and after is
-not shown: unikit cannot read it from outside yet.)
+socket errors and non-2xx answers. The guest's memory in use (MiB, its
+kernel's page allocator, as \`unikit inspect\` shows it) just before and
+after each run: it should come back, not grow with the requests served.
 
-| arch | connections | req/s | p99 ms | max ms | errors | timeouts |
-| --- | --- | --- | --- | --- | --- | --- |
+| arch | connections | req/s | p99 ms | max ms | errors | timeouts | MiB used before | after |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 $soak_rows
 SECTION

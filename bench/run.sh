@@ -3,9 +3,11 @@
 # architecture, then bench/lifecycle.sh (run -d, stop, push, pull),
 # bench/threads.sh (futexes, thread creation), bench/net.sh (httpd under
 # wrk), bench/gohttp.sh (Go net/http under wrk), bench/stdio.sh,
+# bench/volume.sh (a -v volume's MB/s and fsync latency),
 # bench/startup.sh (what unikit itself adds to a run), bench/spec.sh
 # (image sizes specialised and full) and bench/engines.sh (docker run
-# through unikit-runtime against runc), each beside a baseline
+# through unikit-runtime against runc) and bench/compat.sh (CivetWeb from
+# Debian source under wrk), each beside a baseline
 # measured in the same run. Prints a Markdown report and writes it to
 # bench/RESULTS.md. Not a test: nothing here passes or fails on speed.
 set -eu
@@ -87,9 +89,11 @@ threads=$(UNIKIT="$UNIKIT" sh bench/threads.sh)
 net=$(UNIKIT="$UNIKIT" sh bench/net.sh)
 gohttp=$(UNIKIT="$UNIKIT" sh bench/gohttp.sh)
 stdio=$(UNIKIT="$UNIKIT" sh bench/stdio.sh)
+volume=$(UNIKIT="$UNIKIT" sh bench/volume.sh)
 startup=$(UNIKIT="$UNIKIT" RUNS="$RUNS" sh bench/startup.sh)
 spec=$(UNIKIT="$UNIKIT" RUNS="$RUNS" ARCHES="$ARCHES" sh bench/spec.sh)
 engines=$(UNIKIT="$UNIKIT" sh bench/engines.sh)
+compat=$(UNIKIT="$UNIKIT" sh bench/compat.sh)
 
 report=$(cat <<REPORT
 # unikit benchmarks
@@ -119,11 +123,15 @@ $gohttp
 
 $stdio
 
+$volume
+
 $startup
 
 $spec
 
 $engines
+
+$compat
 REPORT
 )
 echo "$report"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The whole suite: unit tests (arguments), guest tests, CLI tests.
+# The whole suite: unit tests (arguments), guest tests, CLI tests, compat tests.
 # Every suite prints "ok NAME", "FAIL NAME" or "skip NAME: why" per test;
 # this script counts them and ends with the "N passed, N failed" line.
 log=$(mktemp)
@@ -16,6 +16,13 @@ for suite in tests/cli/*.sh; do
     */lib.sh | */kvm-view.sh) continue ;; # helpers, not suites
     esac
     run "cli tests: $suite" sh "$suite"
+done
+# Real programs from Debian source packages (cached under build/compat/).
+for suite in tests/compat/*.sh; do
+    case $suite in
+    */lib.sh | */recipes.sh) continue ;; # helpers, not suites
+    esac
+    run "compat tests: $suite" sh "$suite"
 done
 passed=$(grep -c '^ok ' "$log")
 failed=$(grep -c '^FAIL ' "$log")

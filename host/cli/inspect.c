@@ -10,6 +10,7 @@
 #include "spec.h"
 #include "util.h"
 #include "volume.h"
+#include "watchdog.h"
 
 static json_t *strv_array(char **v)
 {
@@ -26,6 +27,20 @@ static json_t *time_value(const struct timespec *t)
     return *buf ? json_string(buf) : json_null();
 }
 
+/* The guest's memory as its supervisor last read it (watchdog.h), or null:
+   not booted that far, or an image without the kernel's record. */
+static json_t *guest_memory(const struct instance *inst)
+{
+    char *path = xasprintf("%s/%s", inst->dir, WATCHDOG_MEMORY_FILE);
+    json_t *m = json_load_file(path, 0, NULL);
+    free(path);
+    if (json_is_object(m) && json_is_integer(json_object_get(m, "Total")) &&
+        json_is_integer(json_object_get(m, "Used")) && json_is_integer(json_object_get(m, "Free")))
+        return m;
+    json_decref(m);
+    return json_null();
+}
+
 static json_t *instance_state_json(const struct instance *inst)
 {
     const struct instance_state *st = &inst->state;
@@ -40,6 +55,7 @@ static json_t *instance_state_json(const struct instance *inst)
     json_object_set_new(j, "StartedAt", time_value(&st->started));
     json_object_set_new(j, "FinishedAt", time_value(&st->finished));
     json_object_set_new(j, "Error", json_string(st->error ? st->error : ""));
+    json_object_set_new(j, "GuestMemory", guest_memory(inst));
     return j;
 }
 

@@ -20,6 +20,7 @@
 #include "relink.h"
 #include "unikfile.h"
 #include "util.h"
+#include "watchdog.h"
 
 #define DEFAULT_MEMORY (64ULL << 20)
 
@@ -441,7 +442,8 @@ static bool watch_start(pid_t qemu_pid, void *arg)
     return false;
 }
 
-/* error: why QEMU failed (the exit code is then 125), or NULL. */
+/* error: why QEMU failed (the exit code is then 125), or why the guest was
+   ended (the watchdog), or NULL. */
 static void record_exit(struct instance *inst, int code, const char *error)
 {
     /* A second stop must not cut the record short. */
@@ -503,7 +505,7 @@ static int supervise(struct instance *inst, struct qemu_boot *boot, int notify_f
         return -1;
     if (boot->boot_timing && res.boot_to_main_ns >= 0)
         fprintf(stderr, "unikit: boot to main: %lld ns\n", res.boot_to_main_ns);
-    record_exit(inst, res.exit_code, NULL);
+    record_exit(inst, res.exit_code, res.error[0] ? res.error : NULL);
     notify_started(&sv); /* a guest that ended within START_WAIT_MS did start */
     return res.exit_code;
 }
@@ -633,6 +635,16 @@ static int run_foreground(struct instance *inst, struct qemu_boot *boot)
     return code;
 }
 
+/* A bad UNIKIT_WATCHDOG is an error before boot, not a silent default. */
+static int check_watchdog(void)
+{
+    char err[256];
+    if (watchdog_limit(err, sizeof(err)) >= 0)
+        return 0;
+    cli_error("%s", err);
+    return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_options o = {0};
@@ -647,7 +659,7 @@ int cmd_run(int argc, char **argv)
     size_t nvols = 0;
 
     int first = parse_options(argc, argv, &o);
-    if (first < 0 || cli_open_store(&s) < 0)
+    if (first < 0 || check_watchdog() < 0 || cli_open_store(&s) < 0)
         goto out;
     if ((layer_fd = find_image(&s, argv[first], o.arch, &img)) < 0)
         goto out;

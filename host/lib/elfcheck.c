@@ -428,3 +428,43 @@ int elf_find_section(const char *path, const char *name, uint64_t *off, uint64_t
     close(f.fd);
     return rc;
 }
+
+/* The physical address the loader puts file offset off at, from the PT_LOAD that holds it. */
+static int offset_to_paddr(struct elf_file *f, uint64_t off, uint64_t size, uint64_t *paddr)
+{
+    if (read_phdrs(f) < 0)
+        return -1;
+    for (size_t i = 0; i < f->phnum; i++) {
+        const Elf64_Phdr *ph = &f->phdrs[i];
+        if (ph->p_type == PT_LOAD && off >= ph->p_offset &&
+            off + size <= ph->p_offset + ph->p_filesz) {
+            *paddr = ph->p_paddr + (off - ph->p_offset);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int elf_section_paddr(const char *path, const char *name, uint64_t *paddr, uint64_t *size,
+                      char *err, size_t errlen)
+{
+    struct elf_file f = {.path = path, .err = err, .errlen = errlen};
+    struct stat st;
+    uint64_t off = 0;
+    f.fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (f.fd < 0)
+        return errorf(err, errlen, "%s: %s", path, strerror(errno));
+    int rc = fstat(f.fd, &st) == 0 ? 0 : errorf(err, errlen, "%s: %s", path, strerror(errno));
+    f.size = (uint64_t)st.st_size;
+    if (rc == 0)
+        rc = read_ehdr(&f);
+    if (rc == 0)
+        rc = section_in(&f, name, &off, size);
+    if (rc == 0)
+        rc = offset_to_paddr(&f, off, *size, paddr);
+    if (rc == 1)
+        errorf(err, errlen, "%s: no loaded %s section", path, name);
+    free(f.phdrs);
+    close(f.fd);
+    return rc;
+}

@@ -36,4 +36,12 @@ int elf_check_program(const char *path, const char *arch, char *err, size_t errl
 int elf_find_section(const char *path, const char *name, uint64_t *off, uint64_t *size, char *err,
                      size_t errlen);
 
+/*
+ * Where the loader puts the section name of path in the guest's physical
+ * memory (from the PT_LOAD segment that holds it), and its size: 0; 1
+ * when there is no such loaded section; -1 with err for a bad ELF.
+ */
+int elf_section_paddr(const char *path, const char *name, uint64_t *paddr, uint64_t *size,
+                      char *err, size_t errlen);
+
 #endif

@@ -388,6 +388,23 @@ static void close_work_file(const struct qemu_boot *boot, int fd, const char *pa
         unlink(path);
 }
 
+/* The watchdog's report, where the kernel's last words would be: the
+   console (stderr), and the output log `logs` reads. */
+static void report_stuck(const struct qemu_boot *boot, const char *what, struct qemu_result *res)
+{
+    char line[256];
+    snprintf(line, sizeof(line), "unikit: %s\n", what);
+    if (!boot->detached && !boot->quiet)
+        fputs(line, stderr);
+    int fd = boot->output_log ? open(boot->output_log, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+        outlog_append(fd, OUTLOG_CONSOLE, line, strlen(line));
+        close(fd);
+    }
+    snprintf(res->error, sizeof(res->error), "%s", what);
+    res->exit_code = EXIT_GUEST_FAILED;
+}
+
 /* What QEMU's end means: the guest's record first, then how QEMU ended. */
 static int interpret_end(const struct qemu_boot *boot, int status, const struct watch_end *end,
                          const char *ctl, const char *log, const char *qemu,
@@ -396,6 +413,10 @@ static int interpret_end(const struct qemu_boot *boot, int status, const struct 
     if (end->stopped[0]) {
         describe_stop(boot, end->stopped, log, res, err, errlen);
         return -1;
+    }
+    if (end->stuck[0]) {
+        report_stuck(boot, end->stuck, res);
+        return 0;
     }
     if (end->timed_out) {
         snprintf(err, errlen, "the guest was still running after %u ms, and was killed",

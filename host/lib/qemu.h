@@ -75,6 +75,7 @@ struct qemu_result {
     int exit_code;             /* what `unikit run` exits with */
     long long boot_to_main_ns; /* -1 when not measured */
     bool accel_failed;         /* QEMU stopped the guest with an internal error under KVM */
+    char error[192];           /* why the guest was ended (the watchdog's report), or "" */
 };
 
 /* Boots in the foreground: the program's stdout on stdout, its stderr and

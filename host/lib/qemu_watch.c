@@ -13,6 +13,7 @@
 
 #include "qmp.h"
 #include "util.h"
+#include "watchdog.h"
 
 /* What unikit passes on to the program: stop's TERM, a terminal's INT,
    and whatever `unikit kill -s` sends the supervisor. */
@@ -131,8 +132,9 @@ static void forward_pending(pid_t pid, struct relay *relay, bool tty)
     }
 }
 
-/* Every message the monitor has now; false once QEMU is gone or stopped the guest. */
-static bool read_monitor(struct qmp *q, pid_t pid, struct watch_end *end)
+/* Every message the monitor has now; false once QEMU is gone, stopped the
+   guest, or the watchdog found the kernel stuck. */
+static bool read_monitor(struct qmp *q, pid_t pid, struct watchdog *wd, struct watch_end *end)
 {
     char state[sizeof(end->stopped)];
     for (;;) {
@@ -141,6 +143,11 @@ static bool read_monitor(struct qmp *q, pid_t pid, struct watch_end *end)
             return true;
         if (ev == QMP_EOF)
             return false;
+        if (ev == QMP_REPLY && wd &&
+            watchdog_answer(wd, q->reply, now_ms(), end->stuck, sizeof(end->stuck))) {
+            kill(pid, SIGKILL);
+            return false;
+        }
         if (ev == QMP_STOPPED) {
             snprintf(end->stopped, sizeof(end->stopped), "%s", state);
             kill(pid, SIGKILL); /* nothing else would ever end it */
@@ -155,6 +162,7 @@ int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu
                struct watch_end *end)
 {
     struct qmp *q = xcalloc(1, sizeof(*q));
+    struct watchdog *wd = watchdog_open(boot);
     bool ticking = boot->on_tick != NULL;
     long long next_tick = now_ms() + QEMU_TICK_MS;
     long long deadline = boot->deadline_ms ? now_ms() + boot->deadline_ms : -1;
@@ -169,6 +177,11 @@ int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu
         }
         if (deadline >= 0 && (wake < 0 || deadline < wake))
             wake = deadline;
+        long long due = wd ? watchdog_due_ms(wd) : -1;
+        if (due >= 0 && due <= now)
+            watchdog_ask(wd, q, now), due = watchdog_due_ms(wd);
+        if (due >= 0 && (wake < 0 || due < wake))
+            wake = due;
         struct pollfd p[MAX_POLL] = {{.fd = monitor_fd, .events = POLLIN}};
         size_t n = 1 + (relay ? relay_pollfds(relay, p + 1, MAX_POLL - 1) : 0);
         int r = poll(p, n, wake < 0 ? -1 : (int)(wake > now ? wake - now : 0));
@@ -176,13 +189,14 @@ int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu
             continue;
         if (relay && r > 0)
             relay_pump(relay, p + 1, n - 1);
-        if (p[0].revents && !read_monitor(q, pid, end))
+        if (p[0].revents && !read_monitor(q, pid, wd, end))
             break;
         if (ticking && now_ms() >= next_tick) {
             ticking = boot->on_tick(pid, boot->on_start_arg);
             next_tick = now_ms() + QEMU_TICK_MS;
         }
     }
+    watchdog_close(wd);
     free(q);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

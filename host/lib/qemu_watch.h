@@ -22,6 +22,7 @@
 struct watch_end {
     char stopped[64]; /* QEMU's run state after it stopped the guest */
     bool timed_out;   /* the boot's deadline passed */
+    char stuck[160];  /* the watchdog's report of a kernel stuck in a call (watchdog.h) */
 };
 
 /* Catches the signals unikit forwards (or that stop QEMU, without a control

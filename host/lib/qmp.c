@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -28,6 +29,21 @@ void qmp_start(struct qmp *q, int fd)
     q->len = 0;
     /* QMP runs commands in order: the second is answered in command mode. */
     send_command(q, "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-status\"}\n");
+}
+
+#define HUMAN_ID "unikit-human"
+
+void qmp_human(struct qmp *q, const char *command)
+{
+    json_t *msg = json_pack("{s:s, s:{s:s}, s:s}", "execute", "human-monitor-command", "arguments",
+                            "command-line", command, "id", HUMAN_ID);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    if (text) {
+        send_command(q, text);
+        send_command(q, "\n");
+    }
+    free(text);
+    json_decref(msg);
 }
 
 static long long now_ms(void)
@@ -60,7 +76,12 @@ static enum qmp_event classify(struct qmp *q, const char *line, char *status, si
     const char *event = json_string_value(json_object_get(msg, "event"));
     json_t *ret = json_object_get(msg, "return");
     const char *state = json_string_value(json_object_get(ret, "status"));
-    if (event && strcmp(event, "STOP") == 0) {
+    const char *id = json_string_value(json_object_get(msg, "id"));
+    if (id && strcmp(id, HUMAN_ID) == 0) {
+        snprintf(q->reply, sizeof(q->reply), "%s",
+                 json_is_string(ret) ? json_string_value(ret) : "");
+        ev = QMP_REPLY;
+    } else if (event && strcmp(event, "STOP") == 0) {
         send_command(q, "{\"execute\":\"query-status\"}\n");
     } else if (event && strcmp(event, "RESUME") == 0) {
         ev = QMP_RUNNING;

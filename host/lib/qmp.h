@@ -14,10 +14,13 @@
 
 #define QMP_BUFFER 65536
 
+#define QMP_REPLY_MAX 8192
+
 struct qmp {
     int fd;
     size_t len;
     char buf[QMP_BUFFER];
+    char reply[QMP_REPLY_MAX]; /* the text of the last QMP_REPLY */
 };
 
 enum qmp_event {
@@ -25,6 +28,7 @@ enum qmp_event {
     QMP_TIMEOUT, /* nothing within the time asked for */
     QMP_RUNNING, /* the guest runs (a status reply, or a RESUME event) */
     QMP_STOPPED, /* the guest is stopped: status holds QEMU's run state */
+    QMP_REPLY,   /* the answer to qmp_human: its text in q->reply */
     QMP_OTHER,   /* any other message */
 };
 
@@ -38,5 +42,9 @@ void qmp_start(struct qmp *q, int fd);
  * "guest-panicked", "paused", ...) once QEMU answers.
  */
 enum qmp_event qmp_next(struct qmp *q, int timeout_ms, char *status, size_t statuslen);
+
+/* Sends a human monitor command (such as "xp /4gx 0x1000"); its answer
+   comes back as a QMP_REPLY from qmp_next. */
+void qmp_human(struct qmp *q, const char *command);
 
 #endif

@@ -89,6 +89,9 @@ static int load_segment(const struct exec_source *src, const struct elf64_phdr *
         return -ENOMEM;
     if (ph->filesz && !read_exact(src, (void *)va, ph->filesz, ph->offset))
         return fail(src, "truncated file");
+    if (ph->filesz && src->ip && src->map_name)
+        vm_name_file(start, ALIGN_UP(va + ph->filesz, PAGE_SIZE) - start, src->map_name, src->ip,
+                     ph->offset / PAGE_SIZE);
     return vm_protect(start, end - start, prot_of(ph->flags));
 }
 

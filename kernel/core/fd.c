@@ -9,6 +9,7 @@
 #include "hoststream.h"
 #include "lib.h"
 #include "mm.h"
+#include "sched.h"
 #include "vfs.h"
 
 #define FD_INITIAL 16
@@ -84,9 +85,31 @@ int fd_alloc(struct file *f, int min, bool cloexec)
     return fd;
 }
 
+static void hold(struct file *f)
+{
+    struct thread *t = current;
+    for (int i = 0; i < t->nheld; i++)
+        if (t->held[i] == f)
+            return;
+    if (t->nheld < THREAD_HELD_FILES) {
+        file_get(f);
+        t->held[t->nheld++] = f;
+    }
+}
+
 struct file *fd_get(int fd)
 {
-    return valid(fd) ? slots[fd].file : NULL;
+    struct file *f = valid(fd) ? slots[fd].file : NULL;
+    if (f)
+        hold(f);
+    return f;
+}
+
+void fd_release_held(void)
+{
+    struct thread *t = current;
+    while (t->nheld > 0)
+        file_put(t->held[--t->nheld]);
 }
 
 int fd_close(int fd)

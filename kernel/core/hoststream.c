@@ -15,6 +15,7 @@
 #include "sched.h"
 #include "tty.h"
 #include "vfs.h"
+#include "watch.h"
 
 #define FLUSH_WAIT_NS (60ull * 1000 * 1000 * 1000) /* a reader that slow is stuck: exit anyway */
 #define CONTROL_LINE  64
@@ -145,11 +146,13 @@ struct file *hoststream_open(int fd)
 void hoststream_flush(void)
 {
     uint64_t deadline = clock_monotonic_ns() + FLUSH_WAIT_NS;
+    uint64_t call = watch_pause(); /* a slow reader on the host is not a stuck kernel */
     for (int fd = 1; fd <= 2; fd++) {
         struct port_dev *p = streams[fd].port;
         while (p && !p->sent_all(p) && clock_monotonic_ns() < deadline)
             arch_cpu_relax();
     }
+    watch_resume(call);
 }
 
 /* ---- the control stream --------------------------------------------------------- */

@@ -26,8 +26,10 @@
  * those pages go to the host and to the kept page alike, so the mapping and
  * the descriptors agree at once; the host sees the mapping's stores when
  * they are written back: at msync (MS_SYNC adds Tfsync), fsync, munmap and
- * the program's end. Writing back writes every kept page (no dirty bits),
- * so a change the host makes itself to a mapped page is overwritten then.
+ * the program's end. Writing back writes only the pages the program stored
+ * to since the last write-back (vol_page_dirty; vm.c maps the others
+ * read-only, so a store faults and marks its page), so a change the host
+ * makes to a mapped page the program never stored to is kept.
  */
 #include "errno.h"
 #include "lib.h"
@@ -51,13 +53,18 @@ struct p9_mount {
     uint64_t dev;
 };
 
+struct kept_page {
+    uint8_t *data; /* NULL until the page is touched */
+    bool dirty;    /* stored to through a mapping since written back */
+};
+
 struct p9_inode {
     struct inode vfs;
     struct p9_mount *m;
     uint32_t fid;
-    uint32_t dir_fid; /* opened, for readdir and fsync; 0 until needed */
-    uint32_t map_fid; /* opened, for the kept pages; 0 until needed */
-    uint8_t **pages;  /* the kept pages of a mapped file, by file page */
+    uint32_t dir_fid;        /* opened, for readdir and fsync; 0 until needed */
+    uint32_t map_fid;        /* opened, for the kept pages; 0 until needed */
+    struct kept_page *pages; /* of a mapped file, by file page */
     size_t npages;
     uint64_t blocks;         /* of 512 bytes, as the host says */
     struct p9_inode *parent; /* NULL for the root and once forgotten */
@@ -456,9 +463,9 @@ static const char *vol_readlink_op(struct inode *ip)
 static void drop_pages_from(struct p9_inode *pi, size_t first)
 {
     for (size_t i = first; i < pi->npages; i++) {
-        if (pi->pages[i])
-            page_free(virt_to_phys(pi->pages[i]), 1);
-        pi->pages[i] = NULL;
+        if (pi->pages[i].data)
+            page_free(virt_to_phys(pi->pages[i].data), 1);
+        pi->pages[i] = (struct kept_page){0};
     }
     if (first == 0) {
         kfree(pi->pages);
@@ -473,8 +480,8 @@ static void drop_pages_past(struct p9_inode *pi, uint64_t size)
     vm_file_shrunk(&pi->vfs, size);
     size_t keep = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
     drop_pages_from(pi, keep);
-    if (size % PAGE_SIZE && keep - 1 < pi->npages && pi->pages[keep - 1])
-        memset(pi->pages[keep - 1] + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+    if (size % PAGE_SIZE && keep - 1 < pi->npages && pi->pages[keep - 1].data)
+        memset(pi->pages[keep - 1].data + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
 }
 
 static int map_fid(struct p9_inode *pi)
@@ -516,14 +523,14 @@ static int vol_map_page(struct inode *ip, uint64_t pgoff, uintptr_t *pa)
         return -EFAULT;
     if (pgoff >= pi->npages) {
         size_t n = MAX(pgoff + 1, pi->npages * 2);
-        uint8_t **t = krealloc(pi->pages, n * sizeof(*t));
+        struct kept_page *t = krealloc(pi->pages, n * sizeof(*t));
         if (!t)
             return -ENOMEM;
         memset(t + pi->npages, 0, (n - pi->npages) * sizeof(*t));
         pi->pages = t;
         pi->npages = n;
     }
-    if (!pi->pages[pgoff]) {
+    if (!pi->pages[pgoff].data) {
         uintptr_t page = page_alloc(1);
         int err = page ? map_fid(pi) : -ENOMEM;
         if (!err)
@@ -533,10 +540,19 @@ static int vol_map_page(struct inode *ip, uint64_t pgoff, uintptr_t *pa)
                 page_free(page, 1);
             return err;
         }
-        pi->pages[pgoff] = phys_to_virt(page);
+        pi->pages[pgoff].data = phys_to_virt(page);
     }
-    *pa = virt_to_phys(pi->pages[pgoff]);
+    *pa = virt_to_phys(pi->pages[pgoff].data);
     return 0;
+}
+
+static bool vol_page_dirty(struct inode *ip, uint64_t pgoff, bool mark)
+{
+    struct p9_inode *pi = PI(ip);
+    if (pgoff >= pi->npages || !pi->pages[pgoff].data)
+        return false;
+    pi->pages[pgoff].dirty |= mark;
+    return pi->pages[pgoff].dirty;
 }
 
 static int write_page(struct p9_inode *pi, uint64_t pgoff)
@@ -546,8 +562,8 @@ static int write_page(struct p9_inode *pi, uint64_t pgoff)
         return 0;
     size_t len = MIN(PAGE_SIZE, pi->vfs.size - start), done = 0;
     while (done < len) {
-        ssize_t n =
-            p9_write(&pi->m->c, pi->map_fid, start + done, pi->pages[pgoff] + done, len - done);
+        ssize_t n = p9_write(&pi->m->c, pi->map_fid, start + done, pi->pages[pgoff].data + done,
+                             len - done);
         if (n <= 0)
             return n ? (int)n : -EIO;
         done += (size_t)n;
@@ -555,14 +571,27 @@ static int write_page(struct p9_inode *pi, uint64_t pgoff)
     return 0;
 }
 
+/* Writes the pages stored to. Read-only first, and each unmarked before it
+ * is written: a store meanwhile marks its page for the next write-back. */
+static int write_dirty_pages(struct p9_inode *pi)
+{
+    int err = 0;
+    vm_file_write_protect(&pi->vfs);
+    for (size_t i = 0; i < pi->npages; i++) {
+        if (!pi->pages[i].dirty)
+            continue;
+        pi->pages[i].dirty = false;
+        int e = write_page(pi, i);
+        pi->pages[i].dirty |= e != 0; /* tried again next time */
+        err = err ? err : e;
+    }
+    return err;
+}
+
 static int vol_writeback(struct inode *ip, unsigned how)
 {
     struct p9_inode *pi = PI(ip);
-    int err = 0;
-    for (size_t i = 0; i < pi->npages && !pi->m->readonly && !(how & VFS_WB_CLEAN); i++) {
-        int e = pi->pages[i] ? write_page(pi, i) : 0;
-        err = err ? err : e;
-    }
+    int err = pi->m->readonly || (how & VFS_WB_CLEAN) ? 0 : write_dirty_pages(pi);
     if (!err && pi->map_fid && (how & VFS_WB_DURABLE))
         err = p9_fsync(&pi->m->c, pi->map_fid, false);
     if (how & VFS_WB_DROP)
@@ -576,11 +605,11 @@ static void kept_pages_io(struct p9_inode *pi, uint64_t off, void *buf, size_t l
     for (size_t done = 0; done < len;) {
         uint64_t pos = off + done;
         size_t pg = pos / PAGE_SIZE, po = pos % PAGE_SIZE, n = MIN(len - done, PAGE_SIZE - po);
-        if (pg < pi->npages && pi->pages[pg]) {
+        if (pg < pi->npages && pi->pages[pg].data) {
             if (to_pages)
-                memcpy(pi->pages[pg] + po, (uint8_t *)buf + done, n);
+                memcpy(pi->pages[pg].data + po, (uint8_t *)buf + done, n);
             else
-                memcpy((uint8_t *)buf + done, pi->pages[pg] + po, n);
+                memcpy((uint8_t *)buf + done, pi->pages[pg].data + po, n);
         }
         done += n;
     }
@@ -705,6 +734,7 @@ static const struct inode_ops vol_iops = {
     .setsize = vol_setsize,
     .map_page = vol_map_page,
     .writeback = vol_writeback,
+    .page_dirty = vol_page_dirty,
     .evict = vol_evict,
     .stat = vol_stat,
     .setattr = vol_setattr,

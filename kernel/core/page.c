@@ -6,6 +6,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "plat.h"
+#include "watch.h"
 
 static uint64_t *bitmap;
 static size_t npages; /* pages covered by the bitmap */
@@ -91,6 +92,7 @@ void page_init(const struct plat_mem_range *r, size_t n, uintptr_t reserved_star
     mark(reserved_start / PAGE_SIZE, (reserved_end - reserved_start) / PAGE_SIZE, true);
     mark(bitmap_pa / PAGE_SIZE, bytes / PAGE_SIZE, true);
     nfree = ntotal = count_free();
+    watch_pages(ntotal, nfree);
     search_from = next_free(0);
 }
 
@@ -111,6 +113,7 @@ uintptr_t page_alloc(size_t count)
             continue;
         mark(pfn, count, true);
         nfree -= count;
+        watch_pages(ntotal, nfree);
         if (pfn == search_from)
             search_from = next_free(pfn + count);
         uintptr_t pa = pfn * PAGE_SIZE;
@@ -126,6 +129,7 @@ void page_free(uintptr_t pa, size_t count)
     BUG_ON(pfn + count > npages || !page_used(pfn));
     mark(pfn, count, false);
     nfree += count;
+    watch_pages(ntotal, nfree);
     if (pfn < search_from)
         search_from = pfn;
 }

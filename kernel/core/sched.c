@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "sched.h"
 #include "smp.h"
+#include "watch.h"
 
 #define KSTACK_PAGES  8 /* 32 KiB */
 #define TIME_SLICE_NS 10000000ull
@@ -172,8 +173,10 @@ static void switch_to(struct thread *next)
     arch_set_kernel_stack(next->kstack_top);
     if (!next->is_kthread)
         arch_set_tls(next->tls);
+    uint64_t call = watch_pause(); /* a blocked call is not a stuck one */
     arch_switch(&prev->ksp, next->ksp);
     /* Back in prev, switched to by someone else, maybe on another CPU. */
+    watch_resume(call);
     reap();
     if (!current->is_kthread)
         arch_fpu_restore(current->fpu);

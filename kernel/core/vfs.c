@@ -294,6 +294,7 @@ void file_put(struct file *f)
     if (f->ops->release)
         f->ops->release(f);
     inode_put(f->inode);
+    kfree(f->path);
     kfree(f);
 }
 
@@ -371,6 +372,8 @@ static int open_create(struct inode *at, const char *path, unsigned flags, uint3
     return ln.dir->iops->mknod(ln.dir, ln.name, ln.len, VFS_REG, mode & ~umask_bits, out);
 }
 
+static char *absolute_path(struct inode *at, const char *path);
+
 int vfs_openat(struct inode *at, const char *path, unsigned flags, uint32_t mode, struct file **out)
 {
     struct inode *ip;
@@ -385,7 +388,10 @@ int vfs_openat(struct inode *at, const char *path, unsigned flags, uint32_t mode
     }
     if (err)
         return err;
-    return vfs_open_inode(ip, flags, out);
+    err = vfs_open_inode(ip, flags, out);
+    if (!err && ip->type == VFS_REG)
+        (*out)->path = absolute_path(at, path);
+    return err;
 }
 
 ssize_t vfs_pread(struct file *f, void *buf, size_t len, off_t off)
@@ -897,15 +903,14 @@ int vfs_chdir(struct inode *at, const char *path)
 }
 
 /* Builds the path backwards from the end of buf: names are found child to parent. */
-ssize_t vfs_getcwd(char *buf, size_t size)
+/* Writes the absolute path of directory dir; returns its length + 1. */
+static ssize_t dir_path(struct inode *dir, char *buf, size_t size)
 {
-    if (cwd->nlink == 0)
-        return -ENOENT;
     if (size < 2)
         return -ERANGE;
     size_t pos = size - 1;
     buf[pos] = '\0';
-    for (struct inode *d = cwd; d != root;) {
+    for (struct inode *d = dir; d != root;) {
         if (d->covers)
             d = d->covers;
         struct inode *parent = d->iops->parent(d);
@@ -925,6 +930,61 @@ ssize_t vfs_getcwd(char *buf, size_t size)
     size_t n = size - pos;
     memmove(buf, buf + pos, n);
     return (ssize_t)n;
+}
+
+ssize_t vfs_getcwd(char *buf, size_t size)
+{
+    return cwd->nlink == 0 ? -ENOENT : dir_path(cwd, buf, size);
+}
+
+/* Appends path's components to the absolute path in buf (n bytes long),
+ * "." and ".." taken as they read; false when it does not fit. */
+static bool append_components(char *buf, size_t n, size_t size, const char *path)
+{
+    while (*path) {
+        size_t len = 0;
+        while (path[len] && path[len] != '/')
+            len++;
+        if (is_dotdot(path, len)) {
+            while (n > 1 && buf[n - 1] != '/')
+                n--;
+            n -= n > 1; /* and the slash, unless it is the root */
+        } else if (len && !is_dot(path, len)) {
+            if (n + len + 2 > size)
+                return false;
+            if (n > 1)
+                buf[n++] = '/';
+            memcpy(buf + n, path, len);
+            n += len;
+        }
+        path += len + (path[len] == '/');
+        buf[n] = '\0';
+    }
+    return true;
+}
+
+/* The absolute name an open gave a file, in a new string (NULL when not
+ * known), for /proc/self/maps: the folder at (or the working directory)
+ * and path after it. Symbolic links before the last name are not resolved. */
+static char *absolute_path(struct inode *at, const char *path)
+{
+    char *buf = kmalloc(VFS_PATH_MAX);
+    if (!buf)
+        return NULL;
+    ssize_t n = 1;
+    if (path[0] == '/')
+        memcpy(buf, "/", 2);
+    else if ((n = dir_path(base_dir(at), buf, VFS_PATH_MAX)) > 0)
+        n--;
+    if (n <= 0 || !append_components(buf, (size_t)n, VFS_PATH_MAX, path)) {
+        kfree(buf);
+        return NULL;
+    }
+    char *copy = kmalloc(strlen(buf) + 1);
+    if (copy)
+        memcpy(copy, buf, strlen(buf) + 1);
+    kfree(buf);
+    return copy;
 }
 
 uint32_t vfs_umask(uint32_t mask)

@@ -13,19 +13,67 @@
 /*
  * An area is anonymous (file NULL: its pages are its own, freed with it) or
  * a shared file mapping: its pages belong to the file (inode_ops.map_page)
- * and are only unmapped, never freed, when the area goes.
+ * and are only unmapped, never freed, when the area goes. A file that
+ * writes its pages back (a volume's) tracks which ones the program stored
+ * to (inode_ops.page_dirty): a page without stores is mapped read-only
+ * even in a writable area, so the first store faults and marks it.
  */
 struct area {
     uintptr_t start, end; /* [start, end), page-aligned */
     int prot;
     struct inode *file; /* holds a reference */
-    uint64_t pgoff;     /* the file page at start */
+    uint64_t pgoff;     /* the file page at start (of file, or of name's file) */
     bool stored;        /* was ever writable: its file may have stores to write back */
+    struct vm_name *name;
     struct area *next;
 };
 
+/* The file an area was mapped from (shared or a private copy), for
+ * /proc/self/maps; shared by the areas of one mmap. */
+struct vm_name {
+    uint32_t refs;
+    struct inode *ip; /* holds a reference */
+    uint64_t dev;
+    char path[];
+};
+
+static struct vm_name *name_get(struct vm_name *n)
+{
+    if (n)
+        n->refs++;
+    return n;
+}
+
+static void name_put(struct vm_name *n)
+{
+    if (n && --n->refs == 0) {
+        inode_put(n->ip);
+        kfree(n);
+    }
+}
+
 static struct area *areas;
 static uintptr_t brk_start, brk_end;
+
+static bool tracks_stores(const struct area *a)
+{
+    return a->file && (a->prot & VM_WRITE) && a->file->iops->page_dirty;
+}
+
+static uint64_t file_page_at(const struct area *a, uintptr_t va)
+{
+    return a->pgoff + (ALIGN_DOWN(va, PAGE_SIZE) - a->start) / PAGE_SIZE;
+}
+
+/* The page table's prot for the page at va of area a; store: the program
+ * stores to it now. */
+static int page_prot(const struct area *a, uintptr_t va, bool store)
+{
+    if (!tracks_stores(a))
+        return a->prot;
+    return a->file->iops->page_dirty(a->file, file_page_at(a, va), store) ? a->prot
+                                                                          : a->prot & ~VM_WRITE;
+}
 
 void vm_init(void)
 {
@@ -36,7 +84,7 @@ static struct area *area_new(uintptr_t start, uintptr_t end, int prot)
 {
     struct area *a = kmalloc(sizeof(*a));
     if (a)
-        *a = (struct area){start, end, prot, NULL, 0, false, NULL};
+        *a = (struct area){start, end, prot, NULL, 0, false, NULL, NULL};
     return a;
 }
 
@@ -78,6 +126,7 @@ static int split_at(uintptr_t addr)
         tail->next = a->next;
         tail->file = a->file;
         tail->stored = a->stored;
+        tail->name = name_get(a->name);
         tail->pgoff = a->pgoff + (addr - a->start) / PAGE_SIZE;
         if (tail->file)
             inode_get(tail->file);
@@ -146,6 +195,7 @@ int vm_unmap(uintptr_t addr, size_t len)
             release_pages(a->start, a->end, !a->file);
             *link = a->next;
             file_unmapped(a);
+            name_put(a->name);
             kfree(a);
         } else {
             link = &a->next;
@@ -232,7 +282,7 @@ int vm_protect(uintptr_t addr, size_t len, int prot)
         a->prot = prot;
         a->stored |= a->file && (prot & VM_WRITE);
         for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE)
-            arch_protect_page(va, prot);
+            arch_protect_page(va, page_prot(a, va, false));
     }
     arch_tlb_sync();
     return 0;
@@ -258,13 +308,58 @@ int vm_attach_file(uintptr_t addr, size_t len, struct inode *ip, uint64_t pgoff)
     return 0;
 }
 
+int vm_name_file(uintptr_t addr, size_t len, const char *path, struct inode *ip, uint64_t pgoff)
+{
+    uintptr_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+    if (split_at(addr) || split_at(end))
+        return -ENOMEM;
+    struct vfs_stat st;
+    vfs_stat_inode(ip, &st);
+    struct vm_name *n = kmalloc(sizeof(*n) + strlen(path) + 1);
+    if (!n)
+        return -ENOMEM;
+    *n = (struct vm_name){.refs = 1, .ip = ip, .dev = st.dev};
+    memcpy(n->path, path, strlen(path) + 1);
+    inode_get(ip);
+    for (struct area *a = areas; a; a = a->next) {
+        if (a->start < addr || a->end > end)
+            continue;
+        name_put(a->name);
+        a->name = name_get(n);
+        a->pgoff = pgoff + (a->start - addr) / PAGE_SIZE;
+    }
+    name_put(n); /* ours: freed here when no area took it */
+    return 0;
+}
+
+void vm_copy_name(uintptr_t from, uintptr_t to)
+{
+    struct area *src = area_at(from), *dst = area_at(to);
+    if (!src || !dst || !src->name || dst->name)
+        return;
+    dst->name = name_get(src->name);
+    dst->pgoff = file_page_at(src, from);
+}
+
 struct inode *vm_file_of(uintptr_t addr, uint64_t *pgoff)
 {
     struct area *a = area_at(addr);
     if (!a || !a->file)
         return NULL;
-    *pgoff = a->pgoff + (ALIGN_DOWN(addr, PAGE_SIZE) - a->start) / PAGE_SIZE;
+    *pgoff = file_page_at(a, addr);
     return a->file;
+}
+
+void vm_file_write_protect(struct inode *ip)
+{
+    for (struct area *a = areas; a; a = a->next) {
+        if (a->file != ip || !(a->prot & VM_WRITE))
+            continue;
+        for (uintptr_t va = arch_next_mapped(a->start, a->end); va < a->end;
+             va = arch_next_mapped(va + PAGE_SIZE, a->end))
+            arch_protect_page(va, a->prot & ~VM_WRITE);
+    }
+    arch_tlb_sync();
 }
 
 void vm_file_shrunk(struct inode *ip, uint64_t size)
@@ -274,7 +369,7 @@ void vm_file_shrunk(struct inode *ip, uint64_t size)
         if (a->file != ip)
             continue;
         for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE)
-            if (a->pgoff + (va - a->start) / PAGE_SIZE >= first_gone)
+            if (file_page_at(a, va) >= first_gone)
                 arch_unmap_page(va);
     }
     arch_tlb_sync();
@@ -296,11 +391,13 @@ int vm_resize(uintptr_t addr, size_t old_len, size_t new_len)
     if (!a)
         return -ENOMEM;
     struct area *last = area_at(addr + old_len - PAGE_SIZE);
-    if (last && last->file) { /* the file mapping goes on */
+    if (last && (last->file || last->name)) { /* the file mapping goes on */
         a->file = last->file;
         a->stored = last->stored;
+        a->name = name_get(last->name);
         a->pgoff = last->pgoff + (addr + old_len - last->start) / PAGE_SIZE;
-        inode_get(a->file);
+        if (a->file)
+            inode_get(a->file);
     }
     insert_area(a);
     return 0;
@@ -314,7 +411,8 @@ void vm_move_pages(uintptr_t from, uintptr_t to, size_t len)
         return;
     for (size_t off = 0; off < ALIGN_UP(len, PAGE_SIZE); off += PAGE_SIZE) {
         uintptr_t pa = arch_unmap_page(from + off);
-        if (pa && arch_map_page(to + off, pa, prot) < 0 && !area_at(to)->file) {
+        struct area *a = area_at(to + off);
+        if (pa && arch_map_page(to + off, pa, page_prot(a, to + off, false)) < 0 && !a->file) {
             arch_tlb_sync();
             page_free(pa, 1);
         }
@@ -347,12 +445,23 @@ bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot)
     return false;
 }
 
-void vm_for_each_area(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, int prot), void *ctx)
+void vm_for_each_area(int (*fn)(void *ctx, const struct vm_area_info *info), void *ctx)
 {
     uintptr_t heap_end = ALIGN_UP(brk_end, PAGE_SIZE);
     for (struct area *a = areas; a; a = a->next) {
         bool heap = a->start >= brk_start && a->end <= heap_end;
-        if (fn(ctx, a->start, a->end, a->prot | (heap ? VM_HEAP : 0)))
+        struct vm_area_info info = {.start = a->start,
+                                    .end = a->end,
+                                    .prot = a->prot | (heap ? VM_HEAP : 0),
+                                    .shared = a->file != NULL};
+        if (a->name) {
+            info.path = a->name->path;
+            info.deleted = a->name->ip->nlink == 0;
+            info.dev = a->name->dev;
+            info.ino = a->name->ip->ino;
+            info.offset = a->pgoff * PAGE_SIZE;
+        }
+        if (fn(ctx, &info))
             return;
     }
 }
@@ -375,13 +484,23 @@ bool vm_range_ok(uintptr_t addr, size_t len, int access)
 }
 
 /* A page past the file's end is a fault (Linux: SIGBUS). */
-static bool map_file_page(struct area *a, uintptr_t va)
+static bool map_file_page(struct area *a, uintptr_t va, bool store)
 {
     uintptr_t pa;
-    uint64_t pgoff = a->pgoff + (va - a->start) / PAGE_SIZE;
-    if (a->file->iops->map_page(a->file, pgoff, &pa) < 0)
+    if (a->file->iops->map_page(a->file, file_page_at(a, va), &pa) < 0)
         return false;
-    return arch_map_page(va, pa, a->prot) == 0;
+    return arch_map_page(va, pa, page_prot(a, va, store)) == 0;
+}
+
+/* A store to a mapped page kept read-only until now: marked, made writable.
+ * Another CPU may still hold the read-only entry: its store faults again
+ * and finds the page marked, which costs nothing. */
+static bool store_to_file_page(struct area *a, uintptr_t va)
+{
+    if (!tracks_stores(a))
+        return false;
+    arch_protect_page(va, page_prot(a, va, true));
+    return true;
 }
 
 bool vm_past_file_end(uintptr_t addr)
@@ -389,16 +508,18 @@ bool vm_past_file_end(uintptr_t addr)
     struct area *a = area_at(addr);
     if (!a || !a->file)
         return false;
-    uint64_t pgoff = a->pgoff + (ALIGN_DOWN(addr, PAGE_SIZE) - a->start) / PAGE_SIZE;
-    return pgoff >= ALIGN_UP(a->file->size, PAGE_SIZE) / PAGE_SIZE;
+    return file_page_at(a, addr) >= ALIGN_UP(a->file->size, PAGE_SIZE) / PAGE_SIZE;
 }
 
-/* Maps a file area's pages in [from, to) that are not mapped yet. */
-static bool fault_in_file(struct area *a, uintptr_t from, uintptr_t to)
+/* Maps a file area's pages in [from, to) that are not mapped yet; for a
+ * store (the kernel's, into a call's buffer), marks them as stored to. */
+static bool fault_in_file(struct area *a, uintptr_t from, uintptr_t to, bool store)
 {
-    for (uintptr_t va = ALIGN_DOWN(from, PAGE_SIZE); va < to; va += PAGE_SIZE)
-        if (!arch_page_present(va) && !map_file_page(a, va))
+    for (uintptr_t va = ALIGN_DOWN(from, PAGE_SIZE); va < to; va += PAGE_SIZE) {
+        if (!arch_page_present(va) ? !map_file_page(a, va, store)
+                                   : store && tracks_stores(a) && !store_to_file_page(a, va))
             return false;
+    }
     return true;
 }
 
@@ -413,7 +534,7 @@ bool vm_user_range(uintptr_t addr, size_t len, int access)
         struct area *a = area_at(addr);
         if (!a || (a->prot & access) != access)
             return false;
-        if (a->file && !fault_in_file(a, addr, MIN(a->end, end)))
+        if (a->file && !fault_in_file(a, addr, MIN(a->end, end), access & VM_WRITE))
             return false;
         addr = a->end;
     }
@@ -430,11 +551,15 @@ bool vm_handle_fault(uintptr_t addr, int access)
     if (!(prot & needed))
         return false;
     uintptr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
-    if (arch_page_present(va))
-        return false; /* a real protection fault */
     struct area *a = area_at(va);
+    /* Present already: another CPU mapped it (or widened it) while this one
+     * waited for the kernel lock, and the access can go again; or the first
+     * store to a shared file page kept read-only to notice it; else a real
+     * protection fault. */
+    if (arch_page_present(va))
+        return arch_page_allows(va, access) || (access == VM_WRITE && store_to_file_page(a, va));
     if (a->file)
-        return map_file_page(a, va);
+        return map_file_page(a, va, access == VM_WRITE);
     uintptr_t pa = page_alloc(1);
     if (!pa)
         return false;

@@ -22,6 +22,8 @@ int arch_map_page(uintptr_t va, uintptr_t pa, int prot);
 uintptr_t arch_unmap_page(uintptr_t va);
 void arch_protect_page(uintptr_t va, int prot);
 bool arch_page_present(uintptr_t va);
+/* True when the page is mapped and its entry allows access (VM_READ/VM_WRITE/VM_EXEC). */
+bool arch_page_allows(uintptr_t va, int access);
 /* The first page-aligned address in [va, end) that may be mapped, skipping
  * whole empty page tables; end when there is none. */
 uintptr_t arch_next_mapped(uintptr_t va, uintptr_t end);

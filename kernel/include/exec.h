@@ -12,6 +12,10 @@ struct exec_source {
     long (*read)(void *ctx, void *buf, size_t len, uint64_t off);
     void *ctx;
     const char *path;
+    /* Optional: the file, and its absolute name, that /proc/self/maps names
+       for the segments' file-backed pages, as Linux does. */
+    struct inode *ip;
+    const char *map_name;
 };
 
 struct exec_image {

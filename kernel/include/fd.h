@@ -23,8 +23,16 @@ struct file;
  * of range.
  */
 int fd_alloc(struct file *f, int min, bool cloexec);
-/* The file in slot fd (borrowed), or NULL. */
+/*
+ * The file in slot fd, or NULL. The running system call holds it open until
+ * it returns (fd_release_held), as Linux does: a thread that closes fd
+ * meanwhile cannot free a socket or pipe another thread sleeps in (accept,
+ * read). Only the first THREAD_HELD_FILES files a call looks up are held;
+ * poll and epoll hold the rest themselves while they sleep.
+ */
 struct file *fd_get(int fd);
+/* Called when a system call returns: lets go of what fd_get held for it. */
+void fd_release_held(void);
 int fd_close(int fd);
 /* Makes newfd name oldfd's file, closing what newfd held (dup2/dup3). */
 int fd_dup_to(int oldfd, int newfd, bool cloexec);

@@ -27,6 +27,10 @@
 #include "smp.h"
 #include "types.h"
 
+struct file;
+
+#define THREAD_HELD_FILES 4 /* files one system call keeps open (fd.h) */
+
 struct thread {
     int tid;
     enum { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD } state;
@@ -53,6 +57,8 @@ struct thread {
     uintptr_t sigalt_sp; /* sigaltstack: base, size, SS_* flags */
     size_t sigalt_size;
     int sigalt_flags;
+    struct file *held[THREAD_HELD_FILES]; /* looked up by the running system call */
+    int nheld;
     uint8_t fpu[ARCH_FPU_STATE_MAX] __attribute__((aligned(64)));
 };
 

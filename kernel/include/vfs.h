@@ -79,6 +79,12 @@ struct inode_ops {
        writable mapping stored to them, write nothing); VFS_WB_DROP: no
        mapping is left, so the pages may go. */
     int (*writeback)(struct inode *ip, unsigned how);
+    /* Optional, with writeback: which mapped pages the program stored to
+       since they were last written back. mark records a store to page
+       pgoff; returns whether the page has stores to write. vm.c maps a
+       page without them read-only, so that the first store faults and
+       marks it; writeback writes only marked pages. */
+    bool (*page_dirty)(struct inode *ip, uint64_t pgoff, bool mark);
     /* Frees the inode: no links and no references are left. */
     void (*evict)(struct inode *ip);
     /* Optional, for a file system whose inodes live elsewhere (a volume):
@@ -144,8 +150,12 @@ struct file_ops {
 #define VFS_O_NONBLOCK 0x8
 #define VFS_O_PATH     0x10 /* names the inode only: no read, no write */
 #define VFS_O_SYNC     0x20 /* each write is on stable storage when it returns */
+/* O_DIRECT: kept for F_GETFL alone, as no file system here caches data in
+   the guest (a volume's reads and writes go to the host at once). */
+#define VFS_O_DIRECT 0x40
 #define VFS_O_FILE_MASK                                                                            \
-    (VFS_O_READ | VFS_O_WRITE | VFS_O_APPEND | VFS_O_NONBLOCK | VFS_O_PATH | VFS_O_SYNC)
+    (VFS_O_READ | VFS_O_WRITE | VFS_O_APPEND | VFS_O_NONBLOCK | VFS_O_PATH | VFS_O_SYNC |          \
+     VFS_O_DIRECT)
 /* Flags that only affect vfs_openat. */
 #define VFS_O_CREAT     0x100
 #define VFS_O_EXCL      0x200
@@ -162,6 +172,7 @@ struct file {
     uint32_t refcount;
     void *priv;      /* the file's own state, e.g. which end of a pipe */
     uint64_t serial; /* unique for the boot: a later file at this address has another */
+    char *path;      /* a regular file's absolute name when opened (or NULL), kmalloc'd */
 };
 
 #define VFS_SEEK_SET  0

@@ -52,7 +52,16 @@ bool vm_prefault(uintptr_t addr, size_t len, int access);
 struct inode;
 int vm_attach_file(uintptr_t addr, size_t len, struct inode *ip, uint64_t pgoff);
 struct inode *vm_file_of(uintptr_t addr, uint64_t *pgoff);
+/* Names the areas in [addr, addr+len), just mapped from file ip at page
+ * pgoff, path (shared or a private copy), for /proc/self/maps;
+ * vm_copy_name gives the area at to the name of the one at from (mremap). */
+int vm_name_file(uintptr_t addr, size_t len, const char *path, struct inode *ip, uint64_t pgoff);
+void vm_copy_name(uintptr_t from, uintptr_t to);
 void vm_file_shrunk(struct inode *ip, uint64_t size);
+/* Maps the pages of ip's shared mappings read-only again, on every CPU: its
+ * file system is about to write back their stores, and the next store must
+ * fault to mark its page again (inode_ops.page_dirty). */
+void vm_file_write_protect(struct inode *ip);
 /* vm_range_ok for a system call's buffer, in the same walk mapping the file
  * pages of [addr, addr+len) not mapped yet; false when one is past its
  * file's end. The kernel must not take a fault on a file page while it
@@ -68,12 +77,22 @@ void vm_writeback_all(void);
 /* Finds the area holding addr; returns its bounds and prot. */
 bool vm_area_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, int *prot);
 
+/* What /proc/self/maps shows of an area. */
+struct vm_area_info {
+    uintptr_t start, end;
+    int prot;         /* an area of the brk heap has VM_HEAP added */
+    bool shared;      /* a shared file mapping */
+    const char *path; /* the file mapped (shared or a private copy); NULL: none */
+    bool deleted;     /* the file has no name left */
+    uint64_t dev, ino, offset;
+};
+
 /*
- * Calls fn for each area in address order, until it returns nonzero; an
- * area of the brk heap has VM_HEAP added to its prot. Areas are not merged:
- * one mapping may come as several adjacent areas with the same prot.
+ * Calls fn for each area in address order, until it returns nonzero. Areas
+ * are not merged: one mapping may come as several adjacent areas with the
+ * same prot.
  */
-void vm_for_each_area(int (*fn)(void *ctx, uintptr_t start, uintptr_t end, int prot), void *ctx);
+void vm_for_each_area(int (*fn)(void *ctx, const struct vm_area_info *info), void *ctx);
 
 /* brk: the heap area starts right after the program's last segment. */
 void vm_brk_init(uintptr_t start);

@@ -2,9 +2,11 @@
  * From a system-call number to its handler, and the checks on program
  * pointers that every handler relies on.
  */
+#include "fd.h"
 #include "lib.h"
 #include "vm.h"
 #include "syscalls.h"
+#include "watch.h"
 
 #define MAX_WARNED 1024
 
@@ -65,8 +67,13 @@ long syscall_dispatch(const struct syscall_args *args)
         nr >= 0 && (size_t)nr < syscall_table_size ? syscall_fns[syscall_index[nr]] : NULL;
     if (tracing)
         trace(nr, fn != NULL);
-    if (fn)
-        return fn(args);
+    if (fn) {
+        watch_call_enter(nr);
+        long rc = fn(args);
+        fd_release_held(); /* may close a file: still this call */
+        watch_call_leave();
+        return rc;
+    }
     const char *name = syscall_name(nr);
     if (name)
         syscall_warn_once(nr, name, "is not implemented; returning ENOSYS");

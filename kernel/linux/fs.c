@@ -436,6 +436,7 @@ static long open_flags_to_vfs(int flags, unsigned *out)
         f |= (flags & O_EXCL) ? VFS_O_EXCL : 0;
         f |= (flags & O_TRUNC) ? VFS_O_TRUNC : 0;
         f |= (flags & (O_SYNC | O_DSYNC)) ? VFS_O_SYNC : 0;
+        f |= (flags & O_DIRECT) ? VFS_O_DIRECT : 0;
     }
     f |= (flags & O_DIRECTORY) ? VFS_O_DIRECTORY : 0;
     f |= (flags & O_NOFOLLOW) ? VFS_O_NOFOLLOW : 0;
@@ -1068,14 +1069,16 @@ static long getfl(struct file *f)
     fl |= (f->flags & VFS_O_APPEND) ? O_APPEND : 0;
     fl |= (f->flags & VFS_O_NONBLOCK) ? O_NONBLOCK : 0;
     fl |= (f->flags & VFS_O_SYNC) ? O_SYNC : 0;
+    fl |= (f->flags & VFS_O_DIRECT) ? O_DIRECT : 0;
     return fl;
 }
 
+/* As Linux's: O_APPEND, O_NONBLOCK and O_DIRECT change; the rest is ignored. */
 static long setfl(struct file *f, long arg)
 {
-    unsigned keep = f->flags & ~(unsigned)(VFS_O_APPEND | VFS_O_NONBLOCK);
-    f->flags =
-        keep | ((arg & O_APPEND) ? VFS_O_APPEND : 0) | ((arg & O_NONBLOCK) ? VFS_O_NONBLOCK : 0);
+    unsigned keep = f->flags & ~(unsigned)(VFS_O_APPEND | VFS_O_NONBLOCK | VFS_O_DIRECT);
+    f->flags = keep | ((arg & O_APPEND) ? VFS_O_APPEND : 0) |
+               ((arg & O_NONBLOCK) ? VFS_O_NONBLOCK : 0) | ((arg & O_DIRECT) ? VFS_O_DIRECT : 0);
     return 0;
 }
 

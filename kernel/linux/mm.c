@@ -128,6 +128,8 @@ SYSCALL_DEFINE6(mmap, unsigned long, addr, unsigned long, len, unsigned long, pr
             return err;
         }
     }
+    if (f && f->path) /* for /proc/self/maps; a mapping without a name is no worse */
+        vm_name_file(where, len, f->path, f->inode, (uint64_t)off / PAGE_SIZE);
     return (long)where;
 }
 
@@ -179,6 +181,7 @@ SYSCALL_DEFINE5(mremap, unsigned long, addr, unsigned long, old_len, unsigned lo
         vm_unmap(dest, new_len);
         return -ENOMEM;
     }
+    vm_copy_name(addr, dest);
     vm_move_pages(addr, dest, old_len);
     vm_unmap(addr, old_len);
     return (long)dest;

@@ -71,19 +71,20 @@ static void send_signal(struct thread *t, int sig)
         thread_wake(t);
 }
 
-/* A process-directed signal goes to a thread that does not block it
-   (the first of the program's threads when all do: the sender may be a
-   kernel thread, for a signal from the host). */
+/* A process-directed signal goes to a thread that does not block it or
+   waits for it in sigwaitinfo; when all block it, to the sender, or to the
+   program's first thread when the sender is none of the program's (a
+   timer's interrupt, a signal from the host): the thread most likely to
+   wait for it, rather than whichever one the interrupt found running. */
 static struct thread *process_target(int sig)
 {
-    struct thread *t = current->is_kthread ? thread_next(NULL) : current;
-    for (struct thread *c = thread_next(NULL); t && c; c = thread_next(c)) {
-        if (!(c->sig_blocked & sigbit(sig))) {
-            t = c;
-            break;
-        }
+    struct thread *oldest = NULL;
+    for (struct thread *c = thread_next(NULL); c; c = thread_next(c)) {
+        if (!(c->sig_blocked & sigbit(sig)) || (c->sig_waiting & sigbit(sig)))
+            return c;
+        oldest = c; /* the list is newest first */
     }
-    return t;
+    return current->is_kthread ? oldest : current;
 }
 
 static void send_to_process(int sig)

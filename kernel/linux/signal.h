@@ -27,6 +27,8 @@
 #define SIGURG   23
 #define SIGWINCH 28
 
+#define BUS_ADRERR 2 /* si_code of a touch past the end of a mapped file */
+
 #define SA_SIGINFO   0x00000004
 #define SA_ONSTACK   0x08000000
 #define SA_RESTART   0x10000000

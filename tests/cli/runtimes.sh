@@ -44,7 +44,7 @@ free_port() {
 go_build() {
     arch=$1 bin=$2 dir=$3
     shift 3
-    (cd "$dir" && HOME=$tmp GOCACHE=$tmp/gocache GOPATH=$tmp/gopath CGO_ENABLED=0 \
+    (cd "$dir" && HOME=$tmp GOCACHE=$root/build/gocache GOPATH=$tmp/gopath CGO_ENABLED=0 \
         GOOS=linux GOARCH=$(goarch_for "$arch") go build -o "$bin" "$@") \
         >"$tmp/go.log" 2>&1
 }

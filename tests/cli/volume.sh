@@ -9,9 +9,10 @@
 # Environment: as lib.sh, and VOL_ROUNDS (rounds of the durability loop, 20).
 
 suite=volume
-tests="build files-x86_64 files-aarch64 mmap-x86_64 mmap-aarch64 mmap-msync-reaches-host mmap-read-writes-nothing calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files ps-inspect-mounts
+tests="build files-x86_64 files-aarch64 mmap-x86_64 mmap-aarch64 mmap-msync-reaches-host mmap-read-writes-nothing mmap-dirty-x86_64 mmap-dirty-aarch64 calls-in-memory-x86_64 calls-in-memory-aarch64 locks-x86_64 locks-aarch64 ro-x86_64 ro-aarch64 host-sees-files relative-host-path ps-inspect-mounts
 bad-missing-host-path bad-relative-guest-path bad-file-as-folder bad-same-mount-point bad-mode
-bad-spec named-create-ls named-survives-rm named-rm-in-use named-rm named-rm-missing
+bad-spec bad-read-only-host named-create-ls named-inspect named-ls-quiet named-survives-rm named-rm-in-use
+named-inspect-used-by named-rm named-rm-missing named-rm-force-missing named-inspect-missing
 named-bad-name declared-build declared-inspect declared-anonymous declared-rm
 declared-bad-duplicate declared-bad-not-a-list durability"
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +60,16 @@ else
         "mtime 1000000000, mode 644) beside from-host:" "$(ls -ln --time-style=+%s "$host")"
 fi
 
+# A host path starting with ./ is taken from the working directory.
+cd "$tmp" && u run --rm -v ./host:/data voltest read /data/from-host
+cd "$root" || exit 1
+if [ "$status" -eq 0 ] && [ "$(cat "$out")" = "host file" ]; then
+    pass relative-host-path
+else
+    fail relative-host-path "exit status $status, wanted /data/from-host to read 'host file'"
+    show
+fi
+
 # bytes_at FILE OFFSET COUNT: COUNT bytes of FILE from OFFSET.
 bytes_at() {
     tail -c +$(($2 + 1)) "$1" 2>/dev/null | head -c "$3"
@@ -104,6 +115,35 @@ else
     fail mmap-read-writes-nothing "exit status $status, mtime $(stat -c %Y "$host/ro-mapped")"
     show
 fi
+
+# Only the pages the guest stored to are written back: the host changes a
+# mapped page the guest only read, and one it stored to before its last
+# msync; both changes survive the next msync, and every guest store (one by
+# the kernel, for read()) reaches the host.
+for arch in x86_64 aarch64; do
+    head -c 20480 /dev/zero | tr '\0' . >"$host/dirty"
+    printf kread >"$host/kread"
+    rm -f "$host/go"
+    "$UNIKIT" run -d --name "dirty-$arch" --arch "$arch" -v "$host:/data" voltest mmap-dirty /data \
+        >/dev/null 2>&1
+    if wait_for 60 sh -c "\"$UNIKIT\" logs --stdout dirty-$arch | grep -qx ready"; then
+        printf HOST0 | dd of="$host/dirty" bs=1 seek=100 conv=notrunc 2>/dev/null
+        printf HOST1 | dd of="$host/dirty" bs=1 seek=4096 conv=notrunc 2>/dev/null
+        touch "$host/go"
+    fi
+    wait_for 60 sh -c "\"$UNIKIT\" logs --stdout dirty-$arch | grep -q '^mmap-dirty: '"
+    got="$(bytes_at "$host/dirty" 0 3) $(bytes_at "$host/dirty" 100 5) $(bytes_at "$host/dirty" 4096 5)"
+    got="$got $(bytes_at "$host/dirty" 8192 3) $(bytes_at "$host/dirty" 12298 5)"
+    got="$got $(bytes_at "$host/dirty" 16384 4) $(bytes_at "$host/dirty" 16392 5)"
+    want="one HOST0 HOST1 two kread four again"
+    if [ "$got" = "$want" ] && "$UNIKIT" logs --stdout "dirty-$arch" | grep -qx "mmap-dirty: all passed"; then
+        pass "mmap-dirty-$arch"
+    else
+        fail "mmap-dirty-$arch" "wanted '$want' in the host file, got '$got'"
+        "$UNIKIT" logs "dirty-$arch" >&2
+    fi
+    "$UNIKIT" rm -f "dirty-$arch" >/dev/null 2>&1
+done
 
 # The same calls on the in-memory files.
 for arch in x86_64 aarch64; do
@@ -162,6 +202,30 @@ expect_error bad-mode 125 "the mode 'rx' is neither ro nor rw" \
     run --rm -v "$host:/data:rx" voltest
 expect_error bad-spec 125 "expected HOST_PATH:GUEST_PATH" run --rm -v "$host" voltest
 
+# A host folder the user running unikit cannot write needs :ro. Root may
+# write any folder, so as root unikit runs as nobody there, on a copy of the
+# store, in a folder nobody may enter.
+pub=$(mktemp -d "${TMPDIR:-/tmp}/unikit-rovol.XXXXXX")
+mkdir -p "$pub/ro" && chmod 755 "$pub" && chmod 555 "$pub/ro"
+as_nobody() {
+    timeout "$CLI_TIMEOUT" setpriv --reuid=65534 --regid=65534 --clear-groups \
+        env UNIKIT_HOME="$pub/home" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
+    status=$?
+}
+if [ "$(id -u)" != 0 ]; then
+    expect_error bad-read-only-host 125 "the host folder '$pub/ro' is read-only.*add :ro" \
+        run --rm -v "$pub/ro:/data" voltest
+elif command -v setpriv >/dev/null && cp -R "$UNIKIT_HOME" "$pub/home" &&
+    chown -R 65534:65534 "$pub/home"; then
+    runner=as_nobody
+    expect_error bad-read-only-host 125 "the host folder '$pub/ro' is read-only.*add :ro" \
+        run --rm -v "$pub/ro:/data" voltest
+    runner=
+else
+    skip bad-read-only-host "running as root without setpriv to run as nobody"
+fi
+rm -rf "$pub"
+
 # ---- named volumes ------------------------------------------------------------------
 
 u volume create nv
@@ -172,6 +236,30 @@ if [ "$st" -eq 0 ] && grep -Fxq nv "$out" && head -n 1 "$out" | grep -q 'VOLUME 
     pass named-create-ls
 else
     fail named-create-ls "create exited $st; ls must list nv under a VOLUME NAME header"
+    show
+fi
+
+# inspect_volume NAME: "Name Driver Mountpoint has-CreatedAt UsedBy" from volume inspect.
+inspect_volume() {
+    u volume inspect "$1"
+    "$py" -c '
+import json, sys
+v = json.load(open(sys.argv[1]))[0]
+print(v["Name"], v["Driver"], v["Mountpoint"], bool(v["CreatedAt"]), v["UsedBy"])' "$out" 2>&1
+}
+
+got=$(inspect_volume nv)
+want="nv local $UNIKIT_HOME/volumes/nv/_data True None"
+if [ "$got" = "$want" ]; then
+    pass named-inspect
+else
+    fail named-inspect "volume inspect nv gave '$got', wanted '$want'"
+fi
+u volume ls -q
+if [ "$status" -eq 0 ] && grep -Fxq nv "$out" && ! grep -q 'VOLUME' "$out"; then
+    pass named-ls-quiet
+else
+    fail named-ls-quiet "volume ls -q must list nv alone, without a header"
     show
 fi
 
@@ -187,6 +275,11 @@ fi
 
 u run -d --name holder -v nv:/data voltest durable /data/log
 expect_error named-rm-in-use 125 "volume nv is in use by running instance holder" volume rm nv
+got=$(inspect_volume nv)
+case $got in
+"nv local $UNIKIT_HOME/volumes/nv/_data True holder ("*")") pass named-inspect-used-by ;;
+*) fail named-inspect-used-by "volume inspect nv gave '$got', wanted UsedBy holder (ID)" ;;
+esac
 "$UNIKIT" rm -f holder >/dev/null 2>&1
 u volume rm nv
 if [ "$status" -eq 0 ] && [ ! -e "$UNIKIT_HOME/volumes/nv" ]; then
@@ -196,6 +289,14 @@ else
     show
 fi
 expect_error named-rm-missing 125 "no such volume: nv" volume rm nv
+u volume rm -f nv
+if [ "$status" -eq 0 ] && [ ! -s "$err" ]; then
+    pass named-rm-force-missing
+else
+    fail named-rm-force-missing "volume rm -f of a missing volume exited $status"
+    show
+fi
+expect_error named-inspect-missing 125 "no such volume: nv" volume inspect nv
 expect_error named-bad-name 125 "'a/b' is not a valid volume name" volume create a/b
 
 # ---- volumes: in the Unikfile -----------------------------------------------------

@@ -3,7 +3,8 @@
 # `make fuzz-build`) for FUZZ_SECONDS seconds each (default 8), on the seeds
 # in tests/fuzz/corpus/NAME/ plus seeds made here from things the tree
 # builds: ELF files (cc, musl-gcc, lib/unikit's images), cpio archives (the
-# cpio tool, and an image's .unikit.files section), the examples' Unikfiles.
+# cpio tool, and an image's .unikit.files section), the examples' Unikfiles,
+# OCI images whose layer is a real (small) tar and gzip tar.
 #
 # One line per target: "ok fuzz-NAME: RUNS runs in SECONDS s",
 # "FAIL fuzz-NAME: ... crash input PATH" (kept in build/fuzz/crashes/NAME/),
@@ -54,6 +55,48 @@ cpio_seeds() {
     return 0
 }
 
+# oci_seed FILE LAYER_MEDIA LAYER_FILE: an index, its manifest, a standard
+# config and the layer's bytes, in fuzz_oci.c's format ("----" between
+# documents, "@N"/"#N" for document N's digest and size).
+oci_seed() {
+    {
+        printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"@1","size":#1,"platform":{"architecture":"amd64","os":"linux"}}]}\n----\n'
+        printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"@2","size":#2},"layers":[{"mediaType":"%s","digest":"@3","size":#3}]}\n----\n' "$2"
+        printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/hello"],"Labels":{"org.unikit.format":"1","org.unikit.arch":"x86_64"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"unikit":{"arch":"x86_64","memory":16777216,"ports":[],"net":false}}\n----\n' \
+            "$(gzip -dcf "$3" | sha256sum | cut -d' ' -f1)"
+        cat "$3"
+    } >"$1"
+}
+
+# Real layers, made here (no binaries in the tree): tar and gzip tar of
+# .unikit/image.elf (a small static x86_64 program: import checks its
+# architecture, and never boots it) and .unikit/config.json, so that the
+# fuzzer gets past libarchive into unpacking and the store; one whose ELF
+# is of the wrong architecture, and one without the config.
+oci_seeds() {
+    command -v musl-gcc >/dev/null && command -v tar >/dev/null || return 0
+    mkdir -p "$tmp/layer/.unikit" "$tmp/noconf/.unikit"
+    printf 'int main(void) { return 0; }\n' >"$tmp/main.c"
+    musl-gcc -static -Os -s -o "$tmp/layer/.unikit/image.elf" "$tmp/main.c" || return 0
+    cp "$tmp/layer/.unikit/image.elf" "$tmp/noconf/.unikit/image.elf"
+    printf '{"architecture":"amd64","os":"linux","created":"2026-11-23T10:00:00Z","config":{"Cmd":["/hello","world"],"Env":["A=1"],"ExposedPorts":{"80/tcp":{}}},"unikit":{"arch":"x86_64","memory":16777216,"ports":["80"],"net":false}}' \
+        >"$tmp/layer/.unikit/config.json"
+    for d in layer noconf; do
+        (cd "$tmp/$d" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+            -cf "$tmp/$d.tar" .unikit) || return 0
+        gzip -9nc "$tmp/$d.tar" >"$tmp/$d.tar.gz"
+    done
+    gzip_media=application/vnd.oci.image.layer.v1.tar+gzip
+    oci_seed "$1/made-layer-gzip" "$gzip_media" "$tmp/layer.tar.gz"
+    oci_seed "$1/made-layer-tar" application/vnd.oci.image.layer.v1.tar "$tmp/layer.tar"
+    oci_seed "$1/made-layer-no-config" "$gzip_media" "$tmp/noconf.tar.gz"
+    sed 's/"arch":"x86_64"/"arch":"aarch64"/' "$tmp/layer/.unikit/config.json" >"$tmp/arm.json"
+    mv "$tmp/arm.json" "$tmp/layer/.unikit/config.json"
+    (cd "$tmp/layer" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+        -czf "$tmp/wrong-arch.tar.gz" .unikit) || return 0
+    oci_seed "$1/made-layer-wrong-arch" "$gzip_media" "$tmp/wrong-arch.tar.gz"
+}
+
 unikfile_seeds() {
     for f in examples/*/Unikfile; do
         cp "$f" "$1/example-$(basename "$(dirname "$f")")"
@@ -78,6 +121,7 @@ for name in $FUZZ_TARGETS; do
     elfcheck) elf_seeds "$seeds" ;;
     cpio) cpio_seeds "$seeds" ;;
     unikfile) unikfile_seeds "$seeds" ;;
+    oci) oci_seeds "$seeds" ;;
     esac
     if [ "${FUZZ_KEEP_CORPUS:-0}" = 1 ]; then
         corpus=build/fuzz/corpus/$name

@@ -3,7 +3,9 @@
 # than make test runs it: FUZZ_SEEDS seeds (default 20) of FUZZ_CALLS calls
 # (default 1000000) on each architecture in GUEST_ARCHES. A run that does not
 # end with the fuzzer's last line and status 0 within FUZZ_TIMEOUT seconds
-# (default 600) fails: a kernel panic, a crash or a hang.
+# (default 600) fails: a kernel panic, a crash or a hang. A kernel that
+# spins in one call is named by unikit's watchdog after UNIKIT_WATCHDOG
+# seconds (here 30 unless set) instead of waiting for the timeout.
 # One line per run: "ok fuzz-ARCH-SEED" or "FAIL fuzz-ARCH-SEED".
 cd "$(dirname "$0")/../.." || exit 1
 UNIKIT=${UNIKIT:-$PWD/build/asan/bin/unikit}
@@ -12,6 +14,7 @@ FUZZ_SEEDS=${FUZZ_SEEDS:-20}
 FUZZ_CALLS=${FUZZ_CALLS:-1000000}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-600}
 export UNIKIT_LIBDIR="$PWD/lib/unikit"
+export UNIKIT_WATCHDOG="${UNIKIT_WATCHDOG:-30}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/unikit-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 export UNIKIT_HOME="$tmp/home"

@@ -3,8 +3,10 @@
 // #17: an in-memory database's SHUTDOWN panicked the kernel). Over
 // 127.0.0.1: a listener closed by the main thread with connections
 // accepted, half-closed and still queued; one closed by another thread
-// while the main thread sleeps in read(); one shut down by another thread
-// while the main thread sleeps in accept() (EINVAL, as on Linux); one with
+// while the main thread sleeps in read(); one closed by another thread
+// while the main thread sleeps in accept() on it (as on Linux, the accept
+// holds it open and still takes a connection; the port closes after); one
+// shut down by another thread under accept() (EINVAL, as on Linux); one with
 // more connections than its backlog, some still handshaking. The process
 // goes on, accepted connections keep working, queued ones are reset, and
 // every client ends (reset, refused or end of stream) within seconds.
@@ -131,6 +133,36 @@ static void closed_by_other_thread(void)
     close(a), close(queued);
 }
 
+static int thread_port, thread_client = -1;
+
+static void *close_then_connect(void *arg)
+{
+    (void)arg;
+    usleep(100000);
+    close(thread_fd);
+    thread_client = client(thread_port, 0);
+    return NULL;
+}
+
+static void closed_under_accept(void)
+{
+    int l = listener(8, &thread_port);
+    thread_fd = l;
+    pthread_t t;
+    pthread_create(&t, NULL, close_then_connect, NULL);
+    int a = accept(l, NULL, NULL);
+    check("under accept: accept returns the next connection", a >= 0);
+    pthread_join(t, NULL);
+    check("under accept: it carries data", carries(thread_client, a, "yo"));
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((unsigned short)thread_port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int again = socket(AF_INET, SOCK_STREAM, 0);
+    want("under accept: then the port is closed",
+         connect(again, (struct sockaddr *)&sa, sizeof(sa)), ECONNREFUSED);
+    close(again), close(a), close(thread_client);
+}
+
 static int thread_rc, thread_errno;
 
 /* Prints nothing: the main thread reports, after join, in a fixed order. */
@@ -201,6 +233,7 @@ int main(void)
 {
     closed_by_main_thread();
     closed_by_other_thread();
+    closed_under_accept();
     shut_down_under_accept();
     over_backlog();
     return guest_done();

@@ -137,6 +137,9 @@ static void test_mremap(void)
        once (it once spun the kernel for minutes, page by page). */
     want("mremap old size past the address space",
          syscall(SYS_mremap, r, 1L << 47, 9 * PAGE, (long)MREMAP_MAYMOVE), EINVAL);
+    /* Issue 16's case: inside the address space, far past the mapping. */
+    want("mremap old size past the mapping",
+         syscall(SYS_mremap, r, 1L << 44, 9 * PAGE, (long)MREMAP_MAYMOVE), EINVAL);
     syscall(SYS_munmap, r, 2 * PAGE);
     want("mremap unmapped", syscall(SYS_mremap, r, PAGE, 2 * PAGE, (long)MREMAP_MAYMOVE), EFAULT);
 }

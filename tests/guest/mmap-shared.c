@@ -1,7 +1,8 @@
 // MAP_SHARED, PROT_READ|PROT_WRITE mappings of a file in memory: stores
 // through the mapping are what read() returns and write() shows in the
 // mapping; two mappings see each other; msync validates its flags as Linux
-// does; a page past the end of the file is SIGBUS until
+// does; a page past the end of the file is SIGBUS (si_code BUS_ADRERR,
+// si_addr the byte touched, as Linux gives) until
 // ftruncate grows the file over it; shrinking drops the page again; mremap
 // and munmap keep the mapping on the same file; the file outlives its name.
 // A buffer past the end handed to write() is EFAULT.
@@ -13,9 +14,12 @@
 #define PG 4096
 
 static sigjmp_buf on_fault;
+static siginfo_t fault_info;
 
-static void fault_handler(int sig)
+static void fault_handler(int sig, siginfo_t *si, void *uc)
 {
+    (void)uc;
+    fault_info = *si;
     siglongjmp(on_fault, sig);
 }
 
@@ -53,7 +57,9 @@ static void msync_flags(char *p)
 
 static void past_the_end(int fd, char *p)
 {
-    check("touch past EOF is SIGBUS", read_faults(p + PG));
+    check("touch past EOF is SIGBUS", read_faults(p + PG + 7));
+    check("its si_code is BUS_ADRERR", fault_info.si_code == BUS_ADRERR);
+    check("its si_addr is the byte touched", fault_info.si_addr == p + PG + 7);
     want("write() from past EOF", pwrite(fd, p + PG, 10, 0), EFAULT);
     want("ftruncate to 2 pages", ftruncate(fd, 2 * PG), 0);
     check("touch after growing works", !read_faults(p + PG));
@@ -69,7 +75,7 @@ int main(void)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/mmap-shared-file", work_dir());
-    struct sigaction sa = {.sa_handler = fault_handler};
+    struct sigaction sa = {.sa_sigaction = fault_handler, .sa_flags = SA_SIGINFO};
     sigaction(SIGBUS, &sa, NULL);
     sigaction(SIGSEGV, &sa, NULL);
 

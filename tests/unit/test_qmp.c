@@ -164,6 +164,26 @@ static void test_timeout_and_eof(void)
     disconnect_pair();
 }
 
+/* The watchdog's `xp`: sent as a human monitor command, its text comes back. */
+static void test_human_command_and_reply(void)
+{
+    char status[64] = "";
+    connect_pair();
+    qemu_heard(); /* the start's commands */
+    qmp_human(&q, "xp /2gx 0x1000");
+    const char *sent = qemu_heard();
+    CHECK_CONTAINS(sent, "\"human-monitor-command\"");
+    CHECK_CONTAINS(sent, "\"command-line\":\"xp /2gx 0x1000\"");
+    qemu_says("{\"return\": \"0000000000001000: 0x0000000000000001 0x0000000000000002\\r\\n\", "
+              "\"id\": \"unikit-human\"}\r\n");
+    CHECK(next(status) == QMP_REPLY);
+    CHECK_STR(q.reply, "0000000000001000: 0x0000000000000001 0x0000000000000002\r\n");
+    /* Another command's answer is not the human command's. */
+    qemu_says("{\"return\": \"x\", \"id\": \"other\"}\r\n");
+    CHECK(next(status) == QMP_OTHER);
+    disconnect_pair();
+}
+
 int main(void)
 {
     RUN_TEST(test_start_asks_capabilities_then_state);
@@ -174,5 +194,6 @@ int main(void)
     RUN_TEST(test_messages_split_and_joined);
     RUN_TEST(test_overlong_message_is_dropped);
     RUN_TEST(test_timeout_and_eof);
+    RUN_TEST(test_human_command_and_reply);
     CHECK_EXIT();
 }

@@ -121,6 +121,15 @@ bool arch_page_present(uintptr_t va)
     return pte && (*pte & DESC_VALID);
 }
 
+bool arch_page_allows(uintptr_t va, int access)
+{
+    uint64_t *pte = pte_slot(va, false);
+    if (!pte || !(*pte & DESC_VALID))
+        return false;
+    return (!(access & VM_WRITE) || !(*pte & DESC_AP_RO)) &&
+           (!(access & VM_EXEC) || !(*pte & DESC_PXN));
+}
+
 uintptr_t arch_next_mapped(uintptr_t va, uintptr_t end)
 {
     while (va < end) {

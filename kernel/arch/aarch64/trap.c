@@ -52,13 +52,15 @@ static void do_syscall(struct trap_frame *tf)
     signal_deliver((struct arch_regs *)tf, true);
 }
 
-/* Data and instruction aborts: translation faults in an area are demand paging. */
+/* Data and instruction aborts: translation faults in an area are demand
+ * paging; a permission fault may be the first store to a shared file page
+ * kept read-only to notice it (vm.c). */
 static bool handle_abort(const struct trap_frame *tf)
 {
     unsigned ec = exception_class(tf);
     unsigned fsc = tf->esr & 0x3f;
-    bool translation = (fsc & 0x3c) == 0x04;
-    if (!translation)
+    bool translation = (fsc & 0x3c) == 0x04, permission = (fsc & 0x3c) == 0x0c;
+    if (!translation && !permission)
         return false;
     int access = ec == EC_IABT_SAME ? VM_EXEC : (tf->esr & (1 << 6)) ? VM_WRITE : VM_READ;
     return vm_handle_fault(tf->far, access);
@@ -138,8 +140,10 @@ static void handle_trap(struct trap_frame *tf)
         panic("fault in the kernel");
     }
     bool abort = ec == EC_DABT_SAME || ec == EC_IABT_SAME;
-    int sig = abort && vm_past_file_end(tf->far) ? SIGBUS : exception_signal(ec);
-    if (signal_fault((struct arch_regs *)tf, sig, fault_code(tf), tf->far))
+    bool past_file_end = abort && vm_past_file_end(tf->far);
+    int sig = past_file_end ? SIGBUS : exception_signal(ec);
+    if (signal_fault((struct arch_regs *)tf, sig, past_file_end ? BUS_ADRERR : fault_code(tf),
+                     tf->far))
         return;
     kprintf("unikit: program crashed: %s\n", what);
     if (proc_symbol(tf->elr, &sym, &off))

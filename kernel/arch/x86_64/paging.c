@@ -139,6 +139,14 @@ bool arch_page_present(uintptr_t va)
     return pte && (*pte & PTE_P);
 }
 
+bool arch_page_allows(uintptr_t va, int access)
+{
+    uint64_t *pte = pte_slot(va, false);
+    if (!pte || !(*pte & PTE_P))
+        return false;
+    return (!(access & VM_WRITE) || (*pte & PTE_W)) && (!(access & VM_EXEC) || !(*pte & PTE_NX));
+}
+
 uintptr_t arch_next_mapped(uintptr_t va, uintptr_t end)
 {
     while (va < end) {

@@ -123,9 +123,9 @@ static void handle_trap(struct trap_frame *tf)
         dump_registers(tf);
         panic("fault in the kernel");
     }
-    int sig =
-        tf->vector == 14 && vm_past_file_end(read_cr2()) ? SIGBUS : exception_signal(tf->vector);
-    if (signal_fault((struct arch_regs *)tf, sig, fault_code(tf),
+    bool past_file_end = tf->vector == 14 && vm_past_file_end(read_cr2());
+    int sig = past_file_end ? SIGBUS : exception_signal(tf->vector);
+    if (signal_fault((struct arch_regs *)tf, sig, past_file_end ? BUS_ADRERR : fault_code(tf),
                      tf->vector == 14 ? read_cr2() : tf->rip))
         return;
     kprintf("unikit: program crashed: %s\n", what);
