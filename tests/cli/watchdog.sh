@@ -3,9 +3,12 @@
 # call for longer than UNIKIT_WATCHDOG seconds is reported and the run ends
 # as a panic does (126), foreground and detached; a call that blocks for
 # longer (a sleep, a read of a pipe with no data yet) is not. No fake
-# system call: the fixture makes one correct but long read() of /dev/zero,
-# which this kernel serves without sleeping (about 5-8 s for 600 MiB under
-# TCG, which these checks ask for: under KVM it is over at once). Also the
+# system call: the fixture makes one correct but long read() of
+# /dev/urandom, which this kernel serves without sleeping (about 25 MB/s
+# under TCG, whose RDRAND/RNDR is a call into QEMU: 600 MiB take 20-30 s
+# here, far past the limits below even on a much faster host; these checks
+# ask for TCG: under KVM it would be over at once). /dev/zero was 1-8 s,
+# too close to a 2 s limit on an idle machine. Also the
 # guest's memory in use, which inspect shows (State.GuestMemory).
 # One line per check: "ok watchdog-X" or "FAIL watchdog-X".
 
