@@ -78,7 +78,7 @@ else
     fail ctr-pull "ctr pull failed: $(tail -n 3 "$err")"
 fi
 
-said=$(timeout "$CLI_TIMEOUT" $ctr run --rm --runc-binary "$runtime" --env NAME=ctr \
+said=$(timeout -k 10 "$CLI_TIMEOUT" $ctr run --rm --runc-binary "$runtime" --env NAME=ctr \
     "$registry/printargs:latest" c-args /printargs one 2>&1)
 code=$?
 case $said in
@@ -87,7 +87,7 @@ case $said in
 esac
 
 # The program's SIGTERM handler says "got 15" and exits 7: ctr run's status.
-timeout "$CLI_TIMEOUT" $ctr run --rm --runc-binary "$runtime" "$registry/stdio:latest" c-sig \
+timeout -k 10 "$CLI_TIMEOUT" $ctr run --rm --runc-binary "$runtime" "$registry/stdio:latest" c-sig \
     /stdio signals >"$tmp/sig.out" 2>&1 &
 sig_pid=$!
 wait_for 60 grep -q ready "$tmp/sig.out"

@@ -94,7 +94,7 @@ fi
 
 # --- too little memory for the image is refused before boot, not a hung guest ---
 for arch in x86_64 aarch64; do
-    said=$(timeout 60 "$UNIKIT" run --arch "$arch" -m 1M hello 2>&1)
+    said=$(timeout -k 10 60 "$UNIKIT" run --arch "$arch" -m 1M hello 2>&1)
     status=$?
     if [ $status -eq 125 ] && [ "$(printf '%s\n' "$said" | wc -l)" -eq 1 ] &&
         printf '%s' "$said" | grep -q "too little memory for this $arch image: it needs at least [0-9]*M"; then

@@ -92,9 +92,10 @@ skip() { # NAME WHY
 }
 
 # u ARGS...: runs unikit with a time limit; stdout in $out, stderr in $err,
-# the exit status in $status (124 when the time ran out).
+# the exit status in $status (124 when the time ran out; 137 when unikit
+# then ignored SIGTERM too, as it does while a hung guest cannot take it).
 u() {
-    timeout "$CLI_TIMEOUT" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
+    timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
     status=$?
 }
 
@@ -208,7 +209,7 @@ with_kvm() {
 uk() {
     view=$1
     shift
-    timeout "$CLI_TIMEOUT" unshare -m "$root/tests/cli/kvm-view.sh" "$view" "$UNIKIT" "$@" \
+    timeout -k 10 "$CLI_TIMEOUT" unshare -m "$root/tests/cli/kvm-view.sh" "$view" "$UNIKIT" "$@" \
         >"$out" 2>"$err" </dev/null
     status=$?
 }

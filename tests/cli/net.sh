@@ -103,7 +103,7 @@ freeport() { $peer freeport "$@"; }
 expect_125() {
     name=$1 want=$2
     shift 2
-    timeout "$CLI_TIMEOUT" "$UNIKIT" run "$@" >"$out" 2>"$err"
+    timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" run "$@" >"$out" 2>"$err"
     rc=$?
     if [ "$rc" -ne 125 ] || [ "$(wc -l <"$err")" -ne 1 ] ||
         ! grep -q "$want" "$err"; then
@@ -131,7 +131,7 @@ expect_125 bad-ip "expected ADDR/PREFIX" --arch x86_64 --ip 10.0.5 httpd-test
 
 # --ip moves the user network: the address, and the resolver at its .3.
 static_ip_ok() {
-    said=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch x86_64 --ip 10.0.5.20/24 udpping 2>&1)
+    said=$(timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch x86_64 --ip 10.0.5.20/24 udpping 2>&1)
     case $said in
     *"address 10.0.5.20"*"resolv.conf: nameserver 10.0.5.3"*) return 0 ;;
     *) echo "  $said" >&2 && return 1 ;;
@@ -214,7 +214,7 @@ tcp_out() {
     epid=$!
     bg_pids="$bg_pids $epid"
     wait_ready "$tmp/echo"
-    said=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" tcpclient "$tport" 200000 2>&1)
+    said=$(timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" tcpclient "$tport" 200000 2>&1)
     wait "$epid"
     case $said in
     *"tcp echoed 200000 bytes from 10.0.2.2:$tport"*) return 0 ;;
@@ -228,7 +228,7 @@ udp_ping() {
     upid=$!
     bg_pids="$bg_pids $upid"
     wait_ready "$tmp/udp"
-    said=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" udpping "$uport" 2>&1)
+    said=$(timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$1" udpping "$uport" 2>&1)
     wait "$upid"
     case $said in
     *"got pong:ping"*) return 0 ;;
@@ -237,7 +237,7 @@ udp_ping() {
 }
 
 for arch in $NET_ARCHES; do
-    said=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$arch" udpping 2>&1)
+    said=$(timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" run --rm --arch "$arch" udpping 2>&1)
     case $said in
     *"address 10.0.2.15"*) pass "dhcp-$arch" ;;
     *) fail "dhcp-$arch" "expected the DHCP address 10.0.2.15, got: $said" ;;

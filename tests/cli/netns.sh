@@ -83,7 +83,7 @@ links() {
 nb() {
     name=$1
     shift
-    timeout "$CLI_TIMEOUT" "$NETNS_BOOT" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null
+    timeout -k 10 "$CLI_TIMEOUT" "$NETNS_BOOT" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null
     status=$?
 }
 

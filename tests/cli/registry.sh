@@ -51,7 +51,7 @@ fail_out() {
 uh() {
     h=$1
     shift
-    UNIKIT_HOME=$h timeout "$CLI_TIMEOUT" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
+    UNIKIT_HOME=$h timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
     status=$?
 }
 

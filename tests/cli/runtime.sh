@@ -79,7 +79,7 @@ create() {
 
 # rt ARGS...: the runtime with the engine's global flags; $out, $err, $status.
 rt() {
-    timeout "$CLI_TIMEOUT" "$RT" $G "$@" >"$out" 2>"$err" </dev/null
+    timeout -k 10 "$CLI_TIMEOUT" "$RT" $G "$@" >"$out" 2>"$err" </dev/null
     status=$?
 }
 

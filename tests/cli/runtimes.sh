@@ -27,7 +27,7 @@ boot() {
         fail "$1-$2" "unikit build failed:" "$(cat "$dir/build.log")"
         return
     fi
-    said=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --arch "$2" "$1" 2>"$dir/err")
+    said=$(timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" run --arch "$2" "$1" 2>"$dir/err")
     status=$?
     if [ $status -eq 0 ] && [ "$said" = "$4" ]; then
         pass "$1-$2"
@@ -102,7 +102,7 @@ go_client() {
     cp "$tmp/bin-client-$arch" "$dir/prog"
     printf 'name: goclient\nbuild:\n  binary: ./prog\narch: [%s]\nmemory: 256M\n' "$arch" >"$dir/Unikfile"
     "$UNIKIT" build -q "$dir" >"$dir/build.log" 2>&1
-    said=$(timeout "$CLI_TIMEOUT" "$UNIKIT" run --arch "$arch" goclient "http://10.0.2.2:$port/index.txt" 2>&1)
+    said=$(timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" run --arch "$arch" goclient "http://10.0.2.2:$port/index.txt" 2>&1)
     kill "$server" 2>/dev/null
     case $said in
     *"status 200 body served by the host"*) pass "go-client-$arch" ;;
@@ -126,7 +126,7 @@ threads_demo() {
         fail "$label" "unikit build examples/threads-demo failed:" "$(cat "$tmp/demo-build.log")"
         return
     fi
-    timeout "$CLI_TIMEOUT" "$UNIKIT" "$@" threads-demo >"$tmp/$label.out" 2>"$tmp/$label.err"
+    timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" "$@" threads-demo >"$tmp/$label.out" 2>"$tmp/$label.err"
     status=$?
     plural=s
     [ "$cpus" -eq 1 ] && plural=""

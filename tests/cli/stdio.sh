@@ -59,7 +59,7 @@ for arch in x86_64 aarch64; do
         continue
     fi
 
-    timeout 300 "$UNIKIT" run -i --arch "$arch" stdio <"$big" 2>"$err" | sha256sum >"$out"
+    timeout -k 10 300 "$UNIKIT" run -i --arch "$arch" stdio <"$big" 2>"$err" | sha256sum >"$out"
     if [ "$(cut -d' ' -f1 "$out")" = "$big_sum" ] && grep -Fxq "read 104857600 bytes" "$err"; then
         pass "stdin-$arch"
     else
@@ -67,7 +67,7 @@ for arch in x86_64 aarch64; do
         show
     fi
 
-    timeout "$CLI_TIMEOUT" "$UNIKIT" run --arch "$arch" stdio <"$big" >"$out" 2>"$err"
+    timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" run --arch "$arch" stdio <"$big" >"$out" 2>"$err"
     status=$?
     if [ "$status" -eq 0 ] && [ ! -s "$out" ] && grep -Fxq "read 0 bytes" "$err"; then
         pass "no-stdin-$arch"

@@ -195,7 +195,7 @@ race_fail=""
 for i in 0 1 2 3 4 5; do
     u load -i "$tmp/hello.tar"
     (
-        timeout "$CLI_TIMEOUT" "$UNIKIT" run -d --name "race$i" hello >"$tmp/race.out" 2>"$tmp/race.err"
+        timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" run -d --name "race$i" hello >"$tmp/race.out" 2>"$tmp/race.err"
         echo $? >"$tmp/race.status"
     ) &
     sleep "0.0$((i * 2))"
@@ -203,7 +203,7 @@ for i in 0 1 2 3 4 5; do
     wait
     st=$(cat "$tmp/race.status")
     if [ "$st" = 0 ]; then
-        timeout "$CLI_TIMEOUT" "$UNIKIT" logs -f "race$i" >"$tmp/race.log" 2>&1
+        timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" logs -f "race$i" >"$tmp/race.log" 2>&1
         grep -Fxq "Hello from a unikernel!" "$tmp/race.log" ||
             race_fail="$race_fail race$i started but did not boot: $(head -c 300 "$tmp/race.log");"
         "$UNIKIT" rm -f "race$i" >/dev/null 2>&1

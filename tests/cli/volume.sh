@@ -208,7 +208,7 @@ expect_error bad-spec 125 "expected HOST_PATH:GUEST_PATH" run --rm -v "$host" vo
 pub=$(mktemp -d "${TMPDIR:-/tmp}/unikit-rovol.XXXXXX")
 mkdir -p "$pub/ro" && chmod 755 "$pub" && chmod 555 "$pub/ro"
 as_nobody() {
-    timeout "$CLI_TIMEOUT" setpriv --reuid=65534 --regid=65534 --clear-groups \
+    timeout -k 10 "$CLI_TIMEOUT" setpriv --reuid=65534 --regid=65534 --clear-groups \
         env UNIKIT_HOME="$pub/home" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
     status=$?
 }

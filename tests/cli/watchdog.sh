@@ -25,7 +25,7 @@ u build "$fixtures/longcall"
 uw() {
     wd_limit=$1
     shift
-    UNIKIT_WATCHDOG=$wd_limit timeout "$CLI_TIMEOUT" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
+    UNIKIT_WATCHDOG=$wd_limit timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" "$@" >"$out" 2>"$err" </dev/null
     status=$?
 }
 
@@ -73,7 +73,7 @@ else
     fail sleep-not-stuck "a long nanosleep was reported or failed"
     show
 fi
-(sleep 4 && echo x) | UNIKIT_WATCHDOG=1 timeout "$CLI_TIMEOUT" "$UNIKIT" run -i --rm longcall stdin 1 >"$out" 2>"$err"
+(sleep 4 && echo x) | UNIKIT_WATCHDOG=1 timeout -k 10 "$CLI_TIMEOUT" "$UNIKIT" run -i --rm longcall stdin 1 >"$out" 2>"$err"
 status=$?
 if [ "$status" -eq 0 ] && grep -q '^stdin 1: 1 in' "$out" && ! grep -q stuck "$err"; then
     pass pipe-not-stuck

@@ -246,7 +246,7 @@ native_test() {
     # notice for the crash tests; the program's stderr is in $d/err.
     # shellcheck disable=SC2046,SC2086
     status=$({
-        (cd / && exec timeout "$GUEST_TIMEOUT" env -i $(merged_env "$src") \
+        (cd / && exec timeout -k 10 "$GUEST_TIMEOUT" env -i $(merged_env "$src") \
             DATA_DIR="$gdir/data" WORK_DIR="$d/work" $runner "$bin" $(meta "$src" args) \
             >"$d/out" 2>"$d/err" </dev/null)
         echo $?
@@ -325,7 +325,7 @@ guest_build() {
         cp -R "$gdir/$w" "$d/ctx/$w"
     done
     write_unikfile "$src" "$image" "$d/ctx/Unikfile" "$gb_arches"
-    if timeout 300 "$UNIKIT" build "$d/ctx" >"$d/build.out" 2>"$d/build.err" </dev/null; then
+    if timeout -k 10 300 "$UNIKIT" build "$d/ctx" >"$d/build.out" 2>"$d/build.err" </dev/null; then
         return 0
     fi
     for a in $gb_arches; do
@@ -347,7 +347,7 @@ guest_run() {
     for kv in $(meta "$src" run-env); do
         set -- "$@" -e "$kv"
     done
-    timeout "$GUEST_TIMEOUT" "$UNIKIT" "$@" "$image" >"$d/out.raw" 2>"$d/err" </dev/null
+    timeout -k 10 "$GUEST_TIMEOUT" "$UNIKIT" "$@" "$image" >"$d/out.raw" 2>"$d/err" </dev/null
     status=$?
     # The serial console may turn \n into \r\n.
     tr -d '\r' <"$d/out.raw" >"$d/out"
@@ -368,8 +368,8 @@ guest_run() {
         echo "  $label: sanitizer report from unikit" >&2
         ok=1
     fi
-    if [ $status -eq 124 ]; then
-        echo "  $label: timed out after ${GUEST_TIMEOUT}s" >&2
+    if [ $status -eq 124 ] || [ $status -eq 137 ]; then
+        echo "  $label: timed out after ${GUEST_TIMEOUT}s (137: it ignored SIGTERM, killed 10 s later)" >&2
     fi
     if [ $ok -eq 0 ]; then
         echo "ok $label"
