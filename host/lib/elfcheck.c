@@ -409,20 +409,31 @@ static int section_in(struct elf_file *f, const char *name, uint64_t *off, uint6
     return rc;
 }
 
+/* Opens path and reads its ELF header into f; on success the caller closes f->fd. */
+static int open_elf(struct elf_file *f, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    *f = (struct elf_file){.path = path, .err = err, .errlen = errlen};
+    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (f->fd < 0)
+        return errorf(err, errlen, "%s: %s", path, strerror(errno));
+    int rc = fstat(f->fd, &st) == 0 ? 0 : errorf(err, errlen, "%s: %s", path, strerror(errno));
+    f->size = (uint64_t)st.st_size;
+    if (rc == 0)
+        rc = read_ehdr(f);
+    if (rc != 0)
+        close(f->fd);
+    return rc;
+}
+
 int elf_find_section(const char *path, const char *name, uint64_t *off, uint64_t *size, char *err,
                      size_t errlen)
 {
-    struct elf_file f = {.path = path, .err = err, .errlen = errlen};
-    struct stat st;
-    f.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (f.fd < 0)
-        return errorf(err, errlen, "%s: %s", path, strerror(errno));
-    int rc = fstat(f.fd, &st) == 0 ? 0 : errorf(err, errlen, "%s: %s", path, strerror(errno));
-    f.size = (uint64_t)st.st_size;
-    if (rc == 0)
-        rc = read_ehdr(&f);
-    if (rc == 0)
-        rc = section_in(&f, name, off, size);
+    struct elf_file f;
+    int rc = open_elf(&f, path, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = section_in(&f, name, off, size);
     if (rc == 1)
         errorf(err, errlen, "%s: no %s section", path, name);
     close(f.fd);
@@ -448,18 +459,12 @@ static int offset_to_paddr(struct elf_file *f, uint64_t off, uint64_t size, uint
 int elf_section_paddr(const char *path, const char *name, uint64_t *paddr, uint64_t *size,
                       char *err, size_t errlen)
 {
-    struct elf_file f = {.path = path, .err = err, .errlen = errlen};
-    struct stat st;
+    struct elf_file f;
     uint64_t off = 0;
-    f.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (f.fd < 0)
-        return errorf(err, errlen, "%s: %s", path, strerror(errno));
-    int rc = fstat(f.fd, &st) == 0 ? 0 : errorf(err, errlen, "%s: %s", path, strerror(errno));
-    f.size = (uint64_t)st.st_size;
-    if (rc == 0)
-        rc = read_ehdr(&f);
-    if (rc == 0)
-        rc = section_in(&f, name, &off, size);
+    int rc = open_elf(&f, path, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = section_in(&f, name, &off, size);
     if (rc == 0)
         rc = offset_to_paddr(&f, off, *size, paddr);
     if (rc == 1)
