@@ -1,10 +1,9 @@
 #!/bin/sh
 # Turns kernel/linux/ARCH.tbl into the kernel's syscall_table_size (written
 # to stdout): one more than the highest number. The handlers, their names
-# and which numbers exist are not here: `unikit build` generates them for
-# each image from the calls its program can make (host/lib/spec.c), so that
-# the linker drops the handlers nothing refers to and an image carries the
-# names of its own calls only.
+# and which calls the image leaves out are not here: `unikit build`
+# generates them for each image from the calls its program can make
+# (host/lib/spec.c), so that the linker drops the handlers nothing refers to.
 set -eu
 tbl=$1
 awk 'BEGIN { max = -1 }

@@ -198,28 +198,28 @@ int spec_decide(const struct unikfile *uf, const char *program, const char *arch
     return 0;
 }
 
-/* The names the kernel's warnings and --trace-syscalls print: those of
-   the image's calls (every name, for the full table), one per number and
-   ended by a NUL, empty for the others; and one bit per number that Linux
-   has, so that a call left out is told from one that does not exist.
-   The full list cost 3.6 kB in every image. */
+/* The names the kernel's warnings and --trace-syscalls print, every one
+   of Linux's (3.6 kB: a warning names the call, whatever the image holds),
+   one per number, ended by a NUL, empty where Linux has none; and one bit
+   per number for the calls this image leaves out, so that their warning
+   says so. */
 static void write_names(FILE *f, const struct spec_table *t, const struct spec *s)
 {
     fprintf(f, "\t.section .rodata.syscall_names, \"a\"\n\t.globl syscall_names\n"
                "syscall_names:\n");
     for (int nr = 0; nr <= t->max; nr++) {
         const char *name = name_of(t, nr);
-        if (name && (!s || s->in[nr]))
+        if (name)
             fprintf(f, "\t.asciz \"%s\"\n", name);
         else
             fprintf(f, "\t.byte 0\n");
     }
-    fprintf(f, "\t.section .rodata.syscall_exists, \"a\"\n\t.globl syscall_exists\n"
-               "syscall_exists:\n");
+    fprintf(f, "\t.section .rodata.syscall_left_out, \"a\"\n\t.globl syscall_left_out\n"
+               "syscall_left_out:\n");
     for (int base = 0; base <= t->max; base += 8) {
         unsigned bits = 0;
         for (int b = 0; b < 8 && base + b <= t->max; b++)
-            bits |= name_of(t, base + b) ? 1u << b : 0;
+            bits |= name_of(t, base + b) && s && !s->in[base + b] ? 1u << b : 0;
         fprintf(f, "\t.byte %u\n", bits);
     }
 }

@@ -29,7 +29,7 @@ static void trace(long nr, bool in_image)
         return;
     traced[nr / 8] |= (uint8_t)(1 << (nr % 8));
     const char *name = syscall_name(nr);
-    kprintf("unikit: trace: %s (system call %ld)%s\n", name ? name : "a call", nr,
+    kprintf("unikit: trace: %s (system call %ld)%s\n", name ? name : "unknown", nr,
             in_image ? "" : ": not in this image's kernel");
 }
 
@@ -59,6 +59,11 @@ const char *syscall_name(long nr)
     return *name ? name : NULL;
 }
 
+static bool left_out(long nr)
+{
+    return nr >= 0 && (size_t)nr < syscall_table_size && syscall_left_out[nr / 8] >> (nr % 8) & 1;
+}
+
 long syscall_dispatch(const struct syscall_args *args)
 {
     long nr = args->nr;
@@ -75,13 +80,13 @@ long syscall_dispatch(const struct syscall_args *args)
         return rc;
     }
     const char *name = syscall_name(nr);
-    if (name)
-        syscall_warn_once(nr, name, "is not implemented; returning ENOSYS");
-    else if (nr >= 0 && (size_t)nr < syscall_table_size && syscall_exists[nr / 8] >> (nr % 8) & 1)
-        syscall_warn_once(nr, "a call",
+    if (name && left_out(nr))
+        syscall_warn_once(nr, name,
                           "is left out of this image's kernel (its program was not seen to make "
                           "it: `unikit inspect --explain`; the Unikfile's syscalls: adds it); "
                           "returning ENOSYS");
+    else if (name)
+        syscall_warn_once(nr, name, "is not implemented; returning ENOSYS");
     else
         syscall_warn_once(nr, "unknown", "does not exist; returning ENOSYS");
     return -ENOSYS;

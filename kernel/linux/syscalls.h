@@ -25,12 +25,12 @@ typedef long (*syscall_fn)(const struct syscall_args *);
  * or an unimplemented call); syscall_fns holds only the image's calls, so
  * that a specialised table costs two bytes, not eight, per number it
  * leaves out. syscall_names holds the names of numbers 0, 1, 2, ... each
- * ended by a NUL: those of the image's calls, empty for the others; bit nr
- * of syscall_exists says whether Linux has call nr at all. */
+ * ended by a NUL (empty: Linux has no such call); bit nr of
+ * syscall_left_out says this image's kernel leaves call nr out. */
 extern const syscall_fn syscall_fns[];
 extern const uint16_t syscall_index[];
 extern const char syscall_names[];
-extern const uint8_t syscall_exists[];
+extern const uint8_t syscall_left_out[];
 extern const size_t syscall_table_size;
 
 /* "unikit.trace" on the command line: print each call's first use. */
