@@ -440,6 +440,25 @@ int elf_find_section(const char *path, const char *name, uint64_t *off, uint64_t
     return rc;
 }
 
+int elf_read_section(const char *path, const char *name, unsigned char **data, size_t *len,
+                     char *err, size_t errlen)
+{
+    struct elf_file f;
+    uint64_t off = 0, size = 0;
+    int rc = open_elf(&f, path, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = section_in(&f, name, &off, &size);
+    if (rc == 0 && !(*data = read_table(&f, off, size, "a section lies past the end of the file")))
+        rc = -1;
+    if (rc == 0)
+        *len = (size_t)size;
+    if (rc == 1)
+        errorf(err, errlen, "%s: no %s section", path, name);
+    close(f.fd);
+    return rc;
+}
+
 /* The physical address the loader puts file offset off at, from the PT_LOAD that holds it. */
 static int offset_to_paddr(struct elf_file *f, uint64_t off, uint64_t size, uint64_t *paddr)
 {

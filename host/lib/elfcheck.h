@@ -37,6 +37,14 @@ int elf_find_section(const char *path, const char *name, uint64_t *off, uint64_t
                      size_t errlen);
 
 /*
+ * The bytes of the section name of path, in a new buffer *data (the
+ * caller frees it) of *len bytes: 0; 1 when there is no such section; -1
+ * with err for a file that is not a good ELF.
+ */
+int elf_read_section(const char *path, const char *name, unsigned char **data, size_t *len,
+                     char *err, size_t errlen);
+
+/*
  * Where the loader puts the section name of path in the guest's physical
  * memory (from the PT_LOAD segment that holds it), and its size: 0; 1
  * when there is no such loaded section; -1 with err for a bad ELF.
