@@ -1,9 +1,7 @@
 #include "archivegz.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -59,13 +57,8 @@ int archive_gzip(const char *path, char *err, size_t errlen)
         return 0; /* too big to be worth it (or unreadable: the link says so) */
     unsigned char *gz = gzip_buffer(data, len, &gzlen);
     int rc = 0;
-    if (gz && gzlen < len) {
-        FILE *f = fopen(path, "wb");
-        if (!f || fwrite(gz, 1, gzlen, f) != gzlen)
-            rc = errorf(err, errlen, "%s: %s", path, strerror(errno));
-        if (f && fclose(f) != 0 && rc == 0)
-            rc = errorf(err, errlen, "%s: %s", path, strerror(errno));
-    }
+    if (gz && gzlen < len)
+        rc = write_file(path, gz, gzlen, err, errlen);
     free(gz);
     free(data);
     return rc;

@@ -42,12 +42,9 @@ static int extract(const char *in, const char *name, const char *path, char *err
     int found = elf_read_section(in, name, &data, &len, err, errlen);
     if (found != 0)
         return found < 0 ? -1 : errorf(err, errlen, "the image has no %s section", name);
-    FILE *f = fopen(path, "wb");
-    int rc = f && fwrite(data, 1, len, f) == len ? 0 : -1;
-    if (f && fclose(f) != 0)
-        rc = -1;
+    int rc = write_file(path, data, len, err, errlen);
     free(data);
-    return rc < 0 ? errorf(err, errlen, "%s: %s", path, strerror(errno)) : 0;
+    return rc;
 }
 
 static int relink_in(const char *arch, const char *in, const char *workdir, const char *out,

@@ -135,6 +135,15 @@ int pwrite_all(int fd, const void *buf, size_t len, off_t offset)
     return write_fully(fd, buf, len, &offset);
 }
 
+int write_file(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int rc = fd < 0 || write_all(fd, data, len) < 0 ? -1 : 0;
+    if (fd >= 0 && close(fd) < 0)
+        rc = -1;
+    return rc < 0 ? errorf(err, errlen, "%s: %s", path, strerror(errno)) : 0;
+}
+
 int mkdir_p(const char *path, mode_t mode)
 {
     char *p = xstrdup(path);

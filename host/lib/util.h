@@ -35,6 +35,9 @@ int mkdir_p(const char *path, mode_t mode);
    write's own errno. pwrite_all does the same at offset. */
 int write_all(int fd, const void *buf, size_t len);
 int pwrite_all(int fd, const void *buf, size_t len, off_t offset);
+/* Writes len bytes of data to path, created or truncated (mode 0644): 0, or
+   -1 with err naming the file. */
+int write_file(const char *path, const void *data, size_t len, char *err, size_t errlen);
 int remove_tree(const char *path);
 /* Runs argv[0] with PATH lookup and waits. Returns its exit status, or -1
  * with err filled when it could not run or was killed. Output is passed
