@@ -466,23 +466,6 @@ void vm_for_each_area(int (*fn)(void *ctx, const struct vm_area_info *info), voi
     }
 }
 
-bool vm_range_ok(uintptr_t addr, size_t len, int access)
-{
-    if (len == 0)
-        return true;
-    if (addr >= VM_USER_TOP || len > VM_USER_TOP - addr)
-        return false;
-    uintptr_t end = addr + len;
-    while (addr < end) {
-        uintptr_t s, e;
-        int prot;
-        if (!vm_area_of(addr, &s, &e, &prot) || (prot & access) != access)
-            return false;
-        addr = e;
-    }
-    return true;
-}
-
 /* A page past the file's end is a fault (Linux: SIGBUS). */
 static bool map_file_page(struct area *a, uintptr_t va, bool store)
 {
@@ -523,7 +506,9 @@ static bool fault_in_file(struct area *a, uintptr_t from, uintptr_t to, bool sto
     return true;
 }
 
-bool vm_user_range(uintptr_t addr, size_t len, int access)
+/* Whether [addr, addr+len) lies in areas allowing access; with map_files,
+ * the file pages there not mapped yet are mapped in the same walk. */
+static bool walk_range(uintptr_t addr, size_t len, int access, bool map_files)
 {
     if (len == 0)
         return true;
@@ -534,11 +519,21 @@ bool vm_user_range(uintptr_t addr, size_t len, int access)
         struct area *a = area_at(addr);
         if (!a || (a->prot & access) != access)
             return false;
-        if (a->file && !fault_in_file(a, addr, MIN(a->end, end), access & VM_WRITE))
+        if (map_files && a->file && !fault_in_file(a, addr, MIN(a->end, end), access & VM_WRITE))
             return false;
         addr = a->end;
     }
     return true;
+}
+
+bool vm_range_ok(uintptr_t addr, size_t len, int access)
+{
+    return walk_range(addr, len, access, false);
+}
+
+bool vm_user_range(uintptr_t addr, size_t len, int access)
+{
+    return walk_range(addr, len, access, true);
 }
 
 bool vm_handle_fault(uintptr_t addr, int access)
