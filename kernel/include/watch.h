@@ -38,11 +38,17 @@ struct watch_record {
 
 extern volatile struct watch_record watch_record;
 
-static inline void watch_call_enter(long nr)
+/* A new entry into call (WATCH_IN_CALL | its number) on this CPU. */
+static inline void watch_enter(uint64_t call)
 {
     volatile struct watch_cpu *w = &watch_record.cpu[this_cpu()->index];
     w->seq++;
-    w->call = WATCH_IN_CALL | (uint32_t)nr;
+    w->call = call;
+}
+
+static inline void watch_call_enter(long nr)
+{
+    watch_enter(WATCH_IN_CALL | (uint32_t)nr);
 }
 
 static inline void watch_call_leave(void)
@@ -65,11 +71,8 @@ static inline uint64_t watch_pause(void)
 /* The thread runs the call again (maybe on another CPU): a new entry. */
 static inline void watch_resume(uint64_t call)
 {
-    if (call) {
-        volatile struct watch_cpu *w = &watch_record.cpu[this_cpu()->index];
-        w->seq++;
-        w->call = call;
-    }
+    if (call)
+        watch_enter(call);
 }
 
 static inline void watch_pages(size_t total, size_t free)
