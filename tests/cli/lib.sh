@@ -189,6 +189,25 @@ wait_for() {
     done
 }
 
+# ---- where a guest's CPUs are, for a failing check ------------------------------
+
+# qemu_monitor_on: every QEMU started from now on also listens for the
+# human monitor (tests/cli/fixtures/qemu-monitor), so that cpu_report can
+# tell a guest spinning with interrupts masked from one that is idle.
+qemu_monitor_on() {
+    UNIKIT_TEST_MONITOR_DIR=$tmp/monitors
+    mkdir -p "$UNIKIT_TEST_MONITOR_DIR"
+    export UNIKIT_TEST_MONITOR_DIR
+    PATH=$fixtures/qemu-monitor:$PATH
+    export PATH
+}
+
+# cpu_report ID: three samples of where instance ID's CPUs are (the
+# function, when its image kept its symbols: UNIKIT_KEEP_SYMBOLS=1).
+cpu_report() {
+    python3 "$fixtures/cpu-report.py" "${UNIKIT_TEST_MONITOR_DIR:-$tmp}" "$1" 3 2>&1
+}
+
 # ---- the host's /dev/kvm, as a test wants it ------------------------------------
 
 # kvm_views: whether with_kvm works here (root, unshare and mount).

@@ -37,6 +37,7 @@ for t in musl-gcc python3 curl sha256sum ss; do
 done
 [ -z "$why" ] && [ ! -f "$UNIKIT_LIBDIR/x86_64/net.o" ] && why="no net.o (run make)"
 [ -z "$why" ] || skip_all "$why"
+qemu_monitor_on # a guest that stops answering: where its CPU is (guest_report)
 
 bg_pids=""
 # stop_all: at exit, no guest or host peer of ours is left.
@@ -88,7 +89,7 @@ sed 's/^memory: .*/memory: 64M/; s/^name: .*/name: httpd-test/' examples/httpd/U
     >"$tmp/httpd/Unikfile"
 big_sum=$(sha256sum <"$tmp/httpd/www/big.bin" | cut -d' ' -f1)
 for dir in "$tmp/httpd" tests/cli/fixtures/net-udp tests/cli/fixtures/net-tcp; do
-    if ! "$UNIKIT" build -q "$dir" >"$tmp/b3" 2>&1; then
+    if ! UNIKIT_KEEP_SYMBOLS=1 "$UNIKIT" build -q "$dir" >"$tmp/b3" 2>&1; then
         echo "building $dir failed: $(cat "$tmp/b3")" >&2
         for t in $all_tests; do echo "FAIL net-$t"; done
         exit 1
@@ -188,10 +189,13 @@ burst_ok() {
 listen_queue() { ss -ltnH "sport = :$port" | awk '{ print $3; exit }'; }
 
 # guest_report: where the serving guest stands, for a failure's details:
-# its ps row, its last output, and what its supervisor and QEMU said.
+# its ps row, its memory, where its CPU is, its last output, and what its
+# supervisor and QEMU said.
 guest_report() {
     dir=$UNIKIT_HOME/instances/$id
     echo "ps: $("$UNIKIT" ps -a 2>&1 | grep "$(echo "$id" | cut -c1-12)")"
+    echo "memory: $("$UNIKIT" inspect "$id" 2>&1 | tr -d ' \n' | grep -o '"GuestMemory":{[^}]*}')"
+    cpu_report "$id"
     echo "logs: $("$UNIKIT" logs "$id" 2>&1 | tail -n 15)"
     for f in supervisor.log qemu.log; do
         [ -s "$dir/$f" ] && echo "$f: $(tail -n 15 "$dir/$f")"
@@ -261,8 +265,10 @@ for arch in $NET_ARCHES; do
     check "burst-$arch" '$(cat "$tmp/peer"); $(guest_report)' burst_ok
     check "reset-$arch" 'after peers reset: $(cat "$tmp/peer"); $(guest_report)' \
         survives reset "$port" 20
-    check "half-open-$arch" 'after half-open peers: $(cat "$tmp/peer")' survives halfopen "$port" 10
-    check "syn-flood-$arch" 'after 200 connects: $(cat "$tmp/peer")' survives synflood "$port" 200
+    check "half-open-$arch" 'after half-open peers: $(cat "$tmp/peer"); $(guest_report)' \
+        survives halfopen "$port" 10
+    check "syn-flood-$arch" 'after 200 connects: $(cat "$tmp/peer"); $(guest_report)' \
+        survives synflood "$port" 200
     if [ "$arch" = "$(echo "$NET_ARCHES" | cut -d' ' -f1)" ]; then
         queue=$(listen_queue)
         check published-queue 'published port $port listens with a queue of ${queue:-?}, not 128 or more' \
