@@ -190,7 +190,8 @@ KTESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/ktest_*.c
 build/unit/ktest_%: tests/unit/ktest_%.c tests/unit/kshim.c $$(KTEST_SRCS_$$*) tests/unit/check.h
 	@mkdir -p $(@D)
 	$(HOST_CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 $(SAN_FLAGS) -DKTEST \
-		-Itests/unit -iquote kernel/include -iquote kernel/linux -o $@ $< tests/unit/kshim.c $(KTEST_SRCS_$*) $(KTEST_LIBS_$*)
+		$(KTEST_CFLAGS_$*) -Itests/unit -iquote kernel/include -iquote kernel/linux -o $@ $< \
+		tests/unit/kshim.c $(KTEST_SRCS_$*) $(KTEST_LIBS_$*)
 
 # tests/cli/netns.sh's driver: host/lib's netns.h and qemu_run together, as
 # the OCI runtime uses them, without the runtime or a container engine.

@@ -103,14 +103,29 @@ static void expire_sleepers(uint64_t now)
 }
 
 /* The next moment this CPU's scheduler must look again. */
+/*
+ * A slice matters only while a thread waits for a CPU that another thread
+ * holds. The idle thread gives its CPU up at its loop's next turn, and a
+ * slice already over is switched at the next return to the program: a
+ * timer for either would only fire at once, and again after each return
+ * from it (seen: a timer interrupt taken over and over by an idle CPU with
+ * a thread waiting, shutting out the network's interrupts for good).
+ */
+static bool slice_timer_needed(const struct cpu *cpu)
+{
+    return run_head && cpu->running != cpu->idle_thread && !cpu->need_resched;
+}
+
 static void rearm_timer(void)
 {
     struct cpu *cpu = this_cpu();
     uint64_t at = sleepers ? sleepers->deadline : 0;
-    if (run_head && !cpu->slice_end) /* a thread is waiting: the running one's slice starts */
-        cpu->slice_end = clock_monotonic_ns() + TIME_SLICE_NS;
-    if (run_head && (!at || cpu->slice_end < at))
-        at = cpu->slice_end;
+    if (slice_timer_needed(cpu)) {
+        if (!cpu->slice_end) /* a thread is waiting: the running one's slice starts */
+            cpu->slice_end = clock_monotonic_ns() + TIME_SLICE_NS;
+        if (!at || cpu->slice_end < at)
+            at = cpu->slice_end;
+    }
     if (at != cpu->armed) {
         cpu->armed = at;
         arch_timer_arm(at);

@@ -45,12 +45,12 @@ struct cpu *arch_this_cpu(void)
     return &shim_cpu;
 }
 
-void thread_wake(struct thread *t)
+__attribute__((weak)) void thread_wake(struct thread *t)
 {
     t->woken = true;
 }
 
-int sched_sleep(uint64_t deadline_ns)
+__attribute__((weak)) int sched_sleep(uint64_t deadline_ns)
 {
     (void)deadline_ns;
     if (current->woken) {

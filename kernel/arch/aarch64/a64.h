@@ -38,8 +38,9 @@
 #define AP_BOOT_PERCPU        32
 #define AP_BOOT_CPU           40
 
-#define SPSR_EL1T      0x344
-#define SPSR_MODE_EL1T 0x4
+#define SPSR_EL1T       0x344
+#define SPSR_MODE_EL1T  0x4
+#define SPSR_IRQ_MASKED 0x80 /* PSTATE.I */
 
 #ifndef __ASSEMBLY__
 #include "types.h"

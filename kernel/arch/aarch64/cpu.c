@@ -158,6 +158,11 @@ void a64_irq(struct trap_frame *tf)
         if (sched_preempt_pending())
             sched_preempt();
         signal_deliver((struct arch_regs *)tf, false);
+    } else {
+        /* From the idle wait (arch_wait), the one place the kernel takes
+           interrupts: back with them masked, so its loop runs between any
+           two, however fast they come. */
+        tf->spsr |= SPSR_IRQ_MASKED;
     }
     kernel_unlock();
 }

@@ -297,7 +297,3 @@ void arch_cpu_relax(void)
     tlb_flush_answer();
 }
 
-void arch_wait(void)
-{
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
-}

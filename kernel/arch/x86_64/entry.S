@@ -212,6 +212,18 @@ kstack_trampoline:
     call *%r13
     ud2
 
+/* arch_wait(): halts until an interrupt. x86_irq() sends an interrupt that
+ * woke it back to x86_wait_woken with interrupts masked: one per wait, so
+ * the idle loop runs between any two however fast they come. */
+    .globl arch_wait
+arch_wait:
+    sti
+    hlt
+    .globl x86_wait_woken
+x86_wait_woken:
+    cli
+    ret
+
 /* arch_enter_program(entry, sp): a clean start as execve would leave it. */
     .globl arch_enter_program
 arch_enter_program:

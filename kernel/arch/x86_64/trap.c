@@ -181,6 +181,8 @@ int x86_irq(struct arch_regs *r)
         if (sched_preempt_pending())
             return 1; /* x86_preempt() lets the lock go */
         signal_deliver(r, false);
+    } else if (r->rip == (uintptr_t)x86_wait_woken) {
+        r->rflags &= ~RFLAGS_IF; /* arch_wait (entry.S) */
     }
     kernel_unlock();
     return 0;

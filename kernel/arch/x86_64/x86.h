@@ -44,6 +44,8 @@
 
 #define REGS_SIZE (22 * 8) /* struct arch_regs */
 
+#define RFLAGS_IF 0x200 /* interrupts enabled */
+
 /* Interrupt vectors. */
 #define VECTOR_TIMER     32
 #define VECTOR_KICK      33 /* smp_kick() */
@@ -54,6 +56,9 @@
 
 #ifndef __ASSEMBLY__
 #include "types.h"
+
+/* Where an interrupt that ended arch_wait's halt returns to (entry.S). */
+extern char x86_wait_woken[];
 
 struct cpu;
 struct percpu {
