@@ -260,14 +260,17 @@ bench: all
 # The fuzzers and stress runs, longer than make test runs them: the host
 # parsers for FUZZ_SECONDS each (tests/fuzz/run.sh), the system-call fuzzer
 # (tests/guest/fuzz.sh), SQLite killed at SQLITE_CRASH_ROUNDS random points
-# per architecture (tests/compat/sqlite-crash.sh), then STRESS_RUNS (100)
+# per architecture (tests/compat/sqlite-crash.sh), STRESS_RUNS (100)
 # boots of each SMP stress program per architecture and CPU count with
-# every host core kept busy (tests/cli/smp-stress.sh).
+# every host core kept busy (tests/cli/smp-stress.sh), then STALL_ROUNDS
+# (150) rounds of 50 clients against a guest whose QEMU keeps being
+# stopped (tests/cli/net-stall.sh).
 fuzz: all $(ASAN_BINS) fuzz-build
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh
 	@sh tests/guest/fuzz.sh
 	@SQLITE_CRASH_ROUNDS=$${SQLITE_CRASH_ROUNDS:-25} sh tests/compat/sqlite-crash.sh
 	@STRESS_RUNS=$${STRESS_RUNS:-100} STRESS_LOAD=1 sh tests/cli/smp-stress.sh
+	@STALL_ROUNDS=$${STALL_ROUNDS:-150} sh tests/cli/net-stall.sh
 
 deps:
 	@sh scripts/deps.sh
