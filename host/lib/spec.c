@@ -338,7 +338,8 @@ static void owners_load(const char *arch, struct owners *o)
     }
     if (f)
         fclose(f);
-    qsort(o->v, o->n, sizeof(*o->v), owner_cmp);
+    if (o->n) /* none: a lib/unikit without the list (being rebuilt) */
+        qsort(o->v, o->n, sizeof(*o->v), owner_cmp);
 }
 
 static void owners_free(struct owners *o)
@@ -356,7 +357,7 @@ static void owners_free(struct owners *o)
 static const char *owner_of(const struct owners *o, const char *symbol)
 {
     struct owner key = {(char *)symbol, NULL};
-    struct owner *hit = bsearch(&key, o->v, o->n, sizeof(*o->v), owner_cmp);
+    struct owner *hit = o->n ? bsearch(&key, o->v, o->n, sizeof(*o->v), owner_cmp) : NULL;
     return hit ? hit->subsystem : NULL;
 }
 
