@@ -17,6 +17,7 @@
 #define RECORD_MAGIC  0x31305744544b4e55ull
 #define RECORD_HEADER 4
 #define IN_CALL       (1ull << 63)
+#define HOST_WAIT     (1ull << 62)
 #define PAGE_BYTES    4096ull
 /* A gap between two answers longer than this (QEMU stopped, the host
    asleep) counts as this much: the guest did not run meanwhile. */
@@ -29,6 +30,8 @@ struct cpu_seen {
 
 struct watchdog {
     uint64_t paddr;
+    uint32_t runq_taken;    /* the record's count of threads taken from the run queue */
+    long long runq_idle_ms; /* how long threads have waited with none taken */
     unsigned cpus;
     long limit_ms;
     const char *arch;
@@ -161,6 +164,30 @@ static void describe(const struct watchdog *w, unsigned cpu, uint64_t call, long
     spec_table_free(&t);
 }
 
+/* Threads wait on the run queue and no CPU has taken one for the limit:
+   the CPUs stopped scheduling outside any call (watch.h). Only looks where
+   no CPU runs a call (which the call check judges, and names) or waits
+   for the host (a slow reader of the last output) count. */
+static bool run_queue_stuck(struct watchdog *w, const uint64_t *words, long long gap, char *report,
+                            size_t len)
+{
+    uint64_t runq = words[3];
+    uint32_t waiting = (uint32_t)runq, taken = (uint32_t)(runq >> 32);
+    bool busy = false;
+    for (unsigned i = 0; i < w->cpus; i++)
+        busy |= (words[RECORD_HEADER + 2 * i + 1] & (IN_CALL | HOST_WAIT)) != 0;
+    if (!waiting || taken != w->runq_taken)
+        w->runq_idle_ms = 0;
+    else if (!busy)
+        w->runq_idle_ms += gap;
+    w->runq_taken = taken;
+    if (!w->limit_ms || w->runq_idle_ms < w->limit_ms)
+        return false;
+    snprintf(report, len, "kernel stuck: %u thread%s ready to run, none scheduled for %lld s",
+             waiting, waiting == 1 ? "" : "s", w->runq_idle_ms / 1000);
+    return true;
+}
+
 bool watchdog_answer(struct watchdog *w, const char *reply, long long now_ms, char *report,
                      size_t reportlen)
 {
@@ -174,6 +201,8 @@ bool watchdog_answer(struct watchdog *w, const char *reply, long long now_ms, ch
         return false; /* not booted that far, or not a record: nothing to judge */
     save_memory(w, words[1], words[2]);
     gap = gap < MAX_GAP_MS ? gap : MAX_GAP_MS;
+    if (run_queue_stuck(w, words, gap, report, reportlen))
+        return true;
     for (unsigned i = 0; i < w->cpus; i++) {
         struct cpu_seen *c = &w->cpu[i];
         uint64_t seq = words[RECORD_HEADER + 2 * i], call = words[RECORD_HEADER + 2 * i + 1];

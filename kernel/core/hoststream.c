@@ -146,13 +146,13 @@ struct file *hoststream_open(int fd)
 void hoststream_flush(void)
 {
     uint64_t deadline = clock_monotonic_ns() + FLUSH_WAIT_NS;
-    uint64_t call = watch_pause(); /* a slow reader on the host is not a stuck kernel */
+    uint64_t call = watch_host_wait(); /* a slow reader on the host is not a stuck kernel */
     for (int fd = 1; fd <= 2; fd++) {
         struct port_dev *p = streams[fd].port;
         while (p && !p->sent_all(p) && clock_monotonic_ns() < deadline)
             arch_cpu_relax();
     }
-    watch_resume(call);
+    watch_host_done(call);
 }
 
 /* ---- the control stream --------------------------------------------------------- */

@@ -26,7 +26,8 @@
 #define TIME_SLICE_NS 10000000ull
 
 static struct thread *run_head, *run_tail;
-static struct thread *sleepers; /* by deadline, earliest first */
+static uint32_t run_waiting, run_taken; /* for the watchdog (watch.h) */
+static struct thread *sleepers;         /* by deadline, earliest first */
 static struct thread *all_threads;
 static struct thread *zombie; /* exited; freed by the next thread to run */
 static int next_tid = 1;
@@ -55,6 +56,7 @@ static void runq_push(struct thread *t)
     else
         run_head = t;
     run_tail = t;
+    watch_runq(++run_waiting, run_taken);
     if (cpu_count > 1)
         wake_idle_cpu();
 }
@@ -66,6 +68,7 @@ static struct thread *runq_pop(void)
         run_head = t->run_next;
         if (!run_head)
             run_tail = NULL;
+        watch_runq(--run_waiting, ++run_taken);
     }
     return t;
 }

@@ -46,10 +46,10 @@ static int v9p_call(struct p9_transport *t, size_t req_len, size_t *reply_len)
         .addr = virt_to_phys(t->reply), .len = t->msize, .flags = VIRTQ_DESC_F_WRITE};
     virtq_push(&v->vdev, &v->q, 0);
     uint32_t id, len;
-    uint64_t call = watch_pause(); /* waiting for the host's file system, not spinning */
+    uint64_t call = watch_host_wait(); /* the host's file system answers */
     while (!virtq_pop(&v->q, &id, &len))
         arch_cpu_relax();
-    watch_resume(call);
+    watch_host_done(call);
     if (id != 0 || len < 7 || len > t->msize)
         return -EIO;
     *reply_len = len;

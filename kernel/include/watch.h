@@ -11,6 +11,12 @@
  * it lasts: switching the CPU to another thread (or waiting for the host)
  * clears "in a call", and coming back starts a new entry.
  *
+ * A CPU can also stop scheduling without being in a call (an interrupt
+ * taken over and over, a kernel thread that spins): the record counts the
+ * threads waiting on the run queue and how many times a CPU took one from
+ * it, and the host calls the kernel stuck when threads wait and none has
+ * been taken for as long as a call may run.
+ *
  * The layout is an ABI with the host: little-endian 64-bit words, in the
  * section .unikit.watch, whose load address the host finds in the image.
  */
@@ -20,19 +26,20 @@
 #include "smp.h"
 #include "types.h"
 
-#define WATCH_MAGIC   0x31305744544b4e55ull /* "UNKTWD01" */
-#define WATCH_IN_CALL (1ull << 63)
+#define WATCH_MAGIC     0x31305744544b4e55ull /* "UNKTWD01" */
+#define WATCH_IN_CALL   (1ull << 63)
+#define WATCH_HOST_WAIT (1ull << 62) /* spinning until the host answers: no call, no scheduling */
 
 struct watch_cpu {
     uint64_t seq;  /* bumped at each entry into a call, and each return to one from a sleep */
-    uint64_t call; /* WATCH_IN_CALL | the call's number while running it; 0 otherwise */
+    uint64_t call; /* WATCH_IN_CALL | the call's number while running it; WATCH_HOST_WAIT; 0 */
 };
 
 struct watch_record {
     uint64_t magic;
     uint64_t pages_total; /* 4 KiB pages the page allocator manages */
     uint64_t pages_free;
-    uint64_t reserved;
+    uint64_t runq; /* threads waiting to run (low 32 bits); times one was taken (high 32) */
     struct watch_cpu cpu[MAX_CPUS];
 };
 
@@ -73,6 +80,27 @@ static inline void watch_resume(uint64_t call)
 {
     if (call)
         watch_enter(call);
+}
+
+/* The CPU spins until the host answers (a volume's request, the last
+   output at exit): it runs no call and schedules nothing meanwhile, and
+   neither is a stuck kernel. Returns what watch_host_done restores. */
+static inline uint64_t watch_host_wait(void)
+{
+    uint64_t call = watch_pause();
+    watch_record.cpu[this_cpu()->index].call = WATCH_HOST_WAIT;
+    return call;
+}
+
+static inline void watch_host_done(uint64_t call)
+{
+    watch_record.cpu[this_cpu()->index].call = 0;
+    watch_resume(call);
+}
+
+static inline void watch_runq(uint32_t waiting, uint32_t taken)
+{
+    watch_record.runq = (uint64_t)taken << 32 | waiting;
 }
 
 static inline void watch_pages(size_t total, size_t free)

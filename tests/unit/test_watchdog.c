@@ -12,8 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAGIC   0x31305744544b4e55ull
-#define IN_CALL (1ull << 63)
+#define MAGIC     0x31305744544b4e55ull
+#define IN_CALL   (1ull << 63)
+#define HOST_WAIT (1ull << 62)
 
 static char dir[] = "/tmp/unikit-watchdog-XXXXXX";
 
@@ -29,18 +30,31 @@ static struct watchdog *open_probe(const char *limit, unsigned cpus)
     return watchdog_open(&boot);
 }
 
-/* An answer: the header (total and free pages), then seq and call per CPU. */
-static const char *answer(uint64_t magic, uint64_t total, uint64_t free_pages, uint64_t seq0,
-                          uint64_t call0)
+/* An answer: the header (total and free pages, the run queue's word), then
+   seq and call per CPU. */
+static const char *answer_runq(uint64_t magic, uint64_t total, uint64_t free_pages, uint64_t runq,
+                               uint64_t seq0, uint64_t call0)
 {
     static char text[512];
     snprintf(text, sizeof text,
              "0000000000120100: 0x%016llx 0x%016llx\r\n"
-             "0000000000120110: 0x%016llx 0x0000000000000000\r\n"
+             "0000000000120110: 0x%016llx 0x%016llx\r\n"
              "0000000000120120: 0x%016llx 0x%016llx\r\n",
              (unsigned long long)magic, (unsigned long long)total, (unsigned long long)free_pages,
-             (unsigned long long)seq0, (unsigned long long)call0);
+             (unsigned long long)runq, (unsigned long long)seq0, (unsigned long long)call0);
     return text;
+}
+
+static const char *answer(uint64_t magic, uint64_t total, uint64_t free_pages, uint64_t seq0,
+                          uint64_t call0)
+{
+    return answer_runq(magic, total, free_pages, 0, seq0, call0);
+}
+
+/* The run queue's word: threads waiting, times one was taken. */
+static uint64_t runq(uint32_t waiting, uint32_t taken)
+{
+    return (uint64_t)taken << 32 | waiting;
 }
 
 static bool judge(struct watchdog *w, const char *text, long long at, char *report)
@@ -92,6 +106,49 @@ static void test_a_long_gap_counts_little(void)
     CHECK(!judge(w, in_call, 61000, report));
     CHECK(judge(w, in_call, 62000, report));
     CHECK_CONTAINS(report, "system call mremap on cpu 0");
+    watchdog_close(w);
+}
+
+/* A thread waits to run and no CPU takes one, with no call running (an
+   interrupt taken over and over by an idle CPU): stuck all the same. */
+static void test_run_queue_that_never_moves_is_stuck(void)
+{
+    char report[160] = "";
+    struct watchdog *w = open_probe("2", 1);
+    const char *waiting = answer_runq(MAGIC, 1000, 900, runq(1, 41), 9, 0);
+    CHECK(!judge(w, waiting, 0, report));
+    CHECK(!judge(w, waiting, 1000, report));
+    CHECK(judge(w, waiting, 2000, report));
+    CHECK_STR(report, "kernel stuck: 1 thread ready to run, none scheduled for 2 s");
+    watchdog_close(w);
+}
+
+/* A CPU spinning in a call with a thread waiting: the call is named. */
+static void test_a_call_is_named_before_the_run_queue(void)
+{
+    char report[160] = "";
+    struct watchdog *w = open_probe("2", 1);
+    const char *in_read = answer_runq(MAGIC, 1000, 900, runq(1, 5), 7, IN_CALL | 0);
+    CHECK(!judge(w, in_read, 0, report));
+    CHECK(!judge(w, in_read, 1000, report));
+    CHECK(judge(w, in_read, 2000, report));
+    CHECK_STR(report, "kernel stuck in system call read on cpu 0 for 2 s");
+    watchdog_close(w);
+}
+
+/* Threads taken at every look, none waiting, or the CPU waiting for the
+   host (a slow reader of the last output): not stuck. */
+static void test_run_queue_that_moves_is_not_stuck(void)
+{
+    char report[160] = "";
+    struct watchdog *w = open_probe("1", 1);
+    for (uint32_t i = 0; i < 10; i++)
+        CHECK(!judge(w, answer_runq(MAGIC, 1000, 900, runq(3, 100 + i), 9, 0), 1000LL * i, report));
+    for (uint32_t i = 10; i < 20; i++)
+        CHECK(!judge(w, answer_runq(MAGIC, 1000, 900, runq(0, 200), 9, 0), 1000LL * i, report));
+    for (uint32_t i = 20; i < 30; i++)
+        CHECK(!judge(w, answer_runq(MAGIC, 1000, 900, runq(2, 300), 9, HOST_WAIT), 1000LL * i,
+                     report));
     watchdog_close(w);
 }
 
@@ -151,6 +208,9 @@ int main(void)
     RUN_TEST(test_one_entry_past_the_limit_is_stuck);
     RUN_TEST(test_moving_or_blocked_is_not_stuck);
     RUN_TEST(test_a_long_gap_counts_little);
+    RUN_TEST(test_run_queue_that_never_moves_is_stuck);
+    RUN_TEST(test_run_queue_that_moves_is_not_stuck);
+    RUN_TEST(test_a_call_is_named_before_the_run_queue);
     RUN_TEST(test_not_a_record);
     RUN_TEST(test_memory_for_inspect);
     RUN_TEST(test_limit_setting);
