@@ -3,11 +3,12 @@
 # with a published port, answers STALL_ROUNDS rounds of 50 clients at once
 # (3 per architecture in make test, 150 in make fuzz) while its QEMU is
 # frozen for 20-150 ms out of every 100-200 ms (SIGSTOP, SIGCONT), as a
-# throttled or overcommitted host does. Under that stutter an aarch64 guest
-# once stopped answering for good after 64 rounds: interrupts landing in the
-# idle wait's window until a time slice ran out, then a timer interrupt
-# taken over and over (kernel/core/sched.c). Every round must answer all 50;
-# a failing one reports where the guest's CPU is (cpu_report).
+# throttled or overcommitted host does. Under that stutter (two guests, by
+# hand) an aarch64 guest once stopped answering for good after 64 rounds:
+# interrupts landing in the idle wait's window until a time slice ran out,
+# then a timer interrupt taken over and over (kernel/core/sched.c). A soak,
+# not a reliable reproducer of that: tests/unit/ktest_sched.c is. Every
+# round must answer all 50; a failing one reports where the guest's CPU is.
 #
 # Usage: sh tests/cli/net-stall.sh
 # Environment: as lib.sh; STALL_ROUNDS (3), STALL_ARCHES (x86_64 aarch64).
