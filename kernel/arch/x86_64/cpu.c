@@ -296,4 +296,3 @@ void arch_cpu_relax(void)
     __asm__ volatile("pause");
     tlb_flush_answer();
 }
-
