@@ -105,7 +105,6 @@ static void expire_sleepers(uint64_t now)
     }
 }
 
-/* The next moment this CPU's scheduler must look again. */
 /*
  * A slice matters only while a thread waits for a CPU that another thread
  * holds. The idle thread gives its CPU up at its loop's next turn, and a
@@ -119,6 +118,7 @@ static bool slice_timer_needed(const struct cpu *cpu)
     return run_head && cpu->running != cpu->idle_thread && !cpu->need_resched;
 }
 
+/* The next moment this CPU's scheduler must look again. */
 static void rearm_timer(void)
 {
     struct cpu *cpu = this_cpu();
