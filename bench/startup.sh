@@ -2,9 +2,9 @@
 # unikit's own start-up cost (issue 18), medians in one run: `unikit
 # --version` and `unikit ps` on an empty store beside /bin/true; QEMU's floor
 # image (a kernel that exits at its first instruction) booted by the raw
-# QEMU command beside the same image through `unikit run --rm`, whose
-# difference is what unikit adds to every run; and hello through `unikit
-# run --rm`. Host architecture only (x86_64: the floor is a PVH kernel).
+# QEMU command, with each device unikit adds (bench/qemu_devices.py), and
+# through `unikit run --rm`, whose difference is what unikit adds to every
+# run; and hello through `unikit run --rm`. Host architecture only (x86_64: the floor is a PVH kernel).
 # Prints a Markdown section; not a test.
 set -eu
 cd "$(dirname "$0")/.."
@@ -28,19 +28,11 @@ ps_us=$(time_runs "$UNIKIT" ps | median)
 raw_us=$(time_runs qemu-system-x86_64 -M microvm,x-option-roms=off,pic=off,acpi=off,rtc=on \
     -cpu max -device isa-debug-exit,iobase=0xf4,iosize=4 -accel "${accel:-tcg}" -nodefaults \
     -no-user-config -display none -no-reboot -m 16384k -kernel "$work/floor.elf" | median)
-# The same command with the devices unikit adds (the program's streams on
-# virtio-serial, the monitor, the control channel), each on a null or file
-# backend: what of the difference is QEMU setting those up.
-devices_us=$(time_runs qemu-system-x86_64 -M microvm,x-option-roms=off,pic=off,acpi=off,rtc=on \
-    -cpu max -device isa-debug-exit,iobase=0xf4,iosize=4 -accel "${accel:-tcg}" -nodefaults \
-    -no-user-config -display none -no-reboot -m 16384k -global virtio-mmio.force-legacy=false \
-    -device virtio-serial-device,max_ports=5 -chardev null,id=con -serial chardev:con \
-    -chardev null,id=o -device virtserialport,chardev=o,name=unikit.stdout,nr=2 \
-    -chardev null,id=e -device virtserialport,chardev=e,name=unikit.stderr,nr=3 \
-    -chardev null,id=c -device virtserialport,chardev=c,name=unikit.control,nr=4 \
-    -chardev null,id=mon -mon chardev=mon,mode=control \
-    -chardev file,id=ctl,path="$work/ctl" -device isa-debugcon,iobase=0xe9,chardev=ctl \
-    -kernel "$work/floor.elf" | median)
+# What of the difference is QEMU setting up unikit's devices, on the back
+# ends unikit gives them (sockets whose other ends are drained, the QMP
+# exchange), the variants taking turns; its own timer, with no `date`
+# process in each time, so its rows compare with its own raw run only.
+devices=$(python3 bench/qemu_devices.py "$work/floor.elf" "${accel:-tcg}" "$RUNS")
 floor_us=$(UNIKIT_BENCH_IMAGE="$work/floor.elf" time_runs "$UNIKIT" run --rm hello | median)
 hello_us=$(time_runs "$UNIKIT" run --rm hello | median)
 
@@ -67,8 +59,13 @@ cat <<REPORT
 | \`unikit --version\` | $version_us | $(ratio "$version_us" "$true_us"), +$((version_us - true_us)) µs |
 | \`unikit ps\`, empty store | $ps_us | $(ratio "$ps_us" "$true_us"), +$((ps_us - true_us)) µs |
 | baseline: floor image, raw QEMU command | $raw_us | 1.00 |
-| floor image, raw QEMU command with unikit's devices | $devices_us | $(ratio "$devices_us" "$raw_us"), +$((devices_us - raw_us)) µs |
 | floor image through \`unikit run --rm\` | $floor_us | $(ratio "$floor_us" "$raw_us"), +$((floor_us - raw_us)) µs |
 | hello through \`unikit run --rm\` | $hello_us | $(ratio "$hello_us" "$raw_us"), +$((hello_us - raw_us)) µs |
 $counts
+
+QEMU's set-up of unikit's devices (bench/qemu_devices.py, its own timer):
+
+| what | median µs | vs the raw command |
+| --- | --- | --- |
+$devices
 REPORT
