@@ -112,7 +112,7 @@ static int boot_kernel(struct qemu_boot *boot, const struct bundle *b,
         return rt_error("%s", err), EXIT_UNIKIT_ERROR;
     struct accel_choice accel;
     char *home = xasprintf("%s/.unikit", rt.root); /* KVM probe answers, per host */
-    int chosen = accel_choose(home, boot->arch, NULL, &accel, err, sizeof(err));
+    int chosen = accel_choose(home, boot->arch, NULL, &accel, err, errlen);
     if (chosen < 0) {
         free(home);
         runtime_network_release();
@@ -120,7 +120,7 @@ static int boot_kernel(struct qemu_boot *boot, const struct bundle *b,
     }
     boot->accel = accel.name;
     struct qemu_result res;
-    int rc = qemu_run(boot, &res, err, sizeof(err));
+    int rc = qemu_run(boot, &res, err, errlen);
     runtime_network_release();
     if (res.accel_failed)
         accel_kvm_failed(home, boot->arch, err);

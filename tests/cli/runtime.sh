@@ -12,7 +12,8 @@
 
 suite=runtime
 tests="version features lifecycle streams podman-shape stdin args-env memory kill-term kill-9
-delete-running delete-force kill-stopped exec-refused pause-resume hooks-netns hook-fails terminal terminal-needs-socket
+delete-running delete-force kill-stopped exec-refused pause-resume hooks-netns hook-fails no-qemu terminal
+terminal-needs-socket
 bad-config missing-bundle bad-args log-json runc-fallback ctr-run ctr-kill
 docker-run docker-stdin docker-tty docker-stop docker-kill podman-run podman-stdin podman-stop podman-kill"
 . "$(dirname "$0")/lib.sh"
@@ -350,6 +351,26 @@ if [ "$status" -ne 0 ] && [ "$(lines "$tmp/c-ct-badhook/err")" -eq 1 ] &&
 else
     fail hook-fails "a failing prestart hook must fail create in one line, leaving nothing"
     cat "$tmp/c-ct-badhook/err" >&2
+fi
+
+# A host without QEMU: the container's boot fails with one whole line
+# naming the program (the message once came cut to seven characters) and 125.
+mkdir -p "$tmp/bin-without-qemu"
+bundle b-noqemu stdio ctr '["/stdio", "plain"]'
+c=$tmp/c-ct-noqemu
+mkdir -p "$c"
+ids="$ids ct-noqemu"
+PATH=$tmp/bin-without-qemu "$py" "$reaper_py" "$c" -- "$RT" $G create --bundle "$tmp/b-noqemu" \
+    --pid-file "$c/pid" ct-noqemu </dev/null >"$c/out" 2>"$c/err" &
+wait_for 30 test -e "$c/create.status"
+rt start ct-noqemu
+code=$(exit_status ct-noqemu)
+if [ "$code" = 125 ] && [ "$(lines "$c/err")" -eq 1 ] &&
+    grep -q "qemu-system-$host_arch not found; run scripts/deps.sh" "$c/err"; then
+    pass no-qemu
+else
+    fail no-qemu "without QEMU the boot must fail with 125 and one whole line (exit '$code')"
+    cat "$c/err" >&2
 fi
 
 # ---- a terminal through --console-socket --------------------------------------------------
