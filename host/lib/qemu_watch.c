@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "qmp.h"
@@ -102,13 +101,6 @@ pid_t watch_spawn(const char *path, char **argv, int stderr_fd, int monitor_fd, 
     _exit(127);
 }
 
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Signals caught since last time go to the program (a terminal's new size
    to its terminal); without a control port, a stop stops QEMU, as it
    always did. */
@@ -144,7 +136,7 @@ static bool read_monitor(struct qmp *q, pid_t pid, struct watchdog *wd, struct w
         if (ev == QMP_EOF)
             return false;
         if (ev == QMP_REPLY && wd &&
-            watchdog_answer(wd, q->reply, now_ms(), end->stuck, sizeof(end->stuck))) {
+            watchdog_answer(wd, q->reply, monotonic_ms(), end->stuck, sizeof(end->stuck))) {
             kill(pid, SIGKILL);
             return false;
         }
@@ -164,12 +156,12 @@ int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu
     struct qmp *q = xcalloc(1, sizeof(*q));
     struct watchdog *wd = watchdog_open(boot);
     bool ticking = boot->on_tick != NULL;
-    long long next_tick = now_ms() + QEMU_TICK_MS;
-    long long deadline = boot->deadline_ms ? now_ms() + boot->deadline_ms : -1;
+    long long next_tick = monotonic_ms() + QEMU_TICK_MS;
+    long long deadline = boot->deadline_ms ? monotonic_ms() + boot->deadline_ms : -1;
     qmp_start(q, monitor_fd);
     for (;;) {
         forward_pending(pid, relay, boot->tty);
-        long long now = now_ms(), wake = ticking ? next_tick : -1;
+        long long now = monotonic_ms(), wake = ticking ? next_tick : -1;
         if (deadline >= 0 && now >= deadline) {
             end->timed_out = true;
             kill(pid, SIGKILL);
@@ -191,9 +183,9 @@ int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu
             relay_pump(relay, p + 1, n - 1);
         if (p[0].revents && !read_monitor(q, pid, wd, end))
             break;
-        if (ticking && now_ms() >= next_tick) {
+        if (ticking && monotonic_ms() >= next_tick) {
             ticking = boot->on_tick(pid, boot->on_start_arg);
-            next_tick = now_ms() + QEMU_TICK_MS;
+            next_tick = monotonic_ms() + QEMU_TICK_MS;
         }
     }
     watchdog_close(wd);

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
+
+#include "util.h"
 
 /* MSG_NOSIGNAL: a QEMU that has just exited must not kill us with SIGPIPE. */
 static void send_command(struct qmp *q, const char *json)
@@ -44,13 +45,6 @@ void qmp_human(struct qmp *q, const char *command)
     }
     free(text);
     json_decref(msg);
-}
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* A whole line moved out of the buffer into line, or false. */
@@ -100,13 +94,13 @@ static enum qmp_event classify(struct qmp *q, const char *line, char *status, si
 enum qmp_event qmp_next(struct qmp *q, int timeout_ms, char *status, size_t statuslen)
 {
     static char line[QMP_BUFFER];
-    long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    long long deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
     for (;;) {
         if (take_line(q, line, sizeof(line)))
             return classify(q, line, status, statuslen);
         int wait = -1;
         if (deadline >= 0) {
-            long long left = deadline - now_ms();
+            long long left = deadline - monotonic_ms();
             wait = left > 0 ? (int)left : 0;
         }
         struct pollfd p = {.fd = q->fd, .events = POLLIN};

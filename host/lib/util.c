@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void out_of_memory(void)
@@ -319,4 +320,11 @@ void format_age(long long s, char *buf, size_t len)
         snprintf(buf, len, "%lld hour%s ago", s / 3600, s / 3600 == 1 ? "" : "s");
     else
         snprintf(buf, len, "%lld day%s ago", s / 86400, s / 86400 == 1 ? "" : "s");
+}
+
+long long monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }

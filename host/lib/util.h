@@ -63,4 +63,7 @@ void format_size(unsigned long long bytes, char *buf, size_t len);
 /* "3 seconds ago", "2 hours ago" */
 void format_age(long long seconds, char *buf, size_t len);
 
+/* CLOCK_MONOTONIC in milliseconds: deadlines and periods, not dates. */
+long long monotonic_ms(void);
+
 #endif

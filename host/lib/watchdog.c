@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "elfcheck.h"
@@ -74,9 +73,8 @@ struct watchdog *watchdog_open(const struct qemu_boot *boot)
     w->arch = boot->arch;
     if (boot->state_dir)
         w->memory_path = xasprintf("%s/%s", boot->state_dir, WATCHDOG_MEMORY_FILE);
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t); /* the first look after a second: not during boot */
-    w->due_ms = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 + WATCHDOG_PERIOD_MS;
+    w->due_ms =
+        monotonic_ms() + WATCHDOG_PERIOD_MS; /* the first look after a second: not during boot */
     return w;
 }
 
