@@ -73,8 +73,8 @@ struct watchdog *watchdog_open(const struct qemu_boot *boot)
     w->arch = boot->arch;
     if (boot->state_dir)
         w->memory_path = xasprintf("%s/%s", boot->state_dir, WATCHDOG_MEMORY_FILE);
-    w->due_ms =
-        monotonic_ms() + WATCHDOG_PERIOD_MS; /* the first look after a second: not during boot */
+    /* The first look after a second: not during boot. */
+    w->due_ms = monotonic_ms() + WATCHDOG_PERIOD_MS;
     return w;
 }
 

@@ -10,7 +10,9 @@
  * QEMU's monitor (qemu_watch.h) reads the record every second with the
  * monitor's `xp`. A CPU found in the same entry of a call for longer than
  * the limit (UNIKIT_WATCHDOG seconds, default 60; 0 turns it off) is
- * stuck. The memory counts go to the instance's memory.json for inspect.
+ * stuck; so are CPUs that, for as long and outside any call, took no
+ * thread from a run queue where threads wait. The memory counts go to the
+ * instance's memory.json for inspect.
  */
 #ifndef UNIKIT_WATCHDOG_H
 #define UNIKIT_WATCHDOG_H
@@ -27,7 +29,8 @@
 
 struct watchdog;
 
-/* NULL when the image has no record, the limit is 0, or the boot is quiet. */
+/* NULL when the image has no record, UNIKIT_WATCHDOG is not a number, or
+   the boot is quiet; with a limit of 0 it keeps the memory counts only. */
 struct watchdog *watchdog_open(const struct qemu_boot *boot);
 void watchdog_close(struct watchdog *w);
 
@@ -36,8 +39,9 @@ long long watchdog_due_ms(const struct watchdog *w);
 /* Asks QEMU for the record, at now_ms. */
 void watchdog_ask(struct watchdog *w, struct qmp *q, long long now_ms);
 /*
- * Takes QEMU's answer (q->reply) at now_ms. true when a CPU is stuck:
- * report then holds the line to print ("kernel stuck in system call ...").
+ * Takes QEMU's answer (q->reply) at now_ms. true when the kernel is stuck:
+ * report then holds the line to print ("kernel stuck in system call ...",
+ * "kernel stuck: 1 thread ready to run, ...").
  */
 bool watchdog_answer(struct watchdog *w, const char *reply, long long now_ms, char *report,
                      size_t reportlen);
