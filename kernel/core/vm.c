@@ -499,9 +499,12 @@ bool vm_past_file_end(uintptr_t addr)
 static bool fault_in_file(struct area *a, uintptr_t from, uintptr_t to, bool store)
 {
     for (uintptr_t va = ALIGN_DOWN(from, PAGE_SIZE); va < to; va += PAGE_SIZE) {
-        if (!arch_page_present(va) ? !map_file_page(a, va, store)
-                                   : store && tracks_stores(a) && !store_to_file_page(a, va))
-            return false;
+        if (!arch_page_present(va)) {
+            if (!map_file_page(a, va, store))
+                return false;
+        } else if (store) {
+            store_to_file_page(a, va); /* nothing to mark where the file tracks no stores */
+        }
     }
     return true;
 }
