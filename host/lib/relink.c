@@ -54,20 +54,19 @@ static int relink_in(const char *arch, const char *in, const char *workdir, cons
     struct spec_table t = {0};
     char *config = xasprintf("%s/config.bin", workdir);
     char *files = xasprintf("%s/files.cpio", workdir);
-    int rc = extract(in, ".unikit.config", config, err, errlen) < 0 ||
-                     extract(in, ".unikit.files", files, err, errlen) < 0
-                 ? -1
-                 : 0;
-    if (rc < 0 || (rc = read_record(in, s, err, errlen)) != 0) {
-        if (rc > 0)
+    int rc = -1;
+    if (extract(in, ".unikit.config", config, err, errlen) < 0 ||
+        extract(in, ".unikit.files", files, err, errlen) < 0)
+        goto out;
+    int found = read_record(in, s, err, errlen);
+    if (found != 0) {
+        if (found > 0)
             errorf(err, errlen, "%s: the image has no record of its system calls", in);
-        rc = -1;
         goto out;
     }
     s->volumes = true;
-    rc = spec_table_load(arch, &t, err, errlen) < 0
-             ? -1
-             : image_link(arch, workdir, &t, s, out, err, errlen);
+    if (spec_table_load(arch, &t, err, errlen) == 0)
+        rc = image_link(arch, workdir, &t, s, out, err, errlen);
 out:
     spec_table_free(&t);
     free(s);
