@@ -23,11 +23,20 @@ void syscall_trace_init(const char *cmdline)
     tracing = strstr(cmdline, "unikit.trace") != NULL;
 }
 
+/* Whether nr's bit in seen was set already (it is now); false out of range. */
+static bool seen_before(uint8_t *seen, long nr)
+{
+    if (nr < 0 || nr >= MAX_WARNED)
+        return false;
+    bool was = seen[nr / 8] & (1 << (nr % 8));
+    seen[nr / 8] |= (uint8_t)(1 << (nr % 8));
+    return was;
+}
+
 static void trace(long nr, bool in_image)
 {
-    if (nr < 0 || nr >= MAX_WARNED || traced[nr / 8] & (1 << (nr % 8)))
+    if (nr < 0 || nr >= MAX_WARNED || seen_before(traced, nr))
         return;
-    traced[nr / 8] |= (uint8_t)(1 << (nr % 8));
     const char *name = syscall_name(nr);
     kprintf("unikit: trace: %s (system call %ld)%s\n", name ? name : "unknown", nr,
             in_image ? "" : ": not in this image's kernel");
@@ -35,11 +44,8 @@ static void trace(long nr, bool in_image)
 
 void syscall_warn_once(long nr, const char *name, const char *what)
 {
-    if (nr >= 0 && nr < MAX_WARNED) {
-        if (warned[nr / 8] & (1 << (nr % 8)))
-            return;
-        warned[nr / 8] |= (uint8_t)(1 << (nr % 8));
-    }
+    if (seen_before(warned, nr))
+        return;
     kprintf("unikit: warning: %s (system call %ld) %s\n", name, nr, what);
 }
 
