@@ -72,16 +72,23 @@ static void test_finds_the_record(void)
     CHECK(watchdog_open(&plain) == NULL); /* no record: no watchdog */
 }
 
-static void test_one_entry_past_the_limit_is_stuck(void)
+/* With a 2 s limit, the same answer at from, from + 1 s and from + 2 s:
+   stuck at the last look only, with report want. */
+static void check_stuck_at_two_seconds(const char *text, long long from, const char *want)
 {
     char report[160] = "";
     struct watchdog *w = open_probe("2", 1);
-    const char *in_read = answer(MAGIC, 1000, 900, 7, IN_CALL | 0);
-    CHECK(!judge(w, in_read, 10000, report));
-    CHECK(!judge(w, in_read, 11000, report));
-    CHECK(judge(w, in_read, 12000, report));
-    CHECK_STR(report, "kernel stuck in system call read on cpu 0 for 2 s");
+    CHECK(!judge(w, text, from, report));
+    CHECK(!judge(w, text, from + 1000, report));
+    CHECK(judge(w, text, from + 2000, report));
+    CHECK_STR(report, want);
     watchdog_close(w);
+}
+
+static void test_one_entry_past_the_limit_is_stuck(void)
+{
+    check_stuck_at_two_seconds(answer(MAGIC, 1000, 900, 7, IN_CALL | 0), 10000,
+                               "kernel stuck in system call read on cpu 0 for 2 s");
 }
 
 static void test_moving_or_blocked_is_not_stuck(void)
@@ -113,27 +120,15 @@ static void test_a_long_gap_counts_little(void)
    interrupt taken over and over by an idle CPU): stuck all the same. */
 static void test_run_queue_that_never_moves_is_stuck(void)
 {
-    char report[160] = "";
-    struct watchdog *w = open_probe("2", 1);
-    const char *waiting = answer_runq(MAGIC, 1000, 900, runq(1, 41), 9, 0);
-    CHECK(!judge(w, waiting, 0, report));
-    CHECK(!judge(w, waiting, 1000, report));
-    CHECK(judge(w, waiting, 2000, report));
-    CHECK_STR(report, "kernel stuck: 1 thread ready to run, none scheduled for 2 s");
-    watchdog_close(w);
+    check_stuck_at_two_seconds(answer_runq(MAGIC, 1000, 900, runq(1, 41), 9, 0), 0,
+                               "kernel stuck: 1 thread ready to run, none scheduled for 2 s");
 }
 
 /* A CPU spinning in a call with a thread waiting: the call is named. */
 static void test_a_call_is_named_before_the_run_queue(void)
 {
-    char report[160] = "";
-    struct watchdog *w = open_probe("2", 1);
-    const char *in_read = answer_runq(MAGIC, 1000, 900, runq(1, 5), 7, IN_CALL | 0);
-    CHECK(!judge(w, in_read, 0, report));
-    CHECK(!judge(w, in_read, 1000, report));
-    CHECK(judge(w, in_read, 2000, report));
-    CHECK_STR(report, "kernel stuck in system call read on cpu 0 for 2 s");
-    watchdog_close(w);
+    check_stuck_at_two_seconds(answer_runq(MAGIC, 1000, 900, runq(1, 5), 7, IN_CALL | 0), 0,
+                               "kernel stuck in system call read on cpu 0 for 2 s");
 }
 
 /* Threads taken at every look, none waiting, or the CPU waiting for the
