@@ -189,6 +189,12 @@ wait_for() {
     done
 }
 
+# concurrent_200 URL N: how many of N clients asking for URL at once got 200.
+concurrent_200() {
+    seq "$2" | xargs -P "$2" -I{} curl -s -m "$CLI_TIMEOUT" -o /dev/null -w '%{http_code}\n' "$1" |
+        grep -c '^200$'
+}
+
 # ---- where a guest's CPUs are, for a failing check ------------------------------
 
 # qemu_monitor_on: every QEMU started from now on also listens for the

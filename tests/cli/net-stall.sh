@@ -69,12 +69,6 @@ if ! UNIKIT_KEEP_SYMBOLS=1 "$UNIKIT" build -q "$tmp/httpd" >"$tmp/build" 2>&1; t
     exit 1
 fi
 
-# answered PORT: how many of 50 clients at once got 200.
-answered() {
-    seq 50 | xargs -P 50 -I{} curl -s -m "$CLI_TIMEOUT" -o /dev/null -w '%{http_code}\n' \
-        "http://127.0.0.1:$1/hello.txt" | grep -c '^200$'
-}
-
 for arch in $STALL_ARCHES; do
     port=$(python3 "$fixtures/netpeer.py" freeport)
     id=$("$UNIKIT" run -d --arch "$arch" -p "$port:80" httpd-stall 2>"$err")
@@ -87,7 +81,7 @@ for arch in $STALL_ARCHES; do
     round=0 n=50
     while [ $round -lt "$STALL_ROUNDS" ] && [ "$n" -eq 50 ]; do
         round=$((round + 1))
-        n=$(answered "$port")
+        n=$(concurrent_200 "http://127.0.0.1:$port/hello.txt" 50)
     done
     kill "$stutter_pid" 2>/dev/null
     wait "$stutter_pid" 2>/dev/null

@@ -173,8 +173,7 @@ keepalive_ok() {
 }
 big_ok() { [ "$(get "$(url /big.bin)" | sha256sum | cut -d' ' -f1)" = "$big_sum" ]; }
 concurrent_ok() {
-    n=$(seq 50 | xargs -P 50 -I{} curl -s -m "$CLI_TIMEOUT" -o /dev/null -w '%{http_code}\n' \
-        "$(url /hello.txt)" | grep -c '^200$')
+    n=$(concurrent_200 "$(url /hello.txt)" 50)
     [ "$n" -eq 50 ]
 }
 survives() { $peer "$@" >"$tmp/peer" 2>&1 && get_ok; }
