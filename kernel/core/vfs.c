@@ -902,8 +902,8 @@ int vfs_chdir(struct inode *at, const char *path)
     return err ? err : vfs_fchdir(ip);
 }
 
-/* Builds the path backwards from the end of buf: names are found child to parent. */
-/* Writes the absolute path of directory dir; returns its length + 1. */
+/* Writes the absolute path of directory dir into buf; returns its length + 1.
+   Builds it backwards from the end of buf: names are found child to parent. */
 static ssize_t dir_path(struct inode *dir, char *buf, size_t size)
 {
     if (size < 2)
@@ -980,9 +980,7 @@ static char *absolute_path(struct inode *at, const char *path)
         kfree(buf);
         return NULL;
     }
-    char *copy = kmalloc(strlen(buf) + 1);
-    if (copy)
-        memcpy(copy, buf, strlen(buf) + 1);
+    char *copy = kstrdup(buf);
     kfree(buf);
     return copy;
 }
