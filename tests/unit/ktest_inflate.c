@@ -1,6 +1,7 @@
 /*
  * The kernel's gzip decoder (kernel/lib/inflate.c) against zlib's encoder:
- * stored, fixed and dynamic blocks decode to the bytes encoded; a stream
+ * stored, fixed and dynamic blocks decode to the bytes encoded (machine code
+ * too, and a stored block after a Huffman one); a stream
  * cut short, one with bytes flipped, or one whose trailer's size is wrong
  * is refused (or decodes to something) without a read or write outside
  * the buffers (the sanitizers watch).
@@ -73,6 +74,65 @@ static void test_stored_fixed_dynamic(void)
     round_trip(9, Z_DEFAULT_STRATEGY, 0);
 }
 
+/* Machine code (this test's own executable, as the packed kernel is):
+   long codes and far distances, through the table and around it. */
+static void test_machine_code(void)
+{
+    FILE *f = fopen("/proc/self/exe", "rb");
+    CHECK(f != NULL);
+    unsigned char *in = malloc(200000);
+    size_t len = fread(in, 1, 200000, f), gzlen;
+    fclose(f);
+    CHECK(len > 20000);
+    unsigned char *gz = gzip(in, len, 9, Z_DEFAULT_STRATEGY, &gzlen);
+    unsigned char *out = malloc(len);
+    CHECK(gunzip(out, len, gz, gzlen) == (long)len);
+    CHECK(memcmp(in, out, len) == 0);
+    free(in);
+    free(gz);
+    free(out);
+}
+
+/* A stored block after a Huffman one, for many places of the switch: the
+   bytes the decoder read ahead for its table look-up are given back. */
+static void stored_after_huffman(const unsigned char *in, size_t len, size_t half)
+{
+    z_stream z = {0};
+    /* Huffman codes only, for runs of one byte: its code and the block's
+       end are a bit or two each, so a whole byte is read ahead. */
+    CHECK(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_HUFFMAN_ONLY) == Z_OK);
+    size_t cap = deflateBound(&z, len) + 1024;
+    unsigned char *gz = malloc(cap);
+    z.next_out = gz;
+    z.avail_out = (uInt)cap;
+    z.next_in = (unsigned char *)in;
+    z.avail_in = (uInt)half;
+    CHECK(deflate(&z, Z_NO_FLUSH) == Z_OK);
+    CHECK(deflateParams(&z, 0, Z_DEFAULT_STRATEGY) == Z_OK); /* stored from here */
+    z.avail_in = (uInt)(len - half);
+    CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    size_t gzlen = z.total_out;
+    deflateEnd(&z);
+    unsigned char *out = malloc(len);
+    CHECK(gunzip(out, len, gz, gzlen) == (long)len);
+    CHECK(memcmp(in, out, len) == 0);
+    free(gz);
+    free(out);
+}
+
+static void test_stored_after_huffman(void)
+{
+    size_t len = 4000;
+    unsigned char *in = malloc(len);
+    for (size_t half = 1; half < 64; half++) {
+        memset(in, 'a', half);
+        for (size_t i = half; i < len; i++)
+            in[i] = (unsigned char)(i * 7);
+        stored_after_huffman(in, len, half);
+    }
+    free(in);
+}
+
 static void test_truncated_is_refused(void)
 {
     size_t len = 6000, gzlen;
@@ -120,6 +180,8 @@ static void test_damaged_stays_inside(void)
 int main(void)
 {
     RUN_TEST(test_stored_fixed_dynamic);
+    RUN_TEST(test_machine_code);
+    RUN_TEST(test_stored_after_huffman);
     RUN_TEST(test_truncated_is_refused);
     RUN_TEST(test_damaged_stays_inside);
     CHECK_EXIT();
