@@ -86,9 +86,14 @@ KERNEL_CFLAGS_COMMON := -std=c17 -Ikernel/linux -Wall -Wextra -Werror -Os -g -ff
 # -fomit-frame-pointer: nothing walks the kernel's frames (a fault report
 # prints registers), and the frame set-up cost 1.9 kB of hello's kernel.
 
+# The kernel's boot code (unpack.h), and the linker's symbols it may use.
+KBOOT_SRCS := kernel/core/unpack.c kernel/lib/inflate.c
+KBOOT_EXTERNS := gunzip __packed_start __packed_end __kernel_end __kernel_packed_len
+
 KCC_x86_64     := gcc
 KLD_x86_64     := ld
 KNM_x86_64     := nm
+KOBJCOPY_x86_64 := objcopy
 KCFLAGS_x86_64 := -m64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pie \
 	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx -malign-data=abi
 KDRIVERS_x86_64 := kernel/drivers/uart16550.c
@@ -96,6 +101,7 @@ KDRIVERS_x86_64 := kernel/drivers/uart16550.c
 KCC_aarch64     := aarch64-linux-gnu-gcc
 KLD_aarch64     := aarch64-linux-gnu-ld
 KNM_aarch64     := aarch64-linux-gnu-nm
+KOBJCOPY_aarch64 := aarch64-linux-gnu-objcopy
 KCFLAGS_aarch64 := -mgeneral-regs-only -fno-pie -mcmodel=small -fno-asynchronous-unwind-tables \
                    -mno-outline-atomics
 KDRIVERS_aarch64 := kernel/drivers/pl011.c
@@ -137,6 +143,17 @@ build/kernel/$(1)/%.c.o: %.c $(wildcard kernel/include/*.h kernel/linux/*.h kern
 build/kernel/$(1)/%.S.o: %.S
 	@mkdir -p $$(@D)
 	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $$(KINC_$(1)) $(KCFLAGS_$(1)) -D__ASSEMBLY__ -c -o $$@ $$<
+# Boot code runs before the rest of the kernel is unpacked: its sections get
+# the .boot prefix (the linker script keeps them out of the packed segment),
+# and it may refer to nothing else.
+$(patsubst %,build/kernel/$(1)/%.o,$(KBOOT_SRCS)): build/kernel/$(1)/%.c.o: %.c \
+		$(wildcard kernel/include/*.h) scripts/check-boot-object.sh
+	@mkdir -p $$(@D)
+	$(KCC_$(1)) $(KERNEL_CFLAGS_COMMON) $$(KINC_$(1)) $(KCFLAGS_$(1)) \
+		-fno-tree-loop-distribute-patterns -c -o $$@.tmp $$<
+	$(KOBJCOPY_$(1)) --prefix-alloc-sections=.boot $$@.tmp
+	sh scripts/check-boot-object.sh $(KNM_$(1)) $$@.tmp $(KBOOT_EXTERNS)
+	mv $$@.tmp $$@
 build/kernel/$(1)/syscall_table.c: kernel/linux/$(1).tbl scripts/gen-syscall-table.sh
 	@mkdir -p $$(@D)
 	sh scripts/gen-syscall-table.sh $$< > $$@

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Specialisation: image bytes of examples/hello, httpd, threads-demo and
-# go-http, specialised (the default) and with `specialize: false`, on each
-# architecture, and hello's boot-to-exit both ways. Prints a Markdown
+# Specialisation and packing: image bytes of examples/hello, httpd,
+# threads-demo and go-http, specialised and packed (the default), with
+# `pack: false` and with `specialize: false`, on each architecture, and
+# hello's boot-to-exit and boot-to-main each way. Prints a Markdown
 # section (bench/run.sh puts it in bench/RESULTS.md). Not a test.
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,27 +27,39 @@ example_dir() {
     echo "$dir"
 }
 
-# size NAME ARCH full|spec: the image's bytes (and its build line in $work/line).
+# variant DIR full|spec|unpacked: DIR's Unikfile made to build that way.
+variant() {
+    case $2 in
+    full) printf '\nspecialize: false\n' >>"$1/Unikfile" ;;
+    unpacked) printf '\npack: false\n' >>"$1/Unikfile" ;;
+    esac
+}
+
+# size NAME ARCH full|spec|unpacked: the image's bytes (and its build line in $work/line).
 size() {
     dir=$(example_dir "$1" "$2") || { echo "-"; return; }
-    [ "$3" = full ] && printf '\nspecialize: false\n' >>"$dir/Unikfile"
+    variant "$dir" "$3"
     "$UNIKIT" build --arch "$2" -o "$work/$1-$2-$3.elf" "$dir" >"$work/line" 2>&1 || { echo "-"; return; }
     stat -c %s "$work/$1-$2-$3.elf"
 }
 
-# boot ARCH full|spec: hello's median boot-to-exit in µs.
+# boot ARCH full|spec|unpacked: hello's median boot-to-exit and, after a
+# space, boot-to-main (the kernel's own count), in µs.
 boot() {
     dir=$(example_dir hello "$1")
-    [ "$2" = full ] && printf '\nspecialize: false\n' >>"$dir/Unikfile"
+    variant "$dir" "$2"
     "$UNIKIT" build -q --arch "$1" -t "hello-$2" "$dir"
     i=0
+    : >"$work/to-main"
     while [ $i -lt "$RUNS" ]; do
         t0=$(now_ns)
-        "$UNIKIT" run --arch "$1" "hello-$2" >/dev/null 2>&1 || true
+        UNIKIT_BOOT_TIMING=1 "$UNIKIT" run --arch "$1" "hello-$2" 2>"$work/timing" >/dev/null || true
         t1=$(now_ns)
         echo $(((t1 - t0) / 1000))
+        sed -n 's/.*boot to main: \([0-9]*\) ns/\1/p' "$work/timing" >>"$work/to-main"
         i=$((i + 1))
-    done | median
+    done | median | tr '\n' ' '
+    echo $(($(median <"$work/to-main") / 1000))
 }
 
 rows=""
@@ -54,33 +67,37 @@ for arch in $ARCHES; do
     for ex in hello httpd threads-demo go-http; do
         spec=$(size "$ex" "$arch" spec)
         how=$(sed -n 's/.*; \(.*\))$/\1/p' "$work/line" | sed 's/: .*//')
+        unpacked=$(size "$ex" "$arch" unpacked)
         full=$(size "$ex" "$arch" full)
         saved="-"
         [ "$spec" != - ] && [ "$full" != - ] && saved="$((full - spec)) ($(((full - spec) * 100 / full))%)"
-        rows="$rows| $ex | $arch | $spec | $full | $saved | $how |
+        rows="$rows| $ex | $arch | $spec | $unpacked | $full | $saved | $how |
 "
     done
 done
 boots=""
 for arch in $ARCHES; do
-    s=$(boot "$arch" spec)
-    f=$(boot "$arch" full)
-    boots="$boots| $arch | $s | $f |
+    set -- $(boot "$arch" spec) $(boot "$arch" unpacked) $(boot "$arch" full)
+    boots="$boots| $arch | $1 | $3 | $5 | $2 | $4 | $6 |
 "
 done
 cat <<REPORT
 ## Specialisation (bench/spec.sh)
 
-Image bytes with the kernel specialised to the program's system calls (the default) and with
-\`specialize: false\` (every call the kernel implements); Go falls back to the full kernel
-(its syscall.Syscall takes numbers the analysis cannot bound).
+Image bytes with the kernel specialised to the program's system calls and packed (the
+default), with \`pack: false\` (specialised, the kernel's code stored uncompressed) and with
+\`specialize: false\` (every call the kernel implements, packed); "saved" is specialised
+against full. Go falls back to the full kernel (its syscall.Syscall takes numbers the
+analysis cannot bound).
 
-| program | arch | specialised | full | saved | build says |
-| --- | --- | --- | --- | --- | --- |
+| program | arch | specialised | unpacked | full | saved | build says |
+| --- | --- | --- | --- | --- | --- | --- |
 $rows
-hello, boot-to-exit (µs, median of $RUNS):
+hello, µs, median of $RUNS: boot-to-exit (\`unikit run\`, wall clock) and boot-to-main (the
+kernel's count from its first instruction to the program's first; the packed kernel's
+decoding is in it):
 
-| arch | specialised | full |
-| --- | --- | --- |
+| arch | exit, specialised | exit, unpacked | exit, full | main, specialised | main, unpacked | main, full |
+| --- | --- | --- | --- | --- | --- | --- |
 $boots
 REPORT

@@ -7,10 +7,9 @@
 
 #include "util.h"
 
-/* The gzip form of in (a new buffer, *outlen). No name and no time in the
-   header (zlib writes neither unless asked): the same archive always
-   gives the same bytes, as the image's digest needs. */
-static unsigned char *gzip_buffer(const unsigned char *in, size_t len, size_t *outlen)
+/* No name and no time in the header (zlib writes neither unless asked):
+   the same archive always gives the same bytes, as the image's digest needs. */
+unsigned char *gzip_buffer(const unsigned char *in, size_t len, size_t *outlen)
 {
     z_stream z = {0};
     if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)

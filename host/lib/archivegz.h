@@ -12,6 +12,10 @@
 /* Archives up to this size are compressed. */
 #define ARCHIVE_GZIP_MAX (512 * 1024)
 
+/* The gzip form of in (level 9), in a new buffer of *outlen bytes; NULL
+   when zlib fails. The same input always gives the same bytes. */
+unsigned char *gzip_buffer(const unsigned char *in, size_t len, size_t *outlen);
+
 /* Replaces the archive at path with its gzip form when it is at most
    ARCHIVE_GZIP_MAX bytes and the gzip form is smaller. 0, or -1 with err. */
 int archive_gzip(const char *path, char *err, size_t errlen);

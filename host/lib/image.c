@@ -11,6 +11,7 @@
 #include "archivegz.h"
 #include "cpio.h"
 #include "elfcheck.h"
+#include "kpack.h"
 #include "spec.h"
 #include "util.h"
 
@@ -308,10 +309,24 @@ out:
     return uses || !found_symtab;
 }
 
-/* Links kernel.o with the blobs object `blobs` (and net.o when net); with
-   symbols kept when syms, for the explanation's sizes. */
+enum {
+    LINK_NET = 1,     /* with net.o */
+    LINK_SYMBOLS = 2, /* symbols kept: for gdb, and for the explanation's sizes */
+    LINK_PACK = 4,    /* the kernel's code compressed (host/lib/kpack.h) */
+};
+
+/* How spec says the image itself is linked. */
+static unsigned image_link_flags(const struct spec *spec)
+{
+    unsigned how = spec->net ? LINK_NET : 0;
+    if (keep_symbols())
+        return how | LINK_SYMBOLS; /* nm, objdump and gdb read the code from the file */
+    return how | (spec->unpacked ? 0 : LINK_PACK);
+}
+
+/* Links kernel.o with the blobs object `blobs`, as `how` says. */
 static int link_image(const struct toolchain *tc, const char *arch, const char *workdir,
-                      const char *blobs_name, const char *out, bool net, bool syms, char *err,
+                      const char *blobs_name, const char *out, unsigned how, char *err,
                       size_t errlen)
 {
     char *libdir = unikit_libdir();
@@ -335,7 +350,7 @@ static int link_image(const struct toolchain *tc, const char *arch, const char *
                     script,
                     "--gc-sections",
                     "-nostdlib",
-                    syms ? "-X" : "-s",
+                    how & LINK_SYMBOLS ? "-X" : "-s",
                     "-n",
                     "-z",
                     "max-page-size=4096",
@@ -345,9 +360,11 @@ static int link_image(const struct toolchain *tc, const char *arch, const char *
                     (char *)out,
                     kernel,
                     blobs,
-                    net ? netobj : NULL,
+                    how & LINK_NET ? netobj : NULL,
                     NULL};
     rc = run_program(argv, true, err, errlen) == 0 ? 0 : -1;
+    if (rc == 0 && (how & LINK_PACK))
+        rc = kernel_pack(out, err, errlen);
 out:
     free(libdir);
     free(script);
@@ -360,21 +377,21 @@ out:
 /* The image, specialised as spec says, and the explanation of what went in. */
 static int link_specialised(const struct toolchain *tc, const char *arch, const char *workdir,
                             const struct spec_table *t, const struct spec *spec,
-                            const char *out_path, bool net, char **explain, char *err,
-                            size_t errlen)
+                            const char *out_path, char **explain, char *err, size_t errlen)
 {
     char *linked = xasprintf("%s/linked.elf", workdir);
     char *full = xasprintf("%s/full.elf", workdir);
+    unsigned sized = (spec->net ? LINK_NET : 0) | LINK_SYMBOLS;
     int rc = -1;
     if (assemble_blobs(tc, workdir, "blobs", t, spec, err, errlen) < 0 ||
-        link_image(tc, arch, workdir, "blobs", out_path, net, keep_symbols(), err, errlen) < 0 ||
-        link_image(tc, arch, workdir, "blobs", linked, net, true, err, errlen) < 0)
+        link_image(tc, arch, workdir, "blobs", out_path, image_link_flags(spec), err, errlen) < 0 ||
+        link_image(tc, arch, workdir, "blobs", linked, sized, err, errlen) < 0)
         goto out;
     if (spec->specialized &&
         (assemble_blobs(tc, workdir, "blobs-full", t, NULL, err, errlen) < 0 ||
-         link_image(tc, arch, workdir, "blobs-full", full, net, true, err, errlen) < 0))
+         link_image(tc, arch, workdir, "blobs-full", full, sized, err, errlen) < 0))
         goto out;
-    *explain = spec_explain(spec, t, arch, linked, spec->specialized ? full : NULL);
+    *explain = spec_explain(spec, t, arch, linked, spec->specialized ? full : NULL, out_path);
     rc = 0;
 out:
     free(linked);
@@ -420,7 +437,7 @@ int image_build(const struct unikfile *uf, const char *arch, const char *workdir
         check_sizes_after(uf, cpio_path, err, errlen) < 0 ||
         archive_gzip(cpio_path, err, errlen) < 0 ||
         write_config(uf, config_path, err, errlen) < 0 ||
-        link_specialised(tc, arch, workdir, &table, spec, out_path, *net, explain, err, errlen) < 0)
+        link_specialised(tc, arch, workdir, &table, spec, out_path, explain, err, errlen) < 0)
         goto out;
     rc = 0;
 out:
@@ -441,5 +458,5 @@ int image_link(const char *arch, const char *workdir, const struct spec_table *t
     if (need_tool(tc->as, err, errlen) < 0 || need_tool(tc->ld, err, errlen) < 0 ||
         assemble_blobs(tc, workdir, "blobs", t, spec, err, errlen) < 0)
         return -1;
-    return link_image(tc, arch, workdir, "blobs", out, spec->net, false, err, errlen);
+    return link_image(tc, arch, workdir, "blobs", out, image_link_flags(spec), err, errlen);
 }

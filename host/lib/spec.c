@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpack.h"
 #include "util.h"
 
 /* Calls the C libraries make on the way out whatever the analysis finds. */
@@ -160,6 +161,7 @@ int spec_decide(const struct unikfile *uf, const char *program, const char *arch
                 const struct spec_table *t, struct spec *s, char *err, size_t errlen)
 {
     memset(s, 0, sizeof(*s));
+    s->unpacked = !uf->pack;
     if (add_unikfile_calls(uf, arch, t, s, err, errlen) < 0)
         return -1;
     if (!uf->specialize) {
@@ -256,14 +258,21 @@ void spec_write_table(FILE *f, const struct spec_table *t, const struct spec *s)
 
 /* The record: "UKSPEC1\0", a flags byte, then one bit per system-call number. */
 #define RECORD_MAGIC "UKSPEC1"
-enum { REC_SPECIALIZED = 1, REC_SMP = 2, REC_VOLUMES = 4, REC_NET = 8, REC_COMPLETE = 16 };
+enum {
+    REC_SPECIALIZED = 1,
+    REC_SMP = 2,
+    REC_VOLUMES = 4,
+    REC_NET = 8,
+    REC_COMPLETE = 16,
+    REC_UNPACKED = 32
+};
 #define RECORD_LEN (8 + 1 + SYSCAN_MAX_NR / 8)
 
 void spec_write_record(FILE *f, const struct spec *s)
 {
     unsigned flags = (s->specialized ? REC_SPECIALIZED : 0) | (s->smp ? REC_SMP : 0) |
                      (s->volumes ? REC_VOLUMES : 0) | (s->net ? REC_NET : 0) |
-                     (s->complete ? REC_COMPLETE : 0);
+                     (s->complete ? REC_COMPLETE : 0) | (s->unpacked ? REC_UNPACKED : 0);
     fprintf(f, "\t.section .unikit.spec, \"\", %%progbits\n\t.ascii \"%s\\0\"\n\t.byte %u\n",
             RECORD_MAGIC, flags);
     for (int i = 0; i < SYSCAN_MAX_NR / 8; i++) {
@@ -285,6 +294,7 @@ int spec_read_record(const unsigned char *data, size_t len, struct spec *s)
     s->volumes = flags & REC_VOLUMES;
     s->net = flags & REC_NET;
     s->complete = flags & REC_COMPLETE;
+    s->unpacked = flags & REC_UNPACKED;
     for (int nr = 0; nr < SYSCAN_MAX_NR; nr++)
         s->in[nr] = data[9 + nr / 8] >> (nr % 8) & 1;
     return 0;
@@ -464,8 +474,17 @@ static json_t *subsystem_json(const char *name, uint64_t bytes, uint64_t full, j
                      (json_int_t)full, "calls", calls);
 }
 
+/* {"code": bytes, "stored": bytes} for a packed kernel, null for another. */
+static json_t *packing_json(const char *image)
+{
+    uint64_t code, stored;
+    if (kernel_packed_sizes(image, &code, &stored) != 0)
+        return json_null();
+    return json_pack("{s:I, s:I}", "code", (json_int_t)code, "stored", (json_int_t)stored);
+}
+
 char *spec_explain(const struct spec *s, const struct spec_table *t, const char *arch,
-                   const char *linked, const char *full)
+                   const char *linked, const char *full, const char *image)
 {
     struct owners o = {0};
     owners_load(arch, &o);
@@ -508,6 +527,7 @@ char *spec_explain(const struct spec *s, const struct spec_table *t, const char 
                   "added", added, "table", (int)t->n, "kernel_bytes", (json_int_t)kb,
                   "full_kernel_bytes", (json_int_t)(have_full ? kernel_bytes(&fe) : kb),
                   "subsystems", subs, "volumes", volumes_reason(s));
+    json_object_set_new(doc, "packed", packing_json(image));
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (have_linked || le.data)
@@ -597,5 +617,14 @@ void spec_print_explain(FILE *out, const char *arch, const char *explain_json)
     fprintf(out, "  kernel total: %lld bytes of %lld in the full kernel\n",
             (long long)json_integer_value(json_object_get(doc, "kernel_bytes")),
             (long long)json_integer_value(json_object_get(doc, "full_kernel_bytes")));
+    json_t *packed = json_object_get(doc, "packed");
+    if (json_is_object(packed))
+        fprintf(out,
+                "  packed: %lld bytes of code and read-only data stored in %lld (gzip), "
+                "unpacked at boot\n",
+                (long long)json_integer_value(json_object_get(packed, "code")),
+                (long long)json_integer_value(json_object_get(packed, "stored")));
+    else if (packed)
+        fprintf(out, "  packed: no (pack: false, or UNIKIT_KEEP_SYMBOLS=1)\n");
     json_decref(doc);
 }

@@ -31,6 +31,7 @@ struct spec {
     bool smp;                  /* the program can run threads on several CPUs */
     bool volumes;              /* the 9P client is linked: declared volumes, or not specialised */
     bool net;                  /* the network object is linked (set by image.c) */
+    bool unpacked;             /* the Unikfile says pack: false */
 };
 
 int spec_table_load(const char *arch, struct spec_table *t, char *err, size_t errlen);
@@ -54,11 +55,12 @@ void spec_write_record(FILE *f, const struct spec *s);
 /* Reads a record back (the section's bytes): 0, or -1 when it is not one. */
 int spec_read_record(const unsigned char *data, size_t len, struct spec *s);
 
-/* The explanation as JSON text (a new string): s, and the sizes of each
+/* The explanation as JSON text (a new string): s, the sizes of each
    subsystem in linked (the image, with symbols) and full (the same,
-   unspecialised); full may be NULL when s is not specialised. */
+   unspecialised; NULL when s is not specialised), and how image (the one
+   stored) packs its kernel. */
 char *spec_explain(const struct spec *s, const struct spec_table *t, const char *arch,
-                   const char *linked, const char *full);
+                   const char *linked, const char *full, const char *image);
 
 /* One line for `unikit build`, from spec_explain's JSON: what it saved. */
 void spec_summary(const char *explain_json, char *buf, size_t len);

@@ -812,14 +812,24 @@ static int load_syscalls(struct loader *ld, const yaml_node_t *node)
     return load_list(ld, node, &spec, &ld->uf->syscalls, &ld->uf->nsyscalls);
 }
 
-static int load_specialize(struct loader *ld, const yaml_node_t *node)
+static int load_bool(struct loader *ld, const yaml_node_t *node, const char *field, bool *value)
 {
     const char *v = node->type == YAML_SCALAR_NODE ? scalar(node) : "";
     if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
-        ld->uf->specialize = strcmp(v, "true") == 0;
+        *value = strcmp(v, "true") == 0;
         return 0;
     }
-    return fail(ld, node, "specialize", "expected true or false, got %s", describe(node));
+    return fail(ld, node, field, "expected true or false, got %s", describe(node));
+}
+
+static int load_specialize(struct loader *ld, const yaml_node_t *node)
+{
+    return load_bool(ld, node, "specialize", &ld->uf->specialize);
+}
+
+static int load_pack(struct loader *ld, const yaml_node_t *node)
+{
+    return load_bool(ld, node, "pack", &ld->uf->pack);
 }
 
 static int load_arch(struct loader *ld, const yaml_node_t *node)
@@ -915,7 +925,7 @@ static const struct field fields[] = {
     {"files", load_files},       {"memory", load_memory},
     {"ports", load_ports},       {"arch", load_arch},
     {"syscalls", load_syscalls}, {"specialize", load_specialize},
-    {"volumes", load_volumes},
+    {"volumes", load_volumes},   {"pack", load_pack},
 };
 
 #define NFIELDS (sizeof fields / sizeof fields[0])
@@ -1014,6 +1024,7 @@ static char *read_file(struct loader *ld)
 static int set_location(struct unikfile *uf, const char *path)
 {
     uf->specialize = true;
+    uf->pack = true;
     uf->path = strdup(path);
     char *copy = strdup(path);
     uf->dir = copy ? strdup(dirname(copy)) : NULL;

@@ -57,6 +57,7 @@ struct unikfile {
     size_t nsyscalls;
     size_t *syscall_line; /* each one's line, for errors naming a call no table has */
     bool specialize;      /* `specialize:`, default true */
+    bool pack;            /* `pack:`, default true: the kernel's code stored compressed */
 };
 
 /*

@@ -65,8 +65,9 @@ images_with_lwip() {
 }
 
 # ---- building: only a program with sockets gets the network ---------------
+# With symbols kept, so that the kernel is not packed and its strings show.
 
-if ! "$UNIKIT" build -q --arch x86_64 examples/hello >"$tmp/b1" 2>&1; then
+if ! UNIKIT_KEEP_SYMBOLS=1 "$UNIKIT" build -q --arch x86_64 examples/hello >"$tmp/b1" 2>&1; then
     fail no-socket-no-lwip "building hello failed: $(cat "$tmp/b1")"
 elif [ "$(images_with_lwip)" -ne 0 ]; then
     fail no-socket-no-lwip "hello's image contains the network object"
@@ -74,7 +75,7 @@ else
     pass no-socket-no-lwip
 fi
 
-if ! "$UNIKIT" build -q --arch x86_64 tests/cli/fixtures/net-udp >"$tmp/b2" 2>&1; then
+if ! UNIKIT_KEEP_SYMBOLS=1 "$UNIKIT" build -q --arch x86_64 tests/cli/fixtures/net-udp >"$tmp/b2" 2>&1; then
     fail socket-has-lwip "building udpping failed: $(cat "$tmp/b2")"
 elif [ "$(images_with_lwip)" -ne 1 ]; then
     fail socket-has-lwip "expected exactly one image with lwIP, found $(images_with_lwip)"

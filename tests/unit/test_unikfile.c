@@ -643,7 +643,11 @@ static void test_specialisation_fields(void)
     char err[512] = "";
     CHECK(load("build: { sources: [hello.c] }\n", &uf, err, sizeof err) == 0);
     CHECK(uf.specialize);
+    CHECK(uf.pack);
     CHECK(uf.nsyscalls == 0);
+    unikfile_free(&uf);
+    CHECK(load("build: { sources: [hello.c] }\npack: false\n", &uf, err, sizeof err) == 0);
+    CHECK(!uf.pack && uf.specialize);
     unikfile_free(&uf);
     CHECK(load("build: { sources: [hello.c] }\nspecialize: false\nsyscalls:\n  - pipe2\n"
                "  - epoll_wait\n",
@@ -662,6 +666,7 @@ static void test_bad_specialisation_fields(void)
 {
     static const struct bad_case cases[] = {
         {"build: { sources: [hello.c] }\nspecialize: maybe\n", 2, "specialize", "true or false"},
+        {"build: { sources: [hello.c] }\npack: [no]\n", 2, "pack", "true or false"},
         {"build: { sources: [hello.c] }\nsyscalls: pipe2\n", 2, "syscalls", "list"},
         {"build: { sources: [hello.c] }\nsyscalls: [read, Open]\n", 2, "syscalls",
          "'Open' is not a system call's name"},

@@ -2,8 +2,8 @@
  * Entry on QEMU's virt machine: the ELF is loaded at its physical
  * addresses (RAM starts at 1 GiB) and entered with the MMU off, at EL2 or
  * EL1. We drop to EL1, build boot page tables, turn the
- * MMU on and jump to the kernel's linked address, then call
- * kmain(device tree).
+ * MMU on and jump to the kernel's linked address, unpack the rest of the
+ * kernel, then call kmain(device tree).
  *
  * Boot tables use 1 GiB blocks: TTBR0 maps the first 2 GiB identically
  * (only for the instruction that turns the MMU on), TTBR1 maps them at
@@ -113,6 +113,52 @@ _start:
     ldr x0, =high
     br x0
 
+/* At the kernel's linked address, still in the part that is not packed. */
+high:
+    ldr x0, =boot_stack_top
+    mov sp, x0
+    mov x29, #0
+    mov x30, #0
+    bl kernel_unpack
+    cbnz w0, boot_fail
+    bl sync_unpacked_code
+    ldr x0, =exception_vectors
+    msr vbar_el1, x0
+    isb
+    ldr x0, =DTB_PHYS
+    bl kmain
+1:  wfi
+    b 1b
+
+/* The unpacked code went in through the data cache: clean it to the point
+   of unification, line by line, and drop stale instructions. */
+sync_unpacked_code:
+    ldr x0, =__packed_start
+    ldr x1, =__packed_end
+    mrs x2, ctr_el0
+    ubfx x2, x2, #16, #4                    /* DminLine: log2 of words */
+    mov x3, #4
+    lsl x3, x3, x2                          /* line size in bytes */
+    sub x4, x3, #1
+    bic x0, x0, x4
+1:  dc cvau, x0
+    add x0, x0, x3
+    cmp x0, x1
+    b.lo 1b
+    dsb ish
+    ic iallu
+    dsb ish
+    isb
+    ret
+
+/* A damaged packed kernel (unpack.h) ends the machine rather than hang:
+   PSCI SYSTEM_OFF. */
+boot_fail:
+    ldr x0, =0x84000008
+    hvc #0
+1:  wfi
+    b 1b
+
 /*
  * Secondary CPUs arrive here from PSCI CPU_ON, MMU off, with the
  * physical address of struct a64_ap_boot (smp.c) in x0: page tables
@@ -152,18 +198,6 @@ secondary_high:
 1:  wfi
     b 1b
 
-high:
-    ldr x0, =boot_stack_top
-    mov sp, x0
-    ldr x0, =exception_vectors
-    msr vbar_el1, x0
-    isb
-    mov x29, #0
-    mov x30, #0
-    ldr x0, =DTB_PHYS
-    bl kmain
-1:  wfi
-    b 1b
 
     .data
     .globl arch_boot_cycles

@@ -2,7 +2,7 @@
  * PVH entry: QEMU (and other PVH loaders) jump here in 32-bit protected
  * mode, paging off, %ebx = physical address of struct hvm_start_info.
  * We build just enough page tables to reach long mode and the kernel's
- * linked address, then call kmain(start_info).
+ * linked address, unpack the rest of the kernel and call kmain(start_info).
  *
  * Boot page tables map the first 1 GiB three times with 2 MiB pages:
  * identity (to survive enabling paging), at PHYS_OFFSET (the direct map
@@ -80,7 +80,6 @@ long_mode_low:
     movabsq $long_mode_high, %rax
     jmp *%rax
 
-    .text
 long_mode_high:
     movl $GDT_KERNEL_DS, %eax
     movl %eax, %ds
@@ -96,11 +95,22 @@ long_mode_high:
     lgdt (%rax)
     movabsq $boot_stack_top, %rsp
     xorl %ebp, %ebp
-    movl %esi, %edi
+    movl %esi, %ebx                 /* start_info, past the C call */
+    /* The rest of the kernel is packed (kernel/include/unpack.h). A
+       damaged one ends the machine: a triple fault, which -no-reboot
+       turns into QEMU's exit, rather than a hang. */
+    call kernel_unpack
+    testl %eax, %eax
+    jnz boot_fail
+    movl %ebx, %edi
     call kmain
 1:  cli
     hlt
     jmp 1b
+
+boot_fail:
+    lidt boot_no_idt(%rip)
+    int3
 
     .section .boot.data, "aw"
     .balign 16
@@ -119,6 +129,10 @@ boot_gdt_ptr:
 boot_gdt_ptr64:
     .word boot_gdt_end - boot_gdt - 1
     .quad boot_gdt
+
+boot_no_idt:
+    .word 0
+    .quad 0
 
     .globl arch_boot_cycles
     .balign 8
