@@ -23,6 +23,13 @@ UNIKIT_SRCS   := $(filter-out $(TRANSFER_ONLY),$(HOST_LIB_SRCS) $(HOST_CLI_SRCS)
 TRANSFER_SRCS := $(HOST_LIB_SRCS) $(filter host/cli/%,$(TRANSFER_ONLY)) host/cli/common.c \
 	host/transfer/main.c
 UNIKIT_LIBS   := -lyaml -ljansson -lnettle -lz
+# unikit and unikit-runtime are linked statically (Debian's -dev packages
+# ship the archives): they start QEMU on every run and every container
+# start, and the dynamic loader's work, with the copy-on-write faults it
+# leaves for fork, cost `unikit run` 1.8 of its own 9 ms here
+# (bench/startup.sh). The transfer helper stays dynamic: libcurl's static
+# archive would need GnuTLS, Kerberos and LDAP's too.
+STATIC_LDFLAGS := -static
 TRANSFER_LIBS := $(UNIKIT_LIBS) -lcrypto -lcurl -larchive
 HOST_LIBS     := $(TRANSFER_LIBS)
 TRANSFER_BIN  := libexec/unikit/unikit-transfer
@@ -40,7 +47,7 @@ all: bin/unikit bin/unikit-runtime $(TRANSFER_BIN) $(LISTEN_QUEUE) \
 
 bin/unikit: $(UNIKIT_SRCS) $(HOST_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(UNIKIT_SRCS) $(UNIKIT_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) $(STATIC_LDFLAGS) -o $@ $(UNIKIT_SRCS) $(UNIKIT_LIBS)
 
 $(TRANSFER_BIN): $(TRANSFER_SRCS) $(HOST_HDRS)
 	@mkdir -p $(@D)
@@ -56,7 +63,7 @@ $(LISTEN_QUEUE) build/asan/$(LISTEN_QUEUE): host/preload/listen_queue.c
 RUNTIME_SRCS := $(wildcard host/runtime/*.c) $(filter-out $(TRANSFER_ONLY),$(HOST_LIB_SRCS))
 bin/unikit-runtime: $(RUNTIME_SRCS) $(HOST_HDRS) host/runtime/runtime.h
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(RUNTIME_SRCS) $(UNIKIT_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) $(STATIC_LDFLAGS) -o $@ $(RUNTIME_SRCS) $(UNIKIT_LIBS)
 
 # The same programs built with AddressSanitizer and UBSan: the tests drive
 # these, and the unit tests link the same objects (compiled once, not once a test).

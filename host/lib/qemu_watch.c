@@ -150,6 +150,18 @@ static bool read_monitor(struct qmp *q, pid_t pid, struct watchdog *wd, struct w
 
 #define MAX_POLL 8
 
+/* QEMU's monitor is asked for its capabilities (and so for the run state)
+   this long after the start, or with the watchdog's first look: most short
+   runs are over by then and never pay for the exchange. A guest QEMU
+   stopped meanwhile is found stopped then. */
+#define QMP_START_MS 200
+
+/* The earlier of two deadlines, where -1 is none. */
+static long long earlier(long long a, long long b)
+{
+    return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
 int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu_boot *boot,
                struct watch_end *end)
 {
@@ -158,7 +170,8 @@ int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu
     bool ticking = boot->on_tick != NULL;
     long long next_tick = monotonic_ms() + QEMU_TICK_MS;
     long long deadline = boot->deadline_ms ? monotonic_ms() + boot->deadline_ms : -1;
-    qmp_start(q, monitor_fd);
+    long long qmp_at = monotonic_ms() + QMP_START_MS;
+    qmp_open(q, monitor_fd);
     for (;;) {
         forward_pending(pid, relay, boot->tty);
         long long now = monotonic_ms(), wake = ticking ? next_tick : -1;
@@ -167,13 +180,15 @@ int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu
             kill(pid, SIGKILL);
             break;
         }
-        if (deadline >= 0 && (wake < 0 || deadline < wake))
-            wake = deadline;
+        wake = earlier(wake, deadline);
         long long due = wd ? watchdog_due_ms(wd) : -1;
+        if (!q->started && (now >= qmp_at || (due >= 0 && due <= now)))
+            qmp_start(q);
+        if (!q->started)
+            wake = earlier(wake, qmp_at);
         if (due >= 0 && due <= now)
             watchdog_ask(wd, q, now), due = watchdog_due_ms(wd);
-        if (due >= 0 && (wake < 0 || due < wake))
-            wake = due;
+        wake = earlier(wake, due);
         struct pollfd p[MAX_POLL] = {{.fd = monitor_fd, .events = POLLIN}};
         size_t n = 1 + (relay ? relay_pollfds(relay, p + 1, MAX_POLL - 1) : 0);
         int r = poll(p, n, wake < 0 ? -1 : (int)(wake > now ? wake - now : 0));

@@ -24,10 +24,16 @@ static void send_command(struct qmp *q, const char *json)
     }
 }
 
-void qmp_start(struct qmp *q, int fd)
+void qmp_open(struct qmp *q, int fd)
 {
     q->fd = fd;
     q->len = 0;
+    q->started = false;
+}
+
+void qmp_start(struct qmp *q)
+{
+    q->started = true;
     /* QMP runs commands in order: the second is answered in command mode. */
     send_command(q, "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-status\"}\n");
 }

@@ -18,6 +18,7 @@
 
 struct qmp {
     int fd;
+    bool started; /* the capabilities exchange is under way */
     size_t len;
     char buf[QMP_BUFFER];
     char reply[QMP_REPLY_MAX]; /* the text of the last QMP_REPLY */
@@ -32,8 +33,16 @@ enum qmp_event {
     QMP_OTHER,   /* any other message */
 };
 
-/* Takes fd and asks for capabilities and the run state in one go. */
-void qmp_start(struct qmp *q, int fd);
+/* Takes fd, QEMU's monitor; nothing is asked yet. */
+void qmp_open(struct qmp *q, int fd);
+
+/*
+ * Asks for capabilities and the run state in one go. Only then does QEMU
+ * send events and take commands; it costs QEMU about a millisecond of its
+ * start-up (bench/startup.sh), so a caller may put it off: a stop that
+ * came before is in the run state's answer.
+ */
+void qmp_start(struct qmp *q);
 
 /*
  * Reads the next message, waiting up to timeout_ms (-1: no limit), and

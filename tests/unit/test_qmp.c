@@ -22,7 +22,8 @@ static void connect_pair(void)
         perror("socketpair");
         exit(1);
     }
-    qmp_start(&q, sv[0]);
+    qmp_open(&q, sv[0]);
+    qmp_start(&q);
     qemu_end = sv[1];
 }
 
@@ -52,6 +53,21 @@ static const char *qemu_heard(void)
 static enum qmp_event next(char *status)
 {
     return qmp_next(&q, 1000, status, 64);
+}
+
+/* Opening asks nothing: the exchange waits for qmp_start. */
+static void test_open_asks_nothing(void)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    qmp_open(&q, sv[0]);
+    qemu_end = sv[1];
+    CHECK(!q.started);
+    struct pollfd p = {.fd = qemu_end, .events = POLLIN};
+    CHECK(poll(&p, 1, 100) == 0);
+    qmp_start(&q);
+    CHECK(q.started && strstr(qemu_heard(), "qmp_capabilities") != NULL);
+    disconnect_pair();
 }
 
 static void test_start_asks_capabilities_then_state(void)
@@ -186,6 +202,7 @@ static void test_human_command_and_reply(void)
 
 int main(void)
 {
+    RUN_TEST(test_open_asks_nothing);
     RUN_TEST(test_start_asks_capabilities_then_state);
     RUN_TEST(test_running_guest);
     RUN_TEST(test_stop_event_asks_state);
