@@ -21,19 +21,27 @@
 struct bits {
     const uint8_t *in;
     size_t len, pos;
-    uint32_t buf; /* bits not yet used, the next one lowest */
-    int count;    /* how many: at most FAST_BITS + 7 between calls */
+    uint64_t buf; /* bits not yet used, the next one lowest */
+    int count;    /* how many: at most 64 */
 };
 
-static int get_bits(struct bits *b, int n, uint32_t *v)
+/* Fills the buffer to more than 56 bits, while the input lasts. */
+static inline void refill(struct bits *b)
 {
-    while (b->count < n) {
-        if (b->pos >= b->len)
-            return -1;
-        b->buf |= (uint32_t)b->in[b->pos++] << b->count;
+    while (b->count <= 56 && b->pos < b->len) {
+        b->buf |= (uint64_t)b->in[b->pos++] << b->count;
         b->count += 8;
     }
-    *v = b->buf & ((1u << n) - 1);
+}
+
+static inline int get_bits(struct bits *b, int n, uint32_t *v)
+{
+    if (b->count < n) {
+        refill(b);
+        if (b->count < n)
+            return -1;
+    }
+    *v = (uint32_t)b->buf & ((1u << n) - 1);
     b->buf >>= n;
     b->count -= n;
     return 0;
@@ -123,12 +131,10 @@ static int decode_slow(struct bits *b, const struct huffman *h)
 }
 
 /* The next symbol, or -1. */
-static int decode(struct bits *b, const struct huffman *h)
+static inline int decode(struct bits *b, const struct huffman *h)
 {
-    while (b->count < FAST_BITS && b->pos < b->len) {
-        b->buf |= (uint32_t)b->in[b->pos++] << b->count;
-        b->count += 8;
-    }
+    if (b->count < MAX_BITS)
+        refill(b);
     unsigned entry = h->fast[b->buf & ((1u << FAST_BITS) - 1)], len = entry & 15;
     if (entry == 0 || (int)len > b->count)
         return decode_slow(b, h);
