@@ -5,11 +5,13 @@
 # bytes of the same image built unpacked (UNIKIT_KEEP_SYMBOLS=1), readelf
 # reads the packed image without a complaint, the packed hello runs, and a
 # damaged packed kernel stops the machine at once (QEMU exits) instead of
-# hanging. One line per check: "ok pack-X", "FAIL pack-X" or "skip pack-X: why".
+# hanging. scripts/check-boot-object.sh, which the Makefile runs on the boot
+# code, refuses an object that calls anything packed and names the call.
+# One line per check: "ok pack-X", "FAIL pack-X" or "skip pack-X: why".
 
 suite=pack
 tests="same-bytes-x86_64 same-bytes-aarch64 readelf-x86_64 readelf-aarch64 runs-x86_64
-runs-aarch64 damaged-x86_64 damaged-aarch64"
+runs-aarch64 damaged-x86_64 damaged-aarch64 boot-check"
 . "$(dirname "$0")/lib.sh"
 
 # raw_qemu ARCH IMAGE: boots IMAGE with QEMU alone (no unikit, no devices),
@@ -85,4 +87,23 @@ PY
         show
     fi
 done
+# Boot code may call gunzip; a call to kmain (packed) is refused by name.
+printf 'long gunzip(void);\nlong boot_ok(void) { return gunzip(); }\n' >"$tmp/ok.c"
+printf 'void kmain(void);\nvoid boot_bad(void) { kmain(); }\n' >"$tmp/bad.c"
+if cc -c -o "$tmp/ok.o" "$tmp/ok.c" && cc -c -o "$tmp/bad.o" "$tmp/bad.c" &&
+    sh scripts/check-boot-object.sh nm "$tmp/ok.o" gunzip __kernel_end >"$out" 2>"$err"; then
+    if sh scripts/check-boot-object.sh nm "$tmp/bad.o" gunzip __kernel_end >"$out" 2>"$err"; then
+        fail boot-check "a boot object calling kmain passed"
+    elif [ "$(lines "$err")" -eq 1 ] && grep -q "bad.o: boot code refers to what is packed.* kmain" "$err"; then
+        pass boot-check
+    else
+        status=1
+        fail boot-check "the refusal does not name the object and kmain in one line"
+        show
+    fi
+else
+    status=$?
+    fail boot-check "a boot object calling only gunzip was refused"
+    show
+fi
 exit $((failures > 0))
