@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdnoreturn.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,52 +54,111 @@ int watch_last_signal(void)
     return last_signal;
 }
 
-/* Copies of fds at high numbers first, so that placing one cannot clobber another. */
+/* Copies of fds at high numbers first, so that placing one cannot clobber
+   another; the copies are close-on-exec, so exec drops them. */
 static void place_fds(int monitor_fd, const int *fds, size_t n)
 {
     int high[16];
     size_t count = n + 1 < 16 ? n + 1 : 16;
     for (size_t i = 0; i < count; i++)
-        high[i] = fcntl(i == 0 ? monitor_fd : fds[i - 1], F_DUPFD, 64);
-    for (size_t i = 0; i < count; i++) {
+        high[i] = fcntl(i == 0 ? monitor_fd : fds[i - 1], F_DUPFD_CLOEXEC, 64);
+    for (size_t i = 0; i < count; i++)
         dup2(high[i], WATCH_MONITOR_FD + (int)i); /* dup2 clears close-on-exec */
-        close(high[i]);
-    }
 }
 
-/* After whatever the user preloads already. */
-static void add_preload(const char *lib)
+/* Our environment with lib after whatever the user preloads already:
+   built before the vfork, whose child must not allocate. *owned is the
+   one string to free with the array. */
+static char **spawn_environ(const char *lib, char **owned)
 {
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = xcalloc(n + 2, sizeof(*env));
     const char *old = getenv("LD_PRELOAD");
-    char *both = old && *old ? xasprintf("%s:%s", old, lib) : xstrdup(lib);
-    setenv("LD_PRELOAD", both, 1);
-    free(both);
+    *owned =
+        old && *old ? xasprintf("LD_PRELOAD=%s:%s", old, lib) : xasprintf("LD_PRELOAD=%s", lib);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+            env[k++] = environ[i];
+    env[k] = *owned;
+    return env;
 }
 
+struct spawn {
+    const char *path;
+    char **argv, **envp;
+    int stderr_fd, monitor_fd;
+    const int *fds;
+    size_t n;
+    bool die_with_parent;
+    pid_t parent;
+    sigset_t mask;     /* the parent's, for QEMU to start with */
+    char *preload_env; /* the one string of envp that is ours to free */
+};
+
+/* The vfork child: it shares unikit's memory until execve, so it only
+   makes system calls and writes its own stack. */
+static noreturn void exec_qemu(const struct spawn *s)
+{
+    /* The check after prctl catches a parent that died before it. */
+    if (s->die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->parent))
+        _exit(127);
+    setpgid(0, 0);
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null > 0)
+        dup2(null, 0); /* the copy, unlike null, stays open across exec */
+    else if (null == 0)
+        fcntl(0, F_SETFD, 0);
+    dup2(s->stderr_fd, 2);
+    place_fds(s->monitor_fd, s->fds, s->n);
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    for (size_t i = 0; i < NFORWARDED; i++)
+        sigaction(forwarded[i], &dfl, NULL);
+    sigaction(SIGPIPE, &dfl, NULL);
+    sigprocmask(SIG_SETMASK, &s->mask, NULL);
+    execve(s->path, s->argv, s->envp);
+    char msg[512];
+    int len = snprintf(msg, sizeof(msg), "cannot run %s: %s\n", s->path, strerror(errno));
+    if (len > 0 && write(2, msg, (size_t)len) < 0)
+        _exit(127);
+    _exit(127);
+}
+
+/* vfork, not fork: no copy of unikit's page tables to make, and none of
+   its pages to fault back in copy-on-write while QEMU starts. Signals stay
+   blocked until the child has reset the handlers it would otherwise run
+   in unikit's memory. */
 pid_t watch_spawn(const char *path, char **argv, int stderr_fd, int monitor_fd, const int *fds,
                   size_t n, bool die_with_parent, const char *preload)
 {
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    /* The check after prctl catches a parent that died before it. */
-    if (die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
-        _exit(127);
-    setpgid(0, 0);
-    int null = open("/dev/null", O_RDONLY);
-    if (null >= 0)
-        dup2(null, 0);
-    dup2(stderr_fd, 2);
-    place_fds(monitor_fd, fds, n);
-    for (size_t i = 0; i < NFORWARDED; i++)
-        signal(forwarded[i], SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
+    extern char **environ;
+    struct spawn s = {.path = path,
+                      .argv = argv,
+                      .envp = environ,
+                      .stderr_fd = stderr_fd,
+                      .monitor_fd = monitor_fd,
+                      .fds = fds,
+                      .n = n,
+                      .die_with_parent = die_with_parent,
+                      .parent = getpid()};
     if (preload)
-        add_preload(preload);
-    execv(path, argv);
-    fprintf(stderr, "cannot run %s: %s\n", path, strerror(errno));
-    _exit(127);
+        s.envp = spawn_environ(preload, &s.preload_env);
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &s.mask);
+    pid_t pid = vfork();
+    if (pid == 0)
+        exec_qemu(&s);
+    int saved = errno;
+    sigprocmask(SIG_SETMASK, &s.mask, NULL);
+    if (preload)
+        free(s.envp);
+    free(s.preload_env);
+    errno = saved;
+    return pid;
 }
 
 /* Signals caught since last time go to the program (a terminal's new size
