@@ -47,10 +47,11 @@ static enum instance_status parse_status(const char *s)
 void instance_format_time(const struct timespec *t, char *buf, size_t len)
 {
     struct tm tm;
-    if (t->tv_sec == 0 || !gmtime_r(&t->tv_sec, &tm)) {
+    if (t->tv_sec == 0) {
         snprintf(buf, len, "%s", "");
         return;
     }
+    utc_to_tm(t->tv_sec, &tm);
     char date[32];
     strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf, len, "%s.%09ldZ", date, t->tv_nsec);
@@ -68,7 +69,7 @@ static struct timespec parse_time(const char *s)
         return t;
     if (*rest == '.')
         sscanf(rest + 1, "%9ld", &nsec);
-    t.tv_sec = timegm(&tm);
+    t.tv_sec = utc_from_tm(&tm);
     t.tv_nsec = nsec;
     return t;
 }

@@ -25,6 +25,7 @@ static volatile sig_atomic_t pending; /* bit n: signal n is to be forwarded */
 static volatile sig_atomic_t last_signal;
 static struct sigaction saved[NFORWARDED];
 static bool have_saved;
+static bool installed; /* note_signal handles the forwarded signals */
 
 static void note_signal(int sig)
 {
@@ -34,19 +35,29 @@ static void note_signal(int sig)
 
 void watch_catch_signals(bool save)
 {
+    /* Already caught (a supervisor catches them before it boots): the
+       handlers to restore afterwards would be these same ones. */
+    if (installed) {
+        have_saved = false;
+        return;
+    }
     struct sigaction sa = {0};
     sa.sa_handler = note_signal; /* no SA_RESTART: the loop's poll returns at once */
     for (size_t i = 0; i < NFORWARDED; i++)
         sigaction(forwarded[i], &sa, save ? &saved[i] : NULL);
     have_saved = save;
+    installed = true;
     signal(SIGPIPE, SIG_IGN); /* a host reader that went away is the relay's to see */
 }
 
 void watch_restore_signals(void)
 {
-    for (size_t i = 0; have_saved && i < NFORWARDED; i++)
+    if (!have_saved)
+        return;
+    for (size_t i = 0; i < NFORWARDED; i++)
         sigaction(forwarded[i], &saved[i], NULL);
     have_saved = false;
+    installed = false;
 }
 
 int watch_last_signal(void)
@@ -225,7 +236,8 @@ static long long earlier(long long a, long long b)
 int watch_qemu(pid_t pid, int monitor_fd, struct relay *relay, const struct qemu_boot *boot,
                struct watch_end *end)
 {
-    struct qmp *q = xcalloc(1, sizeof(*q));
+    /* Not calloc: qmp_open sets what is read, and zeroing 72 KiB costs a fault a page. */
+    struct qmp *q = xmalloc(sizeof(*q));
     struct watchdog *wd = watchdog_open(boot);
     bool ticking = boot->on_tick != NULL;
     long long next_tick = monotonic_ms() + QEMU_TICK_MS;

@@ -26,7 +26,9 @@ struct watch_end {
 };
 
 /* Catches the signals unikit forwards (or that stop QEMU, without a control
- * port); with save, the handlers before are kept for watch_restore. */
+ * port); with save, the handlers before are kept for watch_restore. A second
+ * catch changes nothing: whoever changes the handlers after a catch does so
+ * after its last boot (run.c's record_exit). */
 void watch_catch_signals(bool save);
 void watch_restore_signals(void);
 /* The last such signal caught, 0 if none. */

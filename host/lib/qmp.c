@@ -29,6 +29,7 @@ void qmp_open(struct qmp *q, int fd)
     q->fd = fd;
     q->len = 0;
     q->started = false;
+    q->reply[0] = '\0';
 }
 
 void qmp_start(struct qmp *q)

@@ -48,7 +48,7 @@ int relay_open(struct relay *r, int in, int out, int err, int log_fd, char *errb
             return -1;
         }
         e->guest = sv[0], e->qemu = sv[1];
-        fcntl(e->guest, F_SETFL, fcntl(e->guest, F_GETFL) | O_NONBLOCK);
+        fcntl(e->guest, F_SETFL, O_NONBLOCK); /* a new socket has no other flags to keep */
     }
     return 0;
 }

@@ -160,24 +160,14 @@ static int write_failed(const char *path, char *err, size_t errlen)
 
 static int make_dirs(const char *path, char *err, size_t errlen)
 {
-    char *copy = xstrdup(path);
-    int rc = 0;
-    for (char *p = copy + 1; rc == 0; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
-            rc = write_failed(copy, err, errlen);
-        *p = saved;
-        if (!saved)
-            break;
-    }
     struct stat st;
-    if (rc == 0 && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)))
-        rc = fail(err, errlen, "%s: not a directory", path);
-    free(copy);
-    return rc;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0; /* the store's directories, on every run but the first */
+    if (mkdir_p(path, 0755) != 0)
+        return write_failed(path, err, errlen);
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return fail(err, errlen, "%s: not a directory", path);
+    return 0;
 }
 
 /* Opens a new temporary file in dir (same file system, so rename is atomic). */
@@ -713,7 +703,8 @@ static json_t *load_json_blob(const struct store *s, const struct blob_ref *b, c
 static void format_rfc3339(time_t t, char out[32])
 {
     struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    utc_to_tm(t, &tm);
+    if (!strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
         snprintf(out, 32, "1970-01-01T00:00:00Z");
 }
 
@@ -1022,7 +1013,7 @@ static int parse_rfc3339(const char *text, time_t *out)
             ;
     if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0)
         return -1;
-    *out = timegm(&tm);
+    *out = utc_from_tm(&tm);
     return 0;
 }
 

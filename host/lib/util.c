@@ -2,7 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -45,6 +45,14 @@ char *xasprintf(const char *fmt, ...)
     if (n < 0)
         out_of_memory();
     return s;
+}
+
+void *xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        out_of_memory();
+    return p;
 }
 
 void *xcalloc(size_t n, size_t size)
@@ -145,33 +153,104 @@ int write_file(const char *path, const void *data, size_t len, char *err, size_t
     return rc < 0 ? errorf(err, errlen, "%s: %s", path, strerror(errno)) : 0;
 }
 
+/* The whole path first: it usually exists, or lacks only its last part. */
 int mkdir_p(const char *path, mode_t mode)
 {
-    char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, mode) < 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *s = '/';
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return -1;
+    char *parent = xstrdup(path);
+    char *slash = strrchr(parent, '/');
+    int r = -1;
+    if (slash && slash != parent) {
+        *slash = '\0';
+        if (mkdir_p(parent, mode) == 0)
+            r = mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;
     }
-    int r = mkdir(p, mode) < 0 && errno != EEXIST ? -1 : 0;
-    free(p);
+    free(parent);
     return r;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static int remove_at(int dir, const char *name);
+
+/* What the directory open at fd holds; closes fd. */
+static int empty_dir(int fd)
 {
-    (void)st, (void)type, (void)ftw;
-    return remove(path);
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -1;
+    }
+    int r = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+            remove_at(dirfd(d), e->d_name) < 0)
+            r = -1;
+    closedir(d);
+    return r;
+}
+
+/* Unlink first, without a stat: only a directory (EISDIR; EPERM where
+   POSIX says so) is opened and emptied. Symbolic links are not followed. */
+static int remove_at(int dir, const char *name)
+{
+    if (unlinkat(dir, name, 0) == 0)
+        return 0;
+    if (errno != EISDIR && errno != EPERM)
+        return -1;
+    int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || empty_dir(fd) < 0)
+        return -1;
+    return unlinkat(dir, name, AT_REMOVEDIR);
 }
 
 int remove_tree(const char *path)
 {
-    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return remove_at(AT_FDCWD, path);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, counted in 400-year
+   eras of 146097 days from 0000-03-01, so that leap days end each era's
+   year; month is 1-12. */
+static long long days_from_civil(long long year, int month, int day)
+{
+    year -= month <= 2;
+    long long era = (year >= 0 ? year : year - 399) / 400;
+    long long year_of_era = year - era * 400;
+    int day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+    long long day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468;
+}
+
+time_t utc_from_tm(const struct tm *tm)
+{
+    long long days = days_from_civil(tm->tm_year + 1900LL, tm->tm_mon + 1, tm->tm_mday);
+    return (time_t)(days * 86400 + tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec);
+}
+
+void utc_to_tm(time_t t, struct tm *tm)
+{
+    long long days = t / 86400, secs = t % 86400;
+    if (secs < 0)
+        secs += 86400, days--;
+    long long z = days + 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long day_of_era = z - era * 146097;
+    long long year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    int day_of_year = (int)(day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100));
+    int mp = (5 * day_of_year + 2) / 153; /* months from March */
+    int month = mp < 10 ? mp + 3 : mp - 9;
+    long long year = year_of_era + era * 400 + (month <= 2);
+    *tm = (struct tm){.tm_year = (int)(year - 1900),
+                      .tm_mon = month - 1,
+                      .tm_mday = day_of_year - (153 * mp + 2) / 5 + 1,
+                      .tm_hour = (int)(secs / 3600),
+                      .tm_min = (int)(secs / 60 % 60),
+                      .tm_sec = (int)(secs % 60),
+                      .tm_wday = (int)(((days % 7) + 11) % 7), /* 1970-01-01: a Thursday */
+                      .tm_yday = (int)(days - days_from_civil(year, 1, 1))};
 }
 
 char *program_path(const char *name)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* Exit codes, as docker uses them for `run`. */
 #define EXIT_UNIKIT_ERROR 125 /* unikit itself failed: bad flags, no image, QEMU missing */
@@ -17,6 +18,7 @@ int errorf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format
 
 /* Formats into a new string; aborts on out-of-memory. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);
 
@@ -31,6 +33,11 @@ char *unikit_libexec(const char *program);
 const char *host_arch(void);
 
 int mkdir_p(const char *path, mode_t mode);
+
+/* UTC times and dates, as timegm and gmtime_r, without their first-use
+   reading of /etc/localtime (six system calls on every run). */
+time_t utc_from_tm(const struct tm *tm);
+void utc_to_tm(time_t t, struct tm *tm);
 /* Writes all of buf, retrying short writes and EINTR: 0, or -1 with the
    write's own errno. pwrite_all does the same at offset. */
 int write_all(int fd, const void *buf, size_t len);

@@ -120,7 +120,8 @@ static char *now_rfc3339(void)
     struct tm tm;
     char buf[64];
     clock_gettime(CLOCK_REALTIME, &t);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", gmtime_r(&t.tv_sec, &tm));
+    utc_to_tm(t.tv_sec, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
     return xasprintf("%s.%09ldZ", buf, t.tv_nsec);
 }
 
