@@ -132,7 +132,8 @@ static noreturn void exec_qemu(const struct spawn *s)
     sigprocmask(SIG_SETMASK, &s->mask, NULL);
     execve(s->path, s->argv, s->envp);
     char msg[512];
-    int len = snprintf(msg, sizeof(msg), "cannot run %s: %s\n", s->path, strerror(errno));
+    int len = snprintf(msg, sizeof(msg), "cannot run %s: %s\n", s->path,
+                       strerrordesc_np(errno)); /* strerror may allocate, to translate */
     if (len > 0 && write(2, msg, (size_t)len) < 0)
         _exit(127);
     _exit(127);

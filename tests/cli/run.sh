@@ -15,7 +15,8 @@ suite=cli
 tests="build images run build-tag run-args-env run-default-args bad-yaml unknown-field bad-volumes
 missing-source dynamic-binary wrong-arch files-dev files-proc files-too-large
 files-too-large-with-program files-absolute
-files-dotdot files-symlink files-outside-allowed own-passwd unknown-image truncated-image corrupted-image"
+files-dotdot files-symlink files-outside-allowed own-passwd unknown-image qemu-unrunnable
+truncated-image corrupted-image"
 . "$(dirname "$0")/lib.sh"
 
 # images_has NAME: `unikit images` lists NAME with the host architecture.
@@ -229,6 +230,17 @@ for n in 0 17 two -1; do
 done
 # Each CPU beyond the first needs stacks: memory enough for one is not for 16.
 expect_error cpus-memory 125 'too little memory' run -m 2M --cpus 16 hello
+
+# A QEMU on PATH that cannot be executed (its interpreter is missing): the
+# child unikit starts it from says why, and run fails with 125.
+mkdir "$tmp/badqemu"
+printf '#!/nonexistent/interpreter\n' >"$tmp/badqemu/qemu-system-$(uname -m)"
+chmod +x "$tmp/badqemu/qemu-system-$(uname -m)"
+saved_path=$PATH
+PATH="$tmp/badqemu:$PATH"
+expect_error qemu-unrunnable 125 \
+    "exit status 127\): cannot run .*/badqemu/qemu-system-.*: No such file" run hello
+PATH=$saved_path
 
 # corrupt_test NAME HOW: a fresh store holding hello, whose image blob (the
 # biggest blob) is damaged by HOW; run must refuse it with status 125 and a
