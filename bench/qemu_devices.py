@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What each device unikit adds costs QEMU's start (issue 18), for bench/startup.sh.
 
-Usage: qemu_devices.py FLOOR_ELF ACCEL RUNS
+Usage: qemu_devices.py FLOOR_ELF ACCEL RUNS [UNIKIT]
 
 Boots the floor image (a kernel that exits at its first instruction) with
 the raw QEMU command, then with each of unikit's additions as unikit makes
@@ -13,9 +13,13 @@ once (as unikit did before, and as a run longer than 0.2 s pays it, off
 its start), the control file on debugcon, and all of them together, as
 unikit starts them. The variants take
 turns, RUNS rounds, so that a busy moment of the machine falls on all of
-them alike. Prints Markdown rows: median microseconds, and the difference
-to the raw command.
+them alike. With UNIKIT, the floor through `UNIKIT run --rm hello` takes
+its turn too (UNIKIT_BENCH_IMAGE; hello must be built in UNIKIT_HOME), so
+that what unikit's own process adds is measured against the same raw runs.
+Prints Markdown rows: median microseconds, and the difference to the raw
+command.
 """
+import os
 import socket
 import statistics
 import subprocess
@@ -71,6 +75,14 @@ def drain(sock):
         pass
 
 
+def unikit_us(unikit, floor):
+    env = dict(os.environ, UNIKIT_BENCH_IMAGE=floor)
+    start = time.perf_counter()
+    subprocess.run([unikit, "run", "--rm", "hello"], env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return (time.perf_counter() - start) * 1e6
+
+
 def boot_us(args, variant, control_path):
     b = Boot(args)
     qmp = None
@@ -101,6 +113,7 @@ def boot_us(args, variant, control_path):
 
 def main():
     floor, accel, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    unikit = sys.argv[4] if len(sys.argv) > 4 else None
     args = base(floor, accel)
     names = {"raw": "baseline: floor image, raw QEMU command",
              "streams": "… with the console and the program's streams on sockets",
@@ -108,11 +121,14 @@ def main():
              "exchange": "… with the QMP monitor and its capabilities exchange at once",
              "control": "… with the control file on debugcon",
              "all": "… with all of unikit's devices"}
+    if unikit:
+        names["unikit"] = "… through `unikit run --rm`: the devices and unikit's own work"
     times = {v: [] for v in names}
     with tempfile.NamedTemporaryFile() as control:
         for _ in range(runs):
             for v in names:
-                times[v].append(boot_us(args, v, control.name))
+                times[v].append(unikit_us(unikit, floor) if v == "unikit"
+                                else boot_us(args, v, control.name))
     raw = statistics.median(times["raw"])
     for v, label in names.items():
         m = statistics.median(times[v])

@@ -4,7 +4,8 @@
 # image (a kernel that exits at its first instruction) booted by the raw
 # QEMU command, with each device unikit adds (bench/qemu_devices.py), and
 # through `unikit run --rm`, whose difference is what unikit adds to every
-# run; and hello through `unikit run --rm`. Host architecture only (x86_64: the floor is a PVH kernel).
+# run; unikit's own part of that, with a stand-in QEMU that exits at once;
+# and hello through `unikit run --rm`. Host architecture only (x86_64: the floor is a PVH kernel).
 # Prints a Markdown section; not a test.
 set -eu
 cd "$(dirname "$0")/.."
@@ -32,8 +33,15 @@ raw_us=$(time_runs qemu-system-x86_64 -M microvm,x-option-roms=off,pic=off,acpi=
 # ends unikit gives them (sockets whose other ends are drained, the QMP
 # exchange), the variants taking turns; its own timer, with no `date`
 # process in each time, so its rows compare with its own raw run only.
-devices=$(python3 bench/qemu_devices.py "$work/floor.elf" "${accel:-tcg}" "$RUNS")
+devices=$(python3 bench/qemu_devices.py "$work/floor.elf" "${accel:-tcg}" "$RUNS" "$UNIKIT")
 floor_us=$(UNIKIT_BENCH_IMAGE="$work/floor.elf" time_runs "$UNIKIT" run --rm hello | median)
+# unikit's own work alone: QEMU replaced by a stand-in that exits at once
+# (bench/standin-qemu.c), beside the stand-in started directly.
+mkdir "$work/standin"
+gcc -O2 -static -o "$work/standin/qemu-system-x86_64" bench/standin-qemu.c
+standin_us=$(time_runs "$work/standin/qemu-system-x86_64" | median)
+own_us=$(PATH="$work/standin:$PATH" UNIKIT_BENCH_IMAGE="$work/floor.elf" \
+    time_runs "$UNIKIT" run --rm hello | median)
 hello_us=$(time_runs "$UNIKIT" run --rm hello | median)
 
 # Instructions unikit itself executes (callgrind: the same count on a busy
@@ -49,6 +57,14 @@ if command -v valgrind >/dev/null 2>&1; then
 else
     counts=""
 fi
+# The system calls unikit itself makes (QEMU's not counted): like the
+# instructions, a count a busy machine does not change.
+syscalls() { strace -c -o "$work/strace" "$@" >/dev/null 2>&1; awk '$NF == "total" { print $(NF - 2) }' "$work/strace"; }
+if command -v strace >/dev/null 2>&1; then
+    counts="$counts
+| system calls: \`unikit --version\` | $(syscalls "$UNIKIT" --version) | |
+| system calls: floor through \`unikit run --rm\` | $(UNIKIT_BENCH_IMAGE="$work/floor.elf" syscalls "$UNIKIT" run --rm hello) | |"
+fi
 
 cat <<REPORT
 ## Start-up: what unikit adds (x86_64, accelerator ${accel:-tcg})
@@ -61,9 +77,11 @@ cat <<REPORT
 | baseline: floor image, raw QEMU command | $raw_us | 1.00 |
 | floor image through \`unikit run --rm\` | $floor_us | $(ratio "$floor_us" "$raw_us"), +$((floor_us - raw_us)) µs |
 | hello through \`unikit run --rm\` | $hello_us | $(ratio "$hello_us" "$raw_us"), +$((hello_us - raw_us)) µs |
+| baseline: a stand-in QEMU that exits at once | $standin_us | 1.00 |
+| \`unikit run --rm\` with the stand-in: unikit's own work | $own_us | $(ratio "$own_us" "$standin_us"), +$((own_us - standin_us)) µs |
 $counts
 
-QEMU's set-up of unikit's devices (bench/qemu_devices.py, its own timer):
+QEMU's set-up of unikit's devices, and the floor through unikit, taking turns (bench/qemu_devices.py, its own timer):
 
 | what | median µs | vs the raw command |
 | --- | --- | --- |
