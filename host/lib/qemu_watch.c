@@ -134,8 +134,8 @@ static noreturn void exec_qemu(const struct spawn *s)
     char msg[512];
     int len = snprintf(msg, sizeof(msg), "cannot run %s: %s\n", s->path,
                        strerrordesc_np(errno)); /* strerror may allocate, to translate */
-    if (len > 0 && write(2, msg, (size_t)len) < 0)
-        _exit(127);
+    ssize_t said = len > 0 ? write(2, msg, (size_t)len) : 0;
+    (void)said; /* a failed write leaves nothing else to say it with */
     _exit(127);
 }
 

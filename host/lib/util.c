@@ -1,8 +1,8 @@
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
