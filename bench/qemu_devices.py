@@ -63,7 +63,7 @@ class Boot:
         return self.ours[-1]
 
     def control(self, path):
-        self.args += ["-chardev", f"file,id=ctl,path={path}",
+        self.args += ["-chardev", f"file,id=ctl,append=on,path={path}",
                       "-device", "isa-debugcon,iobase=0xe9,chardev=ctl"]
 
 

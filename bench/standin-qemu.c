@@ -10,11 +10,11 @@
 
 int main(int argc, char **argv)
 {
-    const char *key = "file,id=ctl,path=";
     for (int i = 1; i < argc; i++) {
-        if (strncmp(argv[i], key, strlen(key)) != 0)
+        const char *path = strstr(argv[i], ",path=");
+        if (strncmp(argv[i], "file,id=ctl,", 12) != 0 || !path)
             continue;
-        FILE *f = fopen(argv[i] + strlen(key), "w");
+        FILE *f = fopen(path + 6, "a");
         if (f) {
             fputs("exit 0\n", f);
             fclose(f);

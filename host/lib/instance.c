@@ -148,6 +148,22 @@ static void sync_dir(const char *dir)
 }
 
 /*
+ * The new file in place of the old. A file that need not survive a crash
+ * trades places with the old one (RENAME_EXCHANGE), which is as atomic for
+ * readers: ext4 writes out a file renamed over another at once (so that a
+ * crash cannot leave it empty), and the run then waits for that write and
+ * for freeing its blocks again when the folder goes, 0.4 ms a run here.
+ */
+static int replace(const char *tmp, const char *path, bool durable)
+{
+    if (!durable && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+        unlink(tmp); /* the old state; where it stayed, the folder's removal takes it */
+        return 0;
+    }
+    return rename(tmp, path); /* a first write, or a file system without the exchange */
+}
+
+/*
  * Temporary file in the same folder, then rename: readers never see half a
  * file. A durable file is also fsynced, and its folder after the rename.
  */
@@ -162,7 +178,7 @@ static int write_json_atomic(const char *dir, const char *name, json_t *j, bool 
         bool ok = write_all(fd, text, strlen(text)) == 0 && write_all(fd, "\n", 1) == 0 &&
                   fchmod(fd, 0644) == 0 && (!durable || fsync(fd) == 0);
         close(fd);
-        rc = ok && rename(tmp, path) == 0 ? 0 : -1;
+        rc = ok && replace(tmp, path, durable) == 0 ? 0 : -1;
         if (rc < 0)
             unlink(tmp);
         else if (durable) /* the rename itself, so a crash cannot bring the old state back */
@@ -378,6 +394,42 @@ static char *pick_name(struct instance *list, size_t count, const char *id)
 
 /* ---- create, list, find --------------------------------------------------------- */
 
+/*
+ * The folder of the last instance removed, emptied and kept under a dot
+ * name (list skips it) for the next one to take by rename: ext4 takes 0.1 to
+ * 1 ms to give a new folder its block and to free it again, on every run.
+ */
+#define SPARE_FOLDER ".spare"
+
+/* name beside the instance folder dir, in the instances folder. */
+static char *beside(const char *dir, const char *name)
+{
+    const char *slash = strrchr(dir, '/');
+    return slash ? xasprintf("%.*s/%s", (int)(slash - dir), dir, name) : xstrdup(name);
+}
+
+/* The spare folder if there is one (renames cannot take the same one twice), else a new one. */
+static int make_instance_folder(const char *dir)
+{
+    char *spare = beside(dir, SPARE_FOLDER);
+    int rc =
+        renameat2(AT_FDCWD, spare, AT_FDCWD, dir, RENAME_NOREPLACE) == 0 ? 0 : mkdir(dir, 0755);
+    free(spare);
+    return rc;
+}
+
+/* An emptied folder becomes the spare, unless there is one already. */
+static int retire_folder(const char *doomed)
+{
+    if (empty_tree(doomed) < 0)
+        return -1;
+    char *spare = beside(doomed, SPARE_FOLDER);
+    int rc =
+        renameat2(AT_FDCWD, doomed, AT_FDCWD, spare, RENAME_NOREPLACE) == 0 ? 0 : rmdir(doomed);
+    free(spare);
+    return rc;
+}
+
 /* Held while a name is checked and claimed, so two runs cannot take the same one. */
 static int lock_instances(const char *idir)
 {
@@ -393,7 +445,7 @@ static int lock_instances(const char *idir)
 
 static int write_new(struct instance *inst, char *err, size_t errlen)
 {
-    if (mkdir(inst->dir, 0755) < 0) {
+    if (make_instance_folder(inst->dir) < 0) {
         snprintf(err, errlen, "cannot create %s: %s", inst->dir, strerror(errno));
         return -1;
     }
@@ -702,12 +754,9 @@ bool instance_stop(struct instance *inst, double timeout)
 int instance_remove(const struct instance *inst, char *err, size_t errlen)
 {
     /* A dot name is skipped by list, so the instance is gone before the slow part. */
-    char *parent = xstrdup(inst->dir);
-    char *slash = strrchr(parent, '/');
-    if (slash)
-        *slash = '\0';
-    char *doomed = xasprintf("%s/.removing-%s", parent, inst->id);
-    int rc = rename(inst->dir, doomed) == 0 ? remove_tree(doomed) : -1;
+    char *base = xasprintf(".removing-%s", inst->id);
+    char *doomed = beside(inst->dir, base);
+    int rc = rename(inst->dir, doomed) == 0 ? retire_folder(doomed) : -1;
     if (rc < 0 && errno == ENOENT)
         rc = 0;
     if (rc < 0)
@@ -715,7 +764,7 @@ int instance_remove(const struct instance *inst, char *err, size_t errlen)
     for (char **v = inst->config.anonymous_volumes; rc == 0 && v && *v; v++)
         remove_tree(*v); /* gone already, after an earlier rm stopped half-way: fine */
     free(doomed);
-    free(parent);
+    free(base);
     return rc;
 }
 

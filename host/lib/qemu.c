@@ -254,7 +254,9 @@ static size_t build_argv(struct strvec *a, const struct qemu_boot *b, const char
     strvec_push(a, "-mon");
     strvec_push(a, "chardev=mon,mode=control");
     strvec_push(a, "-chardev");
-    push_option_path(a, "file,id=ctl,path=", ctl_path);
+    /* Appending: QEMU truncating the new file would make ext4 write it
+       out at its close, and free its block again when the run's folder goes. */
+    push_option_path(a, "file,id=ctl,append=on,path=", ctl_path);
     if (strcmp(b->arch, "x86_64") == 0) {
         strvec_push(a, "-device");
         strvec_push(a, "isa-debugcon,iobase=" DEBUGCON_PORT ",chardev=ctl");

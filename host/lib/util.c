@@ -210,6 +210,12 @@ int remove_tree(const char *path)
     return remove_at(AT_FDCWD, path);
 }
 
+int empty_tree(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    return fd < 0 ? -1 : empty_dir(fd);
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date, counted in 400-year
    eras of 146097 days from 0000-03-01, so that leap days end each era's
    year; month is 1-12. */

@@ -46,6 +46,8 @@ int pwrite_all(int fd, const void *buf, size_t len, off_t offset);
    -1 with err naming the file. */
 int write_file(const char *path, const void *data, size_t len, char *err, size_t errlen);
 int remove_tree(const char *path);
+/* What the folder at path holds, not the folder itself. */
+int empty_tree(const char *path);
 /* Runs argv[0] with PATH lookup and waits. Returns its exit status, or -1
  * with err filled when it could not run or was killed. Output is passed
  * through, except that when quiet, stdout and stderr are captured and put

@@ -9,7 +9,7 @@
 
 suite=lifecycle
 tests="run-detached ps-up logs ps-json short-id inspect name-clash rm-running logs-follow stop
-stop-exited inspect-exit-code kill rm rm-force run-rm run-detached-rm detached-exit-0
+stop-exited inspect-exit-code kill rm rm-force run-rm run-detached-rm spare-folder detached-exit-0
 foreground-instance unknown-id supervisor-killed detached-qemu-fails
 created durability"
 . "$(dirname "$0")/lib.sh"
@@ -267,6 +267,25 @@ if [ "$status" -eq 0 ] && wait_for 30 gone dr && [ "$(instance_count)" -eq "$bef
 else
     fail run-detached-rm "run -d --rm: the instance must be removed once it exits"
     show
+fi
+
+# What removal leaves beside the instances: the lock and one spare folder,
+# empty, which the next instance takes (a new folder costs ext4 a block)
+# and its removal gives back, emptied.
+dot_leftovers() {
+    find "$UNIKIT_HOME/instances" -mindepth 1 -maxdepth 1 -name '.*' ! -name .lock \
+        ! \( -name .spare -type d -empty \) 2>/dev/null
+}
+spare=$UNIKIT_HOME/instances/.spare
+had_spare=$([ -d "$spare" ] && echo yes)
+u run -d --name sp hello
+taken=$([ -d "$spare" ] || echo yes)
+wait_for 30 status_is sp '^Exited' && "$UNIKIT" rm sp >/dev/null 2>&1
+if [ "$had_spare" = yes ] && [ "$taken" = yes ] && [ -d "$spare" ] && [ -z "$(dot_leftovers)" ] &&
+    gone sp; then
+    pass spare-folder
+else
+    fail spare-folder "spare after run --rm: ${had_spare:-no}; taken by run -d: ${taken:-no}; after rm: $(ls -a "$spare" 2>&1 | tr '\n' ' '); left: $(dot_leftovers)"
 fi
 
 u run -d --name h hello

@@ -100,8 +100,10 @@ if [ -z "$(echo "$left" | grep -v -i qemu | grep .)" ]; then
 else
     fail no-supervisor "processes of this store left: $left"
 fi
-# The store's lock file stays; a half-removed folder (.removing-ID) is a leak too.
-folders=$(find "$UNIKIT_HOME/instances" -mindepth 1 -maxdepth 1 ! -name .lock 2>/dev/null)
+# The store's lock file and its one spare folder (empty) stay; a half-removed
+# folder (.removing-ID) is a leak too.
+folders=$(find "$UNIKIT_HOME/instances" -mindepth 1 -maxdepth 1 ! -name .lock \
+    ! \( -name .spare -empty \) 2>/dev/null)
 if [ -z "$folders" ]; then
     pass no-instance
 else

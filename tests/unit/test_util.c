@@ -92,6 +92,10 @@ static void test_remove_tree(void)
     touch(f2);
     char *link = xasprintf("%s/sub/link", dir);
     CHECK(symlink(outside, link) == 0);
+    CHECK(empty_tree(dir) == 0); /* what it holds goes, the folder stays */
+    struct stat st;
+    CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && access(f1, F_OK) < 0);
+    CHECK(access(kept, F_OK) == 0);
     CHECK(remove_tree(dir) == 0);
     CHECK(access(dir, F_OK) < 0 && errno == ENOENT);
     CHECK(access(kept, F_OK) == 0);
