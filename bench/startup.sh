@@ -31,8 +31,8 @@ raw_us=$(time_runs qemu-system-x86_64 -M microvm,x-option-roms=off,pic=off,acpi=
     -no-user-config -display none -no-reboot -m 16384k -kernel "$work/floor.elf" | median)
 # What of the difference is QEMU setting up unikit's devices, on the back
 # ends unikit gives them (sockets whose other ends are drained, the QMP
-# exchange), the variants taking turns; its own timer, with no `date`
-# process in each time, so its rows compare with its own raw run only.
+# exchange), the variants taking turns; its own timer and rotation, so its
+# rows compare with its own raw run only.
 devices=$(python3 bench/qemu_devices.py "$work/floor.elf" "${accel:-tcg}" "$RUNS" "$UNIKIT")
 floor_us=$(UNIKIT_BENCH_IMAGE="$work/floor.elf" time_runs "$UNIKIT" run --rm hello | median)
 # unikit's own work alone: QEMU replaced by a stand-in that exits at once

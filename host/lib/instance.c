@@ -46,15 +46,10 @@ static enum instance_status parse_status(const char *s)
 
 void instance_format_time(const struct timespec *t, char *buf, size_t len)
 {
-    struct tm tm;
-    if (t->tv_sec == 0) {
+    if (t->tv_sec == 0)
         snprintf(buf, len, "%s", "");
-        return;
-    }
-    utc_to_tm(t->tv_sec, &tm);
-    char date[32];
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%09ldZ", date, t->tv_nsec);
+    else
+        utc_format_ns(t, buf, len);
 }
 
 static struct timespec parse_time(const char *s)

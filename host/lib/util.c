@@ -259,6 +259,15 @@ void utc_to_tm(time_t t, struct tm *tm)
                       .tm_yday = (int)(days - days_from_civil(year, 1, 1))};
 }
 
+void utc_format_ns(const struct timespec *t, char *buf, size_t len)
+{
+    struct tm tm;
+    char date[32];
+    utc_to_tm(t->tv_sec, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%09ldZ", date, t->tv_nsec);
+}
+
 char *program_path(const char *name)
 {
     const char *path = getenv("PATH");

@@ -38,6 +38,8 @@ int mkdir_p(const char *path, mode_t mode);
    reading of /etc/localtime (six system calls on every run). */
 time_t utc_from_tm(const struct tm *tm);
 void utc_to_tm(time_t t, struct tm *tm);
+/* t as RFC 3339 with nanoseconds, "2006-01-02T15:04:05.000000000Z". */
+void utc_format_ns(const struct timespec *t, char *buf, size_t len);
 /* Writes all of buf, retrying short writes and EINTR: 0, or -1 with the
    write's own errno. pwrite_all does the same at offset. */
 int write_all(int fd, const void *buf, size_t len);

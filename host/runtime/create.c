@@ -117,12 +117,10 @@ static int open_console(const char *socket_path)
 static char *now_rfc3339(void)
 {
     struct timespec t;
-    struct tm tm;
     char buf[64];
     clock_gettime(CLOCK_REALTIME, &t);
-    utc_to_tm(t.tv_sec, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    return xasprintf("%s.%09ldZ", buf, t.tv_nsec);
+    utc_format_ns(&t, buf, sizeof(buf));
+    return xstrdup(buf);
 }
 
 static int write_pid_file(const char *path, pid_t pid)

@@ -43,6 +43,17 @@ static void test_utc_matches_glibc(void)
     }
 }
 
+static void test_utc_format_ns(void)
+{
+    char buf[64];
+    struct timespec leap = {.tv_sec = 951782400 + 3723, .tv_nsec = 5}; /* 2000-02-29 01:02:03 */
+    utc_format_ns(&leap, buf, sizeof(buf));
+    CHECK_STR(buf, "2000-02-29T01:02:03.000000005Z");
+    struct timespec before = {.tv_sec = -1, .tv_nsec = 999999999};
+    utc_format_ns(&before, buf, sizeof(buf));
+    CHECK_STR(buf, "1969-12-31T23:59:59.999999999Z");
+}
+
 static char *temp_dir(void)
 {
     char *dir = xstrdup("/tmp/unikit-test-util-XXXXXX");
@@ -114,6 +125,7 @@ static void test_remove_tree(void)
 int main(void)
 {
     RUN_TEST(test_utc_matches_glibc);
+    RUN_TEST(test_utc_format_ns);
     RUN_TEST(test_mkdir_p);
     RUN_TEST(test_remove_tree);
     CHECK_EXIT();
