@@ -105,13 +105,6 @@ static char **strv_dup(char **v)
     return d;
 }
 
-static void strv_free(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}
-
 static char *json_str_dup(json_t *obj, const char *key)
 {
     const char *s = json_string_value(json_object_get(obj, key));

@@ -45,11 +45,6 @@
 /* Sorted keys and no whitespace: the same image always gives the same bytes. */
 #define JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT)
 
-static bool str_eq(const char *a, const char *b)
-{
-    return a && b && strcmp(a, b) == 0;
-}
-
 static const char *media_of(json_t *doc)
 {
     const char *t = json_string_value(json_object_get(doc, "mediaType"));

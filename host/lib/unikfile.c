@@ -6,6 +6,8 @@
  */
 #include "unikfile.h"
 
+#include "util.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
@@ -217,13 +219,6 @@ static char *resolve(const char *dir, const char *p)
     char *s = with_slash ? join(with_slash, p) : NULL;
     free(with_slash);
     return s;
-}
-
-static void free_strv(char **v)
-{
-    for (char **p = v; p && *p; p++)
-        free(*p);
-    free(v);
 }
 
 static bool strv_contains(char *const *v, size_t n, const char *s)
@@ -1117,20 +1112,20 @@ void unikfile_free(struct unikfile *uf)
     free(uf->path);
     free(uf->dir);
     free(uf->name);
-    free_strv(uf->sources);
+    strv_free(uf->sources);
     free(uf->binary);
-    free_strv(uf->cflags);
-    free_strv(uf->cmd);
-    free_strv(uf->env);
+    strv_free(uf->cflags);
+    strv_free(uf->cmd);
+    strv_free(uf->env);
     for (size_t i = 0; uf->files && i < uf->nfiles; i++) {
         free(uf->files[i].host);
         free(uf->files[i].guest);
     }
     free(uf->files);
-    free_strv(uf->ports);
-    free_strv(uf->volumes);
-    free_strv(uf->arch);
-    free_strv(uf->syscalls);
+    strv_free(uf->ports);
+    strv_free(uf->volumes);
+    strv_free(uf->arch);
+    strv_free(uf->syscalls);
     free(uf->syscall_line);
     memset(uf, 0, sizeof *uf);
 }

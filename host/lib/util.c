@@ -63,6 +63,14 @@ void *xcalloc(size_t n, size_t size)
     return p;
 }
 
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+    void *grown = reallocarray(p, n ? n : 1, size ? size : 1);
+    if (!grown)
+        out_of_memory();
+    return grown;
+}
+
 char *xstrdup(const char *s)
 {
     char *d = strdup(s);
@@ -268,6 +276,15 @@ void utc_format_ns(const struct timespec *t, char *buf, size_t len)
     snprintf(buf, len, "%s.%09ldZ", date, t->tv_nsec);
 }
 
+void utc_format(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+    char date[32];
+    utc_to_tm(t, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%sZ", date);
+}
+
 char *program_path(const char *name)
 {
     const char *path = getenv("PATH");
@@ -390,6 +407,18 @@ size_t strv_len(char *const *v)
     while (v && v[n])
         n++;
     return n;
+}
+
+void strv_free(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+bool str_eq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
 }
 
 void format_size(unsigned long long bytes, char *buf, size_t len)

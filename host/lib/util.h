@@ -20,6 +20,7 @@ int errorf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 
 /* $UNIKIT_HOME, or ~/.local/share/unikit. */
@@ -40,6 +41,8 @@ time_t utc_from_tm(const struct tm *tm);
 void utc_to_tm(time_t t, struct tm *tm);
 /* t as RFC 3339 with nanoseconds, "2006-01-02T15:04:05.000000000Z". */
 void utc_format_ns(const struct timespec *t, char *buf, size_t len);
+/* t as RFC 3339 in whole seconds, "2006-01-02T15:04:05Z". */
+void utc_format(time_t t, char *buf, size_t len);
 /* Writes all of buf, retrying short writes and EINTR: 0, or -1 with the
    write's own errno. pwrite_all does the same at offset. */
 int write_all(int fd, const void *buf, size_t len);
@@ -68,6 +71,11 @@ void strvec_push(struct strvec *sv, const char *s);
 void strvec_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strvec_free(struct strvec *sv);
 size_t strv_len(char *const *v);
+/* Frees a NULL-terminated vector and its strings (NULL is fine). */
+void strv_free(char **v);
+
+/* Both strings there and equal. */
+bool str_eq(const char *a, const char *b);
 
 /* "1.2 MB", "34 kB" */
 void format_size(unsigned long long bytes, char *buf, size_t len);

@@ -33,13 +33,6 @@ static int string_array(json_t *v, char ***out)
     return 0;
 }
 
-static void free_strings(char **a)
-{
-    for (size_t i = 0; a && a[i]; i++)
-        free(a[i]);
-    free(a);
-}
-
 const char *hook_kind_name(enum hook_kind k)
 {
     static const char *names[HOOK_KINDS] = {"createRuntime",  "createContainer", "prestart",
@@ -278,16 +271,16 @@ void bundle_free(struct bundle *b)
     free(b->dir);
     free(b->rootfs);
     free(b->oci_version);
-    free_strings(b->args);
-    free_strings(b->env);
+    strv_free(b->args);
+    strv_free(b->env);
     free(b->cwd);
     free(b->hostname);
     json_decref(b->annotations);
     for (int k = 0; k < HOOK_KINDS; k++) {
         for (size_t i = 0; i < b->hooks[k].n; i++) {
             free(b->hooks[k].v[i].path);
-            free_strings(b->hooks[k].v[i].args);
-            free_strings(b->hooks[k].v[i].env);
+            strv_free(b->hooks[k].v[i].args);
+            strv_free(b->hooks[k].v[i].env);
         }
         free(b->hooks[k].v);
     }

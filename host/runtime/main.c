@@ -26,10 +26,7 @@ static void log_line(const char *level, const char *msg)
     if (!f)
         return;
     char now[64];
-    time_t t = time(NULL);
-    struct tm tm;
-    utc_to_tm(t, &tm);
-    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    utc_format(time(NULL), now, sizeof(now));
     if (rt.log_json) {
         json_t *doc = json_pack("{s:s, s:s, s:s}", "level", level, "msg", msg, "time", now);
         char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

@@ -1,4 +1,4 @@
-/* Unit tests for the OCI image store (host/lib/store.c). */
+/* Unit tests for the OCI image store (host/lib/store*.c). */
 #include "check.h"
 #include "store.h"
 

@@ -54,6 +54,33 @@ static void test_utc_format_ns(void)
     CHECK_STR(buf, "1969-12-31T23:59:59.999999999Z");
 }
 
+static void test_utc_format(void)
+{
+    char buf[32];
+    utc_format(951782400 + 3723, buf, sizeof(buf));
+    CHECK_STR(buf, "2000-02-29T01:02:03Z");
+    utc_format(-1, buf, sizeof(buf));
+    CHECK_STR(buf, "1969-12-31T23:59:59Z");
+}
+
+/* strv_free frees every string and the vector (the sanitizers' leak check sees it). */
+static void test_strv_and_str_eq(void)
+{
+    struct strvec v = {0};
+    strvec_push(&v, "a");
+    strvec_pushf(&v, "%s-%d", "b", 2);
+    CHECK(strv_len(v.v) == 2);
+    CHECK(str_eq(v.v[1], "b-2"));
+    CHECK(!str_eq(v.v[0], "b-2"));
+    CHECK(!str_eq(NULL, "a") && !str_eq("a", NULL) && !str_eq(NULL, NULL));
+    strv_free(v.v);
+    strv_free(NULL);
+    char **grown = xreallocarray(NULL, 3, sizeof(char *));
+    grown[0] = xstrdup("x");
+    grown[1] = NULL;
+    strv_free(grown);
+}
+
 static char *temp_dir(void)
 {
     char *dir = xstrdup("/tmp/unikit-test-util-XXXXXX");
@@ -126,6 +153,8 @@ int main(void)
 {
     RUN_TEST(test_utc_matches_glibc);
     RUN_TEST(test_utc_format_ns);
+    RUN_TEST(test_utc_format);
+    RUN_TEST(test_strv_and_str_eq);
     RUN_TEST(test_mkdir_p);
     RUN_TEST(test_remove_tree);
     CHECK_EXIT();
