@@ -131,7 +131,7 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len, off_t off
     (void)off;
     struct pipe *p = pipe_of(f);
     size_t done = 0;
-    /* EPIPE: the write system call raises SIGPIPE too (kernel/linux/fs.c). */
+    /* EPIPE: the write system call raises SIGPIPE too (kernel/linux/read_write.c). */
     while (done < len) {
         if (p->readers == 0)
             return done ? (ssize_t)done : -EPIPE;

@@ -4,7 +4,7 @@
  * One tree, rooted in a ramfs; device nodes (devfs) live in it under /dev and
  * pipes are inodes outside it. Errors are negative errno values (errno.h).
  * Flags and structures here are the VFS's own: the Linux ABI layer
- * (kernel/linux/fs.c) translates.
+ * (kernel/linux/fs.c and the files fs.h names) translates.
  *
  * The kernel runs one process: the working directory and the umask are
  * global. Functions taking `struct inode *at` resolve a relative path from

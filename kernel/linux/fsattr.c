@@ -7,6 +7,7 @@
 #include "abi.h"
 #include "errno.h"
 #include "fd.h"
+#include "fs.h"
 #include "lib.h"
 #include "mm.h"
 #include "syscalls.h"
@@ -44,25 +45,18 @@ struct linux_utimbuf {
 static long inode_at(int dirfd, const char *upath, bool nofollow, bool allow_fd, struct inode **out)
 {
     char *path = NULL;
-    long n = 0;
-    if (upath) {
-        if (!(path = kmalloc(PATH_MAX_LINUX)))
-            return -ENOMEM;
-        n = user_path(upath, path, PATH_MAX_LINUX);
-    }
-    long err = n < 0 ? n : 0;
-    if (!err && n == 0) {
+    long n = upath ? path_get(upath, true, &path) : 0;
+    if (n < 0)
+        return n;
+    long err;
+    if (n == 0) {
         struct file *f = allow_fd ? fd_get(dirfd) : NULL;
         err = !allow_fd ? -ENOENT : f ? 0 : -EBADF;
         if (f)
             *out = f->inode;
-    } else if (!err) {
-        struct inode *at = NULL;
-        if (path[0] != '/' && dirfd != AT_FDCWD) {
-            struct file *f = fd_get(dirfd);
-            err = !f ? -EBADF : f->inode->type != VFS_DIR ? -ENOTDIR : 0;
-            at = f ? f->inode : NULL;
-        }
+    } else {
+        struct inode *at;
+        err = dirfd_base(dirfd, path, &at);
         if (!err)
             err = vfs_lookup(at, path, nofollow ? VFS_NOFOLLOW : 0, out);
     }
