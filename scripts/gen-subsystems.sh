@@ -15,8 +15,8 @@ subsystem_of() {
     */kernel/core/smp.c.o | */kernel/arch/*/smp.c.o | */ap_start.S.o) echo smp ;;
     */kernel/linux/signal.c.o | */sigframe.c.o) echo signals ;;
     */kernel/core/proc.c.o | */kernel/core/exec.c.o) echo process-exec-proc ;;
-    */kernel/core/vfs.c.o | */kernel/core/ramfs.c.o | */kernel/core/devfs.c.o | \
-        */kernel/core/cpio.c.o | */kernel/core/fd.c.o | */kernel/core/flock.c.o | \
+    */kernel/core/vfs.c.o | */kernel/core/namei.c.o | */kernel/core/ramfs.c.o | \
+        */kernel/core/devfs.c.o | */kernel/core/cpio.c.o | */kernel/core/fd.c.o | */kernel/core/flock.c.o | \
         */kernel/linux/fs.c.o | */kernel/linux/fsattr.c.o | */kernel/linux/read_write.c.o | \
         */kernel/linux/stat.c.o | */kernel/linux/dir.c.o | */kernel/linux/fcntl.c.o) echo files ;;
     */kernel/core/p9.c.o | */kernel/core/p9fs.c.o | */virtio_9p.c.o) echo volumes ;;

@@ -4,7 +4,8 @@
  * One tree, rooted in a ramfs; device nodes (devfs) live in it under /dev and
  * pipes are inodes outside it. Errors are negative errno values (errno.h).
  * Flags and structures here are the VFS's own: the Linux ABI layer
- * (kernel/linux/fs.c and the files fs.h names) translates.
+ * (kernel/linux/fs.c and the files fs.h names) translates. kernel/core/vfs.c
+ * has inodes and open files, kernel/core/namei.c names, the tree and mounts.
  *
  * The kernel runs one process: the working directory and the umask are
  * global. Functions taking `struct inode *at` resolve a relative path from
@@ -220,6 +221,9 @@ struct vfs_statfs {
 void vfs_init(void);
 struct inode *vfs_root(void);
 struct inode *vfs_cwd(void);
+/* The directory above dir, across a mount (the root's is the root); NULL
+   when dir was removed. */
+struct inode *vfs_parent(struct inode *dir);
 
 /* Inode references. */
 void inode_get(struct inode *ip);
