@@ -18,7 +18,7 @@ HOST_HDRS     := $(wildcard host/lib/*.h host/cli/*.h)
 # that move images in and out (push, pull, save, load), the only code that
 # needs libcurl and libarchive; every other verb starts without loading them.
 TRANSFER_ONLY := host/cli/push.c host/cli/pull.c host/cli/save.c host/cli/load.c \
-	host/lib/registry.c host/lib/ociimage.c
+	$(wildcard host/lib/registry*.c) host/lib/ociimage.c
 UNIKIT_SRCS   := $(filter-out $(TRANSFER_ONLY),$(HOST_LIB_SRCS) $(HOST_CLI_SRCS))
 TRANSFER_SRCS := $(HOST_LIB_SRCS) $(filter host/cli/%,$(TRANSFER_ONLY)) host/cli/common.c \
 	host/transfer/main.c

@@ -5,7 +5,6 @@
 
 #include <ctype.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define MAX_REF_LEN 255
