@@ -90,7 +90,7 @@ bench_server() {
         echo "| $1 $version | $2 | | | $why |"
         return
     }
-    port=$(freeport)
+    port=$(free_port)
     # shellcheck disable=SC2046,SC2086 # words intended
     $runner "$bin" $(server_args "$1" "$compat_files/www" "$port" "$work/nginx.conf") >/dev/null 2>&1 &
     native_pid=$!
@@ -107,7 +107,7 @@ bench_server() {
     conf=""
     [ "$1" = nginx ] && conf="./nginx.conf: /nginx.conf"
     if compat_image "compat-$1" "$2" "$bin" "$cmd" "./www: /www" ${conf:+"$conf"}; then
-        port=$(freeport)
+        port=$(free_port)
         guest=$("$UNIKIT" run -d --arch "$2" -p "$port:80" "compat-$1")
         guest_rps="did not answer"
         if await_http "$port"; then

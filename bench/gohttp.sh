@@ -26,7 +26,7 @@ cp examples/go-http/main.go examples/go-http/go.mod examples/go-http/Unikfile "$
 (cd "$work/app" && HOME=$work GOCACHE=$work/gocache CGO_ENABLED=0 go build -o server .)
 sed -i 's/^memory:.*/memory: 256M\narch: [x86_64]/' "$work/app/Unikfile"
 
-port=$(freeport)
+port=$(free_port)
 "$work/app/server" ":$port" >/dev/null 2>&1 &
 native_pid=$!
 await_http "$port"
@@ -36,7 +36,7 @@ kill "$native_pid" 2>/dev/null
 native_pid=
 
 "$UNIKIT" build -q "$work/app"
-port=$(freeport)
+port=$(free_port)
 guest=$("$UNIKIT" run -d ${ACCEL:+--accel "$ACCEL"} -p "$port:8080" go-http)
 if await_http "$port"; then
     set -- $(wrk_run "$port")

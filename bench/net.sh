@@ -26,7 +26,7 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 musl-gcc -static -O2 -o "$work/httpd" examples/httpd/httpd.c
-port=$(freeport)
+port=$(free_port)
 "$work/httpd" "$port" examples/httpd/www >/dev/null 2>&1 &
 native_pid=$!
 await_http "$port"
@@ -38,7 +38,7 @@ native_pid=
 rows=""
 "$UNIKIT" build -q examples/httpd
 for arch in $NET_ARCHES; do
-    port=$(freeport)
+    port=$(free_port)
     guest=$("$UNIKIT" run -d --arch "$arch" ${ACCEL:+--accel "$ACCEL"} -p "$port:80" httpd)
     if ! await_http "$port"; then
         rows="$rows| $arch | did not answer | | | |
@@ -104,7 +104,7 @@ soak_row() {
 soak_rows=""
 if [ "$SOAK_SECONDS" -gt 0 ]; then
     for arch in $NET_ARCHES; do
-        port=$(freeport)
+        port=$(free_port)
         guest=$("$UNIKIT" run -d --arch "$arch" ${ACCEL:+--accel "$ACCEL"} -p "$port:80" httpd)
         if await_http "$port"; then
             soak_rows="$soak_rows$(soak_row "$port" 16 "$arch" "$guest")
@@ -118,7 +118,7 @@ fi
 
 BURST_RUNS=${BURST_RUNS:-3}
 native_burst=$(for _ in $(seq "$BURST_RUNS"); do
-    port=$(freeport)
+    port=$(free_port)
     "$work/httpd" "$port" examples/httpd/www >/dev/null 2>&1 &
     native_pid=$!
     while ! ss -ltnH "sport = :$port" | grep -q .; do sleep 0.05; done
@@ -129,7 +129,7 @@ done | median)
 burst_rows=""
 for arch in $NET_ARCHES; do
     ms=$(for _ in $(seq "$BURST_RUNS"); do
-        port=$(freeport)
+        port=$(free_port)
         guest=$("$UNIKIT" run -d --arch "$arch" ${ACCEL:+--accel "$ACCEL"} -p "$port:80" httpd)
         await_serving "$guest" && burst_ms "$port"
         "$UNIKIT" rm -f "$guest" >/dev/null

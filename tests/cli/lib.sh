@@ -238,3 +238,12 @@ uk() {
         >"$out" 2>"$err" </dev/null
     status=$?
 }
+
+# free_port: a loopback TCP port nothing listens on now (bench/lib.sh has the
+# same, for fixtures/engines.sh, which both source).
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# goarch_for ARCH: Go's name for a unikit architecture.
+goarch_for() { [ "$1" = aarch64 ] && echo arm64 || echo amd64; }

@@ -84,11 +84,6 @@ expect_error_in() {
     if [ -z "$why" ]; then pass "$name"; else fail_out "$name" "unikit $*:$why"; fi
 }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-        echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-}
-
 # wait_http URL: until it answers (any HTTP status), at most 10 s.
 wait_http() {
     i=0

@@ -36,10 +36,6 @@ boot() {
     fi
 }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # go_build ARCH BIN DIR FILES...: a static Go binary, or a FAIL line.
 go_build() {
     arch=$1 bin=$2 dir=$3
@@ -145,8 +141,6 @@ threads_demo() {
 }
 
 gcc_for() { [ "$1" = aarch64 ] && echo aarch64-linux-gnu-gcc || echo gcc; }
-goarch_for() { [ "$1" = aarch64 ] && echo arm64 || echo amd64; }
-
 demo_built=""
 "$UNIKIT" build -q "$root/examples/threads-demo" >"$tmp/demo-build.log" 2>&1 && demo_built=yes
 

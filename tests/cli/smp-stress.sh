@@ -20,7 +20,6 @@ CLI_TIMEOUT=${CLI_TIMEOUT:-300}
 fixtures=$fixtures/smp-stress
 STRESS_RUNS=${STRESS_RUNS:-1}
 
-goarch_for() { [ "$1" = aarch64 ] && echo arm64 || echo amd64; }
 musl_for() { [ "$1" = aarch64 ] && echo aarch64-linux-musl-gcc || echo musl-gcc; }
 
 # image PROG ARCH BINARY: the binary as image PROG for ARCH.
