@@ -133,6 +133,58 @@ static void test_stored_after_huffman(void)
     free(in);
 }
 
+static void decodes_back(const unsigned char *in, size_t len, int strategy)
+{
+    size_t gzlen;
+    unsigned char *gz = gzip(in, len, 9, strategy, &gzlen);
+    unsigned char *out = malloc(len);
+    CHECK(gunzip(out, len, gz, gzlen) == (long)len);
+    CHECK(memcmp(in, out, len) == 0);
+    free(gz);
+    free(out);
+}
+
+/* Matches at every distance from 1 to 40 (a copy overlapping what it writes
+   below 8, word by word from 8) and of lengths that are not whole words. */
+static void test_matches_every_distance(void)
+{
+    unsigned char in[4096];
+    uint32_t x = 7;
+    for (size_t back = 1; back <= 40; back++) {
+        size_t len = 0;
+        for (size_t run = 3; run < 300 && len + back + run + 1 < sizeof in; run += 37) {
+            for (size_t i = 0; i < back; i++, x = x * 1103515245 + 12345)
+                in[len++] = (unsigned char)(x >> 16);
+            for (size_t i = 0; i < run; i++, len++)
+                in[len] = in[len - back];
+            in[len++] = (unsigned char)(x >> 24); /* ends the match */
+        }
+        decodes_back(in, len, Z_DEFAULT_STRATEGY);
+    }
+}
+
+/* Literals whose counts double from one byte value to the next: their codes
+   reach the 15 bits deflate allows, past the table, for the slow path. */
+static void test_codes_of_every_length(void)
+{
+    size_t len = (1u << 18) - 1;
+    unsigned char *in = malloc(len);
+    size_t n = 0;
+    for (int value = 0; value < 18; value++)
+        for (size_t k = 0; k < (1u << value); k++)
+            in[n++] = (unsigned char)(value * 13);
+    uint32_t x = 3;
+    for (size_t i = len - 1; i > 0; i--) { /* shuffled: no matches to find */
+        x = x * 1103515245 + 12345;
+        size_t j = (x >> 8) % (i + 1);
+        unsigned char t = in[i];
+        in[i] = in[j];
+        in[j] = t;
+    }
+    decodes_back(in, len, Z_HUFFMAN_ONLY);
+    free(in);
+}
+
 static void test_truncated_is_refused(void)
 {
     size_t len = 6000, gzlen;
@@ -182,6 +234,8 @@ int main(void)
     RUN_TEST(test_stored_fixed_dynamic);
     RUN_TEST(test_machine_code);
     RUN_TEST(test_stored_after_huffman);
+    RUN_TEST(test_matches_every_distance);
+    RUN_TEST(test_codes_of_every_length);
     RUN_TEST(test_truncated_is_refused);
     RUN_TEST(test_damaged_stays_inside);
     CHECK_EXIT();
