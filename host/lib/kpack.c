@@ -139,25 +139,55 @@ static bool packed_segment_last(const struct image *im, const Elf64_Phdr *packed
            im->eh.e_phoff + im->eh.e_phnum * sizeof(Elf64_Phdr) <= packed->p_offset;
 }
 
+/*
+ * Where the stream may start: right after everything the file holds before
+ * the segment (the headers, the other segments, their sections), 8-byte
+ * aligned. The linker placed the segment at an offset congruent to its
+ * address modulo its alignment (2 KiB on aarch64, for the vector table),
+ * which only a loader that maps the file needs: the stream is copied, and
+ * decoded to the address, which stays as linked.
+ */
+static uint64_t stream_start(const struct image *im, const Elf64_Phdr *packed)
+{
+    uint64_t floor = im->eh.e_phoff + im->eh.e_phnum * sizeof(Elf64_Phdr);
+    floor = floor > sizeof(Elf64_Ehdr) ? floor : sizeof(Elf64_Ehdr);
+    for (size_t i = 0; i < im->eh.e_phnum; i++) {
+        const Elf64_Phdr *p = &im->ph[i];
+        if (p != packed && p->p_filesz && p->p_offset + p->p_filesz > floor)
+            floor = p->p_offset + p->p_filesz;
+    }
+    for (size_t i = 0; i < im->eh.e_shnum; i++) {
+        const Elf64_Shdr *s = &im->sh[i];
+        if (s->sh_type != SHT_NOBITS && s->sh_size && s->sh_offset < packed->p_offset &&
+            s->sh_offset + s->sh_size > floor)
+            floor = s->sh_offset + s->sh_size;
+    }
+    floor = (floor + 7) & ~(uint64_t)7;
+    return floor < packed->p_offset && packed->p_vaddr % 8 == 0 ? floor : packed->p_offset;
+}
+
 /* How far what follows the segment may move: a multiple of every
-   alignment it has. */
+   alignment it has. Sections without file bytes (.bss, which the linker
+   gives a page-aligned offset past the end) do not count: what they say
+   about an offset describes no byte. */
 static uint64_t tail_alignment(const struct image *im, uint64_t end)
 {
     uint64_t align = 8; /* the section headers */
     for (size_t i = 0; i < im->eh.e_shnum; i++)
-        if (im->sh[i].sh_offset >= end && im->sh[i].sh_addralign > align)
+        if (im->sh[i].sh_offset >= end && im->sh[i].sh_type != SHT_NOBITS &&
+            im->sh[i].sh_addralign > align)
             align = im->sh[i].sh_addralign;
     return align;
 }
 
-/* Rewrites the image from the packed segment on: gz (gzlen bytes) in
-   place of its bytes, then what followed it moved up by shift, with the
-   headers updated to say so. */
+/* Rewrites the image from new_start on: gz (gzlen bytes) in place of the
+   packed segment's bytes, then what followed it moved up by shift, with
+   the headers updated to say so. */
 static int rewrite_packed(struct image *im, Elf64_Phdr *packed, const Elf64_Shdr *len_word,
-                          const unsigned char *gz, size_t gzlen, uint64_t shift)
+                          const unsigned char *gz, size_t gzlen, uint64_t new_start, uint64_t shift)
 {
     uint64_t start = packed->p_offset, end = start + packed->p_filesz;
-    uint64_t tail_at = end - shift - start, newlen = im->size - shift - start;
+    uint64_t tail_at = end - shift - new_start, newlen = im->size - shift - new_start;
     unsigned char *bytes = calloc(1, newlen), word[8];
     if (!bytes || !read_into(im, bytes + tail_at, end, im->size - end)) {
         free(bytes);
@@ -170,18 +200,22 @@ static int rewrite_packed(struct image *im, Elf64_Phdr *packed, const Elf64_Shdr
             s->sh_offset -= shift;
         else if (s->sh_type != SHT_NOBITS && s->sh_offset >= start) {
             s->sh_type = SHT_NOBITS; /* its bytes exist only once decoded */
-            s->sh_offset = start;
+            s->sh_offset = new_start;
         }
     }
     for (size_t i = 0; i < im->eh.e_phnum; i++)
         if (im->ph[i].p_offset >= end) /* .bss's: no file bytes, an offset all the same */
             im->ph[i].p_offset -= shift;
     packed->p_filesz = gzlen;
+    if (new_start != start) {
+        packed->p_offset = new_start;
+        packed->p_align = 8; /* the offset and the address agree modulo 8 */
+    }
     im->eh.e_shoff -= shift;
-    memcpy(bytes + (im->eh.e_shoff - start), im->sh, im->eh.e_shnum * sizeof(Elf64_Shdr));
+    memcpy(bytes + (im->eh.e_shoff - new_start), im->sh, im->eh.e_shnum * sizeof(Elf64_Shdr));
     for (int i = 0; i < 8; i++)
         word[i] = (unsigned char)(gzlen >> (8 * i));
-    int rc = pwrite_all(im->fd, bytes, newlen, (off_t)start);
+    int rc = pwrite_all(im->fd, bytes, newlen, (off_t)new_start);
     if (rc == 0)
         rc = pwrite_all(im->fd, im->ph, im->eh.e_phnum * sizeof(Elf64_Phdr), (off_t)im->eh.e_phoff);
     if (rc == 0)
@@ -220,9 +254,10 @@ int kernel_pack(const char *path, char *err, size_t errlen)
         rc = errorf(err, errlen, "%s: compressing the kernel failed", path);
         goto out;
     }
+    uint64_t new_start = stream_start(&im, packed);
     uint64_t saved = gzlen < packed->p_filesz ? packed->p_filesz - gzlen : 0;
-    uint64_t shift = saved / align * align;
-    if (shift > 0 && rewrite_packed(&im, packed, len_word, gz, gzlen, shift) < 0)
+    uint64_t shift = (packed->p_offset - new_start + saved) / align * align;
+    if (shift > 0 && rewrite_packed(&im, packed, len_word, gz, gzlen, new_start, shift) < 0)
         rc = errorf(err, errlen, "%s: %s", path, strerror(errno));
 out:
     free(code);
