@@ -47,6 +47,7 @@ enum net_opt {
     NET_OPT_LINGER,   /* seconds, or -1 when off (SO_LINGER's l_onoff 0) */
     NET_OPT_RCVTIMEO, /* milliseconds a blocking receive or accept waits; 0: for ever */
     NET_OPT_SNDTIMEO, /* the same for a blocking send or connect */
+    NET_OPT_V6ONLY,   /* an AF_INET6 socket's IPV6_V6ONLY: see net_set_inet6 */
 };
 
 /* Brings the stack up (once): -ENETDOWN when the machine has no network
@@ -56,6 +57,16 @@ int net_start(void);
 /* A new socket file; flags: VFS_O_NONBLOCK. */
 int net_socket(int type, unsigned flags, struct file **out);
 bool net_is_socket(struct file *f);
+/*
+ * Marks a new socket as the program's AF_INET6 one (its connections are
+ * too). The stack has IPv4 alone: an AF_INET6 socket is dual-stack, its
+ * IPv4 peers IPv4-mapped (kernel/linux/net.c translates), as on a Linux
+ * host without IPv6 connectivity. With NET_OPT_V6ONLY set before bind it
+ * is an IPv6-only socket in a network with no IPv6: it binds and listens
+ * without taking the IPv4 port, and nothing ever reaches it.
+ */
+void net_set_inet6(struct file *f);
+bool net_inet6(struct file *f);
 int net_bind(struct file *f, const struct net_addr *a);
 int net_listen(struct file *f, int backlog);
 int net_accept(struct file *f, unsigned flags, struct file **out, struct net_addr *peer);

@@ -1,5 +1,5 @@
 /*
- * The Linux socket calls for AF_INET, translated to the network stack
+ * The Linux socket calls for AF_INET and AF_INET6, translated to the network stack
  * (net.h) and the VFS. Built into the network object
  * (lib/unikit/ARCH/net.o): a program that never uses these calls carries
  * none of it. The system calls themselves are kernel/linux/socket.c's,
@@ -7,6 +7,13 @@
  * handlers when the image has them. Sockets are files with a poll queue,
  * so poll, select and epoll (kernel/linux/poll.c) wait on them as on any
  * file.
+ *
+ * The stack speaks IPv4 alone, as a Linux host whose network has no IPv6:
+ * an AF_INET6 socket is dual-stack, its IPv4 addresses IPv4-mapped
+ * (::ffff:a.b.c.d), :: the wildcard and ::1 the loopback (127.0.0.1 here);
+ * any other IPv6 address is unreachable (ENETUNREACH) or not the
+ * machine's (EADDRNOTAVAIL). An IPV6_V6ONLY socket binds and listens but
+ * is never reached (net.h).
  */
 #define SYSCALL_NAME(name) inet_##name
 #include "abi.h"
@@ -21,6 +28,8 @@
 
 #define IPPROTO_TCP   6
 #define IPPROTO_UDP   17
+#define IPPROTO_IPV6  41
+#define IPV6_V6ONLY   26
 #define TCP_NODELAY   1
 #define TCP_CORK      3
 #define TCP_KEEPIDLE  4
@@ -33,14 +42,33 @@ struct linux_sockaddr_in {
     uint8_t zero[8];
 };
 
+struct linux_sockaddr_in6 {
+    uint16_t family;
+    uint16_t port; /* network byte order */
+    uint32_t flowinfo;
+    uint8_t addr[16];
+    uint32_t scope_id;
+};
+
+#define SIN6_LEN_MIN 24 /* Linux takes the RFC 2133 form, without scope_id */
+
 static uint16_t swap16(uint16_t v)
 {
     return (uint16_t)(v << 8 | v >> 8);
 }
 
+static uint32_t swap32(uint32_t v)
+{
+    return v << 24 | (v & 0xff00) << 8 | (v >> 8 & 0xff00) | v >> 24;
+}
+
 /* ---- addresses ---------------------------------------------------------- */
 
-static int addr_in(const void *uaddr, uint32_t len, struct net_addr *out)
+/* What an address is for: an AF_INET6 address the stack cannot have is
+   EADDRNOTAVAIL to bind and ENETUNREACH to reach. */
+enum addr_use { ADDR_BIND, ADDR_REACH };
+
+static int addr_in4(const void *uaddr, uint32_t len, struct net_addr *out)
 {
     struct linux_sockaddr_in sin;
     if (len < sizeof(uint16_t) + sizeof(uint16_t) + sizeof(uint32_t))
@@ -55,20 +83,97 @@ static int addr_in(const void *uaddr, uint32_t len, struct net_addr *out)
     return 0;
 }
 
-/* Writes a sockaddr_in to (uaddr, *ulen) as Linux does: truncated to the
- * caller's buffer, *ulen set to the full size. */
-static int addr_out(const struct net_addr *a, void *uaddr, uint32_t *ulen)
+static bool bytes_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* The IPv4 address an IPv6 one stands for here; false when none does. */
+static bool ipv4_of(const uint8_t a[16], enum addr_use use, uint32_t *ip)
+{
+    if (bytes_zero(a, 16)) { /* ::, which connect takes as the loopback */
+        *ip = use == ADDR_BIND ? 0 : swap32(0x7f000001);
+        return true;
+    }
+    if (bytes_zero(a, 15) && a[15] == 1) { /* ::1 */
+        *ip = swap32(0x7f000001);
+        return true;
+    }
+    if (!bytes_zero(a, 10) || a[10] != 0xff || a[11] != 0xff)
+        return false;
+    memcpy(ip, a + 12, 4); /* ::ffff:a.b.c.d, in network order already */
+    return true;
+}
+
+static int addr_in6(struct file *f, const void *uaddr, uint32_t len, enum addr_use use,
+                    struct net_addr *out)
+{
+    struct linux_sockaddr_in6 sin6;
+    if (len < SIN6_LEN_MIN)
+        return -EINVAL;
+    if (!user_readable(uaddr, MIN(len, sizeof(sin6))))
+        return -EFAULT;
+    memset(&sin6, 0, sizeof(sin6));
+    memcpy(&sin6, uaddr, MIN(len, sizeof(sin6)));
+    if (sin6.family != AF_INET6)
+        return -EAFNOSUPPORT;
+    int v6only = 0;
+    net_getopt(f, NET_OPT_V6ONLY, &v6only);
+    bool mapped = bytes_zero(sin6.addr, 10) && sin6.addr[10] == 0xff && sin6.addr[11] == 0xff;
+    uint32_t ip = 0;
+    if (v6only && mapped)
+        return use == ADDR_BIND ? -EINVAL : -ENETUNREACH; /* as Linux */
+    if (v6only && use == ADDR_REACH)
+        return -ENETUNREACH; /* no IPv6 route */
+    if (!ipv4_of(sin6.addr, use, &ip))
+        return use == ADDR_BIND ? -EADDRNOTAVAIL : -ENETUNREACH;
+    *out = (struct net_addr){ip, swap16(sin6.port)};
+    return 0;
+}
+
+/* A sockaddr from the program, in the socket's family. */
+static int addr_in(struct file *f, const void *uaddr, uint32_t len, enum addr_use use,
+                   struct net_addr *out)
+{
+    return net_inet6(f) ? addr_in6(f, uaddr, len, use, out) : addr_in4(uaddr, len, out);
+}
+
+/* Writes a sockaddr in the socket's family to (uaddr, *ulen) as Linux
+ * does: truncated to the caller's buffer, *ulen set to the full size. An
+ * AF_INET6 socket's IPv4 address is IPv4-mapped; 0.0.0.0 is ::. */
+static int addr_out(struct file *f, const struct net_addr *a, void *uaddr, uint32_t *ulen)
 {
     if (!uaddr || !ulen)
         return 0;
     if (!user_writable(ulen, sizeof(*ulen)))
         return -EFAULT;
-    struct linux_sockaddr_in sin = {.family = AF_INET, .port = swap16(a->port), .addr = a->ip};
-    uint32_t n = MIN(*ulen, (uint32_t)sizeof(sin));
+    union {
+        struct linux_sockaddr_in v4;
+        struct linux_sockaddr_in6 v6;
+    } u;
+    uint32_t size;
+    memset(&u, 0, sizeof(u));
+    if (net_inet6(f)) {
+        u.v6.family = AF_INET6;
+        u.v6.port = swap16(a->port);
+        if (a->ip) {
+            u.v6.addr[10] = u.v6.addr[11] = 0xff;
+            memcpy(u.v6.addr + 12, &a->ip, 4);
+        }
+        size = sizeof(u.v6);
+    } else {
+        u.v4 =
+            (struct linux_sockaddr_in){.family = AF_INET, .port = swap16(a->port), .addr = a->ip};
+        size = sizeof(u.v4);
+    }
+    uint32_t n = MIN(*ulen, size);
     if (n && !user_writable(uaddr, n))
         return -EFAULT;
-    memcpy(uaddr, &sin, n);
-    *ulen = sizeof(sin);
+    memcpy(uaddr, &u, n);
+    *ulen = size;
     return 0;
 }
 
@@ -91,7 +196,7 @@ static int install(struct file *f, bool cloexec)
 
 SYSCALL_DEFINE3(socket, int, domain, int, type, int, protocol)
 {
-    if (domain != AF_INET)
+    if (domain != AF_INET && domain != AF_INET6)
         return -EAFNOSUPPORT;
     int kind = type & SOCK_TYPE_MASK;
     if (type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
@@ -106,6 +211,8 @@ SYSCALL_DEFINE3(socket, int, domain, int, type, int, protocol)
                         type & SOCK_NONBLOCK ? VFS_O_NONBLOCK : 0, &f);
     if (rc < 0)
         return rc;
+    if (domain == AF_INET6)
+        net_set_inet6(f);
     return install(f, type & SOCK_CLOEXEC);
 }
 
@@ -114,7 +221,7 @@ SYSCALL_DEFINE3(bind, int, fd, const void *, uaddr, uint32_t, len)
     int err;
     struct file *f = socket_of(fd, &err);
     struct net_addr a;
-    if (!f || (err = addr_in(uaddr, len, &a)) < 0)
+    if (!f || (err = addr_in(f, uaddr, len, ADDR_BIND, &a)) < 0)
         return err;
     return net_bind(f, &a);
 }
@@ -143,7 +250,7 @@ SYSCALL_DEFINE4(accept4, int, fd, void *, uaddr, uint32_t *, ulen, int, flags)
     if (rc < 0)
         return rc;
     int nfd = install(nf, flags & SOCK_CLOEXEC);
-    if (nfd >= 0 && addr_out(&peer, uaddr, ulen) < 0) {
+    if (nfd >= 0 && addr_out(f, &peer, uaddr, ulen) < 0) {
         fd_close(nfd);
         return -EFAULT;
     }
@@ -161,7 +268,7 @@ SYSCALL_DEFINE3(connect, int, fd, const void *, uaddr, uint32_t, len)
     int err;
     struct file *f = socket_of(fd, &err);
     struct net_addr a;
-    if (!f || (err = addr_in(uaddr, len, &a)) < 0)
+    if (!f || (err = addr_in(f, uaddr, len, ADDR_REACH, &a)) < 0)
         return err;
     return net_connect(f, &a);
 }
@@ -179,7 +286,7 @@ SYSCALL_DEFINE6(sendto, int, fd, const void *, buf, size_t, len, int, flags, con
     struct net_addr a;
     if (!f)
         return err;
-    if (uaddr && (err = addr_in(uaddr, alen, &a)) < 0)
+    if (uaddr && (err = addr_in(f, uaddr, alen, ADDR_REACH, &a)) < 0)
         return err;
     if (len && !user_readable(buf, len))
         return -EFAULT;
@@ -197,7 +304,7 @@ SYSCALL_DEFINE6(recvfrom, int, fd, void *, buf, size_t, len, int, flags, void *,
         return -EFAULT;
     struct net_addr from = {0, 0};
     ssize_t n = net_recvfrom(f, buf, len, net_flags(flags), &from);
-    if (n >= 0 && addr_out(&from, uaddr, ulen) < 0)
+    if (n >= 0 && addr_out(f, &from, uaddr, ulen) < 0)
         return -EFAULT;
     return n;
 }
@@ -210,7 +317,7 @@ SYSCALL_DEFINE3(sendmsg, int, fd, const struct linux_msghdr *, m, int, flags)
     if (!f || (err = (int)msghdr_check(m, false, &total)) < 0)
         return err;
     struct net_addr a;
-    if (m->name && (err = addr_in(m->name, m->namelen, &a)) < 0)
+    if (m->name && (err = addr_in(f, m->name, m->namelen, ADDR_REACH, &a)) < 0)
         return err;
     uint8_t *buf = kmalloc(total ? total : 1);
     if (!buf)
@@ -248,7 +355,7 @@ SYSCALL_DEFINE3(recvmsg, int, fd, struct linux_msghdr *, m, int, flags)
     if (n >= 0) {
         m->controllen = 0;
         m->flags = 0;
-        if (m->name && addr_out(&from, m->name, &m->namelen) < 0)
+        if (m->name && addr_out(f, &from, m->name, &m->namelen) < 0)
             return -EFAULT;
     }
     return n;
@@ -276,7 +383,7 @@ static long sockname(int fd, void *uaddr, uint32_t *ulen, bool peer)
         return err;
     if (!uaddr || !ulen)
         return -EFAULT;
-    return addr_out(&a, uaddr, ulen);
+    return addr_out(f, &a, uaddr, ulen);
 }
 
 SYSCALL_DEFINE3(getsockname, int, fd, void *, uaddr, uint32_t *, ulen)
@@ -315,6 +422,8 @@ static int option(int level, int name)
         case SO_SNDTIMEO:
             return NET_OPT_SNDTIMEO;
         }
+    } else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY) {
+        return NET_OPT_V6ONLY;
     } else if (level == IPPROTO_TCP) {
         switch (name) {
         case TCP_NODELAY:
@@ -428,6 +537,8 @@ SYSCALL_DEFINE5(getsockopt, int, fd, int, level, int, name, void *, val, uint32_
         opt = -2;
     else if (opt < 0)
         return -ENOPROTOOPT;
+    else if (opt == NET_OPT_V6ONLY && !net_inet6(f))
+        return -EOPNOTSUPP; /* Linux's answer at IPv6's level on an AF_INET socket */
     if (opt >= 0 && (err = net_getopt(f, (enum net_opt)opt, &value)) < 0)
         return err;
     return put_option(opt, value, val, ulen);

@@ -136,7 +136,7 @@ long sys_socket(const struct syscall_args *args)
 SYSCALL_DEFINE4(socketpair, int, domain, int, type, int, protocol, int *, sv)
 {
     if (domain != AF_UNIX)
-        return domain == AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
+        return domain == AF_INET || domain == AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
     if (!user_writable(sv, 2 * sizeof(int)))
         return -EFAULT;
     struct file *a, *b;

@@ -1,7 +1,8 @@
 /*
  * The socket calls' numbers as Linux defines them (include/linux/socket.h,
  * asm-generic/socket.h): the ones both families share, for socket.c
- * (AF_UNIX, and the dispatch) and net.c (AF_INET, in the network object).
+ * (AF_UNIX, and the dispatch) and net.c (AF_INET and AF_INET6, in the network
+ * object).
  */
 #ifndef UNIKIT_LINUX_SOCKET_ABI_H
 #define UNIKIT_LINUX_SOCKET_ABI_H
@@ -10,6 +11,7 @@
 
 #define AF_UNIX          1
 #define AF_INET          2
+#define AF_INET6         10
 #define SOCK_STREAM      1
 #define SOCK_DGRAM       2
 #define SOCK_TYPE_MASK   0xf

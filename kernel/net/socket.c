@@ -36,6 +36,9 @@ struct sock {
     bool listening, connecting, connected, eof, shut_wr, reuse;
     bool stopped; /* was listening until shutdown() */
     bool cork;
+    bool inet6;                        /* the program's AF_INET6 socket (net_set_inet6) */
+    bool v6only;                       /* IPV6_V6ONLY: bound without a pcb, never reached */
+    uint16_t v6_port;                  /* such a socket's port, once bound */
     int linger;                        /* SO_LINGER: seconds, or -1 when off */
     uint64_t rcvtimeo_ns, sndtimeo_ns; /* SO_RCVTIMEO, SO_SNDTIMEO; 0: none */
     struct waitq wq;
@@ -364,6 +367,44 @@ bool net_is_socket(struct file *f)
     return f->ops == &sock_ops;
 }
 
+void net_set_inet6(struct file *f)
+{
+    sock_of(f)->inet6 = true;
+}
+
+bool net_inet6(struct file *f)
+{
+    return sock_of(f)->inet6;
+}
+
+/* Whether the socket has a local address yet (IPV6_V6ONLY is set before). */
+static bool sock_bound(const struct sock *s)
+{
+    return s->v6_port || s->listening || s->connected || s->connecting ||
+           (s->tcp && s->tcp->local_port) || (s->udp && s->udp->local_port);
+}
+
+/* An IPv6-only socket's bind: a port of its own, no pcb (a stream's is
+   freed, a datagram's stays unbound), so IPv4 traffic goes elsewhere. */
+static int v6only_bind(struct sock *s, uint16_t port)
+{
+    static uint16_t next_port = 49152; /* Linux's ephemeral range is above too */
+    if (s->v6_port)
+        return -EINVAL;
+    if (!port) {
+        port = next_port;
+        next_port = next_port == 65535 ? 49152 : next_port + 1;
+    }
+    s->v6_port = port;
+    if (s->tcp) {
+        tcp_arg(s->tcp, NULL);
+        if (tcp_close(s->tcp) != ERR_OK)
+            tcp_abort(s->tcp);
+        s->tcp = NULL;
+    }
+    return 0;
+}
+
 /* ---- calls ------------------------------------------------------------- */
 
 static bool nonblock(struct file *f, int flags)
@@ -407,6 +448,8 @@ static ip_addr_t lwip_addr(const struct net_addr *a)
 int net_bind(struct file *f, const struct net_addr *a)
 {
     struct sock *s = sock_of(f);
+    if (s->v6only)
+        return v6only_bind(s, a->port);
     ip_addr_t ip = lwip_addr(a);
     if (s->type == NET_DGRAM)
         return lwip_errno(udp_bind(s->udp, &ip, a->port));
@@ -420,6 +463,12 @@ int net_bind(struct file *f, const struct net_addr *a)
 int net_listen(struct file *f, int backlog)
 {
     struct sock *s = sock_of(f);
+    if (s->type == NET_STREAM && s->v6only) {
+        if (!s->v6_port)
+            v6only_bind(s, 0);
+        s->listening = true; /* with no pcb: accept waits for ever */
+        return 0;
+    }
     if (s->type != NET_STREAM || !s->tcp)
         return -EOPNOTSUPP;
     if (s->listening)
@@ -462,6 +511,7 @@ int net_accept(struct file *f, unsigned flags, struct file **out, struct net_add
         *peer = (struct net_addr){0, 0};
     }
     /* As Linux clones them from the listener. */
+    s->inet6 = l->inet6;
     s->rcvtimeo_ns = l->rcvtimeo_ns;
     s->sndtimeo_ns = l->sndtimeo_ns;
     s->linger = l->linger;
@@ -676,6 +726,12 @@ int net_shutdown(struct file *f, int how)
 int net_name(struct file *f, bool peer, struct net_addr *out)
 {
     struct sock *s = sock_of(f);
+    if (s->v6_port) {
+        if (peer)
+            return -ENOTCONN;
+        *out = (struct net_addr){0, s->v6_port};
+        return 0;
+    }
     if (s->type == NET_DGRAM) {
         if (peer && ip_addr_isany_val(s->udp->remote_ip))
             return -ENOTCONN;
@@ -766,6 +822,13 @@ int net_setopt(struct file *f, enum net_opt opt, int value)
     case NET_OPT_SNDTIMEO:
         s->sndtimeo_ns = (uint64_t)value * 1000000;
         return 0;
+    case NET_OPT_V6ONLY:
+        if (!s->inet6)
+            return -ENOPROTOOPT;
+        if (sock_bound(s))
+            return -EINVAL; /* as Linux: only before bind or connect */
+        s->v6only = value != 0;
+        return 0;
     default:
         return -ENOPROTOOPT;
     }
@@ -818,6 +881,11 @@ int net_getopt(struct file *f, enum net_opt opt, int *value)
         return 0;
     case NET_OPT_SNDTIMEO:
         *value = (int)(s->sndtimeo_ns / 1000000);
+        return 0;
+    case NET_OPT_V6ONLY:
+        if (!s->inet6)
+            return -ENOPROTOOPT;
+        *value = s->v6only;
         return 0;
     }
     return -ENOPROTOOPT;

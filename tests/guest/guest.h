@@ -116,6 +116,12 @@ static inline const char *errno_name(int e)
         return "ESOCKTNOSUPPORT";
     case EPROTONOSUPPORT:
         return "EPROTONOSUPPORT";
+    case ENOPROTOOPT:
+        return "ENOPROTOOPT";
+    case ENETUNREACH:
+        return "ENETUNREACH";
+    case EADDRNOTAVAIL:
+        return "EADDRNOTAVAIL";
     default:
         snprintf(other, sizeof other, "errno%d", e);
         return other;

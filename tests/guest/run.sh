@@ -19,7 +19,8 @@
 #   // memory: 128M         the Unikfile's memory:
 #   // expect-substring: T  guest output must contain T (repeatable)
 #   // expect-regex: ERE    guest output must match ERE, ignoring case (repeatable)
-#   // native: no           no native run (Linux differs by design)
+#   // native: no           no native run (Linux differs by design; "no (why)"
+#                        says another reason)
 #   // native-aarch64: no (why)  no run under qemu-aarch64 (the emulator
 #                        differs from Linux there)
 #   // arch: x86_64         the architectures the test is for (default: all),
@@ -217,10 +218,10 @@ for_arch() {
 # CC and runs it (through RUNNER, an emulator, when given) as a Linux process.
 native_test() {
     name=$1 src=$2 expected=$3 want_status=$4 label=$5 cc=$6 arch=$7 runner=${8:-}
-    if [ "$(meta "$src" native)" = no ]; then
-        echo "skip $label-$name: marked native: no (Linux differs by design)"
-        return
-    fi
+    case $(meta "$src" native) in
+    no) echo "skip $label-$name: marked native: no (Linux differs by design)" && return ;;
+    no*) echo "skip $label-$name: marked native: $(meta "$src" native)" && return ;;
+    esac
     if ! for_arch "$src" "$arch"; then
         echo "skip $label-$name: for $(meta "$src" arch) only"
         return
