@@ -359,6 +359,29 @@ static int check_rename_target(struct inode *src, struct inode *dst, struct inod
     return 0;
 }
 
+/* RENAME_EXCHANGE: both names exist, and neither directory may end up
+   inside itself; a file system without exchange says EINVAL, as Linux's. */
+static int exchange(const struct last_name *o, const struct last_name *n)
+{
+    struct inode *src = lookup_last(o), *dst = lookup_last(n);
+    if (!src || !dst)
+        return -ENOENT;
+    if ((o->trailing_slash && src->type != VFS_DIR) || (n->trailing_slash && dst->type != VFS_DIR))
+        return -ENOTDIR;
+    if (src == dst)
+        return 0;
+    if (src->covers || dst->covers)
+        return -EBUSY;
+    if (o->dir->iops != n->dir->iops)
+        return -EXDEV;
+    if ((src->type == VFS_DIR && is_within(n->dir, src)) ||
+        (dst->type == VFS_DIR && is_within(o->dir, dst)))
+        return -EINVAL;
+    if (!o->dir->iops->exchange)
+        return -EINVAL;
+    return o->dir->iops->exchange(o->dir, o->name, o->len, n->dir, n->name, n->len);
+}
+
 int vfs_rename(struct inode *oat, const char *oldpath, struct inode *nat, const char *newpath,
                unsigned flags)
 {
@@ -368,10 +391,13 @@ int vfs_rename(struct inode *oat, const char *oldpath, struct inode *nat, const 
         err = resolve_parent(nat, newpath, &n);
     if (err)
         return err;
-    if (flags & ~VFS_RENAME_NOREPLACE)
+    if ((flags & ~(VFS_RENAME_NOREPLACE | VFS_RENAME_EXCHANGE)) ||
+        flags == (VFS_RENAME_NOREPLACE | VFS_RENAME_EXCHANGE))
         return -EINVAL;
     if (is_special(&o) || is_special(&n))
         return -EBUSY;
+    if (flags & VFS_RENAME_EXCHANGE)
+        return exchange(&o, &n);
     struct inode *src = lookup_last(&o);
     if (!src)
         return -ENOENT;

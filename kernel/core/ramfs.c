@@ -258,6 +258,35 @@ static int ramfs_rename(struct inode *odir, const char *oname, size_t olen, stru
     return 0;
 }
 
+/* A directory moving from one parent to another takes its ".." along. */
+static void move_dir(struct inode *ip, struct inode *from, struct inode *to)
+{
+    if (ip->type != VFS_DIR || from == to)
+        return;
+    from->nlink--;
+    to->nlink++;
+    RI(ip)->dir.parent = to;
+}
+
+/* Swaps the inodes of two entries in place: nothing to allocate, nothing to fail. */
+static int ramfs_exchange(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
+                          const char *nname, size_t nlen)
+{
+    struct ramfs_dirent *a = find_entry(odir, oname, olen, NULL);
+    struct ramfs_dirent *b = find_entry(ndir, nname, nlen, NULL);
+    if (!a || !b)
+        return -ENOENT;
+    struct inode *ai = a->inode, *bi = b->inode;
+    a->inode = bi;
+    b->inode = ai;
+    move_dir(ai, odir, ndir);
+    move_dir(bi, ndir, odir);
+    ai->ctime_ns = bi->ctime_ns = vfs_now_ns();
+    inode_touch(odir);
+    inode_touch(ndir);
+    return 0;
+}
+
 static int ramfs_readdir(struct inode *dir, off_t *pos, vfs_filldir_t fill, void *ctx)
 {
     int n = 0;
@@ -547,6 +576,7 @@ static const struct inode_ops ramfs_iops = {
     .link = ramfs_link,
     .unlink = ramfs_unlink,
     .rename = ramfs_rename,
+    .exchange = ramfs_exchange,
     .readdir = ramfs_readdir,
     .dir_empty = ramfs_dir_empty,
     .parent = ramfs_parent,

@@ -62,6 +62,9 @@ struct inode_ops {
     /* Moves an entry, replacing the target if present (validated by the VFS). */
     int (*rename)(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
                   const char *nname, size_t nlen);
+    /* Swaps two existing entries (validated by the VFS); NULL: not supported. */
+    int (*exchange)(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
+                    const char *nname, size_t nlen);
     /* Emits entries from *pos (>= 2; 0 and 1 are "." and ".."), advancing *pos. */
     int (*readdir)(struct inode *dir, off_t *pos, vfs_filldir_t fill, void *ctx);
     bool (*dir_empty)(struct inode *dir);
@@ -289,6 +292,7 @@ int vfs_rmdir(struct inode *at, const char *path);
 int vfs_unlink(struct inode *at, const char *path);
 /* rename flags */
 #define VFS_RENAME_NOREPLACE 0x1
+#define VFS_RENAME_EXCHANGE  0x2 /* both names exist and swap inodes */
 int vfs_rename(struct inode *oat, const char *oldpath, struct inode *nat, const char *newpath,
                unsigned flags);
 int vfs_link(struct inode *oat, const char *oldpath, struct inode *nat, const char *newpath,

@@ -176,14 +176,16 @@ static long two_paths(int odirfd, const char *uold, int ndirfd, const char *unew
 
 static long rename_at(int odirfd, const char *uold, int ndirfd, const char *unew, unsigned flags)
 {
-    if (flags & ~RENAME_NOREPLACE)
-        return -EINVAL; /* RENAME_EXCHANGE and RENAME_WHITEOUT are not supported */
+    if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+        return -EINVAL; /* RENAME_WHITEOUT is overlayfs's */
     char *oldp, *newp;
     struct inode *oat, *nat;
     long err = two_paths(odirfd, uold, ndirfd, unew, &oldp, &oat, &newp, &nat);
     if (err)
         return err;
-    err = vfs_rename(oat, oldp, nat, newp, (flags & RENAME_NOREPLACE) ? VFS_RENAME_NOREPLACE : 0);
+    err = vfs_rename(oat, oldp, nat, newp,
+                     ((flags & RENAME_NOREPLACE) ? VFS_RENAME_NOREPLACE : 0) |
+                         ((flags & RENAME_EXCHANGE) ? VFS_RENAME_EXCHANGE : 0));
     kfree(oldp);
     kfree(newp);
     return err;
