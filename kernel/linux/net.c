@@ -91,6 +91,12 @@ static bool bytes_zero(const uint8_t *p, size_t n)
     return true;
 }
 
+/* ::ffff:a.b.c.d, an IPv4 address written as IPv6. */
+static bool ipv4_mapped(const uint8_t a[16])
+{
+    return bytes_zero(a, 10) && a[10] == 0xff && a[11] == 0xff;
+}
+
 /* The IPv4 address an IPv6 one stands for here; false when none does. */
 static bool ipv4_of(const uint8_t a[16], enum addr_use use, uint32_t *ip)
 {
@@ -102,9 +108,9 @@ static bool ipv4_of(const uint8_t a[16], enum addr_use use, uint32_t *ip)
         *ip = swap32(0x7f000001);
         return true;
     }
-    if (!bytes_zero(a, 10) || a[10] != 0xff || a[11] != 0xff)
+    if (!ipv4_mapped(a))
         return false;
-    memcpy(ip, a + 12, 4); /* ::ffff:a.b.c.d, in network order already */
+    memcpy(ip, a + 12, 4); /* in network order already */
     return true;
 }
 
@@ -122,9 +128,8 @@ static int addr_in6(struct file *f, const void *uaddr, uint32_t len, enum addr_u
         return -EAFNOSUPPORT;
     int v6only = 0;
     net_getopt(f, NET_OPT_V6ONLY, &v6only);
-    bool mapped = bytes_zero(sin6.addr, 10) && sin6.addr[10] == 0xff && sin6.addr[11] == 0xff;
     uint32_t ip = 0;
-    if (v6only && mapped)
+    if (v6only && ipv4_mapped(sin6.addr))
         return use == ADDR_BIND ? -EINVAL : -ENETUNREACH; /* as Linux */
     if (v6only && use == ADDR_REACH)
         return -ENETUNREACH; /* no IPv6 route */
