@@ -48,6 +48,16 @@ static const char *text_of(const struct sockaddr_storage *a)
     return buf;
 }
 
+/* A listening AF_INET socket on a port of the kernel's choosing. */
+static int ipv4_listener(const char *addr)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = v4(addr, 0);
+    bind(l, (struct sockaddr *)&a, sizeof(a));
+    listen(l, 4);
+    return l;
+}
+
 static int v6only(int fd)
 {
     int on = -1;
@@ -108,10 +118,7 @@ static void dual_stack_listener(void)
 
 static void mapped_client_to_ipv4_listener(void)
 {
-    int l = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in lo = v4("127.0.0.1", 0);
-    bind(l, (struct sockaddr *)&lo, sizeof(lo));
-    listen(l, 4);
+    int l = ipv4_listener("127.0.0.1");
     int c = socket(AF_INET6, SOCK_STREAM, 0);
     struct sockaddr_in6 to = v6("::ffff:127.0.0.1", port_of(l));
     want("AF_INET6 client to an IPv4 listener", connect(c, (struct sockaddr *)&to, sizeof(to)), 0);
@@ -152,10 +159,7 @@ static void udp(void)
 
 static void v6only_beside_ipv4(void)
 {
-    int l4 = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in any4 = v4("0.0.0.0", 0);
-    bind(l4, (struct sockaddr *)&any4, sizeof(any4));
-    listen(l4, 4);
+    int l4 = ipv4_listener("0.0.0.0");
     int port = port_of(l4);
     int l6 = socket(AF_INET6, SOCK_STREAM, 0);
     int one = 1;
