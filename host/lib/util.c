@@ -267,21 +267,25 @@ void utc_to_tm(time_t t, struct tm *tm)
                       .tm_yday = (int)(days - days_from_civil(year, 1, 1))};
 }
 
-void utc_format_ns(const struct timespec *t, char *buf, size_t len)
+/* "2006-01-02T15:04:05", what both RFC 3339 forms start with. */
+static void utc_date_time(time_t t, char date[32])
 {
     struct tm tm;
+    utc_to_tm(t, &tm);
+    strftime(date, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+void utc_format_ns(const struct timespec *t, char *buf, size_t len)
+{
     char date[32];
-    utc_to_tm(t->tv_sec, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    utc_date_time(t->tv_sec, date);
     snprintf(buf, len, "%s.%09ldZ", date, t->tv_nsec);
 }
 
 void utc_format(time_t t, char *buf, size_t len)
 {
-    struct tm tm;
     char date[32];
-    utc_to_tm(t, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    utc_date_time(t, date);
     snprintf(buf, len, "%sZ", date);
 }
 
