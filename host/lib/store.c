@@ -322,13 +322,19 @@ json_t *load_index(const struct store *s, char *err, size_t errlen)
     return index;
 }
 
+int save_store_json(const struct store *s, const char *path, json_t *doc, char *err, size_t errlen)
+{
+    char *text = json_text(doc);
+    int rc = write_store_file(s->dir, path, text, strlen(text), true, err, errlen);
+    free(text);
+    return rc;
+}
+
 int save_index(const struct store *s, json_t *index, char *err, size_t errlen)
 {
-    char *text = json_text(index);
     char *path = index_path(s);
-    int rc = write_store_file(s->dir, path, text, strlen(text), true, err, errlen);
+    int rc = save_store_json(s, path, index, err, errlen);
     free(path);
-    free(text);
     return rc;
 }
 

@@ -34,11 +34,9 @@ static json_t *load_exports(const struct store *s)
 
 static int save_exports(const struct store *s, json_t *map, char *err, size_t errlen)
 {
-    char *text = json_text(map);
     char *path = exports_path(s);
-    int rc = write_store_file(s->dir, path, text, strlen(text), true, err, errlen);
+    int rc = save_store_json(s, path, map, err, errlen);
     free(path);
-    free(text);
     return rc;
 }
 

@@ -67,6 +67,8 @@ int commit_temp(int fd, const char *tmp, const char *dir, const char *path, bool
 /* Writes path (in dir) by way of a temporary file and commit_temp. */
 int write_store_file(const char *dir, const char *path, const void *data, size_t len, bool replace,
                      char *err, size_t errlen);
+/* Replaces path, a file of the images folder, with doc's JSON_FLAGS text. */
+int save_store_json(const struct store *s, const char *path, json_t *doc, char *err, size_t errlen);
 /* The writers' lock: an fd to close to release it, or -1 with err. */
 int lock_store(const struct store *s, char *err, size_t errlen);
 
