@@ -420,6 +420,20 @@ int vfs_rename(struct inode *oat, const char *oldpath, struct inode *nat, const 
     return o.dir->iops->rename(o.dir, o.name, o.len, n.dir, n.name, n.len);
 }
 
+/* Where link and symlink make a name that is no directory: it must not
+   exist, may not end in a slash, and its folder must not be removed. */
+static int new_file_name(struct inode *at, const char *path, struct last_name *ln)
+{
+    int err = resolve_parent(at, path, ln);
+    if (err)
+        return err;
+    if (is_special(ln) || lookup_last(ln))
+        return -EEXIST;
+    if (ln->trailing_slash)
+        return -ENOENT;
+    return check_dir_alive(ln->dir);
+}
+
 int vfs_link(struct inode *oat, const char *oldpath, struct inode *nat, const char *newpath,
              unsigned lookup_flags)
 {
@@ -430,14 +444,7 @@ int vfs_link(struct inode *oat, const char *oldpath, struct inode *nat, const ch
     if (ip->type == VFS_DIR)
         return -EPERM;
     struct last_name ln;
-    err = resolve_parent(nat, newpath, &ln);
-    if (err)
-        return err;
-    if (is_special(&ln) || lookup_last(&ln))
-        return -EEXIST;
-    if (ln.trailing_slash)
-        return -ENOENT;
-    err = check_dir_alive(ln.dir);
+    err = new_file_name(nat, newpath, &ln);
     if (err)
         return err;
     if (ip->iops != ln.dir->iops || !ln.dir->iops->link)
@@ -452,14 +459,7 @@ int vfs_symlink(const char *target, struct inode *at, const char *path)
     if (strlen(target) >= VFS_PATH_MAX)
         return -ENAMETOOLONG;
     struct last_name ln;
-    int err = resolve_parent(at, path, &ln);
-    if (err)
-        return err;
-    if (is_special(&ln) || lookup_last(&ln))
-        return -EEXIST;
-    if (ln.trailing_slash)
-        return -ENOENT;
-    err = check_dir_alive(ln.dir);
+    int err = new_file_name(at, path, &ln);
     if (err)
         return err;
     struct inode *ip;
